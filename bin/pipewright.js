@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Entry point of the `pipewright` command: runs the compiled CLI from dist/.
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const compiled = join(root, 'dist', 'cli', 'main.js')
+if (!existsSync(compiled)) {
+  process.stderr.write('pipewright: dist/ is missing; run `npm run build` in the package first\n')
+  process.exit(2)
+}
+const { main } = await import(pathToFileURL(compiled).href)
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,143 @@
+/**
+ * The connector contract. A connector is the code that talks to one service: its
+ * connection schema, its provider limits as data, the classification of its responses,
+ * its typed actions, and its emulator.
+ *
+ * The engine never calls a connector directly: it hands an {@link ActionCall} to an
+ * {@link ActionExecutor} (the gateway), which applies budget → circuit → rate limit →
+ * micro-batch → HTTP → classification.
+ *
+ * @example
+ * ```ts
+ * export const slack = defineConnector({ id: 'slack', connection: z.object({ token: z.string() }), actions: { … } })
+ * ```
+ * @module
+ */
+import type { ZodType } from 'zod'
+import type { Clock } from '../types.js'
+
+/** What a step's `action:` compiles to: a reference plus parameters resolved per run. */
+export interface ActionInvocation {
+  /** `<connector>.<action>`, e.g. `http.request`, `hubspot.companies.upsert`. */
+  ref: string
+  /** Named connection of the connector; the connector's default when absent. */
+  connection?: string
+  /** Parameters; functions and `{{ }}` templates inside are resolved against the run's scope. */
+  params: Record<string, unknown>
+}
+
+/** Brand for action factories' return values (`http.request({...})`). */
+export const ACTION = Symbol.for('pipewright.action')
+
+export function isActionInvocation(v: unknown): v is ActionInvocation {
+  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[ACTION] === true
+}
+
+/** Build a branded invocation; used by connectors' typed action factories. */
+export function invocation(ref: string, params: Record<string, unknown>, connection?: string): ActionInvocation {
+  const inv: ActionInvocation = { ref, params }
+  if (connection !== undefined) inv.connection = connection
+  Object.defineProperty(inv, ACTION, { value: true, enumerable: false })
+  return inv
+}
+
+/** One call of an action by one step attempt. */
+export interface ActionCall {
+  ref: string
+  connection?: string
+  /** Resolved parameters (plain data). */
+  input: unknown
+  runId: string
+  pipelineId: string
+  /** Full step path (`notify`, or `items[2].notify` inside forEach). */
+  stepId: string
+  /** 1-based attempt number of this step. */
+  attempt: number
+  /** `<runId>:<stepId>`, identical on every attempt of the step. */
+  idempotencyKey: string
+  signal: AbortSignal
+}
+
+/** The engine's view of the gateway. */
+export interface ActionExecutor {
+  /**
+   * Perform the call. Resolves with the action's output (plain JSON-able data, stored as
+   * the step result). Rejects with control-flow errors: `RetryAfterError`/`RateLimitedError`
+   * (wait exactly), `NonRetryableError` (dead letter, `permanent`), `QuotaExhaustedError`,
+   * `CircuitOpenError`, or anything else (retryable).
+   */
+  execute(call: ActionCall): Promise<unknown>
+  /** Problem description if `ref` (and `connection`) cannot be executed, else null. For `validate`. */
+  check(ref: string, connection?: string): string | null
+  close(): Promise<void>
+}
+
+/** How the gateway classifies a provider response. */
+export type Classification =
+  | { kind: 'ok' }
+  | { kind: 'retryable'; afterMs?: number; message?: string }
+  | { kind: 'rate-limited'; afterMs: number; message?: string }
+  | { kind: 'permanent'; code: string; message?: string }
+
+/** A provider limit: `limit` calls per `windowMs`, per `scope` (account, base, channel…). */
+export interface RateLimitSpec {
+  /** Name shown in metrics, e.g. `burst`, `daily`, `search`. */
+  name: string
+  limit: number
+  windowMs: number
+  /** Which calls share the bucket: `connection` (default), or an action-provided scope key. */
+  scope?: 'connection' | 'action'
+  /** Only these action names count against this limit (all when absent). */
+  actions?: string[]
+}
+
+export interface ConnectorLimits {
+  rates?: RateLimitSpec[]
+  /** Maximum calls in flight at once per connection (Mailchimp: 10). */
+  maxConcurrent?: number
+  /** Usage allowances per period. */
+  budgets?: Array<{ name: string; period: 'day' | 'month' | 'lifetime'; limit: number; actions?: string[] }>
+}
+
+/** Context an action implementation receives. */
+export interface ActionContext<C = unknown> {
+  connection: C
+  connectionName: string
+  call: ActionCall
+  clock: Clock
+  signal: AbortSignal
+}
+
+export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {
+  /** Input schema; failures are permanent errors naming the field. */
+  input?: ZodType<I>
+  /** Rate-limit scope key for `scope: 'action'` limits (e.g. Slack channel). */
+  scope?: (input: I) => string
+  /** Units consumed from budgets per call. @defaultValue 1 */
+  cost?: (input: I) => number
+  /** When set, concurrent calls may be coalesced into one provider batch call. */
+  batch?: {
+    maxSize: number
+    /** How long to wait for more calls before sending a partial batch. */
+    windowMs: number
+    /** Calls with different keys never share a batch (e.g. per Airtable table). */
+    key?: (input: I) => string
+    /** One result per input, in order: a value, or an Error for that item only. */
+    run: (inputs: I[], ctx: ActionContext<C>) => Promise<Array<O | Error>>
+  }
+  run: (input: I, ctx: ActionContext<C>) => Promise<O>
+}
+
+export interface ConnectorDefinition<C = unknown> {
+  id: string
+  /** Connection schema; every connector accepts `baseUrl`. */
+  connection: ZodType<C>
+  /** Build a connection's raw config from environment variables (read at the CLI edge only). */
+  fromEnv?: (env: Record<string, string | undefined>) => Record<string, unknown> | null
+  limits?: ConnectorLimits
+  actions: Record<string, ActionDefinition<C, any, any>>
+}
+
+export function defineConnector<C>(def: ConnectorDefinition<C>): ConnectorDefinition<C> {
+  return def
+}

@@ -1,0 +1,170 @@
+/**
+ * Pipeline definitions (what users write, in TypeScript or YAML) and the compiled internal
+ * form the engine runs. Both authoring forms compile to the same {@link CompiledPipeline}.
+ * @module
+ */
+import type { ActionInvocation } from '../connectors/contract.js'
+import type { Duration, RetryPolicy } from '../types.js'
+
+/**
+ * What expressions and step functions see: the event payload, the run, and the output of
+ * every earlier step by id (`({ event, lead }) => …`). Inside `forEach`, `item` and `index`.
+ */
+export type Scope = {
+  event: any
+  run: { id: string; pipelineId: string; attempt: number; createdAt: number }
+  item?: any
+  index?: number
+  [stepId: string]: any
+}
+
+/** A value computed from the scope: a function, or a literal. In YAML, `{{ jsonata }}` strings. */
+export type Computed<T> = T | ((scope: Scope) => T | Promise<T>)
+
+// ── triggers ────────────────────────────────────────────────────────────────────────────
+
+/** Webhook authentication schemes (see docs/webhooks.md). Several secrets allow rotation. */
+export type WebhookAuth =
+  | { scheme?: 'header'; header: string; secret: string | string[] }
+  | { scheme: 'hmac-sha256'; header: string; secret: string | string[]; encoding?: 'hex' | 'base64'; prefix?: string }
+  | { scheme: 'standard-webhooks'; secret: string | string[] }
+  | { scheme: 'slack'; secret: string | string[] }
+  | { scheme: 'hubspot-v3'; secret: string | string[]; publicBaseUrl?: string }
+  | { scheme: 'bearer'; token: string | string[] }
+  | { scheme: 'basic'; username: string; password: string | string[] }
+  | { scheme: 'none' }
+
+export interface WebhookTriggerOptions {
+  /** Path under `/hooks/`. */
+  path: string
+  auth?: WebhookAuth
+  /** Where the delivery id comes from: a header name, or a function of the parsed body. `webhook-id` by default when present. */
+  deliveryId?: string | ((payload: any, headers: Record<string, string>) => string | undefined)
+  /** How long a delivery id is remembered. @defaultValue '24h' */
+  dedupeWindow?: Duration
+  /** Largest accepted body. @defaultValue '1mb' */
+  maxBodyBytes?: number
+  /** Validate the parsed body: a zod schema (TS) or a JSON Schema object (YAML). */
+  schema?: unknown
+  /** Wait up to this long for the run and answer with its response instead of 202. */
+  respond?: { timeoutMs: number; body?: Computed<unknown>; status?: number }
+  /** Paths in the stored raw payload to redact, e.g. `['card.number']`. */
+  redact?: string[]
+}
+
+export type MissedTickPolicy = 'skip' | 'run-once' | 'run-all'
+
+export interface ScheduleTriggerOptions {
+  /** Cron expression (croner syntax, 5 or 6 fields). */
+  cron: string
+  /** IANA time zone. @defaultValue 'UTC' */
+  timezone?: string
+  /**
+   * What to do about ticks that fell while Pipewright was stopped: `skip` them, fire
+   * `run-once` for the latest missed tick, or `run-all` (capped at 100).
+   * @defaultValue 'run-once'
+   */
+  missed?: MissedTickPolicy
+  /** Payload of each tick's event. */
+  payload?: unknown
+}
+
+export type TriggerDefinition =
+  | { kind: 'webhook'; options: WebhookTriggerOptions }
+  | { kind: 'schedule'; options: ScheduleTriggerOptions }
+  | { kind: 'manual'; options: Record<string, never> }
+
+// ── steps ───────────────────────────────────────────────────────────────────────────────
+
+export interface RetryOptions {
+  maxAttempts?: number
+  initialInterval?: Duration
+  maxInterval?: Duration
+  backoffCoefficient?: number
+}
+
+export interface StepCommon {
+  /** Stable id chosen by the user; its output is stored under it. */
+  id: string
+  retry?: RetryOptions
+  timeout?: Duration
+  /** Runs with the same key never execute this step (and the rest of the run) at the same time. */
+  concurrencyKey?: Computed<string>
+}
+
+export interface StepHelpers {
+  signal: AbortSignal
+  log: { info(msg: string, data?: object): void; warn(msg: string, data?: object): void }
+  /** Call a connector action from code (one checkpoint for the whole `code` step). */
+  action(invocation: ActionInvocation): Promise<unknown>
+  attempt: number
+}
+
+export type StepDefinition =
+  | (StepCommon & { map: Computed<unknown> })
+  | (StepCommon & { filter: Computed<boolean> })
+  | (StepCommon & { route: Array<{ when: Computed<boolean>; steps: StepDefinition[] }>; otherwise?: StepDefinition[] })
+  | (StepCommon & { action: ActionInvocation })
+  | (StepCommon & { forEach: Computed<unknown[]>; steps: StepDefinition[]; concurrency?: number })
+  | (StepCommon & { delay: Computed<Duration> })
+  | (StepCommon & { code: (scope: Scope, helpers: StepHelpers) => unknown | Promise<unknown> })
+  | (StepCommon & { dedupe: { key: Computed<string>; window: Duration; keep?: 'first' | 'latest' | 'merge' } })
+  | (StepCommon & { call: { pipeline: string; input: Computed<unknown> } })
+
+export interface PipelineDefinition {
+  id: string
+  description?: string
+  trigger: TriggerDefinition
+  steps: StepDefinition[]
+  /** Default retry policy of every step. */
+  retry?: RetryOptions
+  /** At most this many runs of the pipeline execute at once. */
+  concurrency?: number
+  /** Runs with the same key never overlap (e.g. `({ event }) => event.domain`). */
+  concurrencyKey?: Computed<string>
+  /** Step timeout unless a step sets its own. @defaultValue '5m' */
+  timeout?: Duration
+}
+
+// ── compiled form ───────────────────────────────────────────────────────────────────────
+
+/** A compiled computation; may be sync or async. */
+export type Evaluator<T = unknown> = (scope: Scope) => T | Promise<T>
+
+export interface CompiledStepBase {
+  id: string
+  retry: RetryPolicy
+  timeoutMs: number
+  concurrencyKey: Evaluator<string> | null
+}
+
+export type CompiledStep =
+  | (CompiledStepBase & { kind: 'map'; value: Evaluator })
+  | (CompiledStepBase & { kind: 'filter'; when: Evaluator<boolean> })
+  | (CompiledStepBase & { kind: 'route'; branches: Array<{ when: Evaluator<boolean>; steps: CompiledStep[] }>; otherwise: CompiledStep[] | null })
+  | (CompiledStepBase & { kind: 'action'; ref: string; connection: string | null; params: Evaluator<Record<string, unknown>> })
+  | (CompiledStepBase & { kind: 'forEach'; items: Evaluator<unknown[]>; steps: CompiledStep[]; concurrency: number })
+  | (CompiledStepBase & { kind: 'delay'; ms: Evaluator<number> })
+  | (CompiledStepBase & { kind: 'code'; fn: (scope: Scope, helpers: StepHelpers) => unknown | Promise<unknown> })
+  | (CompiledStepBase & { kind: 'dedupe'; key: Evaluator<string>; windowMs: number; keep: 'first' | 'latest' | 'merge' })
+  | (CompiledStepBase & { kind: 'call'; pipeline: string; input: Evaluator })
+
+export type StepKind = CompiledStep['kind']
+
+export type CompiledTrigger =
+  | { kind: 'webhook'; options: WebhookTriggerOptions & { dedupeWindowMs: number; maxBodyBytes: number } }
+  | { kind: 'schedule'; options: Required<Omit<ScheduleTriggerOptions, 'payload'>> & { payload: unknown } }
+  | { kind: 'manual'; options: Record<string, never> }
+
+export interface CompiledPipeline {
+  id: string
+  /** Hash of the definition; recorded on every run. */
+  version: string
+  description: string | null
+  source: { format: 'ts' | 'yaml'; file: string | null }
+  trigger: CompiledTrigger
+  steps: CompiledStep[]
+  retry: RetryPolicy
+  concurrency: number | null
+  concurrencyKey: Evaluator<string> | null
+}
