@@ -106,6 +106,15 @@ export interface ActionContext<C = unknown> {
   call: ActionCall
   clock: Clock
   signal: AbortSignal
+  /**
+   * Identity map of this connection: business key → destination id of a record we created or
+   * found (e.g. `company:acme.com` → HubSpot id), so an upsert right after a create does not
+   * depend on the provider's search lag. Durable (kept in the store).
+   */
+  identity: {
+    get(key: string): Promise<string | null>
+    set(key: string, id: string): Promise<void>
+  }
 }
 
 export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {
@@ -113,6 +122,12 @@ export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {
   input?: ZodType<I>
   /** Rate-limit scope key for `scope: 'action'` limits (e.g. Slack channel). */
   scope?: (input: I) => string
+  /**
+   * Effect ledger key (e.g. `contact:ann@acme.com`). When set, the gateway hashes the input and
+   * skips a call whose hash equals the last one written for that key, returning the stored
+   * output and counting a saved call.
+   */
+  effectKey?: (input: I) => string | null
   /** Units consumed from budgets per call. @defaultValue 1 */
   cost?: (input: I) => number
   /** When set, concurrent calls may be coalesced into one provider batch call. */
