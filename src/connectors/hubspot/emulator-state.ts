@@ -1,0 +1,155 @@
+/**
+ * In-memory CRM of the HubSpot emulator: companies and contacts, associations, the search
+ * index with its lag, and HubSpot's error bodies.
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import { type EmulatorReply, json } from '../../sandbox/reply.js'
+
+export type ObjectType = 'companies' | 'contacts'
+
+export interface CrmRecord {
+  id: string
+  properties: Record<string, string>
+  createdAt: string
+  updatedAt: string
+  archived: false
+  /** Emulator time after which search sees the record (search-index lag). */
+  searchableAt: number
+}
+
+export interface Association {
+  fromType: ObjectType
+  fromId: string
+  toType: ObjectType
+  toId: string
+  typeId: number
+}
+
+export interface HubspotState {
+  nextId: Record<ObjectType, number>
+  objects: Record<ObjectType, Map<string, CrmRecord>>
+  associations: Association[]
+  /** Calls counted against the daily limit, keyed by `<token>:<UTC day>`. */
+  daily: Map<string, number>
+}
+
+export function newHubspotState(): HubspotState {
+  return {
+    nextId: { companies: 20_000_001, contacts: 1_001 },
+    objects: { companies: new Map(), contacts: new Map() },
+    associations: [],
+    daily: new Map(),
+  }
+}
+
+const TYPE_ALIASES: Record<string, ObjectType> = {
+  companies: 'companies',
+  company: 'companies',
+  '0-2': 'companies',
+  contacts: 'contacts',
+  contact: 'contacts',
+  '0-1': 'contacts',
+}
+
+export function objectType(name: string): ObjectType | null {
+  return TYPE_ALIASES[name.toLowerCase()] ?? null
+}
+
+/** Default association type ids (HUBSPOT_DEFINED): contact→company 279, company→contact 280. */
+export function defaultAssociationTypeId(from: ObjectType, to: ObjectType): number | null {
+  if (from === 'contacts' && to === 'companies') return 279
+  if (from === 'companies' && to === 'contacts') return 280
+  return null
+}
+
+/** HubSpot's error body: `{status:'error', message, correlationId, category, …}`. */
+export function hubspotError(status: number, category: string, message: string, extra: Record<string, unknown> = {}): EmulatorReply {
+  return json(status, { status: 'error', message, correlationId: randomUUID(), category, ...extra })
+}
+
+export function notFoundError(id: string): EmulatorReply {
+  return hubspotError(404, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', { context: { id: [id] } })
+}
+
+/** Property values arrive as strings (numbers and booleans are stringified, null clears). */
+export function normaliseProperties(raw: unknown): Record<string, string> | string {
+  if (raw === undefined) return {}
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'properties must be an object of property name to string value'
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (v === null) out[k] = ''
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v)
+    else return `Property values were not valid: property "${k}" must be a string`
+  }
+  return out
+}
+
+/** Validation HubSpot applies to property values that we emulate (contact e-mail format). */
+export function invalidProperty(type: ObjectType, props: Record<string, string>): string | null {
+  const email = props.email
+  if (type === 'contacts' && email !== undefined && email !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    return `Property values were not valid: [{"isValid":false,"message":"Email address ${email} is invalid","error":"INVALID_EMAIL","name":"email"}]`
+  }
+  return null
+}
+
+/** Find a record by id or by a unique property value (`idProperty`). */
+export function findRecord(state: HubspotState, type: ObjectType, id: string, idProperty?: string | null): CrmRecord | undefined {
+  const store = state.objects[type]
+  if (!idProperty || idProperty === 'hs_object_id') return store.get(id)
+  const want = idProperty === 'email' ? id.toLowerCase() : id
+  for (const r of store.values()) {
+    const v = r.properties[idProperty]
+    if (v !== undefined && (idProperty === 'email' ? v.toLowerCase() : v) === want) return r
+  }
+  return undefined
+}
+
+export function createRecord(state: HubspotState, type: ObjectType, props: Record<string, string>, now: number, lagMs: number): CrmRecord {
+  const id = String(state.nextId[type]++)
+  const iso = new Date(now).toISOString()
+  const modified = type === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate'
+  const rec: CrmRecord = {
+    id,
+    properties: { ...props, createdate: iso, [modified]: iso, hs_object_id: id },
+    createdAt: iso,
+    updatedAt: iso,
+    archived: false,
+    searchableAt: now + lagMs,
+  }
+  if (type === 'contacts' && rec.properties.email) rec.properties.email = rec.properties.email.toLowerCase()
+  state.objects[type].set(id, rec)
+  return rec
+}
+
+export function updateRecord(type: ObjectType, rec: CrmRecord, props: Record<string, string>, now: number): CrmRecord {
+  const iso = new Date(now).toISOString()
+  Object.assign(rec.properties, props, { [type === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate']: iso })
+  if (type === 'contacts' && rec.properties.email) rec.properties.email = rec.properties.email.toLowerCase()
+  rec.updatedAt = iso
+  return rec
+}
+
+/** The public shape of a record, optionally limited to some properties. */
+export function publicRecord(rec: CrmRecord, only?: string[] | null): Record<string, unknown> {
+  let properties = rec.properties
+  if (only && only.length > 0) {
+    properties = {}
+    for (const k of [...only, 'createdate', 'hs_object_id', 'hs_lastmodifieddate', 'lastmodifieddate']) {
+      if (rec.properties[k] !== undefined) properties[k] = rec.properties[k]
+    }
+  }
+  return { id: rec.id, properties: { ...properties }, createdAt: rec.createdAt, updatedAt: rec.updatedAt, archived: false }
+}
+
+/** Record an association and its reverse direction (HubSpot associations are two-way). */
+export function addAssociation(state: HubspotState, a: Association): void {
+  const reverseType = defaultAssociationTypeId(a.toType, a.fromType)
+  const both: Association[] = [a]
+  if (reverseType !== null) both.push({ fromType: a.toType, fromId: a.toId, toType: a.fromType, toId: a.fromId, typeId: reverseType })
+  for (const x of both) {
+    const exists = state.associations.some((y) => y.fromType === x.fromType && y.fromId === x.fromId && y.toType === x.toType && y.toId === x.toId)
+    if (!exists) state.associations.push(x)
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The HubSpot CRM emulator: companies and contacts (create, read, list, update, batch
+ * create/update/upsert, search), default associations v4, Bearer auth, the ten-secondly,
+ * daily and search rate limits with `X-HubSpot-RateLimit-*` headers, search-index lag and
+ * HubSpot's error bodies. Works unchanged with `@hubspot/api-client` (`basePath`).
+ *
+ * @example
+ * ```ts
+ * const emu = hubspotEmulator({ searchLagMs: 0 }); const url = await emu.listen()
+ * const client = new Client({ accessToken: 'pat-sandbox', basePath: url })
+ * ```
+ * @module
+ */
+import { createEmulator, type EmulatorServer } from '../../sandbox/emulator.js'
+import type { FaultConfig } from '../../sandbox/faults.js'
+import { bearerToken, type EmulatorRequest, json } from '../../sandbox/reply.js'
+import { runBatch } from './emulator-batch.js'
+import { searchRecords } from './emulator-search.js'
+import {
+  addAssociation,
+  createRecord,
+  defaultAssociationTypeId,
+  findRecord,
+  type HubspotState,
+  hubspotError,
+  invalidProperty,
+  newHubspotState,
+  normaliseProperties,
+  notFoundError,
+  type ObjectType,
+  objectType,
+  publicRecord,
+  updateRecord,
+} from './emulator-state.js'
+
+export interface HubspotEmulatorOptions {
+  clock?: { now(): number }
+  random?: () => number
+  faults?: FaultConfig
+  /** Accepted tokens; any non-empty Bearer token when absent. */
+  tokens?: string[]
+  /** Calls per 10 s per token (100 Free/Starter, 190 Pro/Enterprise). @defaultValue 100 */
+  tenSecondlyLimit?: number
+  /** Calls per day per token. @defaultValue 250000 */
+  dailyLimit?: number
+  /** Search calls per second per token. @defaultValue 5 */
+  searchPerSecond?: number
+  /** How long a new record stays invisible to search, in ms. @defaultValue 2000 */
+  searchLagMs?: number
+  /** Unique-value properties usable as `idProperty`. @defaultValue companies: external_id; contacts: email */
+  uniqueProperties?: Partial<Record<ObjectType, string[]>>
+  /** Send `Retry-After` on 429s (HubSpot does not promise one). @defaultValue false */
+  sendRetryAfter?: boolean
+}
+
+const TEN_SECONDS = 10_000
+
+export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorServer<HubspotState> {
+  const lagMs = options.searchLagMs ?? 2000
+  const dailyLimit = options.dailyLimit ?? 250_000
+  const unique: Record<ObjectType, string[]> = {
+    companies: ['hs_object_id', ...(options.uniqueProperties?.companies ?? ['external_id'])],
+    contacts: ['hs_object_id', ...(options.uniqueProperties?.contacts ?? ['email'])],
+  }
+  const retryAfter = (ms: number): Record<string, string> => (options.sendRetryAfter ? { 'retry-after': String(Math.ceil(ms / 1000)) } : {})
+  const isSearch = (req: EmulatorRequest) => req.path.endsWith('/search')
+  const tenSecondly = (ms: number) =>
+    hubspotError(429, 'RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', { errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', requestId: crypto.randomUUID() })
+  const secondly = () => hubspotError(429, 'RATE_LIMITS', 'You have reached your secondly limit.')
+
+  const emu = createEmulator<HubspotState>({
+    service: 'hubspot',
+    state: newHubspotState,
+    clock: options.clock,
+    random: options.random,
+    faults: options.faults,
+    tooManyRequests: (req, ms) => {
+      const r = isSearch(req) ? secondly() : tenSecondly(ms)
+      return { ...r, headers: { ...r.headers, ...retryAfter(ms) } }
+    },
+    serverError: (_req, status) => hubspotError(status, 'INTERNAL_ERROR', 'internal error'),
+    notFound: (req) => hubspotError(404, 'OBJECT_NOT_FOUND', `Unable to route ${req.method} ${req.path}`),
+  })
+  const burst = emu.limiter(options.tenSecondlyLimit ?? 100, TEN_SECONDS)
+  const search = emu.limiter(options.searchPerSecond ?? 5, 1000)
+
+  emu.use((req) => {
+    const token = bearerToken(req)
+    if (!token) {
+      return hubspotError(401, 'INVALID_AUTHENTICATION', 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview')
+    }
+    if (options.tokens && !options.tokens.includes(token)) {
+      return hubspotError(401, 'INVALID_AUTHENTICATION', 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview')
+    }
+    return undefined
+  })
+  emu.use((req, ctx) => {
+    const token = bearerToken(req) as string
+    if (isSearch(req)) {
+      const d = search.take(token, ctx.now)
+      return d.allowed ? undefined : { ...secondly(), headers: { ...secondly().headers, ...retryAfter(d.retryAfterMs) } }
+    }
+    const dayKey = `${token}:${new Date(ctx.now).toISOString().slice(0, 10)}`
+    const used = ctx.state.daily.get(dayKey) ?? 0
+    if (used >= dailyLimit) {
+      return hubspotError(429, 'RATE_LIMITS', 'You have reached your daily limit.', { errorType: 'RATE_LIMIT', policyName: 'DAILY' })
+    }
+    const d = burst.take(token, ctx.now)
+    if (!d.allowed) {
+      const r = tenSecondly(d.retryAfterMs)
+      return { ...r, headers: { ...r.headers, ...retryAfter(d.retryAfterMs), ...rateHeaders(d.limit, 0, dailyLimit, dailyLimit - used) } }
+    }
+    ctx.state.daily.set(dayKey, used + 1)
+    Object.assign(ctx.replyHeaders, rateHeaders(d.limit, d.remaining, dailyLimit, dailyLimit - used - 1))
+    return undefined
+  })
+
+  const typeOf = (req: EmulatorRequest, key = 'type'): ObjectType | null => objectType(req.params[key] ?? '')
+  const unknownType = (req: EmulatorRequest) => hubspotError(400, 'VALIDATION_ERROR', `Unable to infer object type from: ${req.params.type ?? req.params.fromType}`)
+  const propsQuery = (req: EmulatorRequest) => {
+    const all = req.query.getAll('properties').flatMap((p) => p.split(',')).filter(Boolean)
+    return all.length > 0 ? all : null
+  }
+
+  emu.route('POST', '/crm/v3/objects/:type/search', (req, ctx) => {
+    const type = typeOf(req)
+    return type ? searchRecords(ctx.state, type, req.body, ctx.now) : unknownType(req)
+  })
+  emu.route('POST', '/crm/v3/objects/:type/batch/:op', (req, ctx) => {
+    const type = typeOf(req)
+    return type ? runBatch(ctx.state, type, req.params.op, req.body, { now: ctx.now, lagMs, uniqueProperties: unique }) : unknownType(req)
+  })
+  emu.route('POST', '/crm/v3/objects/:type', (req, ctx) => {
+    const type = typeOf(req)
+    if (!type) return unknownType(req)
+    const body = (req.body ?? {}) as { properties?: unknown; associations?: unknown }
+    const props = normaliseProperties(body.properties)
+    if (typeof props === 'string') return hubspotError(400, 'VALIDATION_ERROR', props)
+    const bad = invalidProperty(type, props)
+    if (bad) return hubspotError(400, 'VALIDATION_ERROR', bad)
+    if (type === 'contacts' && props.email) {
+      const dup = findRecord(ctx.state, type, props.email, 'email')
+      if (dup) return hubspotError(409, 'CONFLICT', `Contact already exists. Existing ID: ${dup.id}`)
+    }
+    const rec = createRecord(ctx.state, type, props, ctx.now, lagMs)
+    for (const a of Array.isArray(body.associations) ? body.associations : []) {
+      const toId = String(a?.to?.id ?? '')
+      const typeId = Number(a?.types?.[0]?.associationTypeId)
+      const toType: ObjectType | null = typeId === 279 || typeId === 1 ? 'companies' : typeId === 280 || typeId === 2 ? 'contacts' : null
+      if (toType && ctx.state.objects[toType].has(toId)) addAssociation(ctx.state, { fromType: type, fromId: rec.id, toType, toId, typeId })
+    }
+    return json(201, publicRecord(rec))
+  })
+  emu.route('GET', '/crm/v3/objects/:type', (req, ctx) => {
+    const type = typeOf(req)
+    if (!type) return unknownType(req)
+    const limit = Math.min(Number(req.query.get('limit') ?? 10), 100)
+    const all = [...ctx.state.objects[type].values()]
+    const start = Number(req.query.get('after') ?? 0)
+    const out: Record<string, unknown> = { results: all.slice(start, start + limit).map((r) => publicRecord(r, propsQuery(req))) }
+    if (start + limit < all.length) out.paging = { next: { after: String(start + limit), link: `?after=${start + limit}` } }
+    return json(200, out)
+  })
+  emu.route('GET', '/crm/v3/objects/:type/:id', (req, ctx) => {
+    const type = typeOf(req)
+    if (!type) return unknownType(req)
+    const rec = findRecord(ctx.state, type, req.params.id, req.query.get('idProperty'))
+    return rec ? json(200, publicRecord(rec, propsQuery(req))) : notFoundError(req.params.id)
+  })
+  emu.route('PATCH', '/crm/v3/objects/:type/:id', (req, ctx) => {
+    const type = typeOf(req)
+    if (!type) return unknownType(req)
+    const rec = findRecord(ctx.state, type, req.params.id, req.query.get('idProperty'))
+    if (!rec) return notFoundError(req.params.id)
+    const props = normaliseProperties((req.body as { properties?: unknown } | undefined)?.properties)
+    if (typeof props === 'string') return hubspotError(400, 'VALIDATION_ERROR', props)
+    const bad = invalidProperty(type, props)
+    if (bad) return hubspotError(400, 'VALIDATION_ERROR', bad)
+    return json(200, publicRecord(updateRecord(type, rec, props, ctx.now)))
+  })
+  emu.route('PUT', '/crm/v4/objects/:fromType/:fromId/associations/default/:toType/:toId', (req, ctx) => {
+    const from = typeOf(req, 'fromType')
+    const to = typeOf(req, 'toType')
+    const typeId = from && to ? defaultAssociationTypeId(from, to) : null
+    if (!from || !to || typeId === null) return hubspotError(400, 'VALIDATION_ERROR', `No default association between ${req.params.fromType} and ${req.params.toType}`)
+    if (!ctx.state.objects[from].has(req.params.fromId)) return notFoundError(req.params.fromId)
+    if (!ctx.state.objects[to].has(req.params.toId)) return notFoundError(req.params.toId)
+    addAssociation(ctx.state, { fromType: from, fromId: req.params.fromId, toType: to, toId: req.params.toId, typeId })
+    const iso = new Date(ctx.now).toISOString()
+    const spec = { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId }
+    return json(200, { status: 'COMPLETE', results: [{ from: { id: req.params.fromId }, to: { id: req.params.toId }, associationSpec: spec }], startedAt: iso, completedAt: iso })
+  })
+  emu.route('GET', '/crm/v4/objects/:fromType/:fromId/associations/:toType', (req, ctx) => {
+    const from = typeOf(req, 'fromType')
+    const to = typeOf(req, 'toType')
+    if (!from || !to) return hubspotError(400, 'VALIDATION_ERROR', 'Unknown object type')
+    const rows = ctx.state.associations.filter((a) => a.fromType === from && a.fromId === req.params.fromId && a.toType === to)
+    const results = rows.map((a) => ({ toObjectId: Number(a.toId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: a.typeId, label: null }] }))
+    return json(200, { results })
+  })
+  return emu
+}
+
+function rateHeaders(max: number, remaining: number, daily: number, dailyRemaining: number): Record<string, string> {
+  return {
+    'x-hubspot-ratelimit-daily': String(daily),
+    'x-hubspot-ratelimit-daily-remaining': String(Math.max(0, dailyRemaining)),
+    'x-hubspot-ratelimit-interval-milliseconds': String(TEN_SECONDS),
+    'x-hubspot-ratelimit-max': String(max),
+    'x-hubspot-ratelimit-remaining': String(remaining),
+  }
+}
