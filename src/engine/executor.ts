@@ -1,0 +1,398 @@
+/**
+ * The run executor: lease a run, replay its memoized steps, execute the rest, checkpoint every
+ * step with an effect, and move the run to its next state. See ARCHITECTURE.md beside this file.
+ *
+ * Lines marked MAY THROW can reject with store errors; everything else is caught and turned
+ * into a run transition.
+ * @module
+ */
+import { ErrorCodes, NonRetryableError, PipewrightError, SkipError, serializeError } from '../errors.js'
+import type { ActionExecutor } from '../connectors/contract.js'
+import type { CompiledPipeline, CompiledStep, Scope, StepHelpers } from '../pipeline/types.js'
+import type { Store } from '../store/contract.js'
+import type { Clock, DeadLetterRecord, EventRecord, Random, RunRecord, SerializedError, StepResultRecord } from '../types.js'
+import type { HubEvents } from './events.js'
+import { decideFailure } from './failure.js'
+import type { KeyLocks } from './locks.js'
+import type { Redactor } from './redact.js'
+
+export interface EngineContext {
+  store: Store
+  actions: ActionExecutor
+  events: HubEvents
+  clock: Clock
+  random: Random
+  workerId: string
+  leaseMs: number
+  locks: KeyLocks
+  redact: Redactor
+  /** The pipeline a run executes (its pinned version when still loaded, else the latest). */
+  resolvePipeline(id: string, version: string): CompiledPipeline | null
+  /** Start a run of another pipeline (`call` steps); idempotent per key. */
+  startCall(pipelineId: string, input: unknown, key: string, now: number): Promise<string>
+  /** Hand a waiting run back to dispatch at its due time. */
+  redispatch(runId: string, dueAt: number): void
+}
+
+/** Raised inside a run to stop it where it is: waiting (delay) or filtered. */
+class Stop {
+  constructor(
+    readonly kind: 'filtered' | 'waiting',
+    readonly dueAt = 0,
+  ) {}
+}
+
+/** Thrown by a step, carrying where it failed. */
+class StepFailure {
+  constructor(
+    readonly path: string,
+    readonly attempt: number,
+    readonly error: unknown,
+    readonly input: unknown,
+  ) {}
+}
+
+export class StepTimeoutError extends PipewrightError {
+  constructor(stepId: string, ms: number) {
+    super(`step ${stepId} did not finish within ${ms} ms`, { code: ErrorCodes.STEP_TIMEOUT })
+    this.name = 'StepTimeoutError'
+  }
+}
+
+/** Lease and execute one run. Returns quietly if the run is not leasable (another worker, not due, finished). */
+export async function executeRun(ctx: EngineContext, runId: string, cached?: { event: EventRecord; fresh: boolean }): Promise<void> {
+  const run = await ctx.store.leaseRun({ runId, owner: ctx.workerId, now: ctx.clock.now(), leaseMs: ctx.leaseMs }) // MAY THROW
+  if (!run) return
+  const pipeline = ctx.resolvePipeline(run.pipelineId, run.pipelineVersion)
+  const event = cached?.event.id === run.eventId ? cached.event : await ctx.store.getEvent(run.eventId) // MAY THROW
+  const memo = new Map<string, StepResultRecord>()
+  if (!cached?.fresh || run.replayOf || run.currentStep) for (const s of await ctx.store.getSteps(runId)) memo.set(s.stepPath, s) // MAY THROW
+  await new RunExecution(ctx, run, pipeline, event, memo).execute()
+}
+
+class RunExecution {
+  readonly #pending: StepResultRecord[] = []
+  readonly #started: number
+  readonly #held: string[] = []
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly run: RunRecord,
+    private readonly pipeline: CompiledPipeline | null,
+    private readonly event: EventRecord | null,
+    private readonly memo: Map<string, StepResultRecord>,
+  ) {
+    this.#started = ctx.clock.now()
+  }
+
+  async execute(): Promise<void> {
+    const { ctx, run } = this
+    ctx.events.emit('run:start', { run })
+    try {
+      if (!this.pipeline) throw new StepFailure('', 1, new NonRetryableError(`pipeline ${run.pipelineId} is not loaded; it was removed or renamed`), null)
+      if (!this.event) throw new StepFailure('', 1, new NonRetryableError(`event ${run.eventId} of run ${run.id} is missing from the store`), null)
+      const scope: Scope = { event: this.event.payload, run: { id: run.id, pipelineId: run.pipelineId, attempt: run.attempt, createdAt: run.createdAt } }
+      await this.runSteps(this.pipeline.steps, scope, '')
+      await this.finish('succeeded')
+    } catch (e) {
+      if (e instanceof Stop) {
+        if (e.kind === 'filtered') await this.finish('filtered')
+        else await this.suspend(e.dueAt)
+        return
+      }
+      if (e instanceof StepFailure) return this.fail(e)
+      if ((e as PipewrightError)?.code === ErrorCodes.LEASE_LOST) return // another worker owns the run now
+      throw e
+    } finally {
+      for (const key of this.#held) ctx.locks.release(key)
+    }
+  }
+
+  async runSteps(steps: CompiledStep[], scope: Scope, prefix: string): Promise<void> {
+    for (const step of steps) await this.runStep(step, scope, prefix)
+  }
+
+  async runStep(step: CompiledStep, scope: Scope, prefix: string): Promise<void> {
+    const path = prefix + step.id
+    const done = this.memo.get(path)
+    if (done && done.status !== 'failed') {
+      if (done.status === 'filtered') throw new Stop('filtered')
+      scope[step.id] = done.output
+      if (step.kind === 'route') return this.replayRoute(step, done.output as { branch: number | 'otherwise' | null }, scope, prefix)
+      if (step.kind === 'delay') return this.waitUntil((done.output as { until: number }).until)
+      return
+    }
+    if (step.concurrencyKey) await this.acquireKey(step, scope, path)
+    const attempt = this.run.currentStep === path ? this.run.attempt + 1 : 1
+    const startedAt = this.ctx.clock.now()
+    let input: unknown = null
+    try {
+      switch (step.kind) {
+        case 'map':
+          return this.record(step, path, startedAt, attempt, 'succeeded', (scope[step.id] = await step.value(scope)))
+        case 'filter': {
+          const pass = Boolean(await step.when(scope))
+          this.record(step, path, startedAt, attempt, pass ? 'succeeded' : 'filtered', pass)
+          scope[step.id] = pass
+          if (!pass) throw new Stop('filtered')
+          return
+        }
+        case 'route':
+          return await this.runRoute(step, scope, prefix, path, startedAt, attempt)
+        case 'forEach':
+          return await this.runForEach(step, scope, path, startedAt, attempt)
+        case 'delay': {
+          const until = startedAt + (await step.ms(scope))
+          scope[step.id] = { until }
+          this.record(step, path, startedAt, attempt, 'succeeded', { until })
+          return this.waitUntil(until)
+        }
+        case 'action': {
+          input = await step.params(scope)
+          const output = await this.withTimeout(step, path, (signal) =>
+            this.ctx.actions.execute({ ref: step.ref, connection: step.connection ?? undefined, input, runId: this.run.id, pipelineId: this.run.pipelineId, stepId: path, attempt, idempotencyKey: `${this.run.id}:${path}`, signal }),
+          )
+          scope[step.id] = output
+          return await this.checkpoint(step, path, startedAt, attempt, output)
+        }
+        case 'code': {
+          input = null
+          const output = await this.withTimeout(step, path, (signal) => step.fn(scope, this.helpers(path, attempt, signal)))
+          scope[step.id] = output ?? null
+          return await this.checkpoint(step, path, startedAt, attempt, output ?? null)
+        }
+        case 'dedupe':
+          return await this.runDedupe(step, scope, path, startedAt, attempt)
+        case 'call': {
+          input = await step.input(scope)
+          const childRunId = await this.ctx.startCall(step.pipeline, input, `${this.run.id}:${path}`, startedAt)
+          scope[step.id] = { runId: childRunId }
+          return await this.checkpoint(step, path, startedAt, attempt, { runId: childRunId })
+        }
+      }
+    } catch (e) {
+      if (e instanceof Stop || e instanceof StepFailure) throw e
+      if ((e as PipewrightError)?.code === ErrorCodes.LEASE_LOST) throw e
+      if (e instanceof SkipError) {
+        this.record(step, path, startedAt, attempt, 'filtered', null)
+        throw new Stop('filtered')
+      }
+      this.emitStep(step, path, startedAt, attempt, 'failed', e)
+      throw new StepFailure(path, attempt, e, input ?? stepInputSnapshot(scope))
+    }
+  }
+
+  async runRoute(step: Extract<CompiledStep, { kind: 'route' }>, scope: Scope, prefix: string, path: string, startedAt: number, attempt: number) {
+    let branch: number | 'otherwise' | null = null
+    for (let i = 0; i < step.branches.length; i++) {
+      if (await step.branches[i]!.when(scope)) {
+        branch = i
+        break
+      }
+    }
+    if (branch === null && step.otherwise) branch = 'otherwise'
+    this.record(step, path, startedAt, attempt, 'succeeded', { branch })
+    scope[step.id] = { branch }
+    await this.replayRoute(step, { branch }, scope, prefix)
+  }
+
+  async replayRoute(step: Extract<CompiledStep, { kind: 'route' }>, out: { branch: number | 'otherwise' | null }, scope: Scope, prefix: string) {
+    const steps = out.branch === null ? [] : out.branch === 'otherwise' ? (step.otherwise ?? []) : (step.branches[out.branch]?.steps ?? [])
+    await this.runSteps(steps, scope, prefix)
+  }
+
+  async runForEach(step: Extract<CompiledStep, { kind: 'forEach' }>, scope: Scope, path: string, startedAt: number, attempt: number) {
+    const items = await step.items(scope)
+    if (!Array.isArray(items)) throw new NonRetryableError(`forEach of step ${step.id} must produce an array, got ${items === null ? 'null' : typeof items}`)
+    const results: unknown[] = new Array(items.length)
+    let next = 0
+    let failure: unknown = null
+    const worker = async () => {
+      while (failure === null && next < items.length) {
+        const index = next++
+        const itemScope: Scope = { ...scope, item: items[index], index }
+        try {
+          await this.runSteps(step.steps, itemScope, `${path}[${index}].`)
+          results[index] = Object.fromEntries(step.steps.map((s) => [s.id, itemScope[s.id]]))
+        } catch (e) {
+          if (e instanceof Stop && e.kind === 'filtered') results[index] = { filtered: true }
+          else failure ??= e
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(step.concurrency, items.length) }, worker))
+    if (failure !== null) throw failure
+    scope[step.id] = results
+    this.record(step, path, startedAt, attempt, 'succeeded', results)
+  }
+
+  async runDedupe(step: Extract<CompiledStep, { kind: 'dedupe' }>, scope: Scope, path: string, startedAt: number, attempt: number) {
+    const key = String(await step.key(scope))
+    const ns = `dedupe:${this.run.pipelineId}:${step.id}`
+    const fresh = await this.ctx.store.setKeyIfAbsent(ns, key, this.run.id, startedAt, startedAt + step.windowMs)
+    const owner = fresh ? this.run.id : ((await this.ctx.store.getKey(ns, key, startedAt))?.value as string | undefined)
+    const first = fresh || owner === this.run.id
+    if (!first && step.keep === 'latest') await this.ctx.store.setKey(ns, key, this.run.id, startedAt, startedAt + step.windowMs)
+    const pass = first || step.keep !== 'first'
+    scope[step.id] = { key, duplicate: !first, duplicateOf: first ? null : (owner ?? null) }
+    if (!pass) {
+      this.record(step, path, startedAt, attempt, 'filtered', scope[step.id])
+      throw new Stop('filtered')
+    }
+    await this.checkpoint(step, path, startedAt, attempt, scope[step.id])
+  }
+
+  helpers(path: string, attempt: number, signal: AbortSignal): StepHelpers {
+    let n = 0
+    const log = (level: 'info' | 'warn') => (msg: string, data?: object) => this.ctx.events.emit('hub:error', { message: `[${level}] run ${this.run.id} step ${path}: ${msg}`, error: data })
+    return {
+      signal,
+      attempt,
+      log: { info: log('info'), warn: log('warn') },
+      action: (inv) => {
+        const call = ++n
+        return this.ctx.actions.execute({ ref: inv.ref, connection: inv.connection, input: inv.params, runId: this.run.id, pipelineId: this.run.pipelineId, stepId: `${path}#${call}`, attempt, idempotencyKey: `${this.run.id}:${path}#${call}`, signal })
+      },
+    }
+  }
+
+  async withTimeout<T>(step: CompiledStep, path: string, fn: (signal: AbortSignal) => Promise<T> | T): Promise<T> {
+    const controller = new AbortController()
+    let timer: unknown
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.ctx.clock.setTimeout(() => {
+        const err = new StepTimeoutError(path, step.timeoutMs)
+        controller.abort(err)
+        reject(err)
+      }, step.timeoutMs)
+    })
+    try {
+      return await Promise.race([Promise.resolve().then(() => fn(controller.signal)), timeout])
+    } finally {
+      this.ctx.clock.clearTimeout(timer)
+    }
+  }
+
+  async acquireKey(step: CompiledStep, scope: Scope, path: string) {
+    const key = `${this.run.pipelineId}:${step.id}:${await step.concurrencyKey!(scope)}`
+    if (this.#held.includes(key)) return
+    await this.ctx.locks.acquire(key)
+    this.#held.push(key)
+    void path
+  }
+
+  waitUntil(until: number): void {
+    if (this.ctx.clock.now() < until) throw new Stop('waiting', until)
+  }
+
+  /** Keep a pure step's result for the next write (it is recomputed if the run restarts first). */
+  record(step: CompiledStep, path: string, startedAt: number, attempt: number, status: StepResultRecord['status'], output: unknown) {
+    const finishedAt = this.ctx.clock.now()
+    this.#pending.push({ runId: this.run.id, stepPath: path, status, output: this.ctx.redact.value(output), attempts: attempt, startedAt, finishedAt, error: null })
+    this.emitStep(step, path, startedAt, attempt, status === 'filtered' ? 'filtered' : 'succeeded')
+  }
+
+  /** Durably store a step with an effect, with the pure results before it, before moving on. */
+  async checkpoint(step: CompiledStep, path: string, startedAt: number, attempt: number, output: unknown) {
+    this.record(step, path, startedAt, attempt, 'succeeded', output)
+    const steps = this.#pending.splice(0)
+    await this.ctx.store.saveSteps(this.run.id, this.ctx.workerId, steps, { currentStep: path, attempt, at: this.ctx.clock.now() }) // MAY THROW
+  }
+
+  emitStep(step: CompiledStep, path: string, startedAt: number, attempt: number, status: 'succeeded' | 'filtered' | 'failed', error?: unknown) {
+    if (!this.ctx.events.has('step:end')) return
+    this.ctx.events.emit('step:end', {
+      run: this.run,
+      stepId: path,
+      kind: step.kind,
+      status,
+      durationMs: this.ctx.clock.now() - startedAt,
+      attempt,
+      action: step.kind === 'action' ? step.ref : null,
+      error: error === undefined ? undefined : serializeError(error, this.ctx.redact.text),
+    })
+  }
+
+  async finish(status: 'succeeded' | 'filtered') {
+    const at = this.ctx.clock.now()
+    const steps = this.#pending.splice(0)
+    await this.ctx.store.transition(this.run.id, this.ctx.workerId, { status, at }, steps) // MAY THROW
+    this.ctx.events.emit('run:end', { run: this.run, status, durationMs: at - this.#started })
+  }
+
+  /** Park the run until `dueAt` (a delay step), keeping the results so far. */
+  async suspend(dueAt: number) {
+    const at = this.ctx.clock.now()
+    const steps = this.#pending.splice(0)
+    await this.ctx.store.transition(this.run.id, this.ctx.workerId, { status: 'waiting', at, dueAt, reason: 'delay', currentStep: null, attempt: 0 }, steps)
+    this.ctx.events.emit('run:waiting', { run: this.run, reason: 'delay', dueAt, stepId: null, attempt: 0, error: null })
+    this.ctx.redispatch(this.run.id, dueAt)
+  }
+
+  async fail(f: StepFailure) {
+    const { ctx, run } = this
+    const at = ctx.clock.now()
+    const steps = this.#pending.splice(0)
+    const step = this.findStep(f.path)
+    const policy = step?.retry ?? this.pipeline?.retry ?? { maxAttempts: 1, initialIntervalMs: 1000, maxIntervalMs: 1000, backoffCoefficient: 1 }
+    const decision = decideFailure(f.error, policy, f.attempt, ctx.random)
+    const error: SerializedError = { ...serializeError(f.error, ctx.redact.text), stepId: f.path || undefined }
+    if (decision.kind === 'wait') {
+      const dueAt = at + decision.delayMs
+      const attempt = decision.countsAsAttempt ? f.attempt : f.attempt - 1
+      await ctx.store.transition(run.id, ctx.workerId, { status: 'waiting', at, dueAt, reason: decision.reason, currentStep: f.path, attempt, error }, steps) // MAY THROW
+      ctx.events.emit('run:waiting', { run, reason: decision.reason, dueAt, stepId: f.path, attempt, error })
+      ctx.redispatch(run.id, dueAt)
+      return
+    }
+    const deadLetter: DeadLetterRecord = {
+      runId: run.id,
+      pipelineId: run.pipelineId,
+      pipelineVersion: run.pipelineVersion,
+      eventId: run.eventId,
+      reason: decision.reason,
+      stepId: f.path || null,
+      attempts: f.attempt,
+      error,
+      lastInput: ctx.redact.value(f.input),
+      createdAt: at,
+      replayedBy: null,
+      discardedAt: null,
+    }
+    await ctx.store.transition(run.id, ctx.workerId, { status: 'dead', at, deadLetter, error, currentStep: f.path || null, attempt: f.attempt }, steps) // MAY THROW
+    ctx.events.emit('run:dead', { run, deadLetter })
+    ctx.events.emit('run:end', { run, status: 'dead', durationMs: at - this.#started })
+  }
+
+  findStep(path: string): CompiledStep | null {
+    const ids = path.split('.').map((p) => p.replace(/\[\d+\]$/, ''))
+    let list = this.pipeline?.steps ?? []
+    let found: CompiledStep | null = null
+    for (const id of ids) {
+      found = findIn(list, id)
+      if (!found) return null
+      list = found.kind === 'forEach' ? found.steps : []
+    }
+    return found
+  }
+}
+
+function findIn(list: CompiledStep[], id: string): CompiledStep | null {
+  for (const s of list) {
+    if (s.id === id) return s
+    if (s.kind === 'route') {
+      for (const b of [...s.branches.map((x) => x.steps), s.otherwise ?? []]) {
+        const f = findIn(b, id)
+        if (f) return f
+      }
+    }
+  }
+  return null
+}
+
+/** What a failing pure step saw: the event and earlier outputs. */
+function stepInputSnapshot(scope: Scope): unknown {
+  const { run: _run, ...rest } = scope
+  return rest
+}
+

@@ -1,0 +1,371 @@
+/**
+ * `createHub(options)`: the live object that owns the store, dispatch, action gateway,
+ * pipelines, events, sweeper, heartbeats and schedules. Everything below receives it
+ * explicitly; there are no module-level singletons.
+ *
+ * @example
+ * ```ts
+ * const hub = await createHub({ pipelines, store: 'sqlite:.pipewright/pipewright.db', actions })
+ * await hub.start()
+ * const [r] = await hub.ingest('leads', [{ payload: { email: 'a@b.co' } }])
+ * await hub.close()
+ * ```
+ * @module
+ */
+import { hostname } from 'node:os'
+import type { ActionExecutor } from '../connectors/contract.js'
+import type { Dispatch } from '../dispatch/contract.js'
+import { createMemoryDispatch } from '../dispatch/memory.js'
+import { ErrorCodes, PipewrightError } from '../errors.js'
+import { newId } from '../ids.js'
+import type { CompiledPipeline, Scope } from '../pipeline/types.js'
+import type { AcceptInput, AcceptResult, Store } from '../store/contract.js'
+import type { Clock, EventRecord, Random, RunRecord, TriggerKind } from '../types.js'
+import { HubEvents } from './events.js'
+import { type EngineContext, executeRun } from './executor.js'
+import { KeyLocks, Slots } from './locks.js'
+import { createRedactor, type RedactOptions } from './redact.js'
+import { systemClock } from './clock.js'
+
+export interface HubOptions {
+  pipelines: CompiledPipeline[]
+  store: Store
+  /** The action gateway. */
+  actions: ActionExecutor
+  /** @defaultValue in-process dispatch */
+  dispatch?: Dispatch
+  clock?: Clock
+  random?: Random
+  /** Execute runs in this process. @defaultValue true */
+  worker?: boolean
+  /** Runs executing at once in this process. @defaultValue 64 */
+  concurrency?: number
+  /** How long a leased run stays ours without a heartbeat. @defaultValue 30000 */
+  leaseMs?: number
+  /** How often the store is swept for due runs that dispatch lost. @defaultValue 5000 */
+  sweepIntervalMs?: number
+  /** Fire schedule triggers from this process. @defaultValue true when worker */
+  scheduler?: boolean
+  /** Back-pressure: ingest refuses (429) when more runs than this wait in dispatch. @defaultValue 50000 */
+  maxQueuedRuns?: number
+  redact?: RedactOptions
+  workerId?: string
+}
+
+export interface Delivery {
+  payload: unknown
+  deliveryId?: string | null
+  meta?: Record<string, unknown> | null
+}
+
+export interface IngestResult {
+  runId: string
+  eventId: string | null
+  duplicate: boolean
+}
+
+export class BackPressureError extends PipewrightError {
+  readonly retryAfterMs: number
+  constructor(depth: number, retryAfterMs: number) {
+    super(`${depth} runs are waiting to execute; try again shortly`, { code: ErrorCodes.BACK_PRESSURE })
+    this.name = 'BackPressureError'
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
+export type Hub = Awaited<ReturnType<typeof createHub>>
+
+export async function createHub(options: HubOptions) {
+  const clock = options.clock ?? systemClock
+  const random = options.random ?? Math.random
+  const store = options.store
+  const dispatch = options.dispatch ?? createMemoryDispatch({ clock })
+  const events = new HubEvents()
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId('w').slice(-6)}`
+  const leaseMs = options.leaseMs ?? 30_000
+  const concurrency = options.concurrency ?? 64
+  const runsHere = options.worker ?? true
+  const redactor = createRedactor(options.redact)
+  const locks = new KeyLocks()
+  const slots = new Slots()
+
+  // ── pipelines: latest by id, every loaded version by id@version ──────────────────────
+  const latest = new Map<string, CompiledPipeline>()
+  const versions = new Map<string, CompiledPipeline>()
+  const byPath = new Map<string, CompiledPipeline>()
+  const setPipelines = (list: CompiledPipeline[]) => {
+    latest.clear()
+    byPath.clear()
+    for (const p of list) {
+      latest.set(p.id, p)
+      versions.set(`${p.id}@${p.version}`, p)
+      if (p.trigger.kind === 'webhook') byPath.set(p.trigger.options.path, p)
+    }
+  }
+  setPipelines(options.pipelines)
+
+  // Runs accepted by this process, kept in memory until a worker here picks them up.
+  const fresh = new Map<string, { event: EventRecord; key: string | null }>()
+  const inflight = new Set<string>()
+  const keyWaiters = new Map<string, string[]>()
+  const pipelineWaiters = new Map<string, string[]>()
+  const cacheFresh = runsHere && dispatch.kind === 'memory'
+
+  const ctx: EngineContext = {
+    store,
+    actions: options.actions,
+    events,
+    clock,
+    random,
+    workerId,
+    leaseMs,
+    locks,
+    redact: redactor,
+    resolvePipeline: (id, version) => versions.get(`${id}@${version}`) ?? latest.get(id) ?? null,
+    startCall: async (pipelineId, input, key, now) => {
+      const target = latest.get(pipelineId)
+      if (!target) throw new PipewrightError(`call: pipeline ${pipelineId} is not loaded`, { code: ErrorCodes.PIPELINE_NOT_FOUND })
+      const [r] = await ingest(pipelineId, [{ payload: input, deliveryId: `call:${key}` }], { trigger: 'manual', now, dedupeWindowMs: 30 * 86_400_000 })
+      return r!.runId
+    },
+    redispatch: (runId, dueAt) => {
+      void dispatch.dispatch(runId, dueAt).catch((error) => events.emit('hub:error', { message: `dispatch of ${runId} failed; the sweeper will retry`, error }))
+    },
+  }
+
+  // ── ingest ────────────────────────────────────────────────────────────────────────────
+  async function computeKey(p: CompiledPipeline, payload: unknown, runId: string, now: number): Promise<string | null> {
+    if (!p.concurrencyKey) return null
+    const scope: Scope = { event: payload, run: { id: runId, pipelineId: p.id, attempt: 0, createdAt: now } }
+    const k = await p.concurrencyKey(scope)
+    return k === undefined || k === null ? null : String(k)
+  }
+
+  async function ingest(pipelineId: string, deliveries: Delivery[], opts: { trigger?: TriggerKind; now?: number; dedupeWindowMs?: number } = {}): Promise<IngestResult[]> {
+    const p = latest.get(pipelineId)
+    if (!p) throw new PipewrightError(`pipeline ${pipelineId} is not loaded`, { code: ErrorCodes.PIPELINE_NOT_FOUND })
+    const maxQueued = options.maxQueuedRuns ?? 50_000
+    if (runsHere && dispatch.kind === 'memory') {
+      const depth = await dispatch.depth()
+      if (depth >= maxQueued) throw new BackPressureError(depth, 1000)
+    }
+    const now = opts.now ?? clock.now()
+    const trigger = opts.trigger ?? p.trigger.kind
+    const windowMs = opts.dedupeWindowMs ?? (p.trigger.kind === 'webhook' ? p.trigger.options.dedupeWindowMs : 86_400_000)
+    const inputs: AcceptInput[] = []
+    for (const d of deliveries) {
+      const event: EventRecord = { id: newId('evt', now), pipelineId, trigger, deliveryId: d.deliveryId ?? null, payload: d.payload, meta: d.meta ?? null, receivedAt: now }
+      const runId = newId('run', now)
+      const run: RunRecord = {
+        id: runId,
+        pipelineId,
+        pipelineVersion: p.version,
+        eventId: event.id,
+        status: 'queued',
+        currentStep: null,
+        attempt: 0,
+        dueAt: now,
+        waitReason: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        concurrencyKey: await computeKey(p, d.payload, runId, now),
+        replayOf: null,
+        replayFrom: null,
+        error: null,
+        createdAt: now,
+        updatedAt: now,
+        finishedAt: null,
+      }
+      inputs.push({ event, run, dedupe: d.deliveryId ? { scope: pipelineId, key: d.deliveryId, expiresAt: now + windowMs } : undefined })
+    }
+    const results: AcceptResult[] = inputs.length === 1 ? [await store.accept(inputs[0]!)] : await store.acceptMany(inputs)
+    const out: IngestResult[] = []
+    const toDispatch: Array<{ runId: string }> = []
+    results.forEach((r, i) => {
+      if (r.accepted) {
+        const input = inputs[i]!
+        if (cacheFresh) fresh.set(r.runId, { event: input.event, key: input.run.concurrencyKey })
+        toDispatch.push({ runId: r.runId })
+        out.push({ runId: r.runId, eventId: r.eventId, duplicate: false })
+        if (events.has('event:accepted')) events.emit('event:accepted', { pipelineId, eventId: r.eventId, runId: r.runId, trigger })
+      } else {
+        out.push({ runId: r.duplicateOf, eventId: null, duplicate: true })
+        events.emit('event:duplicate', { pipelineId, runId: r.duplicateOf })
+      }
+    })
+    if (toDispatch.length) await dispatch.dispatchMany(toDispatch)
+    return out
+  }
+
+  // ── worker ────────────────────────────────────────────────────────────────────────────
+  async function handle(runId: string): Promise<void> {
+    if (inflight.has(runId)) return
+    const cached = fresh.get(runId)
+    fresh.delete(runId)
+    let pipelineId: string | undefined
+    let key: string | null = null
+    if (cached) {
+      pipelineId = cached.event.pipelineId
+      key = cached.key
+    } else {
+      const run = await store.getRun(runId)
+      if (!run) return
+      pipelineId = run.pipelineId
+      key = run.concurrencyKey
+    }
+    const p = latest.get(pipelineId)
+    const lockKey = key === null ? null : `${pipelineId}#${key}`
+    if (lockKey && !locks.tryAcquire(lockKey)) {
+      push(keyWaiters, lockKey, runId)
+      if (cached) fresh.set(runId, cached)
+      return
+    }
+    const limit = p?.concurrency ?? null
+    if (limit !== null && !slots.tryTake(pipelineId, limit)) {
+      if (lockKey) locks.release(lockKey)
+      push(pipelineWaiters, pipelineId, runId)
+      if (cached) fresh.set(runId, cached)
+      return
+    }
+    inflight.add(runId)
+    try {
+      await executeRun(ctx, runId, cached ? { event: cached.event, fresh: true } : undefined)
+    } catch (error) {
+      events.emit('hub:error', { message: `run ${runId} could not be executed; it will be retried by the sweeper`, error })
+    } finally {
+      inflight.delete(runId)
+      if (limit !== null) {
+        slots.give(pipelineId)
+        wake(pipelineWaiters, pipelineId)
+      }
+      if (lockKey) {
+        locks.release(lockKey)
+        wake(keyWaiters, lockKey)
+      }
+    }
+  }
+
+  function push(map: Map<string, string[]>, key: string, runId: string) {
+    const list = map.get(key)
+    if (list) {
+      if (!list.includes(runId)) list.push(runId)
+    } else map.set(key, [runId])
+  }
+
+  function wake(map: Map<string, string[]>, key: string) {
+    const list = map.get(key)
+    const next = list?.shift()
+    if (list && list.length === 0) map.delete(key)
+    if (next) ctx.redispatch(next, 0)
+  }
+
+  // ── sweeper and heartbeats ────────────────────────────────────────────────────────────
+  let sweepTimer: NodeJS.Timeout | null = null
+  let beatTimer: NodeJS.Timeout | null = null
+  let sweeping = false
+
+  async function sweep(): Promise<number> {
+    if (sweeping) return 0
+    sweeping = true
+    try {
+      const due = await store.listDueRuns(clock.now(), 5000)
+      const waiting = new Set([...keyWaiters.values(), ...pipelineWaiters.values()].flat())
+      const items = due.filter((r) => !inflight.has(r.id) && !waiting.has(r.id)).map((r) => ({ runId: r.id }))
+      if (items.length) await dispatch.dispatchMany(items)
+      return items.length
+    } catch (error) {
+      events.emit('hub:error', { message: 'sweep failed', error })
+      return 0
+    } finally {
+      sweeping = false
+    }
+  }
+
+  async function heartbeat() {
+    if (inflight.size === 0) return
+    try {
+      await store.heartbeat(workerId, [...inflight], clock.now(), leaseMs)
+    } catch (error) {
+      events.emit('hub:error', { message: 'heartbeat failed', error })
+    }
+  }
+
+  let started = false
+  let closed = false
+  const startHooks: Array<() => Promise<void> | void> = []
+  const closeHooks: Array<() => Promise<void> | void> = []
+
+  const hub = {
+    workerId,
+    store,
+    dispatch,
+    events,
+    clock,
+    redactor,
+    actions: options.actions,
+    pipelines: () => [...latest.values()],
+    getPipeline: (id: string) => latest.get(id) ?? null,
+    getPipelineByPath: (path: string) => byPath.get(path) ?? null,
+    /** Replace the loaded pipelines (dev reload). Runs keep their pinned versions while loaded. */
+    setPipelines,
+    ingest,
+    sweep,
+    /** Registered by the scheduler and server so they start and stop with the hub. */
+    onStart: (fn: () => Promise<void> | void) => startHooks.push(fn),
+    onClose: (fn: () => Promise<void> | void) => closeHooks.unshift(fn),
+    inflightCount: () => inflight.size,
+
+    async start() {
+      if (started) throw new PipewrightError('hub already started. Did you call `start()` twice?', { code: ErrorCodes.CONFIG_INVALID })
+      started = true
+      await store.migrate()
+      if (runsHere) {
+        await dispatch.startWorker(handle, { concurrency })
+        await sweep()
+        sweepTimer = setInterval(() => void sweep(), options.sweepIntervalMs ?? 5000)
+        sweepTimer.unref()
+        beatTimer = setInterval(() => void heartbeat(), Math.max(250, Math.floor(leaseMs / 3)))
+        beatTimer.unref()
+      }
+      for (const fn of startHooks) await fn()
+    },
+
+    /** Resolve when the run reaches a terminal state (or `timeoutMs` passes: resolves with the run as it is). */
+    async waitForRun(runId: string, timeoutMs = 30_000): Promise<RunRecord | null> {
+      const deadline = clock.now() + timeoutMs
+      let delay = 5
+      while (true) {
+        const run = await store.getRun(runId)
+        if (!run || ['succeeded', 'filtered', 'dead'].includes(run.status) || clock.now() >= deadline) return run
+        await new Promise<void>((resolve) => {
+          const off = events.on('run:end', (e) => {
+            if (e.run.id === runId) {
+              off()
+              resolve()
+            }
+          })
+          setTimeout(() => {
+            off()
+            resolve()
+          }, Math.min(delay, Math.max(1, deadline - clock.now())))
+        })
+        delay = Math.min(delay * 2, 250)
+      }
+    },
+
+    /** Graceful shutdown: stop leasing, let in-flight runs finish within `deadlineMs`, return the rest. */
+    async close(closeOptions: { deadlineMs?: number } = {}) {
+      if (closed) return
+      closed = true
+      for (const fn of closeHooks) await fn()
+      if (sweepTimer) clearInterval(sweepTimer)
+      if (beatTimer) clearInterval(beatTimer)
+      if (runsHere) await dispatch.stopWorker(closeOptions.deadlineMs ?? 10_000)
+      if (inflight.size) await store.releaseLeases(workerId, [...inflight], clock.now()).catch(() => {})
+      await dispatch.close()
+      await options.actions.close()
+      await store.close()
+    },
+  }
+  return hub
+}

@@ -1,0 +1,103 @@
+/**
+ * Load every pipeline of a directory (`./pipelines/*.ts|*.js|*.yaml|*.yml`): TypeScript through
+ * jiti, YAML through the YAML loader. Problems from every file are collected and reported at once.
+ * @module
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { createJiti } from 'jiti'
+import { ConfigError, type Problem } from '../errors.js'
+import { compilePipeline } from './compile.js'
+import type { CompiledPipeline, PipelineDefinition } from './types.js'
+import { parsePipelineYaml } from './yaml.js'
+
+const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.yaml', '.yml']
+
+export interface LoadOptions {
+  env?: Record<string, string | undefined>
+  /** Base for file names in messages. @defaultValue process-independent: the dir itself */
+  cwd?: string
+}
+
+export async function listPipelineFiles(dir: string): Promise<string[]> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw e
+  }
+  return names
+    .filter((n) => EXTENSIONS.some((ext) => n.endsWith(ext)) && !n.endsWith('.d.ts') && !/\.(test|spec)\.[mc]?[jt]s$/.test(n) && !n.startsWith('_'))
+    .sort()
+    .map((n) => join(dir, n))
+}
+
+/** Load one file; returns its pipelines (a TS module may export several). */
+export async function loadPipelineFile(file: string, options: LoadOptions = {}): Promise<CompiledPipeline[]> {
+  const shown = options.cwd ? relative(options.cwd, file) : file
+  if (file.endsWith('.yaml') || file.endsWith('.yml')) {
+    const def = parsePipelineYaml(await readFile(file, 'utf8'), shown)
+    return [compilePipeline(def, { format: 'yaml', file: shown, env: options.env })]
+  }
+  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false })
+  let mod: Record<string, unknown>
+  try {
+    mod = (await jiti.import(file)) as Record<string, unknown>
+  } catch (e) {
+    throw new ConfigError([{ file: shown, message: `cannot load: ${(e as Error).message.split('\n')[0]}` }])
+  }
+  const defs = Object.entries(mod).filter(([, v]) => isDefinitionLike(v)) as Array<[string, PipelineDefinition]>
+  if (defs.length === 0) throw new ConfigError([{ file: shown, message: 'exports no pipeline; use `export default definePipeline({...})`' }])
+  const problems: Problem[] = []
+  const out: CompiledPipeline[] = []
+  for (const [, def] of defs) {
+    try {
+      out.push(compilePipeline(def, { format: 'ts', file: shown, env: options.env }))
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems)
+      else throw e
+    }
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return out
+}
+
+function isDefinitionLike(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && 'id' in v && 'steps' in v && 'trigger' in v
+}
+
+/** Load a directory; throws one ConfigError listing every problem of every file. */
+export async function loadPipelines(dir: string, options: LoadOptions = {}): Promise<CompiledPipeline[]> {
+  const problems: Problem[] = []
+  const all: CompiledPipeline[] = []
+  for (const file of await listPipelineFiles(dir)) {
+    try {
+      all.push(...(await loadPipelineFile(file, options)))
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems)
+      else problems.push({ file, message: (e as Error).message })
+    }
+  }
+  problems.push(...crossCheck(all))
+  if (problems.length) throw new ConfigError(problems)
+  return all
+}
+
+/** Problems between pipelines: duplicate ids and webhook paths. */
+export function crossCheck(pipelines: CompiledPipeline[]): Problem[] {
+  const problems: Problem[] = []
+  const ids = new Map<string, CompiledPipeline>()
+  const paths = new Map<string, CompiledPipeline>()
+  for (const p of pipelines) {
+    const other = ids.get(p.id)
+    if (other) problems.push({ file: p.source.file ?? undefined, pipeline: p.id, field: 'id', message: `pipeline id "${p.id}" is also used in ${other.source.file}` })
+    ids.set(p.id, p)
+    if (p.trigger.kind === 'webhook') {
+      const prev = paths.get(p.trigger.options.path)
+      if (prev) problems.push({ file: p.source.file ?? undefined, pipeline: p.id, field: 'trigger.webhook.path', message: `webhook path "${p.trigger.options.path}" is also used by pipeline ${prev.id}` })
+      paths.set(p.trigger.options.path, p)
+    }
+  }
+  return problems
+}
