@@ -5,6 +5,9 @@
  */
 import type { Emulator } from './emulator.js'
 import type { FaultConfig } from './faults.js'
+import { type ClayEmulatorOptions, clayEmulator } from '../connectors/clay/emulator.js'
+import { type HubspotEmulatorOptions, hubspotEmulator } from '../connectors/hubspot/emulator.js'
+import { type SlackEmulatorOptions, slackEmulator } from '../connectors/slack/emulator.js'
 
 /** Options every emulator factory understands; factories may accept more. */
 export interface EmulatorFactoryOptions {
@@ -20,4 +23,7 @@ export interface EmulatorFactory {
 }
 
 export const emulatorRegistry: readonly EmulatorFactory[] = [
+  { service: 'hubspot', create: (o) => hubspotEmulator(o as HubspotEmulatorOptions) },
+  { service: 'slack', create: (o) => slackEmulator(o as SlackEmulatorOptions) },
+  { service: 'clay', create: (o) => clayEmulator(o as ClayEmulatorOptions) },
 ]
