@@ -22,3 +22,15 @@ export class LeaseLostError extends PipewrightError {
     this.name = 'LeaseLostError'
   }
 }
+
+/**
+ * The one mapper every backend uses for an unreachable or unwritable store, so SQLite and
+ * Postgres produce the same message shape: what is unavailable, why, and what to check.
+ * `target` is a redacted description (`sqlite:/path/db`, `postgres://host:5432/db`).
+ */
+export function storeUnavailable(target: string, reason: string, cause?: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(
+    `store ${target} is unavailable: ${reason}. Check that the database is reachable and its disk is writable; writes are refused until it is`,
+    cause,
+  )
+}

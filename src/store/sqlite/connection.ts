@@ -1,0 +1,79 @@
+/**
+ * Opens a SQLite database for the store: creates parent directories, sets WAL and the
+ * requested `synchronous` level, applies migrations and prepares every named statement.
+ * @module
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import type { TxControl } from './group-commit.js'
+import { migrateSqlite } from './migrate.js'
+import type { NamedQuery, Values } from './named-query.js'
+import { buildStatements, sqliteBuilder } from './statements.js'
+
+export interface Prepared {
+  run(values: Values): number
+  get<T = any>(values: Values): T | undefined
+  all<T = any>(values: Values): T[]
+}
+
+export type Statements = Record<keyof ReturnType<typeof buildStatements>, Prepared>
+
+export interface Connection {
+  db: Database.Database
+  tx: TxControl
+  s: Statements
+  /** Prepare (once) and run a query built at call time (listings). */
+  query<T = any>(q: { sql: string; parameters: readonly unknown[] }): T[]
+}
+
+function prepare(db: Database.Database, q: NamedQuery): Prepared {
+  const stmt = db.prepare(q.sql)
+  return {
+    run: (v) => stmt.run(...q.bind(v)).changes,
+    get: (v) => stmt.get(...q.bind(v)) as any,
+    all: (v) => stmt.all(...q.bind(v)) as any[],
+  }
+}
+
+export function openConnection(path: string, synchronous: 'full' | 'normal'): Connection {
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
+  const db = new Database(path)
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    db.pragma('busy_timeout = 5000')
+    migrateSqlite(db)
+    const statements = buildStatements(sqliteBuilder())
+    const s = Object.fromEntries(Object.entries(statements).map(([k, q]) => [k, prepare(db, q)])) as Statements
+    const control = (text: string) => {
+      const stmt = db.prepare(text)
+      return () => {
+        stmt.run()
+      }
+    }
+    const tx: TxControl = {
+      begin: control('BEGIN IMMEDIATE'),
+      commit: control('COMMIT'),
+      rollback: control('ROLLBACK'),
+      inTransaction: () => db.inTransaction,
+      savepoint: control('SAVEPOINT op'),
+      release: control('RELEASE op'),
+      rollbackToSavepoint: control('ROLLBACK TO op'),
+    }
+    const cache = new Map<string, Database.Statement>()
+    const query = <T>(q: { sql: string; parameters: readonly unknown[] }): T[] => {
+      let stmt = cache.get(q.sql)
+      if (!stmt) {
+        stmt = db.prepare(q.sql)
+        if (cache.size > 200) cache.clear()
+        cache.set(q.sql, stmt)
+      }
+      return stmt.all(...q.parameters) as T[]
+    }
+    return { db, tx, s, query }
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}

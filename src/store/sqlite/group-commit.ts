@@ -1,0 +1,104 @@
+/**
+ * Group commit for SQLite: every write issued during one event-loop tick is queued and run
+ * in ONE transaction (one fsync), flushed by `setImmediate`. Each write runs inside its own
+ * savepoint, so a write that fails (LeaseLostError, a constraint) is rolled back and rejected
+ * alone while the others commit. Promises settle only after COMMIT returned, i.e. after the
+ * sync. Reads call `flush()` first, synchronously, so they observe every earlier write.
+ *
+ * better-sqlite3 is synchronous, so a flush never interleaves with anything else in this
+ * process; other processes are serialised by `BEGIN IMMEDIATE` and `busy_timeout`.
+ * @module
+ */
+
+/** Transaction control on the open connection. */
+export interface TxControl {
+  begin(): void
+  commit(): void
+  rollback(): void
+  inTransaction(): boolean
+  savepoint(): void
+  release(): void
+  rollbackToSavepoint(): void
+}
+
+interface Pending {
+  run: () => unknown
+  resolve: (value: any) => void
+  reject: (error: unknown) => void
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+export class GroupCommit {
+  private queue: Pending[] = []
+  private scheduled = false
+
+  /**
+   * @param connect opens (or returns) the connection; may throw StoreUnavailableError.
+   * @param mapError turns a driver error into the store's error (StoreUnavailableError…).
+   */
+  constructor(
+    private readonly connect: () => TxControl,
+    private readonly mapError: (error: unknown) => unknown,
+  ) {}
+
+  /** Queue a write for the current tick's transaction. `run` executes synchronously inside it. */
+  submit<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve, reject })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => {
+          this.scheduled = false
+          this.flush()
+        })
+      }
+    })
+  }
+
+  get pending(): number {
+    return this.queue.length
+  }
+
+  /** Commit everything queued so far, synchronously. Safe to call with an empty queue. */
+  flush(): void {
+    if (this.queue.length === 0) return
+    // Swap before running: writes submitted while settling go to the next batch.
+    const batch = this.queue
+    this.queue = []
+    const outcomes: Outcome[] = new Array(batch.length)
+    let tx: TxControl | undefined
+    try {
+      tx = this.connect()
+      tx.begin()
+      for (let i = 0; i < batch.length; i++) {
+        tx.savepoint()
+        try {
+          outcomes[i] = { ok: true, value: batch[i].run() }
+          tx.release()
+        } catch (error) {
+          // May throw when SQLite already rolled the whole transaction back (disk full, I/O):
+          // then the outer catch rejects the batch.
+          tx.rollbackToSavepoint()
+          tx.release()
+          outcomes[i] = { ok: false, error: this.mapError(error) }
+        }
+      }
+      tx.commit() // the fsync happens here; may throw (disk full, I/O error)
+    } catch (error) {
+      try {
+        if (tx?.inTransaction()) tx.rollback()
+      } catch {
+        // the connection is unusable; the mapped error below says why
+      }
+      const mapped = this.mapError(error)
+      for (const p of batch) p.reject(mapped)
+      return
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const o = outcomes[i]
+      if (o.ok) batch[i].resolve(o.value)
+      else batch[i].reject(o.error)
+    }
+  }
+}

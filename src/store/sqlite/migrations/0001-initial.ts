@@ -1,0 +1,93 @@
+/**
+ * SQLite migration 0001: the initial schema. Append-only: never edit a released migration,
+ * add `0002-….ts` instead. Times are INTEGER epoch ms; JSON columns are TEXT.
+ * @module
+ */
+export const name = '0001-initial'
+
+export const statements: readonly string[] = [
+  `CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    delivery_id TEXT,
+    payload TEXT,
+    meta TEXT,
+    received_at INTEGER NOT NULL
+  )`,
+  `CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    current_step TEXT,
+    attempt INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    wait_reason TEXT,
+    lease_owner TEXT,
+    lease_expires_at INTEGER,
+    concurrency_key TEXT,
+    replay_of TEXT,
+    replay_from TEXT,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    finished_at INTEGER
+  )`,
+  'CREATE INDEX runs_by_created ON runs (created_at DESC, id DESC)',
+  'CREATE INDEX runs_by_pipeline ON runs (pipeline_id, created_at DESC, id DESC)',
+  'CREATE INDEX runs_by_due ON runs (status, due_at)',
+  'CREATE INDEX runs_by_lease ON runs (status, lease_expires_at)',
+  `CREATE TABLE step_results (
+    seq INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    step_path TEXT NOT NULL,
+    status TEXT NOT NULL,
+    output TEXT,
+    attempts INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    error TEXT,
+    UNIQUE (run_id, step_path)
+  )`,
+  `CREATE TABLE dead_letters (
+    run_id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    step_id TEXT,
+    attempts INTEGER NOT NULL,
+    error TEXT,
+    last_input TEXT,
+    created_at INTEGER NOT NULL,
+    replayed_by TEXT,
+    discarded_at INTEGER
+  )`,
+  'CREATE INDEX dead_letters_by_created ON dead_letters (created_at DESC, run_id DESC)',
+  `CREATE TABLE dedupe_keys (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) WITHOUT ROWID`,
+  'CREATE INDEX dedupe_keys_by_expiry ON dedupe_keys (expires_at)',
+  `CREATE TABLE keyed_values (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT,
+    updated_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    PRIMARY KEY (namespace, key)
+  ) WITHOUT ROWID`,
+  'CREATE INDEX keyed_values_by_expiry ON keyed_values (expires_at) WHERE expires_at IS NOT NULL',
+  `CREATE TABLE usage_counters (
+    connection TEXT NOT NULL,
+    period TEXT NOT NULL,
+    used REAL NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (connection, period)
+  ) WITHOUT ROWID`,
+]

@@ -1,0 +1,14 @@
+/**
+ * The SQLite migration history, in order. Append new migrations at the end; the number in
+ * the file name is the version recorded in `schema_migrations`.
+ * @module
+ */
+import * as m0001 from './0001-initial.js'
+
+export interface Migration {
+  version: number
+  name: string
+  statements: readonly string[]
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, ...m0001 }]

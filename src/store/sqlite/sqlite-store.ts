@@ -1,0 +1,266 @@
+/**
+ * The SQLite `Store`: better-sqlite3 in WAL mode with group commit (group-commit.ts).
+ * Writes are queued and committed once per event-loop tick; reads flush pending writes
+ * first, then run synchronously. The database opens lazily on first use (and again after a
+ * failure), so an unwritable path makes operations reject with StoreUnavailableError instead
+ * of throwing from the factory.
+ * @module
+ */
+import { resolve } from 'node:path'
+import type { Kysely } from 'kysely'
+import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../types.js'
+import type {
+  AcceptInput,
+  AcceptResult,
+  DeadLetterFilter,
+  KeyValue,
+  LeaseRequest,
+  RunFilter,
+  RunTransition,
+  Store,
+  UsageKey,
+} from '../contract.js'
+import { storeUnavailable } from '../errors.js'
+import { type Connection, openConnection } from './connection.js'
+import { GroupCommit } from './group-commit.js'
+import { countRunsQuery, emptyCounts, listDeadLettersQuery, listRunsQuery, listUsageQuery } from './listings.js'
+import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from './rows.js'
+import type { DeadLettersTable, EventsTable, KeyedValuesTable, RunsTable, Schema, StepResultsTable, UsageCountersTable } from './schema.js'
+import { sqliteBuilder } from './statements.js'
+import { mapSqliteError } from './unavailable.js'
+import * as ops from './write-ops.js'
+
+export interface SqliteStoreOptions {
+  /** Database file; parent directories are created. */
+  path: string
+  /**
+   * `full` (default): an acknowledged write survives power loss. `normal`: survives a crash
+   * of the process but may lose the last commits on power loss; faster on slow disks.
+   */
+  synchronous?: 'full' | 'normal'
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const
+  private conn: Connection | null = null
+  private closed = false
+  private readonly target: string
+  private readonly writer: GroupCommit
+  private readonly builder: Kysely<Schema> = sqliteBuilder()
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    this.target = `sqlite:${options.path === ':memory:' ? ':memory:' : resolve(options.path)}`
+    this.writer = new GroupCommit(
+      () => this.connection().tx,
+      (e) => this.mapError(e),
+    )
+  }
+
+  private mapError(error: unknown): unknown {
+    return mapSqliteError(this.target, error)
+  }
+
+  private connection(): Connection {
+    if (this.closed) throw storeUnavailable(this.target, 'the store was closed')
+    if (!this.conn) {
+      try {
+        this.conn = openConnection(this.options.path, this.options.synchronous ?? 'full')
+      } catch (error) {
+        throw this.mapError(error)
+      }
+    }
+    return this.conn
+  }
+
+  private write<T>(fn: (c: Connection) => T): Promise<T> {
+    return this.writer.submit(() => fn(this.connection()))
+  }
+
+  /** Flush pending writes (read-your-writes), then read synchronously. */
+  private read<T>(fn: (c: Connection) => T): Promise<T> {
+    try {
+      const c = this.connection()
+      this.writer.flush()
+      return Promise.resolve(fn(c))
+    } catch (error) {
+      return Promise.reject(this.mapError(error))
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.read(() => undefined) // opening applies pending migrations
+  }
+
+  // ── ingest ──
+  accept(input: AcceptInput): Promise<AcceptResult> {
+    return this.write((c) => ops.acceptOne(c.s, input))
+  }
+
+  acceptMany(inputs: AcceptInput[]): Promise<AcceptResult[]> {
+    if (inputs.length === 0) return Promise.resolve([])
+    return this.write((c) => inputs.map((input) => ops.acceptOne(c.s, input)))
+  }
+
+  findDuplicate(scope: string, key: string, now: number): Promise<string | null> {
+    return this.read((c) => c.s.findDedupe.get<{ run_id: string }>({ scope, key, now })?.run_id ?? null)
+  }
+
+  getEvent(id: string): Promise<EventRecord | null> {
+    return this.read((c) => {
+      const row = c.s.getEvent.get<EventsTable>({ id })
+      return row ? toEvent(row) : null
+    })
+  }
+
+  // ── runs ──
+  getRun(id: string): Promise<RunRecord | null> {
+    return this.read((c) => {
+      const row = c.s.getRun.get<RunsTable>({ id })
+      return row ? toRun(row) : null
+    })
+  }
+
+  listRuns(filter?: RunFilter): Promise<RunRecord[]> {
+    return this.read((c) => c.query<RunsTable>(listRunsQuery(this.builder, filter)).map(toRun))
+  }
+
+  countRuns(filter?: Omit<RunFilter, 'limit' | 'before'>): Promise<Record<RunStatus, number>> {
+    return this.read((c) => {
+      const counts = emptyCounts()
+      for (const row of c.query<{ status: RunStatus; n: number }>(countRunsQuery(this.builder, filter))) counts[row.status] = Number(row.n)
+      return counts
+    })
+  }
+
+  insertRun(run: RunRecord): Promise<void> {
+    return this.write((c) => {
+      c.s.insertRun.run(runValues(run))
+    })
+  }
+
+  leaseRun(req: LeaseRequest): Promise<RunRecord | null> {
+    return this.write((c) => ops.leaseRun(c.s, req))
+  }
+
+  heartbeat(owner: string, runIds: string[], now: number, leaseMs: number): Promise<string[]> {
+    return this.write((c) => runIds.filter((runId) => c.s.extendLease.run({ runId, owner, expiresAt: now + leaseMs }) === 0))
+  }
+
+  releaseLeases(owner: string, runIds: string[], now: number): Promise<void> {
+    return this.write((c) => {
+      for (const runId of runIds) c.s.releaseLease.run({ runId, owner, at: now })
+    })
+  }
+
+  listDueRuns(now: number, limit: number): Promise<Array<Pick<RunRecord, 'id' | 'pipelineId' | 'dueAt' | 'concurrencyKey'>>> {
+    return this.read((c) =>
+      c.s.listDue
+        .all<{ id: string; pipeline_id: string; due: number; concurrency_key: string | null }>({ now, limit })
+        .map((r) => ({ id: r.id, pipelineId: r.pipeline_id, dueAt: r.due, concurrencyKey: r.concurrency_key })),
+    )
+  }
+
+  nextDueAt(): Promise<number | null> {
+    return this.read((c) => c.s.nextDue.get<{ due: number | null }>({})?.due ?? null)
+  }
+
+  saveSteps(
+    runId: string,
+    owner: string,
+    steps: StepResultRecord[],
+    progress?: { currentStep: string | null; attempt: number; at: number },
+  ): Promise<void> {
+    return this.write((c) => ops.saveSteps(c.s, runId, owner, steps, progress))
+  }
+
+  getSteps(runId: string): Promise<StepResultRecord[]> {
+    return this.read((c) => c.s.getSteps.all<StepResultsTable>({ runId }).map(toStep))
+  }
+
+  transition(runId: string, owner: string, to: RunTransition, steps?: StepResultRecord[]): Promise<void> {
+    return this.write((c) => ops.transition(c.s, runId, owner, to, steps))
+  }
+
+  // ── dead letters ──
+  getDeadLetter(runId: string): Promise<DeadLetterRecord | null> {
+    return this.read((c) => {
+      const row = c.s.getDeadLetter.get<DeadLettersTable>({ runId })
+      return row ? toDeadLetter(row) : null
+    })
+  }
+
+  listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetterRecord[]> {
+    return this.read((c) => c.query<DeadLettersTable>(listDeadLettersQuery(this.builder, filter)).map(toDeadLetter))
+  }
+
+  markReplayed(pairs: Parameters<Store['markReplayed']>[0]): Promise<void> {
+    return this.write((c) => ops.markReplayed(c.s, pairs))
+  }
+
+  discardDeadLetter(runId: string, at: number): Promise<boolean> {
+    return this.write((c) => c.s.discardDeadLetter.run({ runId, at }) > 0)
+  }
+
+  // ── keyed state ──
+  getKey(namespace: string, key: string, now: number): Promise<KeyValue | null> {
+    return this.read((c) => {
+      const row = c.s.getKey.get<KeyedValuesTable>({ namespace, key, now })
+      return row ? { value: fromJson(row.value), updatedAt: row.updated_at, expiresAt: row.expires_at } : null
+    })
+  }
+
+  setKey(namespace: string, key: string, value: unknown, now: number, expiresAt: number | null = null): Promise<void> {
+    return this.write((c) => {
+      c.s.setKey.run({ namespace, key, value: toJson(value), updated_at: now, expires_at: expiresAt })
+    })
+  }
+
+  setKeyIfAbsent(namespace: string, key: string, value: unknown, now: number, expiresAt: number | null = null): Promise<boolean> {
+    return this.write((c) => c.s.setKeyIfAbsent.get({ namespace, key, value: toJson(value), updated_at: now, expires_at: expiresAt }) !== undefined)
+  }
+
+  deleteKey(namespace: string, key: string): Promise<void> {
+    return this.write((c) => {
+      c.s.deleteKey.run({ namespace, key })
+    })
+  }
+
+  // ── usage ──
+  addUsage(key: UsageKey, amount: number, now: number): Promise<number> {
+    return this.write((c) => c.s.addUsage.get<{ used: number }>({ connection: key.connection, period: key.period, used: amount, updated_at: now })!.used)
+  }
+
+  getUsage(key: UsageKey): Promise<number> {
+    return this.read((c) => c.s.getUsage.get<{ used: number }>({ connection: key.connection, period: key.period })?.used ?? 0)
+  }
+
+  listUsage(connection?: string): Promise<Array<UsageKey & { used: number; updatedAt: number }>> {
+    return this.read((c) =>
+      c
+        .query<UsageCountersTable>(listUsageQuery(this.builder, connection))
+        .map((r) => ({ connection: r.connection, period: r.period, used: r.used, updatedAt: r.updated_at })),
+    )
+  }
+
+  // ── housekeeping ──
+  purgeExpired(now: number): Promise<number> {
+    return this.write((c) => c.s.purgeDedupe.run({ now }) + c.s.purgeKeys.run({ now }))
+  }
+
+  ping(): Promise<void> {
+    return this.read((c) => {
+      c.s.ping.get({})
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    try {
+      if (this.conn) this.writer.flush()
+    } finally {
+      this.closed = true
+      this.conn?.db.close()
+      this.conn = null
+    }
+  }
+}
