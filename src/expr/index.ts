@@ -1,0 +1,11 @@
+/**
+ * `{{ jsonata }}` templates for YAML pipelines: {@link compileTemplate} turns plain data into
+ * an evaluator over the run's scope; see docs/expressions.md.
+ * @module
+ */
+export { compileTemplate, isTemplate } from './compile.js'
+export type { ExprOptions, Where } from './compile.js'
+export type { ExprClock } from './functions.js'
+export { pipewrightFunctions } from './functions.js'
+export { splitTemplate, TemplateSyntaxError } from './scan.js'
+export type { TemplatePart } from './scan.js'

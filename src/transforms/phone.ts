@@ -1,0 +1,34 @@
+/**
+ * Phone normalisation to E.164 (`+14155550123`) with libphonenumber-js, or `null` when the
+ * number is not a valid number for its country.
+ *
+ * @example
+ * ```ts
+ * normalize.phone('(415) 555-0123', { defaultCountry: 'US' }) // '+14155550123'
+ * normalize.phone('+44 20 7946 0958')                         // '+442079460958'
+ * normalize.phone('555-0123')                                 // null (no country to read it in)
+ * ```
+ * @module
+ */
+import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js'
+import { cleanString } from './text.js'
+
+export interface PhoneOptions {
+  /**
+   * ISO 3166-1 alpha-2 country (`'US'`, `'DE'`) used to read numbers written without a
+   * `+country` prefix. Unknown codes are ignored. @defaultValue none (only `+…` numbers parse)
+   */
+  defaultCountry?: string
+}
+
+/** The E.164 form of `input`, or null when it is not a valid phone number. Extensions are dropped. */
+export function phone(input: unknown, options: PhoneOptions | string = {}): string | null {
+  const opts = typeof options === 'string' ? { defaultCountry: options } : options
+  const text = typeof input === 'number' && Number.isSafeInteger(input) && input > 0 ? String(input) : input
+  const s = cleanString(text, 250)
+  if (s === null) return null
+  const country = typeof opts.defaultCountry === 'string' ? opts.defaultCountry.trim().toUpperCase() : undefined
+  const parsed = parsePhoneNumberFromString(s, country !== undefined && isSupportedCountry(country) ? country : undefined)
+  if (parsed === undefined || !parsed.isValid()) return null
+  return parsed.number
+}
