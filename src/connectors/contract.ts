@@ -115,6 +115,11 @@ export interface ActionContext<C = unknown> {
     get(key: string): Promise<string | null>
     set(key: string, id: string): Promise<void>
   }
+  /**
+   * Report a provider response's headers so the gateway can adjust its rate limiter
+   * (`Retry-After`, `X-RateLimit-*`, `X-HubSpot-RateLimit-*`). Optional; absent outside the gateway.
+   */
+  observeHeaders?: (headers: Record<string, string | string[] | undefined>) => void
 }
 
 export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {
@@ -151,6 +156,8 @@ export interface ConnectorDefinition<C = unknown> {
   fromEnv?: (env: Record<string, string | undefined>) => Record<string, unknown> | null
   limits?: ConnectorLimits
   actions: Record<string, ActionDefinition<C, any, any>>
+  /** Release resources the connector holds (keep-alive pools, token caches). Called by the gateway's `close()`. */
+  close?: () => Promise<void>
 }
 
 export function defineConnector<C>(def: ConnectorDefinition<C>): ConnectorDefinition<C> {

@@ -1,0 +1,122 @@
+/**
+ * The generic HTTP connector (`http.request`). Each instance owns one undici `Agent`, which
+ * keeps a keep-alive pool per origin; `close()` closes it (a later call opens a fresh one).
+ * Every request carries `Idempotency-Key: <runId>:<stepId>`, identical on every attempt.
+ *
+ * @example
+ * ```ts
+ * const gateway = createGateway({ connectors: [createHttpConnector()], connections: { http: { default: {} } }, store, clock })
+ * ```
+ * @module
+ */
+import { Agent, type Dispatcher } from 'undici'
+import { NonRetryableError } from '../../errors.js'
+import { defineConnector, type ActionContext, type ConnectorDefinition } from '../contract.js'
+import { applyAuth, secretsOf, TokenCache } from './auth.js'
+import { describeTarget, errorForNetwork, errorForReply } from './classify.js'
+import { type HttpConnection, httpConnectionSchema, type HttpRequest, httpRequestSchema, type HttpResponse } from './params.js'
+import { readBody, selectHeaders } from './response.js'
+
+export interface HttpConnectorOptions {
+  /** Idle keep-alive sockets are closed after this many ms. @defaultValue 30000 */
+  keepAliveTimeoutMs?: number
+  /** Sockets per origin. @defaultValue 32 */
+  connectionsPerOrigin?: number
+  /** Used when neither the call nor the connection sets a timeout. @defaultValue 30000 */
+  defaultTimeoutMs?: number
+}
+
+const USER_AGENT = 'pipewright (+https://github.com/pipewright)'
+
+export function createHttpConnector(options: HttpConnectorOptions = {}): ConnectorDefinition<HttpConnection> {
+  let agent: Agent | null = null
+  const dispatcher = (): Dispatcher =>
+    (agent ??= new Agent({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000, connections: options.connectionsPerOrigin ?? 32 }))
+  let tokens: TokenCache | null = null
+
+  async function request(input: HttpRequest, ctx: ActionContext<HttpConnection>): Promise<HttpResponse> {
+    tokens ??= new TokenCache(dispatcher, ctx.clock)
+    const conn = ctx.connection
+    const url = resolveUrl(input.url, conn.baseUrl)
+    for (const [k, v] of Object.entries(input.query ?? {})) {
+      for (const item of Array.isArray(v) ? v : [v]) if (item !== null) url.searchParams.append(k, String(item))
+    }
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json, text/plain;q=0.9, */*;q=0.5' }
+    for (const [k, v] of Object.entries({ ...conn.headers, ...input.headers })) headers[k.toLowerCase()] = v
+    headers['idempotency-key'] = ctx.call.idempotencyKey
+    const body = encodeBody(input, headers)
+    const auth = input.auth ?? conn.auth
+    const secrets = secretsOf(auth)
+    const target = describeTarget(input.method, url)
+    const bearer = await applyAuth(auth, headers, url, tokens, ctx.signal)
+    const timeout = input.timeout ?? conn.timeoutMs ?? options.defaultTimeoutMs ?? 30_000
+    let res: Dispatcher.ResponseData
+    let parsed: unknown
+    try {
+      res = await dispatcher().request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: input.method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        signal: ctx.signal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      })
+      parsed = await readBody(res)
+    } catch (error) {
+      throw errorForNetwork(error, target)
+    }
+    ctx.observeHeaders?.(res.headers)
+    const status = res.statusCode
+    if ((status >= 200 && status < 300) || status === 304) {
+      return { status, headers: selectHeaders(res.headers, input.responseHeaders), body: parsed }
+    }
+    if (status === 401 && bearer && auth?.type === 'oauth2') tokens.invalidate(auth, bearer)
+    throw errorForReply({ status, headers: res.headers, body: parsed, target, now: ctx.clock.now(), secrets })
+  }
+
+  return defineConnector<HttpConnection>({
+    id: 'http',
+    connection: httpConnectionSchema,
+    fromEnv: () => ({}),
+    actions: {
+      request: { input: httpRequestSchema, run: request },
+    },
+    async close() {
+      const a = agent
+      agent = null
+      tokens = null
+      if (a) await a.close()
+    },
+  })
+}
+
+function resolveUrl(raw: string, baseUrl: string | undefined): URL {
+  let url: URL
+  try {
+    url = baseUrl ? new URL(raw, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`) : new URL(raw)
+  } catch {
+    throw invalid(`url must be an absolute http(s) URL${baseUrl ? ' or a path under the connection baseUrl' : ''}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`url must use http or https, not ${url.protocol}`)
+  return url
+}
+
+function encodeBody(input: HttpRequest, headers: Record<string, string>): string | undefined {
+  if (input.form !== undefined) {
+    headers['content-type'] ??= 'application/x-www-form-urlencoded'
+    return new URLSearchParams(input.form).toString()
+  }
+  if (input.body === undefined || input.body === null) return undefined
+  if (typeof input.body === 'string') {
+    headers['content-type'] ??= 'text/plain; charset=utf-8'
+    return input.body
+  }
+  headers['content-type'] ??= 'application/json'
+  return JSON.stringify(input.body)
+}
+
+function invalid(message: string): NonRetryableError {
+  return new NonRetryableError(`http.request input.${message}`)
+}
