@@ -31,7 +31,7 @@ describe('Clay table webhook emulator', () => {
     expect(emu.rows()).toHaveLength(1)
   })
 
-  it('refuses submissions once a webhook's lifetime limit is used while other webhooks keep working', async () => {
+  it('refuses submissions once a webhook lifetime limit is used while other webhooks keep working', async () => {
     emu = clayEmulator({ submissionLimit: 2 })
     await emu.listen()
     expect((await post(emu.webhookUrl('wh'), { n: 1 })).statusCode).toBe(200)
