@@ -50,6 +50,13 @@ export interface WebhookTriggerOptions {
   respond?: { timeoutMs: number; body?: Computed<unknown>; status?: number }
   /** Paths in the stored raw payload to redact, e.g. `['card.number']`. */
   redact?: string[]
+  /**
+   * Turn a JSON array body into one event per element. `'hubspot'`: HubSpot's batches, each
+   * element's delivery id from its `eventId`. `'array'`, or `{ deliveryIdPath }` to take each
+   * element's delivery id from a dot-path in it. A body that is not an array stays one event.
+   * @defaultValue undefined (an array body is one event)
+   */
+  split?: 'hubspot' | 'array' | { deliveryIdPath?: string }
 }
 
 export type MissedTickPolicy = 'skip' | 'run-once' | 'run-all'
