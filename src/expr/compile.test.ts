@@ -7,7 +7,14 @@ const where = { file: 'pipelines/leads.yaml', pipeline: 'leads', step: 'lead', f
 
 function scope(extra: Record<string, unknown> = {}): Scope {
   return {
-    event: { intent: 90, fit: 80, email: ' Jane@ACME.com ', website: 'https://www.shop.acme.co.uk/about', tags: ['a', 'b'], nested: { n: 1 } },
+    event: {
+      intent: 90,
+      fit: 80,
+      email: ' Jane@ACME.com ',
+      website: 'https://www.shop.acme.co.uk/about',
+      tags: ['a', 'b'],
+      nested: { n: 1 },
+    },
     run: { id: 'run_1', pipelineId: 'leads', attempt: 1, createdAt: 0 },
     ...extra,
   }
@@ -61,7 +68,10 @@ describe('compileTemplate: typing', () => {
   })
 
   it('compiles objects and arrays leaf by leaf', async () => {
-    const ev = compileTemplate({ domain: '{{ $domain(event.website) }}', fixed: 7, list: [true, '{{ event.tags[1] }}', { x: null }] }, where)
+    const ev = compileTemplate(
+      { domain: '{{ $domain(event.website) }}', fixed: 7, list: [true, '{{ event.tags[1] }}', { x: null }] },
+      where,
+    )
     expect(await ev(scope())).toStrictEqual({ domain: 'acme.co.uk', fixed: 7, list: [true, 'b', { x: null }] })
   })
 
@@ -160,7 +170,9 @@ describe('compileTemplate: errors', () => {
       {
         ...where,
         field: 'map.properties.score',
-        message: expect.stringMatching(/^expression \{\{ event\.intent \* \}\} has a syntax error at character \d+ of the expression: .*\(JSONata S0207\)$/),
+        message: expect.stringMatching(
+          /^expression \{\{ event\.intent \* \}\} has a syntax error at character \d+ of the expression: .*\(JSONata S0207\)$/,
+        ),
       },
     ])
     expect(err.message).toContain('pipelines/leads.yaml, pipeline leads, step lead, field map.properties.score')
@@ -189,7 +201,9 @@ describe('compileTemplate: errors', () => {
     const started = Date.now()
     await expect(ev(scope())).rejects.toMatchObject({ code: 'PW_EXPRESSION' })
     expect(Date.now() - started).toBeLessThan(5000)
-    await expect(compileTemplate('{{ [1..1000000] }}', where, { maxSequence: 1000 })(scope())).rejects.toMatchObject({ code: 'PW_EXPRESSION' })
+    await expect(compileTemplate('{{ [1..1000000] }}', where, { maxSequence: 1000 })(scope())).rejects.toMatchObject({
+      code: 'PW_EXPRESSION',
+    })
   })
 
   it('cannot reach Node globals from an expression', async () => {

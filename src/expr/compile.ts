@@ -18,10 +18,10 @@
  * @module
  */
 import jsonata from 'jsonata'
-import { ConfigError, ErrorCodes, PipewrightError, type Problem, formatProblem } from '../errors.js'
+import { ConfigError, ErrorCodes, formatProblem, PipewrightError, type Problem } from '../errors.js'
 import type { Evaluator, Scope } from '../pipeline/types.js'
 import { type ExprClock, pipewrightFunctions } from './functions.js'
-import { TemplateSyntaxError, type TemplatePart, splitTemplate } from './scan.js'
+import { splitTemplate, type TemplatePart, TemplateSyntaxError } from './scan.js'
 
 export interface Where {
   file?: string
@@ -83,12 +83,19 @@ function quote(source: string): string {
 function compileExpression(source: string, ctx: Ctx): ((scope: Scope) => Promise<unknown>) | null {
   let expr: jsonata.Expression
   try {
-    expr = jsonata(source, { timeout: ctx.options.timeoutMs ?? 1000, stack: ctx.options.maxDepth ?? 1000, sequence: ctx.options.maxSequence ?? 100_000 })
+    expr = jsonata(source, {
+      timeout: ctx.options.timeoutMs ?? 1000,
+      stack: ctx.options.maxDepth ?? 1000,
+      sequence: ctx.options.maxSequence ?? 100_000,
+    })
   } catch (e) {
     const d = describeJsonataError(e)
     const at = d.position !== undefined ? ` at character ${d.position} of the expression` : ''
     const near = d.token !== undefined && d.token !== '(end)' ? ` near "${d.token}"` : ''
-    ctx.problems.push({ ...ctx.where, message: `expression {{ ${quote(source)} }} has a syntax error${at}${near}: ${d.message}${d.code ? ` (JSONata ${d.code})` : ''}` })
+    ctx.problems.push({
+      ...ctx.where,
+      message: `expression {{ ${quote(source)} }} has a syntax error${at}${near}: ${d.message}${d.code ? ` (JSONata ${d.code})` : ''}`,
+    })
     return null
   }
   for (const [name, fn] of Object.entries(ctx.functions)) expr.registerFunction(name, fn)
@@ -171,7 +178,11 @@ function compileNode(value: unknown, ctx: Ctx, depth: number): Compiled {
   if (!isArray && !isPlainObject(value)) return { dynamic: false, value }
   const keys = isArray ? value.map((_, i) => i) : Object.keys(value)
   const children = keys.map((k) =>
-    compileNode((value as Record<string | number, unknown>)[k], { ...ctx, where: { ...ctx.where, field: fieldPath(ctx.where.field, k) } }, depth + 1),
+    compileNode(
+      (value as Record<string | number, unknown>)[k],
+      { ...ctx, where: { ...ctx.where, field: fieldPath(ctx.where.field, k) } },
+      depth + 1,
+    ),
   )
   const build = (vals: unknown[]): unknown => {
     if (isArray) return vals
@@ -181,7 +192,8 @@ function compileNode(value: unknown, ctx: Ctx, depth: number): Compiled {
     })
     return out
   }
-  if (children.every((c) => !c.dynamic)) return { dynamic: false, value: Object.freeze(build(children.map((c) => (c as { value: unknown }).value))) }
+  if (children.every((c) => !c.dynamic))
+    return { dynamic: false, value: Object.freeze(build(children.map((c) => (c as { value: unknown }).value))) }
   return {
     dynamic: true,
     run: async (scope) => build(await Promise.all(children.map((c) => (c.dynamic ? c.run(scope) : c.value)))),

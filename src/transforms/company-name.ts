@@ -16,9 +16,45 @@ import { cleanString, foldDiacritics } from './text.js'
 
 /** Legal forms, written without dots or spaces (`S.A.` → `sa`, `L.L.C.` → `llc`). */
 const LEGAL_FORMS = new Set([
-  'ab', 'ag', 'aps', 'as', 'asa', 'bv', 'bvba', 'co', 'company', 'corp', 'corporation', 'gbr', 'gmbh', 'inc',
-  'incorporated', 'kft', 'kg', 'kk', 'limited', 'llc', 'llp', 'lp', 'ltd', 'ltda', 'nv', 'oy', 'oyj', 'plc',
-  'pllc', 'pte', 'pty', 'sa', 'sarl', 'sas', 'sl', 'spa', 'sro', 'srl', 'ug',
+  'ab',
+  'ag',
+  'aps',
+  'as',
+  'asa',
+  'bv',
+  'bvba',
+  'co',
+  'company',
+  'corp',
+  'corporation',
+  'gbr',
+  'gmbh',
+  'inc',
+  'incorporated',
+  'kft',
+  'kg',
+  'kk',
+  'limited',
+  'llc',
+  'llp',
+  'lp',
+  'ltd',
+  'ltda',
+  'nv',
+  'oy',
+  'oyj',
+  'plc',
+  'pllc',
+  'pte',
+  'pty',
+  'sa',
+  'sarl',
+  'sas',
+  'sl',
+  'spa',
+  'sro',
+  'srl',
+  'ug',
 ])
 
 const MAX_COMPANY_CHARS = 300
@@ -44,7 +80,9 @@ function stripForms(words: string[], key: (w: string) => string): string[] {
 }
 
 function keyOf(word: string): string {
-  return foldDiacritics(word).toLowerCase().replace(/[^\p{L}\p{N}&]+/gu, '')
+  return foldDiacritics(word)
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}&]+/gu, '')
 }
 
 /** The matching key of a company name, or null when nothing is left (non-strings, punctuation). */
@@ -66,7 +104,9 @@ export function companyName(input: unknown): string | null {
 export function companyDisplayName(input: unknown): string | null {
   const s = cleanString(input, MAX_COMPANY_CHARS)
   if (s === null) return null
-  const words = joinAbbreviations(s).split(' ').filter((w) => keyOf(w) !== '')
+  const words = joinAbbreviations(s)
+    .split(' ')
+    .filter((w) => keyOf(w) !== '')
   const kept = stripForms(words, keyOf)
   let text = kept.join(' ').replace(/^[\s,;:.\-–—]+|[\s,;:\-–—]+$/gu, '')
   if (text === '') return null

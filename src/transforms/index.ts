@@ -27,8 +27,8 @@ export type { DomainOptions } from './domain.js'
 export type { EmailInfo, EmailOptions } from './email.js'
 export type { PersonName } from './person-name.js'
 export type { PhoneOptions } from './phone.js'
-export type { SlugOptions } from './slug.js'
 export { FIT_WEIGHT, INTENT_WEIGHT, score } from './score.js'
+export type { SlugOptions } from './slug.js'
 export { slug } from './slug.js'
 
 /** The normalisers, grouped: `normalize.domain(…)`, `normalize.email(…)` … */

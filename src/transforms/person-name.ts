@@ -21,7 +21,29 @@ export interface PersonName {
   last: string | null
 }
 
-const PARTICLES = new Set(['da', 'das', 'de', 'del', 'della', 'den', 'der', 'di', 'do', 'dos', 'du', 'la', 'le', 'st', 'te', 'ten', 'ter', 'van', 'von', 'y', 'zu'])
+const PARTICLES = new Set([
+  'da',
+  'das',
+  'de',
+  'del',
+  'della',
+  'den',
+  'der',
+  'di',
+  'do',
+  'dos',
+  'du',
+  'la',
+  'le',
+  'st',
+  'te',
+  'ten',
+  'ter',
+  'van',
+  'von',
+  'y',
+  'zu',
+])
 const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'madam'])
 const SUFFIXES = new Set(['jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md'])
 const MAX_NAME_CHARS = 200
@@ -43,7 +65,8 @@ function capitalizePart(part: string): string {
 function caseWord(word: string, position: 'first' | 'inner' | 'last'): string {
   const bare = word.replace(/\./g, '').toLowerCase()
   if (word !== word.toLowerCase() && word !== word.toUpperCase()) return word
-  if (SUFFIXES.has(bare) && position === 'last') return bare.length <= 3 && /^[iv]+$/.test(bare) ? bare.toUpperCase() : upperFirst(word.toLowerCase())
+  if (SUFFIXES.has(bare) && position === 'last')
+    return bare.length <= 3 && /^[iv]+$/.test(bare) ? bare.toUpperCase() : upperFirst(word.toLowerCase())
   if (PARTICLES.has(bare) && position === 'inner') return word.toLowerCase()
   return word
     .split('-')
@@ -80,7 +103,12 @@ function fromParts(first: string[], last: string[]): PersonName | null {
   const f = first.length > 0 ? first : last
   const l = first.length > 0 && last.length > 0 ? last : []
   const firstText = caseAll(f).join(' ')
-  const lastText = l.length > 0 ? caseAll(['_', ...l]).slice(1).join(' ') : null
+  const lastText =
+    l.length > 0
+      ? caseAll(['_', ...l])
+          .slice(1)
+          .join(' ')
+      : null
   const full = lastText === null ? firstText : `${firstText} ${lastText}`
   return { full, first: firstText, last: lastText }
 }

@@ -25,10 +25,15 @@ export interface PhoneOptions {
 export function phone(input: unknown, options: PhoneOptions | string = {}): string | null {
   const opts = typeof options === 'string' ? { defaultCountry: options } : options
   const text = typeof input === 'number' && Number.isSafeInteger(input) && input > 0 ? String(input) : input
-  const s = cleanString(text, 250)
-  if (s === null) return null
+  const cleaned = cleanString(text, 250)
+  if (cleaned === null) return null
+  // A `tel:` URI carries the number; text around a number ("call +1 …") is not accepted.
+  const s = cleaned.replace(/^tel:/i, '')
   const country = typeof opts.defaultCountry === 'string' ? opts.defaultCountry.trim().toUpperCase() : undefined
-  const parsed = parsePhoneNumberFromString(s, country !== undefined && isSupportedCountry(country) ? country : undefined)
+  const parsed = parsePhoneNumberFromString(s, {
+    defaultCountry: country !== undefined && isSupportedCountry(country) ? country : undefined,
+    extract: false,
+  })
   if (parsed === undefined || !parsed.isValid()) return null
   return parsed.number
 }

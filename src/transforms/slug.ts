@@ -18,7 +18,11 @@ export function slug(input: unknown, options: SlugOptions = {}): string | null {
   if (s === null) return null
   const sep = options.separator ?? '-'
   const max = Math.max(1, Math.floor(options.maxLength ?? 80))
-  const words = foldDiacritics(s).toLowerCase().replace(/ß/g, 'ss').split(/[^a-z0-9]+/).filter(Boolean)
+  const words = foldDiacritics(s)
+    .toLowerCase()
+    .replace(/ß/g, 'ss')
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
   let out = ''
   for (const w of words) {
     const next = out === '' ? w : `${out}${sep}${w}`

@@ -8,6 +8,7 @@
 export const MAX_INPUT_CHARS = 2048
 
 // C0/C1 control characters, zero-width characters, bidi controls and the BOM.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g
 
 /** A trimmed, NFC-normalised string without invisible characters, or null when unusable. */
@@ -21,5 +22,8 @@ export function cleanString(input: unknown, maxChars = MAX_INPUT_CHARS): string 
 
 /** Lower-case ASCII-ish key: compatibility-decomposed, combining marks removed. */
 export function foldDiacritics(s: string): string {
-  return s.normalize('NFKD').replace(/\p{M}+/gu, '').normalize('NFC')
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .normalize('NFC')
 }
