@@ -1,0 +1,54 @@
+/**
+ * HubSpot connection settings and the provider's limits as data.
+ * @module
+ */
+import { z } from 'zod'
+import type { ConnectorLimits } from '../contract.js'
+
+export const HUBSPOT_DEFAULT_BASE_URL = 'https://api.hubapi.com'
+
+export const hubspotTiers = {
+  /** Free and Starter private apps: 100 per 10 s, 250,000 a day. */
+  starter: { tenSecondly: 100, daily: 250_000 },
+  /** Professional: 190 per 10 s, 650,000 a day. */
+  professional: { tenSecondly: 190, daily: 650_000 },
+  /** Enterprise: 190 per 10 s, 1,000,000 a day. */
+  enterprise: { tenSecondly: 190, daily: 1_000_000 },
+  /** With the API limit increase pack: 250 per 10 s (daily as Enterprise). */
+  'limit-increase': { tenSecondly: 250, daily: 1_000_000 },
+} as const
+
+export type HubspotTier = keyof typeof hubspotTiers
+
+export const hubspotConnectionSchema = z.object({
+  /** Private app access token (`pat-…`), sent as `Authorization: Bearer`. */
+  token: z.string().min(1),
+  /** @defaultValue https://api.hubapi.com */
+  baseUrl: z.string().url().default(HUBSPOT_DEFAULT_BASE_URL),
+  /** Account tier, which sets the ten-secondly and daily limits. @defaultValue starter */
+  tier: z.enum(['starter', 'professional', 'enterprise', 'limit-increase']).default('starter'),
+})
+
+export type HubspotConnection = z.infer<typeof hubspotConnectionSchema>
+
+/** HubSpot's documented limits for a tier; search has its own bucket of 5 per second. */
+export function hubspotLimits(tier: HubspotTier = 'starter'): ConnectorLimits {
+  const t = hubspotTiers[tier]
+  return {
+    rates: [
+      { name: 'ten-secondly', limit: t.tenSecondly, windowMs: 10_000, actions: ['companies.upsert', 'contacts.upsert'] },
+      { name: 'search', limit: 5, windowMs: 1000, actions: ['search'] },
+    ],
+    budgets: [{ name: 'daily', period: 'day', limit: t.daily }],
+  }
+}
+
+/** Connection config from `HUBSPOT_TOKEN`, `HUBSPOT_BASE_URL` and `HUBSPOT_TIER`; null without a token. */
+export function hubspotFromEnv(env: Record<string, string | undefined>): Record<string, unknown> | null {
+  if (!env.HUBSPOT_TOKEN) return null
+  return {
+    token: env.HUBSPOT_TOKEN,
+    ...(env.HUBSPOT_BASE_URL ? { baseUrl: env.HUBSPOT_BASE_URL } : {}),
+    ...(env.HUBSPOT_TIER ? { tier: env.HUBSPOT_TIER } : {}),
+  }
+}
