@@ -21,6 +21,9 @@ export type Scope = {
 /** A value computed from the scope: a function, or a literal. In YAML, `{{ jsonata }}` strings. */
 export type Computed<T> = T | ((scope: Scope) => T | Promise<T>)
 
+/** A computed value of any shape (keeps contextual typing of `({ event }) => …`). */
+export type ComputedAny = ((scope: Scope) => unknown) | string | number | boolean | null | Record<string, unknown> | unknown[]
+
 // ── triggers ────────────────────────────────────────────────────────────────────────────
 
 /** Webhook authentication schemes (see docs/webhooks.md). Several secrets allow rotation. */
@@ -108,7 +111,7 @@ export interface StepHelpers {
 }
 
 export type StepDefinition =
-  | (StepCommon & { map: Computed<unknown> })
+  | (StepCommon & { map: ComputedAny })
   | (StepCommon & { filter: Computed<boolean> })
   | (StepCommon & { route: Array<{ when: Computed<boolean>; steps: StepDefinition[] }>; otherwise?: StepDefinition[] })
   | (StepCommon & { action: ActionInvocation })
@@ -116,7 +119,7 @@ export type StepDefinition =
   | (StepCommon & { delay: Computed<Duration> })
   | (StepCommon & { code: (scope: Scope, helpers: StepHelpers) => unknown | Promise<unknown> })
   | (StepCommon & { dedupe: { key: Computed<string>; window: Duration; keep?: 'first' | 'latest' | 'merge' } })
-  | (StepCommon & { call: { pipeline: string; input: Computed<unknown> } })
+  | (StepCommon & { call: { pipeline: string; input?: ComputedAny } })
 
 export interface PipelineDefinition {
   id: string

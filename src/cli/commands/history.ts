@@ -1,0 +1,133 @@
+/**
+ * `runs list|show` and `dlq list|show|replay|discard`: read and act on the store. They call
+ * the same library functions as the HTTP API. Replayed runs are queued in the store; a running
+ * `pipewright start` picks them up on its next sweep, or this process runs them with `--run`.
+ * @module
+ */
+import { createHub, type Hub } from '../../engine/hub.js'
+import { describeRun, listRunsQuery } from '../../engine/queries.js'
+import { discardDeadLetter, replayDeadLetters, replayRuns } from '../../engine/replay.js'
+import { loadPipelines } from '../../pipeline/load.js'
+import { DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
+import { createStore } from '../../store/index.js'
+import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../../types.js'
+import { type CliIo, table } from '../io.js'
+import { pipelinesDir } from './local.js'
+
+async function openHub(io: CliIo, opts: { db?: string; dir?: string }, withPipelines = false): Promise<Hub> {
+  const url = resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd)
+  const store = await createStore(url)
+  await store.migrate()
+  const pipelines = withPipelines ? await loadPipelines(pipelinesDir(io, opts.dir), { env: io.env, cwd: io.cwd }) : []
+  const noActions = { execute: async () => undefined, check: () => null, close: async () => {} }
+  return createHub({ pipelines, store, actions: noActions, worker: false, scheduler: false })
+}
+
+export async function runsList(io: CliIo, opts: { db?: string; pipeline?: string; status?: string; limit?: string; json?: boolean }) {
+  const hub = await openHub(io, opts)
+  try {
+    const runs = await listRunsQuery(hub, { pipeline: opts.pipeline, status: opts.status?.split(',') as RunStatus[] | undefined, limit: opts.limit ? Number(opts.limit) : 20 })
+    io.out(opts.json ? JSON.stringify(runs) : table(runs, ['id', 'pipeline', 'status', 'step', 'attempt', 'createdAt']))
+    return 0
+  } finally {
+    await hub.close()
+  }
+}
+
+export async function runsShow(io: CliIo, runId: string, opts: { db?: string; json?: boolean }) {
+  const hub = await openHub(io, opts)
+  try {
+    const r = await describeRun(hub, runId)
+    if (!r) {
+      io.err(`no run ${runId}`)
+      return 1
+    }
+    if (opts.json) io.out(JSON.stringify(r, null, 2))
+    else {
+      io.out(`run ${r.run.id}  ${r.run.pipelineId}@${r.run.pipelineVersion}  ${r.run.status}${r.run.replayOf ? `  (replay of ${r.run.replayOf})` : ''}`)
+      io.out(`event ${r.event?.id ?? '-'}  ${JSON.stringify(r.event?.payload ?? null).slice(0, 200)}`)
+      io.out(table(r.steps.map((s) => ({ step: s.stepPath, status: s.status, attempts: s.attempts, ms: s.finishedAt - s.startedAt, output: s.output })), ['step', 'status', 'attempts', 'ms', 'output']))
+      if (r.run.error) io.out(`error at ${r.run.currentStep}: ${r.run.error.message}`)
+      if (r.deadLetter) io.out(`dead letter: ${r.deadLetter.reason} after ${r.deadLetter.attempts} attempt(s)`)
+    }
+    return 0
+  } finally {
+    await hub.close()
+  }
+}
+
+export async function dlqList(io: CliIo, opts: { db?: string; pipeline?: string; reason?: string; all?: boolean; json?: boolean }) {
+  const hub = await openHub(io, opts)
+  try {
+    const rows = await hub.store.listDeadLetters({ pipelineId: opts.pipeline, reason: opts.reason as DeadReason | undefined, includeResolved: opts.all, limit: 1000 })
+    io.out(opts.json ? JSON.stringify(rows) : table(rows.map((d) => ({ run: d.runId, pipeline: d.pipelineId, reason: d.reason, step: d.stepId, attempts: d.attempts, error: d.error?.message, at: d.createdAt })), ['run', 'pipeline', 'reason', 'step', 'attempts', 'error', 'at']))
+    return 0
+  } finally {
+    await hub.close()
+  }
+}
+
+export async function dlqShow(io: CliIo, runId: string, opts: { db?: string; json?: boolean }) {
+  const hub = await openHub(io, opts)
+  try {
+    const d = await hub.store.getDeadLetter(runId)
+    if (!d) {
+      io.err(`no dead letter for run ${runId}`)
+      return 1
+    }
+    io.out(JSON.stringify(d, null, 2))
+    return 0
+  } finally {
+    await hub.close()
+  }
+}
+
+export async function dlqReplay(io: CliIo, runIds: string[], opts: { db?: string; dir?: string; pipeline?: string; reason?: string; step?: string; from?: string; version?: string; json?: boolean }) {
+  if (runIds.length === 0 && !opts.pipeline && !opts.reason && !opts.step) {
+    io.err('give run ids, or a filter: --pipeline, --reason, --step')
+    return 2
+  }
+  const from = (opts.from ?? 'trigger') as ReplayFrom
+  const version = (opts.version ?? 'pinned') as ReplayVersion
+  if (!['trigger', 'failed-step'].includes(from) || !['pinned', 'latest'].includes(version)) {
+    io.err('--from is trigger or failed-step; --version is pinned or latest')
+    return 2
+  }
+  const hub = await openHub(io, opts, true)
+  try {
+    const onProgress = (done: number, total: number) => {
+      if (!opts.json && total > 1) io.err(`replayed ${done}/${total}`)
+    }
+    const r = runIds.length
+      ? await replayRuns(hub, runIds, { from, version, onProgress })
+      : await replayDeadLetters(hub, { pipelineId: opts.pipeline, reason: opts.reason as DeadReason | undefined, stepId: opts.step }, { from, version, onProgress })
+    if (opts.json) io.out(JSON.stringify(r))
+    else {
+      io.out(`${r.replayed.length} replayed, ${r.skipped.length} skipped`)
+      for (const x of r.replayed) io.out(`  ${x.runId} → ${x.newRunId}`)
+      for (const x of r.skipped) io.out(`  ${x.runId}: ${x.reason}`)
+    }
+    return r.skipped.length && !r.replayed.length ? 1 : 0
+  } finally {
+    await hub.close()
+  }
+}
+
+export async function dlqDiscard(io: CliIo, runIds: string[], opts: { db?: string }) {
+  const hub = await openHub(io, opts)
+  try {
+    let failed = 0
+    for (const id of runIds) {
+      try {
+        await discardDeadLetter(hub, id)
+        io.out(`discarded ${id}`)
+      } catch (e) {
+        failed++
+        io.err((e as Error).message)
+      }
+    }
+    return failed ? 1 : 0
+  } finally {
+    await hub.close()
+  }
+}

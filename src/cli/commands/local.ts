@@ -1,0 +1,124 @@
+/**
+ * `validate` and `run`: commands that work on the pipelines directory without a server.
+ * @module
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { builtinConnectors } from '../../connectors/registry.js'
+import { ConfigError, formatProblem, type Problem } from '../../errors.js'
+import { loadPipelines } from '../../pipeline/load.js'
+import type { CompiledPipeline, CompiledStep } from '../../pipeline/types.js'
+import { createRuntime } from '../../runtime.js'
+import { tryParseDuration } from '../../pipeline/duration.js'
+import type { CliIo } from '../io.js'
+import { sandboxOverrides } from './sandbox.js'
+
+export function pipelinesDir(io: CliIo, dir?: string): string {
+  return resolve(io.cwd, dir ?? 'pipelines')
+}
+
+/** Action references that no built-in connector provides. */
+export function checkActions(pipelines: CompiledPipeline[]): Problem[] {
+  const connectors = new Map(builtinConnectors().map((c) => [c.id, c] as const))
+  const problems: Problem[] = []
+  const walk = (p: CompiledPipeline, steps: CompiledStep[]) => {
+    for (const s of steps) {
+      if (s.kind === 'action') {
+        const [cid, ...rest] = s.ref.split('.')
+        const c = connectors.get(cid!)
+        const action = rest.join('.')
+        if (!c) problems.push({ file: p.source.file ?? undefined, pipeline: p.id, step: s.id, field: 'action', message: `unknown connector "${cid}"; available: ${[...connectors.keys()].join(', ')}` })
+        else if (!c.actions[action]) problems.push({ file: p.source.file ?? undefined, pipeline: p.id, step: s.id, field: 'action', message: `connector ${cid} has no action "${action}"; available: ${Object.keys(c.actions).join(', ')}` })
+      }
+      if (s.kind === 'route') for (const b of [...s.branches.map((x) => x.steps), s.otherwise ?? []]) walk(p, b)
+      if (s.kind === 'forEach') walk(p, s.steps)
+    }
+  }
+  for (const p of pipelines) walk(p, p.steps)
+  return problems
+}
+
+export async function validateCommand(io: CliIo, opts: { dir?: string; json?: boolean }): Promise<number> {
+  const dir = pipelinesDir(io, opts.dir)
+  let problems: Problem[] = []
+  let pipelines: CompiledPipeline[] = []
+  try {
+    pipelines = await loadPipelines(dir, { env: io.env, cwd: io.cwd })
+    problems = checkActions(pipelines)
+  } catch (e) {
+    if (e instanceof ConfigError) problems = e.problems
+    else throw e
+  }
+  if (opts.json) io.out(JSON.stringify({ ok: problems.length === 0, pipelines: pipelines.map((p) => ({ id: p.id, version: p.version, file: p.source.file })), problems }))
+  else if (problems.length) {
+    io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${dir}:`)
+    for (const p of problems) io.err(`  - ${formatProblem(p)}`)
+  } else io.out(`${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'} valid: ${pipelines.map((p) => `${p.id}@${p.version}`).join(', ') || '(none)'}`)
+  return problems.length === 0 ? 0 : 1
+}
+
+export async function runCommand(io: CliIo, pipelineId: string, opts: { event?: string; dir?: string; db?: string; sandbox?: boolean; maxWait?: string; json?: boolean }): Promise<number> {
+  const text = opts.event === undefined ? '{}' : opts.event === '-' ? await io.stdin() : await readFile(resolve(io.cwd, opts.event), 'utf8')
+  let payload: unknown
+  try {
+    payload = JSON.parse(text)
+  } catch (e) {
+    io.err(`--event ${opts.event}: not valid JSON (${(e as Error).message})`)
+    return 2
+  }
+  const maxWait = tryParseDuration(opts.maxWait ?? '60s')
+  if (typeof maxWait === 'string') {
+    io.err(`--max-wait: ${maxWait}`)
+    return 2
+  }
+  const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'pipewright-run-'))
+  const sandbox = opts.sandbox ? await sandboxOverrides() : null
+  let runtime: Awaited<ReturnType<typeof createRuntime>> | null = null
+  try {
+    runtime = await createRuntime({
+      cwd: io.cwd,
+      env: io.env,
+      pipelinesDir: pipelinesDir(io, opts.dir),
+      databaseUrl: opts.db ?? `sqlite:${join(tmp!, 'run.db')}`,
+      scheduler: false,
+      connectionOverrides: sandbox?.env,
+      logLevel: 'silent',
+    })
+    const p = runtime.hub.getPipeline(pipelineId)
+    if (!p) {
+      io.err(`no pipeline "${pipelineId}"; loaded: ${runtime.hub.pipelines().map((x) => x.id).join(', ') || '(none)'}`)
+      return 2
+    }
+    const [r] = await runtime.hub.ingest(pipelineId, [{ payload }], { trigger: 'manual' })
+    const run = await runtime.hub.waitForRun(r!.runId, maxWait)
+    const steps = await runtime.hub.store.getSteps(r!.runId)
+    if (opts.json) io.out(JSON.stringify({ run, steps }, null, 2))
+    else {
+      io.out(`run ${r!.runId} of ${pipelineId}@${p.version}`)
+      for (const s of steps) {
+        const mark = s.status === 'succeeded' ? '✓' : s.status === 'filtered' ? '⊘' : '✗'
+        io.out(`  ${mark} ${s.stepPath.padEnd(24)} ${String(s.finishedAt - s.startedAt).padStart(5)} ms  ${preview(s.output)}`)
+      }
+      if (run?.error) io.out(`  ✗ ${run.currentStep ?? ''} attempt ${run.attempt}: ${run.error.message}`)
+      io.out(`status: ${run?.status ?? 'unknown'}${run?.status === 'waiting' ? ` (${run.waitReason}, due ${new Date(run.dueAt).toISOString()})` : ''}`)
+    }
+    return run?.status === 'succeeded' ? 0 : 1
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      for (const p of e.problems) io.err(`  - ${formatProblem(p)}`)
+      return 1
+    }
+    throw e
+  } finally {
+    await runtime?.close(2000)
+    await sandbox?.close()
+    if (tmp) rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+function preview(v: unknown): string {
+  const s = JSON.stringify(v) ?? 'undefined'
+  return s.length > 100 ? `${s.slice(0, 97)}...` : s
+}

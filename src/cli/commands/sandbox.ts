@@ -1,0 +1,51 @@
+/**
+ * `pipewright sandbox`: serve every emulator and print `<service> <base URL>` lines (or JSON).
+ * `sandboxOverrides()` starts the sandbox for `dev --sandbox`, `run --sandbox` and the demo and
+ * returns the environment that points every connector at it.
+ * @module
+ */
+import { formatSandboxLines, startSandbox } from '../../sandbox/index.js'
+import type { CliIo } from '../io.js'
+
+/**
+ * Environment that points every connector at the sandbox: `<SERVICE>_BASE_URL` for each
+ * emulator plus sandbox credentials (emulators accept these; real credentials never leave
+ * for a local emulator because they are replaced).
+ */
+export function sandboxEnv(urls: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [service, url] of Object.entries(urls)) env[`${service.toUpperCase()}_BASE_URL`] = url
+  if (urls.hubspot) env.HUBSPOT_TOKEN = 'pat-sandbox'
+  if (urls.slack) {
+    env.SLACK_BOT_TOKEN = 'xoxb-sandbox'
+    env.SLACK_WEBHOOK_URL = `${urls.slack}/services/T0SANDBOX/B0SANDBOX/sandbox`
+  }
+  if (urls.clay) {
+    env.CLAY_WEBHOOK_URL = `${urls.clay}/webhooks/sandbox-table`
+    env.CLAY_WEBHOOK_TOKEN = 'clay-sandbox'
+  }
+  if (urls.airtable) env.AIRTABLE_TOKEN = 'pat-sandbox'
+  if (urls.notion) env.NOTION_TOKEN = 'secret_sandbox'
+  if (urls.mailchimp) env.MAILCHIMP_API_KEY = 'sandbox-us1'
+  if (urls.smtp) env.SMTP_URL = urls.smtp
+  if (urls.ga4) env.GA4_API_SECRET = 'sandbox'
+  return env
+}
+
+export async function sandboxOverrides(port = 0): Promise<{ env: Record<string, string>; urls: Record<string, string>; close(): Promise<void> }> {
+  const sandbox = await startSandbox({ port, host: '127.0.0.1' })
+  return { env: sandboxEnv(sandbox.urls), urls: sandbox.urls, close: () => sandbox.close() }
+}
+
+export async function sandboxCommand(io: CliIo, opts: { port?: string; json?: boolean }): Promise<number> {
+  const port = opts.port ? Number(opts.port) : 4301
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.err(`--port must be a port number, got ${opts.port}`)
+    return 2
+  }
+  const sandbox = await startSandbox({ port, host: '127.0.0.1' })
+  io.out(opts.json ? JSON.stringify(sandbox.urls) : formatSandboxLines(sandbox.urls).join('\n'))
+  await io.untilSignal()
+  await sandbox.close()
+  return 0
+}

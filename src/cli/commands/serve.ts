@@ -1,0 +1,89 @@
+/**
+ * `start`, `dev` and `worker`: long-running processes.
+ * - `start`: API + ingress + workers (`--no-worker` for API-only nodes).
+ * - `worker`: workers only (`--concurrency`), for distributed mode.
+ * - `dev`: `start` on loopback that reloads pipelines when their files change; `--sandbox`
+ *   points every connector at local emulators.
+ * @module
+ */
+import { watch } from 'node:fs'
+import { ConfigError, formatProblem } from '../../errors.js'
+import { loadPipelines } from '../../pipeline/load.js'
+import { createRuntime } from '../../runtime.js'
+import type { CliIo } from '../io.js'
+import { pipelinesDir } from './local.js'
+import { sandboxOverrides } from './sandbox.js'
+
+export interface ServeOptions {
+  dir?: string
+  db?: string
+  host?: string
+  port?: string
+  worker?: boolean
+  concurrency?: string
+  sandbox?: boolean
+  leaseMs?: string
+}
+
+function reportConfig(io: CliIo, e: unknown): number {
+  if (e instanceof ConfigError) {
+    io.err(`cannot start: ${e.problems.length} problem(s) in the pipelines:`)
+    for (const p of e.problems) io.err(`  - ${formatProblem(p)}`)
+    return 1
+  }
+  throw e
+}
+
+export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', opts: ServeOptions): Promise<number> {
+  const sandbox = opts.sandbox ? await sandboxOverrides() : null
+  if (sandbox) io.out(`sandbox: ${Object.entries(sandbox.urls).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  let runtime: Awaited<ReturnType<typeof createRuntime>>
+  try {
+    runtime = await createRuntime({
+      cwd: io.cwd,
+      env: io.env,
+      pipelinesDir: pipelinesDir(io, opts.dir),
+      databaseUrl: opts.db,
+      server: mode !== 'worker',
+      host: mode === 'dev' ? (opts.host ?? '127.0.0.1') : opts.host,
+      port: opts.port ? Number(opts.port) : undefined,
+      worker: mode === 'worker' ? true : opts.worker !== false,
+      concurrency: opts.concurrency ? Number(opts.concurrency) : undefined,
+      leaseMs: opts.leaseMs ? Number(opts.leaseMs) : undefined,
+      connectionOverrides: sandbox?.env,
+    })
+  } catch (e) {
+    await sandbox?.close()
+    return reportConfig(io, e)
+  }
+  const names = runtime.hub.pipelines().map((p) => p.id)
+  io.out(`pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.url ? `, listening on ${runtime.url}` : ''}`)
+  let watcher: ReturnType<typeof watch> | null = null
+  if (mode === 'dev') {
+    let timer: NodeJS.Timeout | null = null
+    const dir = pipelinesDir(io, opts.dir)
+    try {
+      watcher = watch(dir, () => {
+        if (timer) clearTimeout(timer)
+        timer = setTimeout(async () => {
+          try {
+            const list = await loadPipelines(dir, { env: { ...io.env, ...(sandbox?.env ?? {}) }, cwd: io.cwd })
+            runtime.hub.setPipelines(list)
+            io.out(`reloaded ${list.length} pipeline(s): ${list.map((p) => `${p.id}@${p.version}`).join(', ')}`)
+          } catch (e) {
+            if (e instanceof ConfigError) io.err(`not reloaded; fix these and save again:\n${e.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`)
+            else io.err(`not reloaded: ${(e as Error).message}`)
+          }
+        }, 150)
+      })
+    } catch {
+      io.err(`cannot watch ${dir}; reload on change is off`)
+    }
+  }
+  await io.untilSignal()
+  io.out('shutting down: finishing in-flight runs…')
+  watcher?.close()
+  await runtime.close(10_000)
+  await sandbox?.close()
+  return 0
+}

@@ -1,0 +1,93 @@
+/**
+ * The `pipewright` command. Each command is a thin shell over library functions that the
+ * HTTP API uses too. `main(argv, io)` returns the exit code, so tests run it in-process.
+ * @module
+ */
+import { Command, CommanderError } from 'commander'
+import { formatProblem, isPipewrightError } from '../errors.js'
+import { demoCommand } from './commands/demo.js'
+import { doctorCommand, usageCommand } from './commands/ops.js'
+import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
+import { initCommand } from './commands/init.js'
+import { runCommand, validateCommand } from './commands/local.js'
+import { sandboxCommand } from './commands/sandbox.js'
+import { serveCommand } from './commands/serve.js'
+import { type CliIo, processIo } from './io.js'
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let code = 0
+  const set = async (p: Promise<number>): Promise<void> => {
+    code = await p
+  }
+  const program = new Command('pipewright')
+    .description('Durable webhook pipelines for revenue and marketing operations')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError()
+
+  const db = (c: Command) => c.option('--db <url>', 'database URL (default PIPEWRIGHT_DATABASE_URL or sqlite:.pipewright/pipewright.db)')
+  const dir = (c: Command) => c.option('--dir <path>', 'pipelines directory', 'pipelines')
+
+  program.command('init').description('create pipelines/ with a first pipeline').action(() => set(initCommand(io)))
+  dir(program.command('validate').description('check every pipeline; one message per problem with file, step and field').option('--json', 'machine-readable output')).action((o) => set(validateCommand(io, o)))
+  dir(db(program.command('run <pipeline>').description('run one event in-process and print the step trace; exit 1 unless the run succeeds')))
+    .option('--event <file|->', 'JSON event payload file, or - for standard input')
+    .option('--sandbox', 'point connectors at local emulators')
+    .option('--max-wait <duration>', 'how long to wait for the run to finish', '60s')
+    .option('--json', 'machine-readable output')
+    .action((pipeline, o) => set(runCommand(io, pipeline, o)))
+
+  for (const mode of ['start', 'dev', 'worker'] as const) {
+    const c = dir(db(program.command(mode)))
+      .description(mode === 'start' ? 'serve webhooks, the API and the dashboard, and execute runs' : mode === 'dev' ? 'like start, on loopback, reloading pipelines when files change' : 'execute runs only (distributed mode)')
+      .option('--host <host>', 'bind address (default PIPEWRIGHT_HOST or 127.0.0.1)')
+      .option('--port <port>', 'port (default PIPEWRIGHT_PORT or 4280)')
+      .option('--concurrency <n>', 'runs executing at once in this process', '64')
+      .option('--lease-ms <ms>', 'run lease duration')
+    if (mode === 'start') c.option('--no-worker', 'API and ingress only; runs execute in `pipewright worker` processes')
+    if (mode !== 'worker') c.option('--sandbox', 'point connectors at local emulators')
+    c.action((o) => set(serveCommand(io, mode, o)))
+  }
+
+  const runs = program.command('runs').description('inspect runs')
+  db(runs.command('list').option('--pipeline <id>').option('--status <list>', 'comma-separated states').option('--limit <n>', 'rows', '20').option('--json')).action((o) => set(runsList(io, o)))
+  db(runs.command('show <runId>').option('--json')).action((id, o) => set(runsShow(io, id, o)))
+
+  const dlq = program.command('dlq').description('dead letters: inspect, replay, discard')
+  db(dlq.command('list').option('--pipeline <id>').option('--reason <reason>').option('--all', 'include replayed and discarded').option('--json')).action((o) => set(dlqList(io, o)))
+  db(dlq.command('show <runId>').option('--json')).action((id, o) => set(dlqShow(io, id, o)))
+  dir(db(dlq.command('replay [runIds...]')))
+    .description('replay dead letters by id, or every one matching --pipeline/--reason/--step')
+    .option('--pipeline <id>')
+    .option('--reason <reason>')
+    .option('--step <stepId>')
+    .option('--from <from>', 'trigger | failed-step', 'trigger')
+    .option('--version <version>', 'pinned | latest', 'pinned')
+    .option('--json')
+    .action((ids, o) => set(dlqReplay(io, ids, o)))
+  db(dlq.command('discard <runIds...>')).action((ids, o) => set(dlqDiscard(io, ids, o)))
+
+  db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
+  program.command('sandbox').description('serve every emulator; prints `<service> <base URL>` lines').option('--port <port>', 'first port', '4301').option('--json').action((o) => set(sandboxCommand(io, o)))
+  program
+    .command('demo')
+    .description('run the demo pipelines end to end against the sandbox')
+    .option('--exit', 'stop when the demo is done instead of serving')
+    .option('--port <port>', 'port of the demo server', '0')
+    .action((o) => set(demoCommand(io, o)))
+  dir(db(program.command('doctor').description('check the environment: Node, store, Redis, pipelines'))).action((o) => set(doctorCommand(io, o)))
+
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2
+    if (isPipewrightError(e) && Array.isArray(e.details)) {
+      io.err(e.message.split('\n')[0]!)
+      for (const p of e.details) io.err(`  - ${formatProblem(p)}`)
+      return 1
+    }
+    io.err(`pipewright: ${(e as Error).message}`)
+    return 1
+  }
+  return code
+}

@@ -1,0 +1,44 @@
+/**
+ * Read-side library functions shared by the CLI (`runs list|show`) and the API.
+ * @module
+ */
+import type { RunStatus } from '../types.js'
+import type { Hub } from './hub.js'
+
+export interface RunListQuery {
+  pipeline?: string
+  status?: RunStatus[]
+  limit?: number
+  before?: string
+}
+
+export async function listRunsQuery(hub: Pick<Hub, 'store'>, q: RunListQuery) {
+  const runs = await hub.store.listRuns({ pipelineId: q.pipeline, status: q.status, limit: Math.min(Math.max(1, q.limit ?? 50), 1000), before: q.before })
+  return runs.map((r) => ({
+    id: r.id,
+    pipeline: r.pipelineId,
+    version: r.pipelineVersion,
+    status: r.status,
+    step: r.currentStep,
+    attempt: r.attempt,
+    waitReason: r.waitReason,
+    dueAt: r.status === 'waiting' || r.status === 'queued' ? r.dueAt : null,
+    replayOf: r.replayOf,
+    error: r.error ? { code: r.error.code, message: r.error.message } : null,
+    createdAt: r.createdAt,
+    finishedAt: r.finishedAt,
+  }))
+}
+
+/** A run with its event payload, step trace and dead letter, for `runs show` and the API. */
+export async function describeRun(hub: Pick<Hub, 'store' | 'redactor'>, runId: string) {
+  const run = await hub.store.getRun(runId)
+  if (!run) return null
+  const [event, steps, deadLetter] = await Promise.all([hub.store.getEvent(run.eventId), hub.store.getSteps(runId), run.status === 'dead' ? hub.store.getDeadLetter(runId) : null])
+  return {
+    run,
+    event: event ? { ...event, payload: hub.redactor.value(event.payload) } : null,
+    steps: steps.map((s) => ({ ...s, output: hub.redactor.value(s.output) })),
+    deadLetter,
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Replay: a new run linked to the old one (`replayOf`), from the trigger (all steps again) or
+ * from the failed step (finished steps copied, so their effects are not repeated), on the
+ * pinned pipeline version or the latest. The CLI (`pipewright dlq replay`) and the API
+ * (`POST /api/v1/dead-letters/replay`) both call these functions.
+ * @module
+ */
+import { ErrorCodes, PipewrightError } from '../errors.js'
+import { newId } from '../ids.js'
+import type { DeadLetterFilter } from '../store/contract.js'
+import type { ReplayFrom, ReplayVersion, RunRecord } from '../types.js'
+import type { Hub } from './hub.js'
+
+export interface ReplayOptions {
+  from?: ReplayFrom
+  version?: ReplayVersion
+  /** Called after each batch with the count done so far. */
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface ReplayResult {
+  replayed: Array<{ runId: string; newRunId: string }>
+  skipped: Array<{ runId: string; reason: string }>
+}
+
+/** Replay specific runs (dead or not). Dead letters are marked replayed in the same write. */
+export async function replayRuns(hub: Hub, runIds: string[], options: ReplayOptions = {}): Promise<ReplayResult> {
+  const from = options.from ?? 'trigger'
+  const version = options.version ?? 'pinned'
+  const result: ReplayResult = { replayed: [], skipped: [] }
+  const now = hub.clock.now()
+  const batch: Array<{ runId: string; newRun: RunRecord; from: ReplayFrom; copySteps: any[] }> = []
+  let done = 0
+  const flush = async () => {
+    if (!batch.length) return
+    const items = batch.splice(0)
+    const dead = items.filter((b) => deadIds.has(b.runId))
+    if (dead.length) await hub.store.markReplayed(dead)
+    for (const b of items) if (!deadIds.has(b.runId)) await hub.store.insertRun(b.newRun)
+  }
+  const deadIds = new Set<string>()
+  for (const runId of runIds) {
+    const old = await hub.store.getRun(runId)
+    if (!old) {
+      result.skipped.push({ runId, reason: 'no such run' })
+      continue
+    }
+    if (!['succeeded', 'filtered', 'dead'].includes(old.status)) {
+      result.skipped.push({ runId, reason: `run is ${old.status}; only finished runs can be replayed` })
+      continue
+    }
+    const pipeline = hub.getPipeline(old.pipelineId)
+    if (!pipeline) {
+      result.skipped.push({ runId, reason: `pipeline ${old.pipelineId} is not loaded` })
+      continue
+    }
+    const newRunId = newId('run', now)
+    if (old.status === 'dead') deadIds.add(runId)
+    const copySteps =
+      from === 'failed-step' && old.status === 'dead'
+        ? (await hub.store.getSteps(runId)).filter((s) => s.status !== 'failed' && s.stepPath !== old.currentStep).map((s) => ({ ...s, runId: newRunId }))
+        : []
+    const newRun: RunRecord = {
+      ...old,
+      id: newRunId,
+      pipelineVersion: version === 'latest' ? pipeline.version : old.pipelineVersion,
+      status: 'queued',
+      currentStep: null,
+      attempt: 0,
+      dueAt: now,
+      waitReason: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      replayOf: old.id,
+      replayFrom: from,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    }
+    batch.push({ runId, newRun, from, copySteps })
+    result.replayed.push({ runId, newRunId })
+    if (batch.length >= 200) {
+      await flush()
+      done = result.replayed.length
+      options.onProgress?.(done, runIds.length)
+    }
+  }
+  await flush()
+  options.onProgress?.(result.replayed.length, runIds.length)
+  await hub.dispatch.dispatchMany(result.replayed.map((r) => ({ runId: r.newRunId })))
+  return result
+}
+
+/** Replay every unresolved dead letter matching a filter. */
+export async function replayDeadLetters(hub: Hub, filter: DeadLetterFilter, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const letters = await hub.store.listDeadLetters({ ...filter, includeResolved: false, limit: filter.limit ?? 100_000 })
+  return replayRuns(
+    hub,
+    letters.map((d) => d.runId),
+    options,
+  )
+}
+
+export async function discardDeadLetter(hub: Hub, runId: string): Promise<void> {
+  const ok = await hub.store.discardDeadLetter(runId, hub.clock.now())
+  if (!ok) throw new PipewrightError(`no open dead letter for run ${runId}`, { code: ErrorCodes.DEAD_LETTER_NOT_FOUND })
+}

@@ -1,0 +1,150 @@
+/**
+ * Assemble a running Pipewright from configuration: pipelines from a directory, the store
+ * from a URL, connectors and their connections, the hub, optionally the HTTP server, the
+ * scheduler and the sandbox. The CLI reads the environment and passes it in here; nothing
+ * below reads `process.env`.
+ * @module
+ */
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import type { DestinationStream } from 'pino'
+import { builtinConnectors } from './connectors/registry.js'
+import { createGateway } from './connectors/gateway/index.js'
+import type { Dispatch } from './dispatch/contract.js'
+import { createHub, type Hub } from './engine/hub.js'
+import { attachRunLogs, createLogger } from './observe/logger.js'
+import { loadPipelines } from './pipeline/load.js'
+import type { CompiledPipeline } from './pipeline/types.js'
+import { createServer, type PipewrightServer } from './server/app.js'
+import { createStore } from './store/index.js'
+import type { Store } from './store/contract.js'
+import { createScheduler, type Scheduler } from './triggers/schedules.js'
+import type { Clock } from './types.js'
+
+export const DEFAULT_DATABASE_URL = 'sqlite:.pipewright/pipewright.db'
+
+export interface RuntimeOptions {
+  cwd: string
+  /** Environment (passed in by the CLI). */
+  env: Record<string, string | undefined>
+  /** @defaultValue `<cwd>/pipelines` */
+  pipelinesDir?: string
+  /** Pipelines already compiled (skips loading the directory). */
+  pipelines?: CompiledPipeline[]
+  /** @defaultValue env PIPEWRIGHT_DATABASE_URL, else sqlite:.pipewright/pipewright.db */
+  databaseUrl?: string
+  store?: Store
+  dispatch?: Dispatch
+  /** Serve HTTP. @defaultValue false */
+  server?: boolean
+  host?: string
+  port?: number
+  worker?: boolean
+  scheduler?: boolean
+  concurrency?: number
+  leaseMs?: number
+  sweepIntervalMs?: number
+  /** Connector base URLs and credentials to use instead of the environment's (the sandbox). */
+  connectionOverrides?: Record<string, string>
+  logDestination?: DestinationStream
+  logLevel?: string
+  clock?: Clock
+}
+
+export interface Runtime {
+  hub: Hub
+  server: PipewrightServer | null
+  scheduler: Scheduler | null
+  logger: Logger
+  url: string | null
+  gateway: ReturnType<typeof createGateway>
+  close(deadlineMs?: number): Promise<void>
+}
+
+/** Secret-looking environment values, masked wherever they would be stored or logged. */
+export function secretValues(env: Record<string, string | undefined>): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => v && /(TOKEN|SECRET|PASSWORD|API_KEY|_KEY$)/.test(k) && !/^PIPEWRIGHT_(HOST|PORT)$/.test(k))
+    .map(([, v]) => v!)
+}
+
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const env = { ...options.env, ...(options.connectionOverrides ?? {}) }
+  const pipelines = options.pipelines ?? (await loadPipelines(options.pipelinesDir ?? join(options.cwd, 'pipelines'), { env, cwd: options.cwd }))
+  const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
+  const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
+  const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
+  const connectors = builtinConnectors()
+  const connections: Record<string, Record<string, Record<string, unknown>>> = {}
+  for (const c of connectors) {
+    const raw = c.fromEnv?.(env)
+    if (raw) connections[c.id] = { default: raw }
+  }
+  const clock = options.clock
+  let hubRef: Hub | null = null
+  const gateway = createGateway({
+    connectors,
+    connections,
+    store,
+    clock,
+    onEvent: (e: { type: string } & Record<string, unknown>) => hubRef?.events.emit(e.type as `connector:${string}`, e),
+  })
+  let dispatch = options.dispatch
+  if (!dispatch && env.PIPEWRIGHT_REDIS_URL) {
+    const { createBullmqDispatch } = await import('./dispatch/bullmq.js')
+    dispatch = await createBullmqDispatch({ url: env.PIPEWRIGHT_REDIS_URL })
+  }
+  const hub = await createHub({
+    pipelines,
+    store,
+    actions: gateway,
+    dispatch,
+    clock,
+    worker: options.worker,
+    concurrency: options.concurrency,
+    leaseMs: options.leaseMs,
+    sweepIntervalMs: options.sweepIntervalMs,
+    redact: { secrets: secretValues(env) },
+  })
+  hubRef = hub
+  const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
+  const scheduler = (options.scheduler ?? options.worker ?? true) ? createScheduler(hub) : null
+  await hub.start()
+  if (scheduler) await scheduler.start()
+  let server: PipewrightServer | null = null
+  let url: string | null = null
+  if (options.server) {
+    server = await createServer(hub, {
+      host: options.host ?? env.PIPEWRIGHT_HOST ?? '127.0.0.1',
+      port: options.port ?? Number(env.PIPEWRIGHT_PORT ?? 4280),
+      apiToken: env.PIPEWRIGHT_API_TOKEN || null,
+      usage: () => gateway.usage(),
+      connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
+      log: (msg, data) => logger.info(data ?? {}, msg),
+    })
+    url = await server.listen()
+  }
+  return {
+    hub,
+    server,
+    scheduler,
+    logger,
+    url,
+    gateway,
+    async close(deadlineMs = 10_000) {
+      scheduler?.stop()
+      if (server) await server.close()
+      await hub.close({ deadlineMs })
+      detachLogs()
+      logger.flush?.()
+    },
+  }
+}
+
+/** Make a relative SQLite path relative to the working directory given (not the process's). */
+export function resolveSqlitePath(url: string, cwd: string): string {
+  if (!url.startsWith('sqlite:')) return url
+  const path = url.slice('sqlite:'.length)
+  if (path === ':memory:' || path.startsWith('/')) return url
+  return `sqlite:${join(cwd, path)}`
+}

@@ -1,0 +1,112 @@
+/**
+ * `/api/v1/…`: JSON for pipelines, runs, dead letters (with replay), usage and connections.
+ * Bearer token required unless the server is bound to loopback.
+ * @module
+ */
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Hub } from '../engine/hub.js'
+import { discardDeadLetter, replayDeadLetters, replayRuns } from '../engine/replay.js'
+import { ErrorCodes } from '../errors.js'
+import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
+import { HttpError } from './http-error.js'
+import { describeRun, listRunsQuery } from '../engine/queries.js'
+
+export interface ApiOptions {
+  hub: Hub
+  /** Required bearer token; null allows anonymous access (loopback only). */
+  token: string | null
+  /** Rows for `usage` (from the gateway), when available. */
+  usage?: () => Promise<unknown[]> | unknown[]
+  connections?: () => unknown[]
+}
+
+function checkToken(req: FastifyRequest, token: string | null) {
+  if (token === null) return
+  const header = req.headers.authorization ?? ''
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
+  const want = Buffer.from(token)
+  if (given.length !== want.length || !timingSafeEqual(given, want)) throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'missing or wrong bearer token for /api', undefined, { 'www-authenticate': 'Bearer' })
+}
+
+const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']
+
+export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
+  const { hub } = opts
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', async (req) => checkToken(req, opts.token))
+
+      api.get('/pipelines', async () => ({
+        pipelines: hub.pipelines().map((p) => ({ id: p.id, version: p.version, description: p.description, trigger: { kind: p.trigger.kind, ...(p.trigger.kind === 'webhook' ? { path: p.trigger.options.path } : p.trigger.kind === 'schedule' ? { cron: p.trigger.options.cron, timezone: p.trigger.options.timezone } : {}) }, steps: p.steps.map((s) => ({ id: s.id, kind: s.kind })), source: p.source })),
+      }))
+
+      api.get('/runs', async (req) => {
+        const q = req.query as Record<string, string | undefined>
+        if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s))) throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
+        return { runs: await listRunsQuery(hub, { pipeline: q.pipeline, status: q.status?.split(',') as RunStatus[] | undefined, limit: q.limit ? Number(q.limit) : 50, before: q.before }) }
+      })
+
+      api.get('/runs/:id', async (req) => {
+        const out = await describeRun(hub, (req.params as { id: string }).id)
+        if (!out) throw new HttpError(404, ErrorCodes.RUN_NOT_FOUND, `no run ${(req.params as { id: string }).id}`)
+        return out
+      })
+
+      api.post('/runs/:id/replay', async (req) => {
+        const body = parseBody(req)
+        const r = await replayRuns(hub, [(req.params as { id: string }).id], replayOptions(body))
+        if (r.replayed.length === 0) throw new HttpError(409, ErrorCodes.BAD_REQUEST, r.skipped[0]?.reason ?? 'cannot replay')
+        return r
+      })
+
+      api.get('/dead-letters', async (req) => {
+        const q = req.query as Record<string, string | undefined>
+        return { deadLetters: await hub.store.listDeadLetters({ pipelineId: q.pipeline, reason: q.reason as DeadReason | undefined, stepId: q.step, includeResolved: q.all === 'true', limit: q.limit ? Number(q.limit) : 100 }) }
+      })
+
+      api.get('/dead-letters/:runId', async (req) => {
+        const d = await hub.store.getDeadLetter((req.params as { runId: string }).runId)
+        if (!d) throw new HttpError(404, ErrorCodes.DEAD_LETTER_NOT_FOUND, `no dead letter for run ${(req.params as { runId: string }).runId}`)
+        return d
+      })
+
+      api.post('/dead-letters/replay', async (req) => {
+        const body = parseBody(req) as { runIds?: string[]; filter?: { pipeline?: string; reason?: DeadReason; step?: string }; from?: string; version?: string }
+        if (Array.isArray(body.runIds)) return replayRuns(hub, body.runIds.map(String), replayOptions(body))
+        if (body.filter && typeof body.filter === 'object') return replayDeadLetters(hub, { pipelineId: body.filter.pipeline, reason: body.filter.reason, stepId: body.filter.step }, replayOptions(body))
+        throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'give runIds: [...] or filter: { pipeline, reason, step }')
+      })
+
+      api.post('/dead-letters/:runId/replay', async (req) => replayRuns(hub, [(req.params as { runId: string }).runId], replayOptions(parseBody(req))))
+
+      api.post('/dead-letters/:runId/discard', async (req) => {
+        await discardDeadLetter(hub, (req.params as { runId: string }).runId)
+        return { discarded: true }
+      })
+
+      api.get('/usage', async () => ({ usage: opts.usage ? await opts.usage() : [] }))
+      api.get('/connections', async () => ({ connections: opts.connections ? opts.connections() : [] }))
+    },
+    { prefix: '/api/v1' },
+  )
+}
+
+function parseBody(req: FastifyRequest): Record<string, unknown> {
+  const b = req.body
+  if (b === undefined || b === null || b === '') return {}
+  if (typeof b === 'object' && !Buffer.isBuffer(b)) return b as Record<string, unknown>
+  try {
+    return JSON.parse(Buffer.isBuffer(b) ? b.toString('utf8') : String(b))
+  } catch {
+    throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'request body must be JSON')
+  }
+}
+
+function replayOptions(body: Record<string, unknown>): { from: ReplayFrom; version: ReplayVersion } {
+  const from = (body.from ?? 'trigger') as ReplayFrom
+  const version = (body.version ?? 'pinned') as ReplayVersion
+  if (!['trigger', 'failed-step'].includes(from)) throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'from must be trigger or failed-step')
+  if (!['pinned', 'latest'].includes(version)) throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'version must be pinned or latest')
+  return { from, version }
+}

@@ -1,0 +1,96 @@
+/**
+ * The HTTP server: webhook ingress, health, metrics, the JSON API and the dashboard.
+ *
+ * @example
+ * ```ts
+ * const server = await createServer(hub, { host: '127.0.0.1', port: 4280 })
+ * await server.listen()
+ * ```
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Hub } from '../engine/hub.js'
+import { ErrorCodes } from '../errors.js'
+import { createMetrics, type HubMetrics } from '../observe/metrics.js'
+import { registerApi } from './api.js'
+import { registerHooks } from './hooks.js'
+import { onError, sendError } from './http-error.js'
+
+export interface ServerOptions {
+  host?: string
+  port?: number
+  /** Bearer token for /api and the dashboard; required unless `host` is loopback. */
+  apiToken?: string | null
+  usage?: () => Promise<unknown[]> | unknown[]
+  connections?: () => unknown[]
+  log?: (msg: string, data?: object) => void
+  /** Body limit for endpoints other than webhooks. @defaultValue 1 MiB */
+  apiBodyLimit?: number
+}
+
+export interface PipewrightServer {
+  app: FastifyInstance
+  metrics: HubMetrics
+  /** Start listening; resolves with the base URL. */
+  listen(): Promise<string>
+  url(): string
+  close(): Promise<void>
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
+}
+
+const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web')
+
+export async function createServer(hub: Hub, options: ServerOptions = {}): Promise<PipewrightServer> {
+  const host = options.host ?? '127.0.0.1'
+  const port = options.port ?? 4280
+  const token = options.apiToken ?? null
+  if (!token && !isLoopback(host)) {
+    throw new Error(`[${ErrorCodes.CONFIG_INVALID}] PIPEWRIGHT_API_TOKEN is required when listening on ${host}: /api and the dashboard would be open to the network`)
+  }
+  const log = options.log ?? (() => {})
+  const bodyLimit = Math.max(
+    1024 * 1024,
+    ...hub.pipelines().map((p) => (p.trigger.kind === 'webhook' ? p.trigger.options.maxBodyBytes : 0)),
+  )
+  const app = Fastify({ logger: false, bodyLimit: options.apiBodyLimit ?? 1024 * 1024, return503OnClosing: true, keepAliveTimeout: 72_000, forceCloseConnections: 'idle' })
+  const metrics = createMetrics(hub.events, hub.dispatch)
+  app.setErrorHandler(onError((msg, err) => hub.events.emit('hub:error', { message: msg, error: err })))
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`))
+
+  await registerHooks(app, { hub, metrics, bodyLimit, log })
+  await registerApi(app, { hub, token, usage: options.usage, connections: options.connections })
+
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await hub.store.ping()
+      return { status: 'ready', store: hub.store.kind, dispatch: hub.dispatch.kind }
+    } catch {
+      return sendError(reply, 503, ErrorCodes.STORE_UNAVAILABLE, 'the store does not answer', undefined, { 'retry-after': '5' })
+    }
+  })
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await metrics.render()))
+  app.get('/', async (_req, reply) => {
+    const html = await readFile(join(WEB_DIR, 'index.html'), 'utf8').catch(() => null)
+    if (!html) return reply.type('text/plain').send('Pipewright is running. The JSON API is under /api/v1 (runs, dead-letters, pipelines).')
+    return reply.type('text/html; charset=utf-8').send(html)
+  })
+
+  let address = ''
+  return {
+    app,
+    metrics,
+    async listen() {
+      address = await app.listen({ host, port })
+      return address.replace('[::1]', 'localhost')
+    },
+    url: () => address,
+    close: () => app.close(),
+  }
+}
