@@ -51,53 +51,59 @@ export function locateJsonError(text: string): JsonSyntaxProblem | null {
     }
     stop('a closing double quote')
   }
+  const object = () => {
+    i++
+    ws()
+    if (text[i] === '}') {
+      i++
+      return
+    }
+    for (;;) {
+      ws()
+      if (text[i] !== '"') stop('a property name in double quotes')
+      string()
+      ws()
+      if (text[i] !== ':') stop('":"')
+      i++
+      value()
+      ws()
+      if (text[i] !== ',') break
+      i++
+    }
+    if (text[i] !== '}') stop('"," or "}"')
+    i++
+  }
+  const array = () => {
+    i++
+    ws()
+    if (text[i] === ']') {
+      i++
+      return
+    }
+    for (;;) {
+      value()
+      ws()
+      if (text[i] !== ',') break
+      i++
+    }
+    if (text[i] !== ']') stop('"," or "]"')
+    i++
+  }
   const value = (): void => {
     ws()
     const c = text[i]
-    if (c === '{') {
-      i++
-      ws()
-      if (text[i] === '}') return void i++
-      for (;;) {
-        ws()
-        if (text[i] !== '"') stop('a property name in double quotes')
-        string()
-        ws()
-        if (text[i] !== ':') stop('":"')
-        i++
-        value()
-        ws()
-        if (text[i] === ',') i++
-        else if (text[i] === '}') return void i++
-        else stop('"," or "}"')
-      }
-    }
-    if (c === '[') {
-      i++
-      ws()
-      if (text[i] === ']') return void i++
-      for (;;) {
-        value()
-        ws()
-        if (text[i] === ',') i++
-        else if (text[i] === ']') return void i++
-        else stop('"," or "]"')
-      }
-    }
-    if (c === '"') return string()
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+    if (c === '{') object()
+    else if (c === '[') array()
+    else if (c === '"') string()
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
       NUMBER.lastIndex = i
       if (!NUMBER.test(text)) stop('a number')
       i = NUMBER.lastIndex
-      return
+    } else {
+      const word = ['true', 'false', 'null'].find((w) => text.startsWith(w, i))
+      if (word === undefined) stop('a value')
+      else i += word.length
     }
-    for (const word of ['true', 'false', 'null']) {
-      if (text.startsWith(word, i)) {
-        i += word.length
-        return
-      }
-    }
-    stop('a value')
   }
   try {
     value()
