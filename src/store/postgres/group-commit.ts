@@ -1,0 +1,136 @@
+/**
+ * Group commit for Postgres: writes issued during one event-loop tick run in ONE transaction
+ * on one pooled client, and each promise settles after COMMIT. One batch is in flight at a
+ * time; writes issued meanwhile form the next batch (classic group commit).
+ *
+ * Postgres aborts the whole transaction on any error, so per-write isolation works like this:
+ * the batch runs optimistically; if a write throws (LeaseLostError, a constraint, a
+ * deadlock), the transaction is rolled back and every write of the batch is re-run alone in
+ * its own transaction, in the original order. The rejected write rejects alone; the others
+ * commit. Writes are pure functions of the database state, so re-running them is safe.
+ *
+ * `settled()` resolves once every write submitted so far has settled: reads await it
+ * (read-your-writes).
+ * @module
+ */
+import type pg from 'pg'
+
+interface Pending {
+  run: (client: pg.PoolClient) => Promise<unknown>
+  resolve: (value: any) => void
+  reject: (error: unknown) => void
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+export class PgGroupCommit {
+  private queue: Pending[] = []
+  private scheduled = false
+  private running = false
+  private tail: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly connect: () => Promise<pg.PoolClient>,
+    private readonly mapError: (error: unknown) => unknown,
+    private readonly isFatal: (error: unknown) => boolean,
+  ) {}
+
+  submit<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const promise = new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve, reject })
+    })
+    this.tail = promise.then(
+      () => undefined,
+      () => undefined,
+    )
+    if (!this.scheduled && !this.running) {
+      this.scheduled = true
+      setImmediate(() => {
+        this.scheduled = false
+        void this.drain()
+      })
+    }
+    return promise
+  }
+
+  /** Resolves when every write submitted before this call has settled. */
+  settled(): Promise<void> {
+    return this.tail
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    try {
+      while (this.queue.length > 0) {
+        // Swap before awaiting: writes submitted during this batch go to the next one.
+        const batch = this.queue
+        this.queue = []
+        await this.runBatch(batch)
+      }
+    } finally {
+      this.running = false
+    }
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    let client: pg.PoolClient
+    try {
+      client = await this.connect()
+    } catch (error) {
+      const mapped = this.mapError(error)
+      for (const p of batch) p.reject(mapped)
+      return
+    }
+    let broken: Error | undefined
+    try {
+      const outcomes = await this.together(client, batch).catch(async (error: unknown) => {
+        if (this.isFatal(error)) throw error
+        return batch.length === 1 ? [{ ok: false as const, error }] : this.oneByOne(client, batch)
+      })
+      for (let i = 0; i < batch.length; i++) {
+        const o = outcomes[i]
+        if (o.ok) batch[i].resolve(o.value)
+        else batch[i].reject(this.mapError(o.error))
+      }
+    } catch (error) {
+      broken = error instanceof Error ? error : new Error(String(error))
+      const mapped = this.mapError(error)
+      for (const p of batch) p.reject(mapped)
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  /** All writes in one transaction; throws (after ROLLBACK) at the first failure. */
+  private async together(client: pg.PoolClient, batch: Pending[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = new Array(batch.length)
+    await client.query('BEGIN')
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        const value = await batch[i].run(client)
+        outcomes[i] = { ok: true, value }
+      }
+      await client.query('COMMIT') // the WAL flush happens here
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    }
+    return outcomes
+  }
+
+  /** Fallback after a failed batch: each write in its own transaction. */
+  private async oneByOne(client: pg.PoolClient, batch: Pending[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = new Array(batch.length)
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        const [value] = await this.together(client, [batch[i]])
+        outcomes[i] = value
+      } catch (error) {
+        if (this.isFatal(error)) throw error
+        outcomes[i] = { ok: false, error }
+      }
+    }
+    return outcomes
+  }
+}

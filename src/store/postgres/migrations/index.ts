@@ -1,0 +1,14 @@
+/**
+ * The Postgres migration history, in order (its own history, separate from SQLite's).
+ * Append new migrations at the end; the number is the version in `schema_migrations`.
+ * @module
+ */
+import * as m0001 from './0001-initial.js'
+
+export interface Migration {
+  version: number
+  name: string
+  statements: readonly string[]
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, ...m0001 }]
