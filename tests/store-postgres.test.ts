@@ -96,7 +96,15 @@ describe.skipIf(!url)('Postgres store', () => {
         const ids = Array.from({ length: 20 }, (_, i) => `run-${i}`)
         await one.acceptMany(
           ids.map((id) => ({
-            event: { id: `evt-${id}`, pipelineId: 'p', trigger: 'webhook' as const, deliveryId: null, payload: {}, meta: null, receivedAt: T },
+            event: {
+              id: `evt-${id}`,
+              pipelineId: 'p',
+              trigger: 'webhook' as const,
+              deliveryId: null,
+              payload: {},
+              meta: null,
+              receivedAt: T,
+            },
             run: {
               id,
               pipelineId: 'p',

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { Store } from '../src/store/contract.js'
-import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { createStore } from '../src/store/index.js'
+import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { storeSuite } from './conformance/store-suite.js'
 
 storeSuite('sqlite', async () => {

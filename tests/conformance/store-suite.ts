@@ -342,7 +342,11 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
       it('saveSteps checkpoints results in first-written order and records progress', async () => {
         await setup()
         const run = await leased('w1')
-        await store.saveSteps(run.id, 'w1', [makeStep(run.id, 'lead'), makeStep(run.id, 'company')], { currentStep: 'contact', attempt: 1, at: T0 + 30 })
+        await store.saveSteps(run.id, 'w1', [makeStep(run.id, 'lead'), makeStep(run.id, 'company')], {
+          currentStep: 'contact',
+          attempt: 1,
+          at: T0 + 30,
+        })
         await store.saveSteps(run.id, 'w1', [makeStep(run.id, 'contact', { output: { id: 42 } })])
         // rewriting an earlier step keeps its position
         await store.saveSteps(run.id, 'w1', [makeStep(run.id, 'lead', { output: { rewritten: true }, attempts: 2 })])
@@ -383,7 +387,9 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
       it('transition to filtered ends the run as filtered with its steps', async () => {
         await setup()
         const run = await leased('w1')
-        await store.transition(run.id, 'w1', { status: 'filtered', at: T0 + 5 }, [makeStep(run.id, 'has-email', { status: 'filtered', output: null })])
+        await store.transition(run.id, 'w1', { status: 'filtered', at: T0 + 5 }, [
+          makeStep(run.id, 'has-email', { status: 'filtered', output: null }),
+        ])
         expect(await store.getRun(run.id)).toMatchObject({ status: 'filtered', finishedAt: T0 + 5, leaseOwner: null })
         expect(await store.getSteps(run.id)).toEqual([makeStep(run.id, 'has-email', { status: 'filtered', output: null })])
       })
@@ -431,7 +437,13 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
           { status: 'dead', at: T0 + 100, deadLetter: dl, error: dl.error, currentStep: 'company', attempt: 5 },
           [makeStep(run.id, 'company', { status: 'failed', error: dl.error, output: null, attempts: 5 })],
         )
-        expect(await store.getRun(run.id)).toMatchObject({ status: 'dead', error: dl.error, currentStep: 'company', attempt: 5, finishedAt: T0 + 100 })
+        expect(await store.getRun(run.id)).toMatchObject({
+          status: 'dead',
+          error: dl.error,
+          currentStep: 'company',
+          attempt: 5,
+          finishedAt: T0 + 100,
+        })
         expect(await store.getDeadLetter(run.id)).toEqual(dl)
         expect((await store.getSteps(run.id))[0]).toMatchObject({ status: 'failed', error: dl.error })
         expect(await store.getDeadLetter('missing')).toBeNull()
@@ -441,7 +453,10 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
         await setup()
         const run = await leased('w1')
         await store.leaseRun({ runId: run.id, owner: 'w2', now: T0 + 40_000, leaseMs: 30_000 })
-        await expectRejectCode(store.transition(run.id, 'w1', { status: 'succeeded', at: T0 + 40_001 }, [makeStep(run.id, 'a')]), 'PW_LEASE_LOST')
+        await expectRejectCode(
+          store.transition(run.id, 'w1', { status: 'succeeded', at: T0 + 40_001 }, [makeStep(run.id, 'a')]),
+          'PW_LEASE_LOST',
+        )
         const dl = makeDeadLetter(run)
         await expectRejectCode(
           store.transition(run.id, 'w1', { status: 'dead', at: T0, deadLetter: dl, error: null, currentStep: null, attempt: 1 }),
@@ -458,7 +473,14 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
       async function kill(over: Partial<DeadLetterRecord> = {}, runOver: Partial<RunRecord> = {}): Promise<RunRecord> {
         const run = await leased('w', runOver)
         const dl = makeDeadLetter(run, over)
-        await store.transition(run.id, 'w', { status: 'dead', at: dl.createdAt, deadLetter: dl, error: dl.error, currentStep: dl.stepId, attempt: dl.attempts })
+        await store.transition(run.id, 'w', {
+          status: 'dead',
+          at: dl.createdAt,
+          deadLetter: dl,
+          error: dl.error,
+          currentStep: dl.stepId,
+          attempt: dl.attempts,
+        })
         return run
       }
 
@@ -604,9 +626,17 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
         await setup()
         expect(await store.getKey('identity', 'example.com', T0)).toBeNull()
         await store.setKey('identity', 'example.com', { hubspotId: '101' }, T0)
-        expect(await store.getKey('identity', 'example.com', T0 + 1)).toEqual({ value: { hubspotId: '101' }, updatedAt: T0, expiresAt: null })
+        expect(await store.getKey('identity', 'example.com', T0 + 1)).toEqual({
+          value: { hubspotId: '101' },
+          updatedAt: T0,
+          expiresAt: null,
+        })
         await store.setKey('identity', 'example.com', ['list', 2], T0 + 5, T0 + 100)
-        expect(await store.getKey('identity', 'example.com', T0 + 6)).toEqual({ value: ['list', 2], updatedAt: T0 + 5, expiresAt: T0 + 100 })
+        expect(await store.getKey('identity', 'example.com', T0 + 6)).toEqual({
+          value: ['list', 2],
+          updatedAt: T0 + 5,
+          expiresAt: T0 + 100,
+        })
         expect(await store.getKey('other-ns', 'example.com', T0)).toBeNull()
         await store.deleteKey('identity', 'example.com')
         expect(await store.getKey('identity', 'example.com', T0 + 7)).toBeNull()
@@ -686,7 +716,14 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
         await store.leaseRun({ runId: input.run.id, owner: 'w', now: T0, leaseMs: 10 })
         await store.saveSteps(input.run.id, 'w', [makeStep(input.run.id, 'lead')])
         const dl = makeDeadLetter({ ...input.run })
-        await store.transition(input.run.id, 'w', { status: 'dead', at: T0 + 5, deadLetter: dl, error: dl.error, currentStep: 'company', attempt: 1 })
+        await store.transition(input.run.id, 'w', {
+          status: 'dead',
+          at: T0 + 5,
+          deadLetter: dl,
+          error: dl.error,
+          currentStep: 'company',
+          attempt: 1,
+        })
         await store.setKey('identity', 'example.com', { id: 7 }, T0)
         await store.addUsage({ connection: 'c', period: 'lifetime' }, 5, T0)
         // not awaited before close: close must still commit it

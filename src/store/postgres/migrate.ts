@@ -22,7 +22,11 @@ export async function migratePostgres(client: pg.PoolClient, schema: string, now
     for (const m of migrations) {
       if (have.has(m.version)) continue
       for (const statement of m.statements) await client.query(statement)
-      await client.query(`INSERT INTO "${schema}".schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [m.version, m.name, now()])
+      await client.query(`INSERT INTO "${schema}".schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [
+        m.version,
+        m.name,
+        now(),
+      ])
       applied.push(m.version)
     }
     await client.query('COMMIT')

@@ -22,10 +22,18 @@ import type {
 import { storeUnavailable } from '../errors.js'
 import { countRunsQuery, emptyCounts, listDeadLettersQuery, listRunsQuery, listUsageQuery } from '../sqlite/listings.js'
 import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from '../sqlite/rows.js'
-import type { DeadLettersTable, EventsTable, KeyedValuesTable, RunsTable, Schema, StepResultsTable, UsageCountersTable } from '../sqlite/schema.js'
+import type {
+  DeadLettersTable,
+  EventsTable,
+  KeyedValuesTable,
+  RunsTable,
+  Schema,
+  StepResultsTable,
+  UsageCountersTable,
+} from '../sqlite/schema.js'
 import { PgGroupCommit } from './group-commit.js'
 import { migratePostgres } from './migrate.js'
-import { type PgStatements, type Querier, compileStatements, postgresBuilder, querier } from './querier.js'
+import { compileStatements, type PgStatements, postgresBuilder, type Querier, querier } from './querier.js'
 import { describeTarget, isConnectionFailure, mapPostgresError } from './unavailable.js'
 import * as ops from './write-ops.js'
 
@@ -121,14 +129,17 @@ export class PostgresStore implements Store {
   }
 
   /** Waits for earlier writes of this process (read-your-writes), then reads on the pool. */
-  private async read<T>(fn: (q: { query<R = any>(c: { sql: string; parameters: readonly unknown[] }): Promise<R[]> } & Querier) => Promise<T>): Promise<T> {
+  private async read<T>(
+    fn: (q: { query<R = any>(c: { sql: string; parameters: readonly unknown[] }): Promise<R[]> } & Querier) => Promise<T>,
+  ): Promise<T> {
     try {
       await this.writer.settled()
       const client = await this.connect()
       let broken: Error | undefined
       try {
         const q = querier(client, this.statements)
-        const query = async <R>(c: { sql: string; parameters: readonly unknown[] }) => (await client.query(c.sql, c.parameters as unknown[])).rows as R[]
+        const query = async <R>(c: { sql: string; parameters: readonly unknown[] }) =>
+          (await client.query(c.sql, c.parameters as unknown[])).rows as R[]
         return await fn({ ...q, query })
       } catch (error) {
         if (isConnectionFailure(error)) broken = error as Error
@@ -190,7 +201,8 @@ export class PostgresStore implements Store {
   countRuns(filter?: Omit<RunFilter, 'limit' | 'before'>): Promise<Record<RunStatus, number>> {
     return this.read(async (q) => {
       const counts = emptyCounts()
-      for (const row of await q.query<{ status: RunStatus; n: number }>(countRunsQuery(this.builder, filter))) counts[row.status] = Number(row.n)
+      for (const row of await q.query<{ status: RunStatus; n: number }>(countRunsQuery(this.builder, filter)))
+        counts[row.status] = Number(row.n)
       return counts
     })
   }
@@ -221,12 +233,14 @@ export class PostgresStore implements Store {
 
   listDueRuns(now: number, limit: number): Promise<Array<Pick<RunRecord, 'id' | 'pipelineId' | 'dueAt' | 'concurrencyKey'>>> {
     return this.read(async (q) =>
-      (await q.all<{ id: string; pipeline_id: string; due: number; concurrency_key: string | null }>('listDue', { now, limit })).map((r) => ({
-        id: r.id,
-        pipelineId: r.pipeline_id,
-        dueAt: r.due,
-        concurrencyKey: r.concurrency_key,
-      })),
+      (await q.all<{ id: string; pipeline_id: string; due: number; concurrency_key: string | null }>('listDue', { now, limit })).map(
+        (r) => ({
+          id: r.id,
+          pipelineId: r.pipeline_id,
+          dueAt: r.due,
+          concurrencyKey: r.concurrency_key,
+        }),
+      ),
     )
   }
 
@@ -286,7 +300,9 @@ export class PostgresStore implements Store {
   }
 
   setKeyIfAbsent(namespace: string, key: string, value: unknown, now: number, expiresAt: number | null = null): Promise<boolean> {
-    return this.write(async (q) => (await q.run('setKeyIfAbsent', { namespace, key, value: toJson(value), updated_at: now, expires_at: expiresAt })) > 0)
+    return this.write(
+      async (q) => (await q.run('setKeyIfAbsent', { namespace, key, value: toJson(value), updated_at: now, expires_at: expiresAt })) > 0,
+    )
   }
 
   deleteKey(namespace: string, key: string): Promise<void> {
@@ -298,12 +314,16 @@ export class PostgresStore implements Store {
   // ── usage ──
   addUsage(key: UsageKey, amount: number, now: number): Promise<number> {
     return this.write(
-      async (q) => (await q.get<{ used: number }>('addUsage', { connection: key.connection, period: key.period, used: amount, updated_at: now }))!.used,
+      async (q) =>
+        (await q.get<{ used: number }>('addUsage', { connection: key.connection, period: key.period, used: amount, updated_at: now }))!
+          .used,
     )
   }
 
   getUsage(key: UsageKey): Promise<number> {
-    return this.read(async (q) => (await q.get<{ used: number }>('getUsage', { connection: key.connection, period: key.period }))?.used ?? 0)
+    return this.read(
+      async (q) => (await q.get<{ used: number }>('getUsage', { connection: key.connection, period: key.period }))?.used ?? 0,
+    )
   }
 
   listUsage(connection?: string): Promise<Array<UsageKey & { used: number; updatedAt: number }>> {

@@ -12,7 +12,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNR
 // SQLSTATE: 08 connection exception, 53 insufficient resources, 57P0x shutdown, 58 system (I/O),
 // 28 invalid authorization, 3D000 database does not exist, 25006 read-only transaction (standby).
 const SQLSTATE = /^(08|53|57P0|58|28|3D000$|25006$)/
-const MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection error|cannot use a pool after calling end|not queryable/i
+const MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|connection error|cannot use a pool after calling end|not queryable/i
 
 export function isConnectionFailure(error: unknown): boolean {
   if (isPipewrightError(error)) return (error as { code?: string }).code === 'PW_STORE_UNAVAILABLE'

@@ -15,7 +15,13 @@ import type { Querier } from './querier.js'
 export async function acceptOne(q: Querier, input: AcceptInput): Promise<AcceptResult> {
   const { event, run, dedupe } = input
   if (dedupe) {
-    const claimed = await q.get('claimDedupe', { scope: dedupe.scope, key: dedupe.key, runId: run.id, expiresAt: dedupe.expiresAt, now: event.receivedAt })
+    const claimed = await q.get('claimDedupe', {
+      scope: dedupe.scope,
+      key: dedupe.key,
+      runId: run.id,
+      expiresAt: dedupe.expiresAt,
+      now: event.receivedAt,
+    })
     if (!claimed) {
       const live = await q.get<{ run_id: string }>('findDedupe', { scope: dedupe.scope, key: dedupe.key, now: event.receivedAt })
       if (live) return { accepted: false, duplicateOf: live.run_id }
@@ -49,7 +55,13 @@ export async function saveSteps(
   await writeSteps(q, runId, steps)
 }
 
-export async function transition(q: Querier, runId: string, owner: string, to: RunTransition, steps?: readonly StepResultRecord[]): Promise<void> {
+export async function transition(
+  q: Querier,
+  runId: string,
+  owner: string,
+  to: RunTransition,
+  steps?: readonly StepResultRecord[],
+): Promise<void> {
   const base = { runId, owner, at: to.at }
   let held: number
   switch (to.status) {

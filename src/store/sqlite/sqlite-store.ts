@@ -216,7 +216,9 @@ export class SqliteStore implements Store {
   }
 
   setKeyIfAbsent(namespace: string, key: string, value: unknown, now: number, expiresAt: number | null = null): Promise<boolean> {
-    return this.write((c) => c.s.setKeyIfAbsent.get({ namespace, key, value: toJson(value), updated_at: now, expires_at: expiresAt }) !== undefined)
+    return this.write(
+      (c) => c.s.setKeyIfAbsent.get({ namespace, key, value: toJson(value), updated_at: now, expires_at: expiresAt }) !== undefined,
+    )
   }
 
   deleteKey(namespace: string, key: string): Promise<void> {
@@ -227,7 +229,9 @@ export class SqliteStore implements Store {
 
   // ── usage ──
   addUsage(key: UsageKey, amount: number, now: number): Promise<number> {
-    return this.write((c) => c.s.addUsage.get<{ used: number }>({ connection: key.connection, period: key.period, used: amount, updated_at: now })!.used)
+    return this.write(
+      (c) => c.s.addUsage.get<{ used: number }>({ connection: key.connection, period: key.period, used: amount, updated_at: now })!.used,
+    )
   }
 
   getUsage(key: UsageKey): Promise<number> {

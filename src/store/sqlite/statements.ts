@@ -26,18 +26,45 @@ function columns<K extends string>(names: readonly K[]): Record<K, any> {
 
 const EVENT_COLS = ['id', 'pipeline_id', 'trigger', 'delivery_id', 'payload', 'meta', 'received_at'] as const
 const RUN_COLS = [
-  'id', 'pipeline_id', 'pipeline_version', 'event_id', 'status', 'current_step', 'attempt', 'due_at', 'wait_reason',
-  'lease_owner', 'lease_expires_at', 'concurrency_key', 'replay_of', 'replay_from', 'error', 'created_at', 'updated_at', 'finished_at',
+  'id',
+  'pipeline_id',
+  'pipeline_version',
+  'event_id',
+  'status',
+  'current_step',
+  'attempt',
+  'due_at',
+  'wait_reason',
+  'lease_owner',
+  'lease_expires_at',
+  'concurrency_key',
+  'replay_of',
+  'replay_from',
+  'error',
+  'created_at',
+  'updated_at',
+  'finished_at',
 ] as const
 const STEP_COLS = ['run_id', 'step_path', 'status', 'output', 'attempts', 'started_at', 'finished_at', 'error'] as const
 const DEAD_COLS = [
-  'run_id', 'pipeline_id', 'pipeline_version', 'event_id', 'reason', 'step_id', 'attempts', 'error', 'last_input',
-  'created_at', 'replayed_by', 'discarded_at',
+  'run_id',
+  'pipeline_id',
+  'pipeline_version',
+  'event_id',
+  'reason',
+  'step_id',
+  'attempts',
+  'error',
+  'last_input',
+  'created_at',
+  'replayed_by',
+  'discarded_at',
 ] as const
 
 export function buildStatements(db: Kysely<Schema>) {
   const leased = { id: param('runId'), owner: param('owner') }
-  const heldRun = () => db.updateTable('runs').where('id', '=', leased.id).where('lease_owner', '=', leased.owner).where('status', '=', 'running')
+  const heldRun = () =>
+    db.updateTable('runs').where('id', '=', leased.id).where('lease_owner', '=', leased.owner).where('status', '=', 'running')
   const clearLease = { lease_owner: null, lease_expires_at: null, updated_at: param('at') }
   return {
     // ingest
@@ -57,7 +84,12 @@ export function buildStatements(db: Kysely<Schema>) {
         .returning('run_id'),
     ),
     findDedupe: named(
-      db.selectFrom('dedupe_keys').select('run_id').where('scope', '=', param('scope')).where('key', '=', param('key')).where('expires_at', '>', param('now')),
+      db
+        .selectFrom('dedupe_keys')
+        .select('run_id')
+        .where('scope', '=', param('scope'))
+        .where('key', '=', param('key'))
+        .where('expires_at', '>', param('now')),
     ),
     getEvent: named(db.selectFrom('events').selectAll().where('id', '=', param('id'))),
     getRun: named(db.selectFrom('runs').selectAll().where('id', '=', param('id'))),
@@ -66,7 +98,13 @@ export function buildStatements(db: Kysely<Schema>) {
     leaseRun: named(
       db
         .updateTable('runs')
-        .set({ status: 'running', lease_owner: param('owner'), lease_expires_at: param('expiresAt'), wait_reason: null, updated_at: param('now') })
+        .set({
+          status: 'running',
+          lease_owner: param('owner'),
+          lease_expires_at: param('expiresAt'),
+          wait_reason: null,
+          updated_at: param('now'),
+        })
         .where('id', '=', param('runId'))
         .where((eb) =>
           eb.or([
@@ -82,7 +120,9 @@ export function buildStatements(db: Kysely<Schema>) {
     saveProgress: named(heldRun().set({ current_step: param('currentStep'), attempt: param('attempt'), updated_at: param('at') })),
 
     // transitions (each clears the lease)
-    finishRun: named(heldRun().set({ status: param('status'), current_step: null, wait_reason: null, finished_at: param('at'), ...clearLease })),
+    finishRun: named(
+      heldRun().set({ status: param('status'), current_step: null, wait_reason: null, finished_at: param('at'), ...clearLease }),
+    ),
     waitRun: named(
       heldRun().set({
         status: 'waiting',
@@ -144,7 +184,12 @@ export function buildStatements(db: Kysely<Schema>) {
         ),
     ),
     getDeadLetter: named(db.selectFrom('dead_letters').selectAll().where('run_id', '=', param('runId'))),
-    markReplayed: named(db.updateTable('dead_letters').set({ replayed_by: param('newRunId') }).where('run_id', '=', param('runId'))),
+    markReplayed: named(
+      db
+        .updateTable('dead_letters')
+        .set({ replayed_by: param('newRunId') })
+        .where('run_id', '=', param('runId')),
+    ),
     discardDeadLetter: named(
       db
         .updateTable('dead_letters')
@@ -170,7 +215,12 @@ export function buildStatements(db: Kysely<Schema>) {
         .orderBy('id')
         .limit(param('limit')),
     ),
-    nextDue: named(db.selectFrom('runs').select((eb) => eb.fn.min('due_at').as('due')).where('status', 'in', ['queued', 'waiting'])),
+    nextDue: named(
+      db
+        .selectFrom('runs')
+        .select((eb) => eb.fn.min('due_at').as('due'))
+        .where('status', 'in', ['queued', 'waiting']),
+    ),
 
     // keyed values
     getKey: named(
@@ -225,7 +275,9 @@ export function buildStatements(db: Kysely<Schema>) {
         )
         .returning('used'),
     ),
-    getUsage: named(db.selectFrom('usage_counters').select('used').where('connection', '=', param('connection')).where('period', '=', param('period'))),
+    getUsage: named(
+      db.selectFrom('usage_counters').select('used').where('connection', '=', param('connection')).where('period', '=', param('period')),
+    ),
 
     // housekeeping
     purgeDedupe: named(db.deleteFrom('dedupe_keys').where('expires_at', '<=', param('now'))),

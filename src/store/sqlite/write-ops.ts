@@ -16,7 +16,13 @@ import type { RunsTable } from './schema.js'
 export function acceptOne(s: Statements, input: AcceptInput): AcceptResult {
   const { event, run, dedupe } = input
   if (dedupe) {
-    const claimed = s.claimDedupe.get({ scope: dedupe.scope, key: dedupe.key, runId: run.id, expiresAt: dedupe.expiresAt, now: event.receivedAt })
+    const claimed = s.claimDedupe.get({
+      scope: dedupe.scope,
+      key: dedupe.key,
+      runId: run.id,
+      expiresAt: dedupe.expiresAt,
+      now: event.receivedAt,
+    })
     if (!claimed) {
       const live = s.findDedupe.get<{ run_id: string }>({ scope: dedupe.scope, key: dedupe.key, now: event.receivedAt })
       if (live) return { accepted: false, duplicateOf: live.run_id }
