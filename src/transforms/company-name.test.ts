@@ -11,6 +11,8 @@ describe('normalize.companyName', () => {
     ['Acme L.L.C.', 'acme', 'Acme'],
     ['Acme S.A.', 'acme', 'Acme'],
     ['Acme B.V.', 'acme', 'Acme'],
+    ['Ferrari S.p.A.', 'ferrari', 'Ferrari'],
+    ['Rossi S.r.l.', 'rossi', 'Rossi'],
     ['Acme Holdings Ltd.', 'acme holdings', 'Acme Holdings'],
     ['Acme Corp.', 'acme', 'Acme'],
     ['Smith & Co.', 'smith', 'Smith'],
