@@ -1,0 +1,227 @@
+/**
+ * The connector gateway: the engine's {@link ActionExecutor}. Per call:
+ *
+ *   report → validate input → effect ledger → budget → circuit → (micro-batch) →
+ *   rate limit + concurrency → action `run` → classification (circuit, limiter feedback)
+ *
+ * The effect ledger runs before budget, circuit and limiter: a skipped identical write costs
+ * no budget and no rate-limit token. See docs/connectors.md.
+ *
+ * @example
+ * ```ts
+ * const gateway = createGateway({ connectors: builtinConnectors(), connections: { http: { default: {} } }, store, clock, onEvent })
+ * const out = await gateway.execute({ ref: 'http.request', input: { url }, runId, pipelineId, stepId, attempt: 1, idempotencyKey: `${runId}:${stepId}`, signal })
+ * ```
+ * @module
+ */
+import { ConsecutiveBreaker } from 'cockatiel'
+import { ErrorCodes, isPipewrightError, NonRetryableError } from '../../errors.js'
+import { type BudgetRow, createBudgets } from '../../resilience/budget.js'
+import { type CircuitBreaker, type CircuitStateName, createCircuitBreaker } from '../../resilience/circuit-breaker.js'
+import type { LimiterBackend } from '../../resilience/limiter-backend.js'
+import { createRateLimiter, type RateWindowSpec } from '../../resilience/rate-limiter.js'
+import type { Store } from '../../store/contract.js'
+import type { Clock, Random } from '../../types.js'
+import type { ActionCall, ActionContext, ActionExecutor, ConnectorDefinition } from '../contract.js'
+import { createMicroBatcher, type MicroBatcher } from './batcher.js'
+import { type RawConnections, type ResolvedConnection, resolveConnections, splitRef } from './connections.js'
+import { createSafeEmit, type GatewayEvent } from './events.js'
+import { effectLedger, identityMap } from './ledger.js'
+import { type CallState, compose, guardCircuit, reportCall, reserveBudget, skipUnchangedEffect, validateInput } from './stages.js'
+import { createSemaphore, throttle } from './throttle.js'
+
+export interface GatewayOptions {
+  connectors: ConnectorDefinition<any>[]
+  /** connector id → connection name (`default`) → raw config (see connections.ts for gateway keys). */
+  connections: RawConnections
+  store: Store
+  clock: Clock
+  /** Reserved for jitter; not used yet. */
+  random?: Random
+  onEvent?: (e: GatewayEvent) => void
+  /** Called when `onEvent` throws. @defaultValue ignore */
+  onListenerError?: (error: unknown, e: GatewayEvent) => void
+  /** Shared rate-limit counting (Redis) across processes. @defaultValue in-process memory */
+  limiterBackend?: LimiterBackend
+  /** Total rate-limit wait awaited in place per request before parking the run. @defaultValue 1000 */
+  maxInPlaceWaitMs?: number
+}
+
+export interface CircuitRow {
+  connector: string
+  connection: string
+  state: CircuitStateName
+  retryAfterMs: number
+}
+
+export interface Gateway extends ActionExecutor {
+  /** Budget rows for `pipewright usage`: connection, budget, period, limit, used, remaining, level. */
+  usage(): Promise<BudgetRow[]>
+  circuitStates(): CircuitRow[]
+}
+
+interface Runtime {
+  circuit: CircuitBreaker
+  identity: ActionContext['identity']
+  ledger: ReturnType<typeof effectLedger>
+  withPermit: <T>(fn: () => Promise<T>) => Promise<T>
+  batchers: Map<string, MicroBatcher<CallState, unknown>>
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { store, clock } = options
+  const emit = createSafeEmit(options.onEvent, options.onListenerError)
+  const connections = resolveConnections(options.connectors, options.connections)
+  const limiter = createRateLimiter({ clock, ...(options.limiterBackend ? { backend: options.limiterBackend } : {}) })
+  const budgets = createBudgets({ store, clock, onLevel: (e) => emit({ type: 'budget:level', ...splitKey(e.connection), budget: e.budget, period: e.period, level: e.level, used: e.used, limit: e.limit }) })
+  const maxInPlaceWaitMs = options.maxInPlaceWaitMs ?? 1000
+  const closing = new AbortController()
+  const runtimes = new Map<string, Runtime>()
+
+  function runtimeOf(conn: ResolvedConnection): Runtime {
+    let rt = runtimes.get(conn.key)
+    if (rt) return rt
+    const where = { connector: conn.connector.id, connection: conn.name }
+    rt = {
+      circuit: createCircuitBreaker({
+        name: conn.key,
+        clock,
+        breaker: new ConsecutiveBreaker(conn.circuit.failureThreshold),
+        halfOpenAfterMs: conn.circuit.halfOpenAfterMs,
+        onStateChange: (state, info) => emit({ type: 'connector:circuit', ...where, state, ...info }),
+      }),
+      identity: identityMap(store, clock, conn.key),
+      ledger: effectLedger(store, clock, conn.key),
+      withPermit: conn.maxConcurrent ? createSemaphore(conn.maxConcurrent) : (fn) => fn(),
+      batchers: new Map(),
+    }
+    runtimes.set(conn.key, rt)
+    return rt
+  }
+
+  function windowsFor(s: CallState): RateWindowSpec[] {
+    return s.conn.rates
+      .filter((r) => !r.actions || r.actions.includes(s.actionName))
+      .map((r) => {
+        const scopeKey = r.scope === 'action' ? s.action.scope?.(s.input) : undefined
+        return { name: r.name, limit: r.limit, windowMs: r.windowMs, ...(scopeKey === undefined ? {} : { scopeKey }) }
+      })
+  }
+
+  function contextFor(s: CallState, signal: AbortSignal, specs: RateWindowSpec[]): ActionContext {
+    const rt = runtimeOf(s.conn)
+    return {
+      connection: s.conn.config,
+      connectionName: s.conn.name,
+      call: s.call,
+      clock,
+      signal,
+      identity: rt.identity,
+      observeHeaders: (headers) => void limiter.observe(s.conn.key, specs, headers).catch(() => undefined),
+    }
+  }
+
+  /** One provider request for `states` (one call, or one batch): paced, capped, classified. */
+  async function send<T>(states: CallState[], signal: AbortSignal, fn: (ctx: ActionContext) => Promise<T>): Promise<T> {
+    const s = states[0]
+    const specs = windowsFor(s)
+    const where = { connector: s.conn.connector.id, connection: s.conn.name, action: s.actionName }
+    if (specs.length > 0) {
+      await throttle(limiter, clock, maxInPlaceWaitMs, { key: s.conn.key, specs, signal, onWait: (w) => emit({ type: 'connector:rateLimited', ...where, ...w }) })
+    }
+    try {
+      const out = await runtimeOf(s.conn).withPermit(() => fn(contextFor(s, signal, specs)))
+      for (const st of states) st.answered = true
+      return out
+    } catch (error) {
+      if (typeof (error as { status?: unknown })?.status === 'number') for (const st of states) st.answered = true
+      if (isPipewrightError(error) && error.code === ErrorCodes.RATE_LIMITED) {
+        const waitMs = (error as { retryAfterMs?: number }).retryAfterMs ?? 0
+        await limiter.block(s.conn.key, waitMs)
+      }
+      throw error
+    }
+  }
+
+  function batcherOf(s: CallState): MicroBatcher<CallState, unknown> {
+    const rt = runtimeOf(s.conn)
+    let b = rt.batchers.get(s.actionName)
+    const batch = s.action.batch!
+    if (!b) {
+      b = createMicroBatcher<CallState, unknown>({
+        clock,
+        maxSize: batch.maxSize,
+        windowMs: batch.windowMs,
+        send: (states) => send(states, closing.signal, (ctx) => batch.run(states.map((x) => x.input), ctx)),
+      })
+      rt.batchers.set(s.actionName, b)
+    }
+    return b
+  }
+
+  const dispatch = (s: CallState): Promise<unknown> => {
+    const batch = s.action.batch
+    if (batch) return batcherOf(s).add(batch.key?.(s.input) ?? '', s)
+    return send([s], s.call.signal, (ctx) => s.action.run(s.input, ctx))
+  }
+
+  const pipeline = compose(
+    [
+      reportCall(clock, emit),
+      validateInput,
+      skipUnchangedEffect((s) => runtimeOf(s.conn).ledger, emit),
+      reserveBudget(budgets),
+      guardCircuit((s) => runtimeOf(s.conn).circuit),
+    ],
+    dispatch,
+  )
+
+  function lookup(ref: string, connection?: string) {
+    const { connectorId, actionName } = splitRef(ref)
+    const named = connections.get(connectorId)
+    if (!named) return { problem: `unknown connector "${connectorId}" in ${ref}; known: ${[...connections.keys()].join(', ')}` }
+    const conn = named.get(connection ?? 'default')
+    const action = conn?.connector.actions[actionName] ?? options.connectors.find((c) => c.id === connectorId)?.actions[actionName]
+    if (!action) return { problem: `unknown action "${actionName}" of connector ${connectorId}` }
+    if (!conn) return { problem: `no connection "${connection ?? 'default'}" configured for ${connectorId}; configured: ${[...named.keys()].join(', ') || 'none'}` }
+    return { conn, action, actionName }
+  }
+
+  return {
+    execute(call: ActionCall) {
+      const found = lookup(call.ref, call.connection)
+      if ('problem' in found) return Promise.reject(new NonRetryableError(found.problem ?? call.ref, { code: ErrorCodes.CONNECTOR_UNKNOWN }))
+      return pipeline({ call, conn: found.conn, action: found.action, actionName: found.actionName, input: undefined, answered: false, saved: false })
+    },
+    check(ref, connection) {
+      const found = lookup(ref, connection)
+      return 'problem' in found ? (found.problem ?? null) : null
+    },
+    async usage() {
+      const rows: BudgetRow[] = []
+      for (const named of connections.values()) for (const conn of named.values()) if (conn.budgets.length) rows.push(...(await budgets.rows(conn.key, conn.budgets)))
+      return rows
+    },
+    circuitStates() {
+      const rows: CircuitRow[] = []
+      for (const named of connections.values()) {
+        for (const conn of named.values()) {
+          const c = runtimes.get(conn.key)?.circuit
+          rows.push({ connector: conn.connector.id, connection: conn.name, state: c?.state() ?? 'closed', retryAfterMs: c?.retryAfterMs() ?? 0 })
+        }
+      }
+      return rows
+    },
+    async close() {
+      for (const rt of runtimes.values()) for (const b of rt.batchers.values()) await b.flushAll().catch(() => undefined)
+      closing.abort()
+      if (!options.limiterBackend) await limiter.close()
+      await Promise.all(options.connectors.map((c) => c.close?.()))
+    },
+  }
+}
+
+function splitKey(key: string): { connector: string; connection: string } {
+  const i = key.indexOf(':')
+  return { connector: key.slice(0, i), connection: key.slice(i + 1) }
+}
