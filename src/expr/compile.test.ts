@@ -60,6 +60,13 @@ describe('compileTemplate: typing', () => {
     expect(await ev(scope())).toBe('Hot lead jane@acme.com (80) {"n":1} .')
   })
 
+  it('gives an array for a mapped path only when asked with [] or when several match', async () => {
+    const s = scope({ one: [{ sku: 'x' }], two: [{ sku: 'y' }, { sku: 'z' }] })
+    expect(await compileTemplate('{{ one.sku }}', where)(s)).toBe('x')
+    expect(await compileTemplate('{{ one[].sku }}', where)(s)).toEqual(['x'])
+    expect(await compileTemplate('{{ two.sku }}', where)(s)).toEqual(['y', 'z'])
+  })
+
   it('returns plain objects and arrays built by JSONata', async () => {
     const out = await compileTemplate('{{ {"a": {"b": [1, 2]}, "c": event.tags[0]} }}', where)(scope())
     expect(out).toStrictEqual({ a: { b: [1, 2] }, c: 'a' })
