@@ -52,3 +52,15 @@ describe('formatPath', () => {
     expect(formatPath([])).toBe('')
   })
 })
+
+describe('JSON Schema gaps closed before conversion', () => {
+  it('enforces required names that properties does not list', () => {
+    const validate = compileSchema({ type: 'object', required: ['email', 'domain'], properties: { email: { type: 'string' } } })
+    expect(validate({}).map((i) => i.path)).toEqual(['email', 'domain'])
+  })
+
+  it('enforces array limits when items is absent', () => {
+    expect(compileSchema({ type: 'array', minItems: 2 })([1])).toHaveLength(1)
+    expect(compileSchema({ type: 'object', properties: { tags: { type: 'array', maxItems: 1 } } })({ tags: [1, 2] })[0]!.path).toBe('tags')
+  })
+})

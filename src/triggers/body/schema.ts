@@ -65,6 +65,35 @@ function fromStandard(schema: StandardSchema): PayloadValidator {
   }
 }
 
+const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
+const SUBSCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems']
+const SUBSCHEMAS = ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains']
+
+/**
+ * A copy of a JSON Schema with two gaps of `z.fromJSONSchema` (zod 4.6) closed: `required`
+ * names missing from `properties` are ignored by it, and so are array limits (`minItems`,
+ * …) when `items` is absent. Both are filled with the always-true schema `{}`.
+ */
+export function normalizeJsonSchema(node: unknown): unknown {
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return node
+  const out: Record<string, unknown> = { ...(node as Record<string, unknown>) }
+  for (const key of SUBSCHEMA_MAPS) {
+    const map = out[key]
+    if (typeof map === 'object' && map !== null)
+      out[key] = Object.fromEntries(Object.entries(map).map(([k, v]) => [k, normalizeJsonSchema(v)]))
+  }
+  for (const key of SUBSCHEMA_LISTS) if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(normalizeJsonSchema)
+  for (const key of SUBSCHEMAS) if (key in out) out[key] = normalizeJsonSchema(out[key])
+  if (Array.isArray(out.required)) {
+    const props = { ...((out.properties as Record<string, unknown> | undefined) ?? {}) }
+    for (const name of out.required) if (typeof name === 'string' && !Object.hasOwn(props, name)) props[name] = {}
+    out.properties = props
+  }
+  const arrayish = out.type === 'array' || ['minItems', 'maxItems', 'uniqueItems'].some((k) => k in out)
+  if (arrayish && !('items' in out) && !('prefixItems' in out)) out.items = {}
+  return out
+}
+
 /** Build a validator; throws PW_CONFIG_INVALID when the schema itself is unusable. */
 export function compileSchema(schema: unknown): PayloadValidator {
   if (isSafeParser(schema)) return fromParser(schema)
@@ -73,7 +102,7 @@ export function compileSchema(schema: unknown): PayloadValidator {
     throw new PipewrightError('trigger.webhook.schema must be a zod schema or a JSON Schema object', { code: ErrorCodes.CONFIG_INVALID })
   }
   try {
-    return fromParser(z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]))
+    return fromParser(z.fromJSONSchema(normalizeJsonSchema(schema) as Parameters<typeof z.fromJSONSchema>[0]))
   } catch (e) {
     throw new PipewrightError(`trigger.webhook.schema is not a usable JSON Schema: ${(e as Error).message}`, {
       code: ErrorCodes.CONFIG_INVALID,
