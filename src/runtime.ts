@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { DestinationStream } from 'pino'
 import { builtinConnectors } from './connectors/registry.js'
-import { createGateway } from './connectors/gateway/index.js'
+import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
+import { systemClock } from './engine/clock.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { createHub, type Hub } from './engine/hub.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
@@ -80,14 +81,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const raw = c.fromEnv?.(env)
     if (raw) connections[c.id] = { default: raw }
   }
-  const clock = options.clock
+  const clock = options.clock ?? systemClock
   let hubRef: Hub | null = null
   const gateway = createGateway({
     connectors,
     connections,
     store,
     clock,
-    onEvent: (e: { type: string } & Record<string, unknown>) => hubRef?.events.emit(e.type as `connector:${string}`, e),
+    onEvent: (e: GatewayEvent) => hubRef?.events.emit(e.type, e as unknown as Record<string, unknown>),
   })
   let dispatch = options.dispatch
   if (!dispatch && env.PIPEWRIGHT_REDIS_URL) {

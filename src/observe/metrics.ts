@@ -52,7 +52,7 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics
   events.on('connector:rateLimited', (e) => limited.inc({ connector: String(e.connector ?? '') }))
   events.on('connector:saved', (e) => saved.inc({ connector: String(e.connector ?? '') }))
   events.on('connector:circuit', (e) => circuit.set({ connection: String(e.connection ?? '') }, e.state === 'open' ? 2 : e.state === 'half-open' ? 1 : 0))
-  events.on('budget:level', (e) => budget.set({ connection: String(e.connection ?? ''), budget: String(e.budget ?? '') }, Number(e.ratio ?? 0)))
+  events.on('budget:level', (e) => budget.set({ connection: String(e.connection ?? ''), budget: String(e.budget ?? '') }, Number(e.limit) > 0 ? Number(e.used) / Number(e.limit) : 0))
 
   return { registry, rejected, accepted, render: () => registry.metrics() }
 }

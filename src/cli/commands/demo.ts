@@ -24,7 +24,7 @@ export const DEMO_EVENTS = [
   { row_id: 'row-3', row_data: { email: 'bob@initech.io', website: 'initech.io', company: 'Initech' }, intent: 30, fit: 62 },
   { row_id: 'row-4', row_data: { email: 'carla@umbrella-corp.com', website: 'http://umbrella-corp.com', company: 'Umbrella' }, intent: 85, fit: 95 },
   { row_id: 'row-1', row_data: { email: 'ann.lee@acme.com', website: 'acme.com', company: 'ACME' }, intent: 92, fit: 88 },
-  { row_id: 'row-5', row_data: { email: 'reject@blocked.example', website: 'blocked.example', company: 'Blocked' }, intent: 10, fit: 10 },
+  { row_id: 'row-5', row_data: { email: 'reject@blocked-corp.com', website: 'blocked-corp.com', company: 'Blocked' }, intent: 10, fit: 10 },
 ]
 
 interface Receiver {

@@ -4,6 +4,7 @@
  */
 import { builtinConnectors } from '../../connectors/registry.js'
 import { createGateway } from '../../connectors/gateway/index.js'
+import { systemClock } from '../../engine/clock.js'
 import { ConfigError, formatProblem } from '../../errors.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import { DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
@@ -21,8 +22,8 @@ export async function usageCommand(io: CliIo, opts: { db?: string; json?: boolea
       const raw = c.fromEnv?.(io.env)
       if (raw) connections[c.id] = { default: raw }
     }
-    const gateway = createGateway({ connectors, connections, store })
-    const rows = (await gateway.usage()) as Array<Record<string, unknown>>
+    const gateway = createGateway({ connectors, connections, store, clock: systemClock })
+    const rows = (await gateway.usage()) as unknown as Array<Record<string, unknown>>
     await gateway.close()
     io.out(opts.json ? JSON.stringify(rows) : table(rows, ['connection', 'budget', 'period', 'limit', 'used', 'remaining', 'level']))
     return 0
