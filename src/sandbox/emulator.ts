@@ -15,11 +15,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { FaultController, type FaultConfig } from './faults.js'
+import { handleControl } from './control.js'
+import { type FaultConfig, FaultController } from './faults.js'
 import { type EmulatorReply, type EmulatorRequest, encodeBody, json } from './reply.js'
 import { Router } from './router.js'
 import { WindowLimiter } from './window-limiter.js'
-import { handleControl } from './control.js'
 
 /** Per-request context handed to hooks and handlers. */
 export interface EmulatorContext<S> {
@@ -33,7 +33,10 @@ export interface EmulatorContext<S> {
 
 export type EmulatorHandler<S> = (req: EmulatorRequest, ctx: EmulatorContext<S>) => EmulatorReply | Promise<EmulatorReply>
 /** A hook runs before the handler; returning a reply answers the request without the handler. */
-export type EmulatorHook<S> = (req: EmulatorRequest, ctx: EmulatorContext<S>) => EmulatorReply | undefined | Promise<EmulatorReply | undefined>
+export type EmulatorHook<S> = (
+  req: EmulatorRequest,
+  ctx: EmulatorContext<S>,
+) => EmulatorReply | undefined | Promise<EmulatorReply | undefined>
 
 /** One logged request, for test inspection. */
 export interface LoggedRequest {
@@ -102,7 +105,8 @@ export function createEmulator<S>(options: CreateEmulatorOptions<S>): EmulatorSe
   const bodyLimit = options.bodyLimitBytes ?? 5 * 1024 * 1024
   const logLimit = options.logLimit ?? 10_000
   const faults = new FaultController(() => clock.now(), random, options.faults ?? {})
-  const tooMany = options.tooManyRequests ?? ((_r, ms) => json(429, { error: 'rate_limited' }, { 'retry-after': String(Math.ceil(ms / 1000)) }))
+  const tooMany =
+    options.tooManyRequests ?? ((_r, ms) => json(429, { error: 'rate_limited' }, { 'retry-after': String(Math.ceil(ms / 1000)) }))
   const serverError = options.serverError ?? ((_r, status) => json(status, { error: 'server_error' }))
   const notFound = options.notFound ?? ((r) => json(404, { error: 'not_found', path: r.path }))
   let state = options.state()
@@ -111,7 +115,15 @@ export function createEmulator<S>(options: CreateEmulatorOptions<S>): EmulatorSe
   let baseUrl: string | null = null
 
   const record = (req: EmulatorRequest, status: number, fault?: LoggedRequest['fault']) => {
-    const entry: LoggedRequest = { method: req.method, path: req.path, query: Object.fromEntries(req.query), headers: { ...req.headers }, body: req.body, status, receivedAt: req.receivedAt }
+    const entry: LoggedRequest = {
+      method: req.method,
+      path: req.path,
+      query: Object.fromEntries(req.query),
+      headers: { ...req.headers },
+      body: req.body,
+      status,
+      receivedAt: req.receivedAt,
+    }
     if (fault) entry.fault = fault
     log.push(entry)
     if (log.length > logLimit) log = log.slice(log.length - logLimit)
@@ -213,7 +225,13 @@ export function createEmulator<S>(options: CreateEmulatorOptions<S>): EmulatorSe
     return match.handler(req, ctx)
   }
 
-  function finish(req: EmulatorRequest, res: ServerResponse, reply: EmulatorReply, ctx: EmulatorContext<S>, fault?: LoggedRequest['fault']): void {
+  function finish(
+    req: EmulatorRequest,
+    res: ServerResponse,
+    reply: EmulatorReply,
+    ctx: EmulatorContext<S>,
+    fault?: LoggedRequest['fault'],
+  ): void {
     if (reply.reset) {
       record(req, 0, fault ?? 'reset')
       res.socket?.destroy()
@@ -229,7 +247,8 @@ export function createEmulator<S>(options: CreateEmulatorOptions<S>): EmulatorSe
 function send(res: ServerResponse, reply: EmulatorReply): void {
   const { data, isJson } = encodeBody(reply.body)
   const headers: Record<string, string> = { ...reply.headers }
-  if (isJson && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json; charset=utf-8'
+  if (isJson && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/json; charset=utf-8'
   headers['content-length'] = String(Buffer.byteLength(data))
   res.writeHead(reply.status, headers)
   res.end(data)
@@ -245,7 +264,16 @@ async function readRequest(raw: IncomingMessage, now: number, limit: number): Pr
   }
   const rawBody = Buffer.concat(chunks).toString('utf8')
   const url = new URL(raw.url ?? '/', 'http://emulator.local')
-  return { method: (raw.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, headers: raw.headers, params: {}, rawBody, body: parseBody(rawBody, raw.headers['content-type']), receivedAt: now }
+  return {
+    method: (raw.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    query: url.searchParams,
+    headers: raw.headers,
+    params: {},
+    rawBody,
+    body: parseBody(rawBody, raw.headers['content-type']),
+    receivedAt: now,
+  }
 }
 
 function parseBody(rawBody: string, contentType: string | undefined): unknown {

@@ -3,11 +3,12 @@
  * connector's folder and add one import and one entry below (keep one entry per line).
  * @module
  */
-import type { Emulator } from './emulator.js'
-import type { FaultConfig } from './faults.js'
+
 import { type ClayEmulatorOptions, clayEmulator } from '../connectors/clay/emulator.js'
 import { type HubspotEmulatorOptions, hubspotEmulator } from '../connectors/hubspot/emulator.js'
 import { type SlackEmulatorOptions, slackEmulator } from '../connectors/slack/emulator.js'
+import type { Emulator } from './emulator.js'
+import type { FaultConfig } from './faults.js'
 
 /** Options every emulator factory understands; factories may accept more. */
 export interface EmulatorFactoryOptions {

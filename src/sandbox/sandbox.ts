@@ -40,7 +40,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   const wanted = options.services ?? registry.map((f) => f.service)
   const unknown = wanted.filter((s) => !registry.some((f) => f.service === s))
   if (unknown.length > 0) {
-    throw new Error(`unknown sandbox service${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known: ${registry.map((f) => f.service).join(', ')}`)
+    throw new Error(
+      `unknown sandbox service${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known: ${registry.map((f) => f.service).join(', ')}`,
+    )
   }
   const urls: Record<string, string> = {}
   const emulators: Record<string, Emulator> = {}

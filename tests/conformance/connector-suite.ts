@@ -40,7 +40,16 @@ export interface ConnectorSuiteOptions {
 /** An action context with an in-memory identity map, for running actions outside the gateway. */
 export function makeActionContext<C>(connection: C, ref = 'test.action', identity = new Map<string, string>()): ActionContext<C> {
   const signal = new AbortController().signal
-  const call: ActionCall = { ref, input: null, runId: 'run_1', pipelineId: 'p', stepId: 'step', attempt: 1, idempotencyKey: 'run_1:step', signal }
+  const call: ActionCall = {
+    ref,
+    input: null,
+    runId: 'run_1',
+    pipelineId: 'p',
+    stepId: 'step',
+    attempt: 1,
+    idempotencyKey: 'run_1:step',
+    signal,
+  }
   return {
     connection,
     connectionName: 'default',
@@ -81,7 +90,10 @@ export function connectorSuite(o: ConnectorSuiteOptions): void {
     })
 
     it('throws RateLimitedError with the provider-given wait on a 429', async () => {
-      const r = await run({ arrange: (e) => e.faults.set({ rateLimitStorm: { retryAfterMs: o.cases.rateLimited.waitMs } }), ...o.cases.rateLimited })
+      const r = await run({
+        arrange: (e) => e.faults.set({ rateLimitStorm: { retryAfterMs: o.cases.rateLimited.waitMs } }),
+        ...o.cases.rateLimited,
+      })
       expect((r.error as Error)?.name).toBe('RateLimitedError')
       expect(retryAfterOf(r.error)).toBe(o.cases.rateLimited.waitMs)
     })

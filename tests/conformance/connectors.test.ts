@@ -22,7 +22,12 @@ connectorSuite({
     },
     // HubSpot sends no Retry-After: the ten-secondly window (10 s) is the wait.
     rateLimited: { action: 'contacts.upsert', input: { properties: { email: 'a@b.co' } }, waitMs: 10_000 },
-    permanent: { action: 'contacts.upsert', input: { properties: { email: 'a@b.co' } }, connection: (c) => ({ ...c, token: 'pat-bad' }), providerCode: 'INVALID_AUTHENTICATION' },
+    permanent: {
+      action: 'contacts.upsert',
+      input: { properties: { email: 'a@b.co' } },
+      connection: (c) => ({ ...c, token: 'pat-bad' }),
+      providerCode: 'INVALID_AUTHENTICATION',
+    },
   },
 })
 
@@ -34,7 +39,11 @@ connectorSuite({
     return { emulator, connection: { token: 'xoxb-good', baseUrl: await emulator.listen() } }
   },
   cases: {
-    ok: { action: 'postMessage', input: { channel: '#leads', text: 'hi' }, check: (out) => expect(out).toMatchObject({ ts: expect.any(String) }) },
+    ok: {
+      action: 'postMessage',
+      input: { channel: '#leads', text: 'hi' },
+      check: (out) => expect(out).toMatchObject({ ts: expect.any(String) }),
+    },
     rateLimited: { action: 'postMessage', input: { channel: '#leads', text: 'hi' }, waitMs: 2000 },
     permanent: { action: 'postMessage', input: { channel: '#nowhere', text: 'hi' }, providerCode: 'channel_not_found' },
   },

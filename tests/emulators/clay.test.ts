@@ -9,7 +9,11 @@ afterEach(async () => {
 })
 
 const post = (url: string, body: unknown, token?: string) =>
-  request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { 'x-clay-webhook-auth': token } : {}) }, body: JSON.stringify(body) })
+  request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { 'x-clay-webhook-auth': token } : {}) },
+    body: JSON.stringify(body),
+  })
 
 describe('Clay table webhook emulator', () => {
   it('accepts one row per request and keeps the rows for inspection', async () => {

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { blocks } from '../../src/connectors/slack/blocks.js'
 import { clayConnector } from '../../src/connectors/clay/connector.js'
 import { clayEmulator } from '../../src/connectors/clay/emulator.js'
+import { isActionInvocation } from '../../src/connectors/contract.js'
 import { hubspotConnector } from '../../src/connectors/hubspot/connector.js'
 import { hubspotEmulator } from '../../src/connectors/hubspot/emulator.js'
 import { hubspot } from '../../src/connectors/hubspot/index.js'
+import { blocks } from '../../src/connectors/slack/blocks.js'
 import { slackConnector } from '../../src/connectors/slack/connector.js'
 import { slackEmulator } from '../../src/connectors/slack/emulator.js'
-import { isActionInvocation } from '../../src/connectors/contract.js'
 import type { Emulator } from '../../src/sandbox/emulator.js'
 import { makeActionContext } from '../conformance/connector-suite.js'
 
@@ -61,7 +61,9 @@ describe('hubspot connector actions', () => {
       makeActionContext(conn),
     )
     expect(out).toEqual([expect.objectContaining({ created: true }), expect.objectContaining({ created: true })])
-    expect(await call('companies.upsert', { matchOn: 'external_id', properties: { external_id: 'k1', name: 'Uno' } })).toMatchObject({ created: false })
+    expect(await call('companies.upsert', { matchOn: 'external_id', properties: { external_id: 'k1', name: 'Uno' } })).toMatchObject({
+      created: false,
+    })
   })
 
   it('upserts a contact on 409 by updating the existing id, and associates it with a company', async () => {
@@ -71,11 +73,16 @@ describe('hubspot connector actions', () => {
     const a = hubspotConnector.actions['contacts.upsert']
     await a.run(a.input?.parse({ properties: { email: 'ann@acme.com' } }), makeActionContext(conn))
     // a fresh identity map: the create answers 409 and the connector updates the existing contact
-    const out = await a.run(a.input?.parse({ properties: { email: 'Ann@Acme.com', firstname: 'Ann' }, associate: company.id }), makeActionContext(conn))
+    const out = await a.run(
+      a.input?.parse({ properties: { email: 'Ann@Acme.com', firstname: 'Ann' }, associate: company.id }),
+      makeActionContext(conn),
+    )
     expect(out).toMatchObject({ created: false, associatedCompanyId: company.id })
     expect(emu.state.objects.contacts.size).toBe(1)
     expect([...emu.state.objects.contacts.values()][0].properties.firstname).toBe('Ann')
-    expect(emu.state.associations).toContainEqual(expect.objectContaining({ fromType: 'contacts', toType: 'companies', toId: company.id, typeId: 279 }))
+    expect(emu.state.associations).toContainEqual(
+      expect.objectContaining({ fromType: 'contacts', toType: 'companies', toId: company.id, typeId: 279 }),
+    )
   })
 
   it('declares an effect key and builds branded invocations', () => {
@@ -126,7 +133,12 @@ describe('clay connector actions', () => {
   })
 
   it('reads comma-separated webhook URLs from the environment', () => {
-    expect(clayConnector.fromEnv?.({ CLAY_WEBHOOK_URL: 'https://api.clay.com/v3/sources/webhook/a, https://api.clay.com/v3/sources/webhook/b', CLAY_WEBHOOK_TOKEN: 't' })).toEqual({
+    expect(
+      clayConnector.fromEnv?.({
+        CLAY_WEBHOOK_URL: 'https://api.clay.com/v3/sources/webhook/a, https://api.clay.com/v3/sources/webhook/b',
+        CLAY_WEBHOOK_TOKEN: 't',
+      }),
+    ).toEqual({
       webhookUrls: ['https://api.clay.com/v3/sources/webhook/a', 'https://api.clay.com/v3/sources/webhook/b'],
       token: 't',
     })

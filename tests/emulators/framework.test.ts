@@ -40,7 +40,11 @@ describe('createEmulator', () => {
     const a = await request(`${url}/rows`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })
     expect(a.statusCode).toBe(201)
     expect(await a.body.json()).toEqual({ n: 1 })
-    const b = await request(`${url}/rows`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x=1&y=two' })
+    const b = await request(`${url}/rows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'x=1&y=two',
+    })
     expect(await b.body.json()).toEqual({ n: 2 })
     const c = await request(`${url}/rows/abc%20d?z=1`)
     expect(await c.body.json()).toEqual({ id: 'abc d' })
@@ -84,13 +88,21 @@ describe('createEmulator', () => {
   it('injects 5xx errors, latency and connection resets, configurable over HTTP', async () => {
     emu = rowsEmulator()
     const url = await emu.listen()
-    const set = await request(`${url}/__emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: 1, errorStatus: 502 }) })
+    const set = await request(`${url}/__emulator/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ errorRate: 1, errorStatus: 502 }),
+    })
     expect(await set.body.json()).toEqual({ errorRate: 1, errorStatus: 502 })
     const e = await request(`${url}/rows/1`)
     expect(e.statusCode).toBe(502)
     expect(await e.body.text()).toBe('upstream_failed')
 
-    await request(`${url}/__emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 120 }) })
+    await request(`${url}/__emulator/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs: 120 }),
+    })
     const t0 = Date.now()
     expect((await request(`${url}/rows/1`)).statusCode).toBe(200)
     expect(Date.now() - t0).toBeGreaterThanOrEqual(100)
@@ -99,7 +111,11 @@ describe('createEmulator', () => {
     await expect(request(`${url}/rows/1`)).rejects.toThrow()
     expect(emu.requests().at(-1)).toMatchObject({ status: 0, fault: 'reset' })
 
-    const bad = await request(`${url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: 7 }) })
+    const bad = await request(`${url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ errorRate: 7 }),
+    })
     expect(bad.statusCode).toBe(400)
     await request(`${url}/__emulator/faults`, { method: 'DELETE' })
     expect((await request(`${url}/rows/1`)).statusCode).toBe(200)

@@ -48,7 +48,13 @@ describe('HubSpot emulator through @hubspot/api-client', () => {
     let now = Date.UTC(2026, 0, 5)
     const { client } = await start({ searchLagMs: 3000, clock: { now: () => now } })
     await client.crm.companies.basicApi.create({ properties: { domain: 'acme.com' }, associations: [] })
-    const req = { filterGroups: [{ filters: [{ propertyName: 'domain', operator: 'EQ' as never, value: 'ACME.com' }] }], properties: ['domain'], limit: 10, after: '0', sorts: [] }
+    const req = {
+      filterGroups: [{ filters: [{ propertyName: 'domain', operator: 'EQ' as never, value: 'ACME.com' }] }],
+      properties: ['domain'],
+      limit: 10,
+      after: '0',
+      sorts: [],
+    }
     expect((await client.crm.companies.searchApi.doSearch(req)).total).toBe(0)
     now += 3000
     const found = await client.crm.companies.searchApi.doSearch(req)
@@ -58,8 +64,15 @@ describe('HubSpot emulator through @hubspot/api-client', () => {
 
   it('pages search results with after', async () => {
     const { client } = await start()
-    for (const d of ['a.io', 'b.io', 'c.io']) await client.crm.companies.basicApi.create({ properties: { domain: d, tier: 'x' }, associations: [] })
-    const req = { filterGroups: [{ filters: [{ propertyName: 'tier', operator: 'EQ' as never, value: 'x' }] }], properties: ['domain'], limit: 2, after: '0', sorts: [] }
+    for (const d of ['a.io', 'b.io', 'c.io'])
+      await client.crm.companies.basicApi.create({ properties: { domain: d, tier: 'x' }, associations: [] })
+    const req = {
+      filterGroups: [{ filters: [{ propertyName: 'tier', operator: 'EQ' as never, value: 'x' }] }],
+      properties: ['domain'],
+      limit: 2,
+      after: '0',
+      sorts: [],
+    }
     const p1 = await client.crm.companies.searchApi.doSearch(req)
     expect(p1.total).toBe(3)
     const p2 = await client.crm.companies.searchApi.doSearch({ ...req, after: p1.paging?.next?.after as string })
@@ -138,7 +151,11 @@ describe('HubSpot emulator through @hubspot/api-client', () => {
     await client.crm.companies.basicApi.getPage(1)
     const err = await apiError(client.crm.companies.basicApi.getPage(1))
     expect(err.code).toBe(429)
-    expect(err.body).toMatchObject({ policyName: 'TEN_SECONDLY_ROLLING', errorType: 'RATE_LIMIT', message: 'You have reached your ten_secondly_rolling limit.' })
+    expect(err.body).toMatchObject({
+      policyName: 'TEN_SECONDLY_ROLLING',
+      errorType: 'RATE_LIMIT',
+      message: 'You have reached your ten_secondly_rolling limit.',
+    })
   })
 
   it('limits search to 5 per second with the secondly message', async () => {

@@ -12,7 +12,8 @@ afterEach(async () => {
 async function start(options: Parameters<typeof slackEmulator>[0] = {}) {
   emu = slackEmulator(options)
   const url = await emu.listen()
-  const web = (token = 'xoxb-good') => new WebClient(token, { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true })
+  const web = (token = 'xoxb-good') =>
+    new WebClient(token, { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true })
   const hook = (path = 'T000SANDBOX/B000SANDBOX/abcdef') => new IncomingWebhook(`${url}/services/${path}`)
   return { emu, url, web, hook }
 }
@@ -29,7 +30,11 @@ async function thrown(p: Promise<unknown>): Promise<Record<string, any>> {
 describe('Slack Web API emulator through @slack/web-api', () => {
   it('posts a message with text and blocks and answers like chat.postMessage', async () => {
     const { web, emu } = await start({ channels: ['#high-intent'] })
-    const res = await web().chat.postMessage({ channel: '#high-intent', text: 'Hot lead', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Hot*' } }] })
+    const res = await web().chat.postMessage({
+      channel: '#high-intent',
+      text: 'Hot lead',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Hot*' } }],
+    })
     expect(res.ok).toBe(true)
     expect(res.channel).toMatch(/^C[A-Z0-9]+$/)
     expect(res.ts).toMatch(/^\d+\.\d{6}$/)
@@ -57,7 +62,11 @@ describe('Slack Web API emulator through @slack/web-api', () => {
 
   it('answers a missing token with not_authed', async () => {
     const { url } = await start()
-    const res = await fetch(`${url}/api/chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'x', text: 'y' }) })
+    const res = await fetch(`${url}/api/chat.postMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'x', text: 'y' }),
+    })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ ok: false, error: 'not_authed' })
   })
@@ -103,7 +112,11 @@ describe('Slack incoming webhook emulator through @slack/webhook', () => {
 
   it('answers a payload that is not a JSON object with invalid_payload', async () => {
     const { url } = await start()
-    const res = await fetch(`${url}/services/T1/B1/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"just a string"' })
+    const res = await fetch(`${url}/services/T1/B1/x`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '"just a string"',
+    })
     expect(res.status).toBe(400)
     expect(await res.text()).toBe('invalid_payload')
   })

@@ -52,7 +52,11 @@ async function post(ctx: Ctx, url: string, row: unknown): Promise<ProviderRespon
   try {
     const res = await request(target(url, ctx.connection.baseUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': ctx.call.idempotencyKey, ...(ctx.connection.token ? { 'x-clay-webhook-auth': ctx.connection.token } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': ctx.call.idempotencyKey,
+        ...(ctx.connection.token ? { 'x-clay-webhook-auth': ctx.connection.token } : {}),
+      },
       body: JSON.stringify(row),
       signal: ctx.signal,
     })
@@ -66,7 +70,11 @@ async function post(ctx: Ctx, url: string, row: unknown): Promise<ProviderRespon
     return { status: res.statusCode, headers: res.headers, body }
   } catch (e) {
     if (ctx.signal.aborted) throw e
-    throw new RetryableError(`Clay webhook request failed before an answer: ${(e as Error).message}`, { code: ErrorCodes.CONNECTOR_NETWORK, cause: e, providerCode: (e as { code?: string }).code })
+    throw new RetryableError(`Clay webhook request failed before an answer: ${(e as Error).message}`, {
+      code: ErrorCodes.CONNECTOR_NETWORK,
+      cause: e,
+      providerCode: (e as { code?: string }).code,
+    })
   }
 }
 
@@ -93,7 +101,9 @@ const sendRow: ActionDefinition<ClayConnection, SendRowInput, SendRowOutput> = {
       if (c.kind === 'retryable') throw new RetryableError(msg, { status: res.status })
       throw new NonRetryableError(msg, { status: res.status, providerCode: c.code })
     }
-    throw new QuotaExhaustedError(`Clay: all ${webhookUrls.length} webhook URL(s) have used their ${submissionLimit} lifetime submissions; add a new webhook to the table and to CLAY_WEBHOOK_URL`)
+    throw new QuotaExhaustedError(
+      `Clay: all ${webhookUrls.length} webhook URL(s) have used their ${submissionLimit} lifetime submissions; add a new webhook to the table and to CLAY_WEBHOOK_URL`,
+    )
   },
 }
 
@@ -103,7 +113,9 @@ export const clayConnector = defineConnector<ClayConnection>({
   fromEnv: (env) => {
     if (!env.CLAY_WEBHOOK_URL) return null
     return {
-      webhookUrls: env.CLAY_WEBHOOK_URL.split(',').map((s) => s.trim()).filter(Boolean),
+      webhookUrls: env.CLAY_WEBHOOK_URL.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       ...(env.CLAY_WEBHOOK_TOKEN ? { token: env.CLAY_WEBHOOK_TOKEN } : {}),
       ...(env.CLAY_BASE_URL ? { baseUrl: env.CLAY_BASE_URL } : {}),
     }

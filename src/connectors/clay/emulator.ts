@@ -48,7 +48,10 @@ export interface ClayEmulator extends EmulatorServer<ClayState> {
 }
 
 export function defaultExhaustedReply(limit: number): EmulatorReply {
-  return json(429, { error: 'webhook_submission_limit_reached', message: `This webhook has reached its limit of ${limit} submissions. Create a new webhook source for this table.` })
+  return json(429, {
+    error: 'webhook_submission_limit_reached',
+    message: `This webhook has reached its limit of ${limit} submissions. Create a new webhook source for this table.`,
+  })
 }
 
 export function clayEmulator(options: ClayEmulatorOptions = {}): ClayEmulator {
@@ -64,7 +67,8 @@ export function clayEmulator(options: ClayEmulatorOptions = {}): ClayEmulator {
     clock: options.clock,
     random: options.random,
     faults: options.faults,
-    tooManyRequests: (_req, ms) => json(429, { error: 'rate_limited', message: 'Too many requests' }, { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) }),
+    tooManyRequests: (_req, ms) =>
+      json(429, { error: 'rate_limited', message: 'Too many requests' }, { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) }),
     serverError: (_req, status) => json(status, { error: 'internal_server_error', message: 'Something went wrong' }),
     notFound: () => json(404, { error: 'not_found', message: 'Webhook not found' }),
   })
@@ -75,7 +79,8 @@ export function clayEmulator(options: ClayEmulatorOptions = {}): ClayEmulator {
     const configured = options.webhooks?.[id]
     if (options.webhooks && !configured) return json(404, { error: 'not_found', message: 'Webhook not found' })
     const want = configured?.token ?? options.token
-    if (want !== undefined && header(req, 'x-clay-webhook-auth') !== want) return json(401, { error: 'unauthorized', message: 'Invalid or missing x-clay-webhook-auth header' })
+    if (want !== undefined && header(req, 'x-clay-webhook-auth') !== want)
+      return json(401, { error: 'unauthorized', message: 'Invalid or missing x-clay-webhook-auth header' })
     let hook = ctx.state.webhooks.get(id)
     if (!hook) {
       hook = { submissions: 0, rows: [] }
@@ -86,7 +91,12 @@ export function clayEmulator(options: ClayEmulatorOptions = {}): ClayEmulator {
       return json(400, { error: 'invalid_payload', message: 'Body must be a JSON object (one row per request)' })
     }
     const d = perSecond.take(id, ctx.now)
-    if (!d.allowed) return json(429, { error: 'rate_limited', message: 'Too many requests' }, { 'retry-after': String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))) })
+    if (!d.allowed)
+      return json(
+        429,
+        { error: 'rate_limited', message: 'Too many requests' },
+        { 'retry-after': String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))) },
+      )
     hook.submissions++
     const row = req.body as Record<string, unknown>
     hook.rows.push(row)

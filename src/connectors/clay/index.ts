@@ -13,11 +13,12 @@ import type { SendRowInput } from './connector.js'
 type Resolvable<T> = T | ((scope: any) => T)
 
 export const clay = {
-  sendRow: (params: { row: Resolvable<SendRowInput['row']> }, connection?: string): ActionInvocation => invocation('clay.sendRow', params, connection),
+  sendRow: (params: { row: Resolvable<SendRowInput['row']> }, connection?: string): ActionInvocation =>
+    invocation('clay.sendRow', params, connection),
 }
 
 export { classifyClay, isWebhookExhausted } from './classify.js'
-export { CLAY_SUBMISSION_LIMIT, clayConnectionSchema, clayConnector } from './connector.js'
 export type { ClayConnection, SendRowInput, SendRowOutput } from './connector.js'
-export { clayEmulator } from './emulator.js'
+export { CLAY_SUBMISSION_LIMIT, clayConnectionSchema, clayConnector } from './connector.js'
 export type { ClayEmulatorOptions } from './emulator.js'
+export { clayEmulator } from './emulator.js'

@@ -31,7 +31,8 @@ type Ctx = ActionContext<HubspotConnection>
 
 function matchValue(input: CompanyUpsertInput): string {
   const v = input.properties[input.matchOn]
-  if (v === undefined || v === null || v === '') throw new NonRetryableError(`hubspot.companies.upsert: properties.${input.matchOn} is required to match on ${input.matchOn}`)
+  if (v === undefined || v === null || v === '')
+    throw new NonRetryableError(`hubspot.companies.upsert: properties.${input.matchOn} is required to match on ${input.matchOn}`)
   return String(v)
 }
 
@@ -62,11 +63,19 @@ async function upsertByDomain(input: CompanyUpsertInput, ctx: Ctx): Promise<Upse
   )
   const hit = (search.body as { results?: Array<{ id: string }> }).results?.[0]
   if (hit) {
-    hubspotOk(await hubspotCall(ctx, 'PATCH', `/crm/v3/objects/companies/${encodeURIComponent(hit.id)}`, { properties }), 'update company', ctx.clock.now())
+    hubspotOk(
+      await hubspotCall(ctx, 'PATCH', `/crm/v3/objects/companies/${encodeURIComponent(hit.id)}`, { properties }),
+      'update company',
+      ctx.clock.now(),
+    )
     await ctx.identity.set(key, hit.id)
     return { id: hit.id, created: false }
   }
-  const created = hubspotOk(await hubspotCall(ctx, 'POST', '/crm/v3/objects/companies', { properties, associations: [] }), 'create company', ctx.clock.now())
+  const created = hubspotOk(
+    await hubspotCall(ctx, 'POST', '/crm/v3/objects/companies', { properties, associations: [] }),
+    'create company',
+    ctx.clock.now(),
+  )
   const id = String((created.body as { id: string }).id)
   await ctx.identity.set(key, id)
   return { id, created: true }
@@ -76,8 +85,15 @@ async function upsertByDomain(input: CompanyUpsertInput, ctx: Ctx): Promise<Upse
 async function batchUpsert(inputs: CompanyUpsertInput[], ctx: Ctx): Promise<Array<UpsertOutput | Error>> {
   const idProperty = inputs[0].matchOn
   const body = { inputs: inputs.map((i) => ({ id: matchValue(i), idProperty, properties: stringProps(i.properties) })) }
-  const res = hubspotOk(await hubspotCall(ctx, 'POST', '/crm/v3/objects/companies/batch/upsert', body), 'batch upsert companies', ctx.clock.now())
-  const payload = res.body as { results?: Array<{ id: string; new?: boolean; properties?: Record<string, string> }>; errors?: Array<{ message?: string; category?: string; context?: { ids?: string[] } }> }
+  const res = hubspotOk(
+    await hubspotCall(ctx, 'POST', '/crm/v3/objects/companies/batch/upsert', body),
+    'batch upsert companies',
+    ctx.clock.now(),
+  )
+  const payload = res.body as {
+    results?: Array<{ id: string; new?: boolean; properties?: Record<string, string> }>
+    errors?: Array<{ message?: string; category?: string; context?: { ids?: string[] } }>
+  }
   const byValue = new Map<string, UpsertOutput>()
   for (const r of payload.results ?? []) {
     const v = r.properties?.[idProperty]
@@ -85,11 +101,19 @@ async function batchUpsert(inputs: CompanyUpsertInput[], ctx: Ctx): Promise<Arra
   }
   const errors = new Map<string, Error>()
   for (const e of payload.errors ?? []) {
-    for (const id of e.context?.ids ?? []) errors.set(id, new NonRetryableError(`HubSpot batch upsert companies: ${e.message ?? 'failed'}`, { status: 207, providerCode: e.category }))
+    for (const id of e.context?.ids ?? [])
+      errors.set(
+        id,
+        new NonRetryableError(`HubSpot batch upsert companies: ${e.message ?? 'failed'}`, { status: 207, providerCode: e.category }),
+      )
   }
   return inputs.map((i) => {
     const v = matchValue(i)
-    return byValue.get(v) ?? errors.get(v) ?? new NonRetryableError(`HubSpot batch upsert companies: no result for ${idProperty}=${v}`, { status: res.status })
+    return (
+      byValue.get(v) ??
+      errors.get(v) ??
+      new NonRetryableError(`HubSpot batch upsert companies: no result for ${idProperty}=${v}`, { status: res.status })
+    )
   })
 }
 

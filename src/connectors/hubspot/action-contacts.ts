@@ -38,7 +38,9 @@ export const contactsUpsert: ActionDefinition<HubspotConnection, ContactUpsertIn
   input: contactUpsertInput as z.ZodType<ContactUpsertInput>,
   effectKey: (i) => `contact:${String(i.properties.email ?? '').toLowerCase()}`,
   run: async (input, ctx) => {
-    const email = String(input.properties.email ?? '').trim().toLowerCase()
+    const email = String(input.properties.email ?? '')
+      .trim()
+      .toLowerCase()
     if (!email) throw new NonRetryableError('hubspot.contacts.upsert: properties.email is required to match on email')
     const properties = Object.fromEntries(Object.entries(input.properties).map(([k, v]) => [k, v === null ? '' : String(v)]))
     const key = `contact:email:${email}`

@@ -5,12 +5,17 @@
  * @module
  */
 import { request } from 'undici'
-import { ErrorCodes, NonRetryableError, RateLimitedError, RetryableError, RetryAfterError } from '../../errors.js'
+import { ErrorCodes, NonRetryableError, RateLimitedError, RetryAfterError, RetryableError } from '../../errors.js'
 import type { ActionContext } from '../contract.js'
 import { classifyHubspot, type ProviderResponse } from './classify.js'
 import type { HubspotConnection } from './connection.js'
 
-export async function hubspotCall(ctx: ActionContext<HubspotConnection>, method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, body?: unknown): Promise<ProviderResponse> {
+export async function hubspotCall(
+  ctx: ActionContext<HubspotConnection>,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT',
+  path: string,
+  body?: unknown,
+): Promise<ProviderResponse> {
   const url = `${ctx.connection.baseUrl.replace(/\/+$/, '')}${path}`
   try {
     const res = await request(url, {
@@ -34,7 +39,11 @@ export async function hubspotCall(ctx: ActionContext<HubspotConnection>, method:
     return { status: res.statusCode, headers: res.headers, body: parsed }
   } catch (e) {
     if (ctx.signal.aborted) throw e
-    throw new RetryableError(`HubSpot ${method} ${path} failed before an answer: ${(e as Error).message}`, { code: ErrorCodes.CONNECTOR_NETWORK, cause: e, providerCode: (e as { code?: string }).code })
+    throw new RetryableError(`HubSpot ${method} ${path} failed before an answer: ${(e as Error).message}`, {
+      code: ErrorCodes.CONNECTOR_NETWORK,
+      cause: e,
+      providerCode: (e as { code?: string }).code,
+    })
   }
 }
 

@@ -65,7 +65,11 @@ export function runBatch(state: HubspotState, type: ObjectType, op: string, body
     }
     const idProperty = typeof input.idProperty === 'string' ? input.idProperty : null
     if (op === 'upsert' && (!idProperty || !o.uniqueProperties[type].includes(idProperty))) {
-      return hubspotError(400, 'VALIDATION_ERROR', `${idProperty ?? '(missing idProperty)'} is not a unique property of ${type}; upsert needs a unique-value idProperty`)
+      return hubspotError(
+        400,
+        'VALIDATION_ERROR',
+        `${idProperty ?? '(missing idProperty)'} is not a unique property of ${type}; upsert needs a unique-value idProperty`,
+      )
     }
     if (idProperty && idProperty !== 'hs_object_id' && !o.uniqueProperties[type].includes(idProperty)) {
       fail('VALIDATION_ERROR', `${idProperty} is not a unique property of ${type}`, key)

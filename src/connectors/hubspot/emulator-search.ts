@@ -14,7 +14,20 @@ interface Filter {
   values?: unknown[]
 }
 
-const OPERATORS = new Set(['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN'])
+const OPERATORS = new Set([
+  'EQ',
+  'NEQ',
+  'LT',
+  'LTE',
+  'GT',
+  'GTE',
+  'IN',
+  'NOT_IN',
+  'HAS_PROPERTY',
+  'NOT_HAS_PROPERTY',
+  'CONTAINS_TOKEN',
+  'NOT_CONTAINS_TOKEN',
+])
 
 export function searchRecords(state: HubspotState, type: ObjectType, body: unknown, now: number): EmulatorReply {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
@@ -23,7 +36,8 @@ export function searchRecords(state: HubspotState, type: ObjectType, body: unkno
   if (!Number.isInteger(limit) || limit < 0 || limit > 200) return invalid(`limit must be between 0 and 200 (got ${String(b.limit)})`)
   if (groups.length > 5) return invalid('Too many filter groups: at most 5 are allowed')
   const total = groups.reduce((n, g) => n + (g.filters?.length ?? 0), 0)
-  if (total > 25 || groups.some((g) => (g.filters?.length ?? 0) > 10)) return invalid('Too many filters: at most 10 per group and 25 in total')
+  if (total > 25 || groups.some((g) => (g.filters?.length ?? 0) > 10))
+    return invalid('Too many filters: at most 10 per group and 25 in total')
   for (const g of groups) {
     for (const f of g.filters ?? []) {
       if (!OPERATORS.has(f.operator)) return invalid(`Unknown filter operator ${String(f.operator)}`)
@@ -34,11 +48,15 @@ export function searchRecords(state: HubspotState, type: ObjectType, body: unkno
     .filter((r) => groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => test(r, f))))
     .sort((a, z) => Number(a.id) - Number(z.id))
   const start = b.after === undefined || b.after === '' ? 0 : Number(b.after)
-  if (!Number.isInteger(start) || start < 0) return invalid(`after must be a paging cursor from a previous response (got ${String(b.after)})`)
+  if (!Number.isInteger(start) || start < 0)
+    return invalid(`after must be a paging cursor from a previous response (got ${String(b.after)})`)
   if (start >= 10_000) return invalid('Search results are limited to 10,000; narrow the filters')
   const page = matches.slice(start, start + limit)
   const only = Array.isArray(b.properties) ? (b.properties as string[]) : null
-  const out: Record<string, unknown> = { total: matches.length, results: page.map((r) => publicRecord(r, only ?? ['name', 'domain', 'email', 'firstname', 'lastname'])) }
+  const out: Record<string, unknown> = {
+    total: matches.length,
+    results: page.map((r) => publicRecord(r, only ?? ['name', 'domain', 'email', 'firstname', 'lastname'])),
+  }
   const next = start + limit
   if (next < matches.length) out.paging = { next: { after: String(next), link: `?after=${next}` } }
   return json(200, out)

@@ -149,7 +149,9 @@ export function addAssociation(state: HubspotState, a: Association): void {
   const both: Association[] = [a]
   if (reverseType !== null) both.push({ fromType: a.toType, fromId: a.toId, toType: a.fromType, toId: a.fromId, typeId: reverseType })
   for (const x of both) {
-    const exists = state.associations.some((y) => y.fromType === x.fromType && y.fromId === x.fromId && y.toType === x.toType && y.toId === x.toId)
+    const exists = state.associations.some(
+      (y) => y.fromType === x.fromType && y.fromId === x.fromId && y.toType === x.toType && y.toId === x.toId,
+    )
     if (!exists) state.associations.push(x)
   }
 }

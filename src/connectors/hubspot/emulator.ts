@@ -64,8 +64,12 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
   }
   const retryAfter = (ms: number): Record<string, string> => (options.sendRetryAfter ? { 'retry-after': String(Math.ceil(ms / 1000)) } : {})
   const isSearch = (req: EmulatorRequest) => req.path.endsWith('/search')
-  const tenSecondly = (ms: number) =>
-    hubspotError(429, 'RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', { errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', requestId: crypto.randomUUID() })
+  const tenSecondly = (_ms: number) =>
+    hubspotError(429, 'RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', {
+      errorType: 'RATE_LIMIT',
+      policyName: 'TEN_SECONDLY_ROLLING',
+      requestId: crypto.randomUUID(),
+    })
   const secondly = () => hubspotError(429, 'RATE_LIMITS', 'You have reached your secondly limit.')
 
   const emu = createEmulator<HubspotState>({
@@ -87,10 +91,18 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
   emu.use((req) => {
     const token = bearerToken(req)
     if (!token) {
-      return hubspotError(401, 'INVALID_AUTHENTICATION', 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview')
+      return hubspotError(
+        401,
+        'INVALID_AUTHENTICATION',
+        'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+      )
     }
     if (options.tokens && !options.tokens.includes(token)) {
-      return hubspotError(401, 'INVALID_AUTHENTICATION', 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview')
+      return hubspotError(
+        401,
+        'INVALID_AUTHENTICATION',
+        'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+      )
     }
     return undefined
   })
@@ -116,9 +128,13 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
   })
 
   const typeOf = (req: EmulatorRequest, key = 'type'): ObjectType | null => objectType(req.params[key] ?? '')
-  const unknownType = (req: EmulatorRequest) => hubspotError(400, 'VALIDATION_ERROR', `Unable to infer object type from: ${req.params.type ?? req.params.fromType}`)
+  const unknownType = (req: EmulatorRequest) =>
+    hubspotError(400, 'VALIDATION_ERROR', `Unable to infer object type from: ${req.params.type ?? req.params.fromType}`)
   const propsQuery = (req: EmulatorRequest) => {
-    const all = req.query.getAll('properties').flatMap((p) => p.split(',')).filter(Boolean)
+    const all = req.query
+      .getAll('properties')
+      .flatMap((p) => p.split(','))
+      .filter(Boolean)
     return all.length > 0 ? all : null
   }
 
@@ -182,20 +198,29 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
     const from = typeOf(req, 'fromType')
     const to = typeOf(req, 'toType')
     const typeId = from && to ? defaultAssociationTypeId(from, to) : null
-    if (!from || !to || typeId === null) return hubspotError(400, 'VALIDATION_ERROR', `No default association between ${req.params.fromType} and ${req.params.toType}`)
+    if (!from || !to || typeId === null)
+      return hubspotError(400, 'VALIDATION_ERROR', `No default association between ${req.params.fromType} and ${req.params.toType}`)
     if (!ctx.state.objects[from].has(req.params.fromId)) return notFoundError(req.params.fromId)
     if (!ctx.state.objects[to].has(req.params.toId)) return notFoundError(req.params.toId)
     addAssociation(ctx.state, { fromType: from, fromId: req.params.fromId, toType: to, toId: req.params.toId, typeId })
     const iso = new Date(ctx.now).toISOString()
     const spec = { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId }
-    return json(200, { status: 'COMPLETE', results: [{ from: { id: req.params.fromId }, to: { id: req.params.toId }, associationSpec: spec }], startedAt: iso, completedAt: iso })
+    return json(200, {
+      status: 'COMPLETE',
+      results: [{ from: { id: req.params.fromId }, to: { id: req.params.toId }, associationSpec: spec }],
+      startedAt: iso,
+      completedAt: iso,
+    })
   })
   emu.route('GET', '/crm/v4/objects/:fromType/:fromId/associations/:toType', (req, ctx) => {
     const from = typeOf(req, 'fromType')
     const to = typeOf(req, 'toType')
     if (!from || !to) return hubspotError(400, 'VALIDATION_ERROR', 'Unknown object type')
     const rows = ctx.state.associations.filter((a) => a.fromType === from && a.fromId === req.params.fromId && a.toType === to)
-    const results = rows.map((a) => ({ toObjectId: Number(a.toId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: a.typeId, label: null }] }))
+    const results = rows.map((a) => ({
+      toObjectId: Number(a.toId),
+      associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: a.typeId, label: null }],
+    }))
     return json(200, { results })
   })
   return emu

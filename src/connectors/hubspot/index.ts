@@ -19,20 +19,26 @@ type Params<T> = { [K in keyof T]: Resolvable<T[K]> }
 
 export const hubspot = {
   companies: {
-    upsert: (params: Params<Partial<CompanyUpsertInput>> & { properties: Resolvable<CompanyUpsertInput['properties']> }, connection?: string): ActionInvocation =>
-      invocation('hubspot.companies.upsert', params as Record<string, unknown>, connection),
+    upsert: (
+      params: Params<Partial<CompanyUpsertInput>> & { properties: Resolvable<CompanyUpsertInput['properties']> },
+      connection?: string,
+    ): ActionInvocation => invocation('hubspot.companies.upsert', params as Record<string, unknown>, connection),
   },
   contacts: {
-    upsert: (params: Params<Partial<ContactUpsertInput>> & { properties: Resolvable<ContactUpsertInput['properties']> }, connection?: string): ActionInvocation =>
-      invocation('hubspot.contacts.upsert', params as Record<string, unknown>, connection),
+    upsert: (
+      params: Params<Partial<ContactUpsertInput>> & { properties: Resolvable<ContactUpsertInput['properties']> },
+      connection?: string,
+    ): ActionInvocation => invocation('hubspot.contacts.upsert', params as Record<string, unknown>, connection),
   },
-  search: (params: Params<Partial<SearchInput>> & { objectType: Resolvable<SearchInput['objectType']> }, connection?: string): ActionInvocation =>
-    invocation('hubspot.search', params as Record<string, unknown>, connection),
+  search: (
+    params: Params<Partial<SearchInput>> & { objectType: Resolvable<SearchInput['objectType']> },
+    connection?: string,
+  ): ActionInvocation => invocation('hubspot.search', params as Record<string, unknown>, connection),
 }
 
-export { createHubspotConnector, hubspotConnector } from './connector.js'
 export { classifyHubspot, hubspotWaitMs } from './classify.js'
-export { hubspotConnectionSchema, hubspotFromEnv, hubspotLimits, hubspotTiers } from './connection.js'
 export type { HubspotConnection, HubspotTier } from './connection.js'
-export { hubspotEmulator } from './emulator.js'
+export { hubspotConnectionSchema, hubspotFromEnv, hubspotLimits, hubspotTiers } from './connection.js'
+export { createHubspotConnector, hubspotConnector } from './connector.js'
 export type { HubspotEmulatorOptions } from './emulator.js'
+export { hubspotEmulator } from './emulator.js'

@@ -13,7 +13,13 @@ export interface ProviderResponse {
 }
 
 /** `ok:false` errors that are worth another attempt; every other code is permanent. */
-export const SLACK_RETRYABLE_ERRORS = new Set(['internal_error', 'fatal_error', 'request_timeout', 'service_unavailable', 'team_added_to_org'])
+export const SLACK_RETRYABLE_ERRORS = new Set([
+  'internal_error',
+  'fatal_error',
+  'request_timeout',
+  'service_unavailable',
+  'team_added_to_org',
+])
 export const SLACK_RATE_LIMIT_ERRORS = new Set(['ratelimited', 'rate_limited'])
 /** Used when a 429 carries no `Retry-After` (Slack normally sends one). */
 export const SLACK_DEFAULT_WAIT_MS = 1000

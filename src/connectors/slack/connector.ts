@@ -46,7 +46,11 @@ async function send(ctx: Ctx, url: string, body: unknown, token?: string): Promi
   try {
     const res = await request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'idempotency-key': ctx.call.idempotencyKey, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'idempotency-key': ctx.call.idempotencyKey,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify(body),
       signal: ctx.signal,
     })
@@ -62,7 +66,11 @@ async function send(ctx: Ctx, url: string, body: unknown, token?: string): Promi
     return { status: res.statusCode, headers: res.headers, body: parsed }
   } catch (e) {
     if (ctx.signal.aborted) throw e
-    throw new RetryableError(`Slack request failed before an answer: ${(e as Error).message}`, { code: ErrorCodes.CONNECTOR_NETWORK, cause: e, providerCode: (e as { code?: string }).code })
+    throw new RetryableError(`Slack request failed before an answer: ${(e as Error).message}`, {
+      code: ErrorCodes.CONNECTOR_NETWORK,
+      cause: e,
+      providerCode: (e as { code?: string }).code,
+    })
   }
 }
 
@@ -87,8 +95,14 @@ const postMessage: ActionDefinition<SlackConnection, PostMessageInput, { channel
   input: postMessageInput as z.ZodType<PostMessageInput>,
   scope: (i) => i.channel,
   run: async (input, ctx) => {
-    if (!ctx.connection.token) throw new NonRetryableError('slack.postMessage needs a bot token (connection.token, env SLACK_BOT_TOKEN)', { code: ErrorCodes.CONNECTOR_AUTH })
-    const res = ensureOk(await send(ctx, `${ctx.connection.baseUrl.replace(/\/+$/, '')}/api/chat.postMessage`, input, ctx.connection.token), 'chat.postMessage')
+    if (!ctx.connection.token)
+      throw new NonRetryableError('slack.postMessage needs a bot token (connection.token, env SLACK_BOT_TOKEN)', {
+        code: ErrorCodes.CONNECTOR_AUTH,
+      })
+    const res = ensureOk(
+      await send(ctx, `${ctx.connection.baseUrl.replace(/\/+$/, '')}/api/chat.postMessage`, input, ctx.connection.token),
+      'chat.postMessage',
+    )
     const b = res.body as { channel: string; ts: string }
     return { channel: b.channel, ts: b.ts }
   },
@@ -98,7 +112,10 @@ const webhook: ActionDefinition<SlackConnection, WebhookInput, { ok: true }> = {
   input: webhookInput as z.ZodType<WebhookInput>,
   run: async (input, ctx) => {
     const url = input.url ?? ctx.connection.webhookUrl
-    if (!url) throw new NonRetryableError('slack.webhook needs a webhook URL (connection.webhookUrl, env SLACK_WEBHOOK_URL)', { code: ErrorCodes.CONFIG_INVALID })
+    if (!url)
+      throw new NonRetryableError('slack.webhook needs a webhook URL (connection.webhookUrl, env SLACK_WEBHOOK_URL)', {
+        code: ErrorCodes.CONFIG_INVALID,
+      })
     const { url: _u, ...payload } = input
     ensureOk(await send(ctx, webhookTarget(url, ctx.connection.baseUrl), payload), 'incoming webhook')
     return { ok: true }

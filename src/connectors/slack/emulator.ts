@@ -42,7 +42,14 @@ export interface SlackEmulatorOptions {
   burst?: number
 }
 
-const TEAM = { team: 'Pipewright Sandbox', team_id: 'T0SANDBOX', url: 'https://pipewright-sandbox.slack.com/', user: 'pipewright', user_id: 'U0SANDBOX', bot_id: 'B0SANDBOX' }
+const TEAM = {
+  team: 'Pipewright Sandbox',
+  team_id: 'T0SANDBOX',
+  url: 'https://pipewright-sandbox.slack.com/',
+  user: 'pipewright',
+  user_id: 'U0SANDBOX',
+  bot_id: 'B0SANDBOX',
+}
 
 export function slackEmulator(options: SlackEmulatorOptions = {}): EmulatorServer<SlackState> {
   const isApi = (req: EmulatorRequest) => req.path.startsWith('/api/')
@@ -53,7 +60,8 @@ export function slackEmulator(options: SlackEmulatorOptions = {}): EmulatorServe
     clock: options.clock,
     random: options.random,
     faults: options.faults,
-    tooManyRequests: (req, ms) => (isApi(req) ? json(429, { ok: false, error: 'ratelimited' }, retryAfter(ms)) : text(429, 'rate_limited', retryAfter(ms))),
+    tooManyRequests: (req, ms) =>
+      isApi(req) ? json(429, { ok: false, error: 'ratelimited' }, retryAfter(ms)) : text(429, 'rate_limited', retryAfter(ms)),
     serverError: (req, status) => (isApi(req) ? json(status, { ok: false, error: 'internal_error' }) : text(status, 'rollup_error')),
     notFound: (req) => (isApi(req) ? json(404, { ok: false, error: 'unknown_method' }) : text(404, 'no_service')),
   })
@@ -74,7 +82,8 @@ export function slackEmulator(options: SlackEmulatorOptions = {}): EmulatorServe
     if (!/^T\w+$/.test(req.params.team) || !/^B\w+$/.test(req.params.bot)) return text(404, 'no_service')
     if (options.webhooks && !options.webhooks.includes(path)) return text(404, 'no_service')
     let body = req.body
-    if (body && typeof body === 'object' && typeof (body as { payload?: unknown }).payload === 'string') body = safeJson((body as { payload: string }).payload)
+    if (body && typeof body === 'object' && typeof (body as { payload?: unknown }).payload === 'string')
+      body = safeJson((body as { payload: string }).payload)
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return text(400, 'invalid_payload')
     const b = body as Record<string, unknown>
     const blocks = parseJsonArray(b.blocks)
@@ -117,8 +126,22 @@ export function slackEmulator(options: SlackEmulatorOptions = {}): EmulatorServe
     const d = perChannel.take(id, now)
     if (!d.allowed) return json(429, { ok: false, error: 'ratelimited' }, retryAfter(d.retryAfterMs))
     const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined
-    const msg = post(state, now, { channel: id, text: textArg, ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}), via: 'api' })
-    const message = { type: 'message', subtype: 'bot_message', text: msg.text, ts: msg.ts, bot_id: TEAM.bot_id, ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) }
+    const msg = post(state, now, {
+      channel: id,
+      text: textArg,
+      ...(blocks ? { blocks } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      via: 'api',
+    })
+    const message = {
+      type: 'message',
+      subtype: 'bot_message',
+      text: msg.text,
+      ts: msg.ts,
+      bot_id: TEAM.bot_id,
+      ...(blocks ? { blocks } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    }
     return json(200, { ok: true, channel: id, ts: msg.ts, message })
   }
 

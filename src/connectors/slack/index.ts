@@ -14,14 +14,16 @@ type Resolvable<T> = T | ((scope: any) => T)
 type Params<T> = { [K in keyof T]: Resolvable<T[K]> }
 
 export const slack = {
-  postMessage: (params: Params<PostMessageInput>, connection?: string): ActionInvocation => invocation('slack.postMessage', params as Record<string, unknown>, connection),
-  webhook: (params: Params<WebhookInput>, connection?: string): ActionInvocation => invocation('slack.webhook', params as Record<string, unknown>, connection),
+  postMessage: (params: Params<PostMessageInput>, connection?: string): ActionInvocation =>
+    invocation('slack.postMessage', params as Record<string, unknown>, connection),
+  webhook: (params: Params<WebhookInput>, connection?: string): ActionInvocation =>
+    invocation('slack.webhook', params as Record<string, unknown>, connection),
 }
 
-export { blocks } from './blocks.js'
 export type { Block } from './blocks.js'
+export { blocks } from './blocks.js'
 export { classifySlack } from './classify.js'
-export { slackConnectionSchema, slackConnector, webhookTarget } from './connector.js'
 export type { PostMessageInput, SlackConnection, WebhookInput } from './connector.js'
-export { slackEmulator } from './emulator.js'
+export { slackConnectionSchema, slackConnector, webhookTarget } from './connector.js'
 export type { SlackEmulatorOptions } from './emulator.js'
+export { slackEmulator } from './emulator.js'
