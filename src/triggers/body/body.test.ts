@@ -145,3 +145,29 @@ describe('CSV quoting errors', () => {
     })
   })
 })
+
+describe('JSON error locator agrees with JSON.parse', () => {
+  it('finds an error exactly when JSON.parse fails, on valid and corrupted JSON', async () => {
+    const fc = (await import('fast-check')).default
+    const parses = (s: string) => {
+      try {
+        JSON.parse(s)
+        return true
+      } catch {
+        return false
+      }
+    }
+    const corrupted = fc
+      .tuple(fc.json(), fc.nat(), fc.constantFrom('', '{', '}', '[', ']', ',', ':', '"', '\\', 'x', '-', '.', 'e', '\n', '\u0001'))
+      .map(([s, i, c]) => {
+        const k = i % (s.length + 1)
+        return s.slice(0, k) + c + s.slice(k + 1)
+      })
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), corrupted, fc.string()), (s) => {
+        expect(locateJsonError(s) === null).toBe(parses(s))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+})
