@@ -24,6 +24,7 @@ function tokenize(src: string): string[] {
   return out
 }
 
+const FUNCTIONS = ['AND', 'OR', 'NOT', 'LOWER', 'UPPER', 'TRIM', 'LEN', 'BLANK', 'TRUE', 'FALSE', 'FIND']
 const LEVELS = [['=', '!='], ['<', '>', '<=', '>='], ['&']]
 
 export function parseFormula(src: string): Node {
@@ -62,7 +63,9 @@ export function parseFormula(src: string): Node {
         }
       }
       take(')')
-      return { k: 'call', fn: t.toUpperCase(), args }
+      const fn = t.toUpperCase()
+      if (!FUNCTIONS.includes(fn)) throw new FormulaError(`unknown function ${fn}()`)
+      return { k: 'call', fn, args }
     }
     throw new FormulaError(`unexpected ${t}`)
   }
