@@ -93,7 +93,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let dispatch = options.dispatch
   if (!dispatch && env.PIPEWRIGHT_REDIS_URL) {
     const { createBullmqDispatch } = await import('./dispatch/bullmq.js')
-    dispatch = await createBullmqDispatch({ url: env.PIPEWRIGHT_REDIS_URL })
+    dispatch = await createBullmqDispatch({
+      url: env.PIPEWRIGHT_REDIS_URL,
+      lockDurationMs: options.leaseMs,
+      onError: (message, error) => (hubRef ? hubRef.events.emit('hub:error', { message, error }) : logger.warn({ err: error }, message)),
+    })
   }
   const hub = await createHub({
     pipelines,

@@ -1,0 +1,169 @@
+/**
+ * BullMQ dispatch on Redis, for many worker processes. Jobs carry only run ids; the store
+ * stays the truth. A job delivered twice is harmless (the handler leases the run in the store
+ * first), and a job Redis loses (FLUSHALL, restart without persistence, eviction) is found
+ * again by the hub's sweeper, which re-dispatches every run the store says is due.
+ *
+ * - due-now dispatch: job id = run id, so dispatching a run already waiting in Redis is a no-op;
+ * - due-later dispatch (retry, delay step): a delayed job `<runId>@<dueAt>`;
+ * - finished jobs are removed at once, so a run can be dispatched again after it ran;
+ * - a killed worker's jobs come back through BullMQ's stalled-job check (`lockDurationMs`);
+ * - Redis errors never throw out of `dispatch()`: they go to `onError`, the sweeper covers.
+ *
+ * @example
+ * ```ts
+ * const dispatch = await createBullmqDispatch({ url: 'redis://127.0.0.1:6379', onError: (m, e) => log.warn({ err: e }, m) })
+ * const hub = await createHub({ pipelines, store, actions, dispatch })
+ * ```
+ * @module
+ */
+import { type Job, Queue, Worker } from 'bullmq'
+import { type BullmqDispatchOptions, bullmqDefaults, jobIdOf, quietReporter, redisConnection } from './bullmq-options.js'
+import type { Dispatch, RunHandler } from './contract.js'
+
+export type { BullmqDispatchOptions } from './bullmq-options.js'
+
+interface RunJob {
+  runId: string
+}
+
+const JOB_NAME = 'run'
+
+export async function createBullmqDispatch(options: BullmqDispatchOptions = {}): Promise<Dispatch & { readonly queueName: string }> {
+  const queueName = options.queueName ?? bullmqDefaults.queueName
+  const prefix = options.prefix ?? bullmqDefaults.prefix
+  const lockDuration = options.lockDurationMs ?? bullmqDefaults.lockDurationMs
+  const timeoutMs = options.dispatchTimeoutMs ?? bullmqDefaults.dispatchTimeoutMs
+  const now = options.clock ? () => options.clock!.now() : Date.now
+  const report = quietReporter(options.onError)
+  const connection = redisConnection(options)
+
+  const queue = new Queue<RunJob>(queueName, {
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
+  })
+  queue.on('error', (error) => report(`redis error on dispatch queue ${queueName}`, error))
+
+  let worker: Worker<RunJob> | null = null
+  const inflight = new Set<Promise<void>>()
+  /** Resolved when `stopWorker` gives up waiting: processors return, their jobs complete. */
+  let abandon: () => void = () => {}
+  let abandoned: Promise<void> = Promise.resolve()
+
+  const toJob = (runId: string, dueAt: number | undefined) => {
+    const delay = dueAt === undefined ? 0 : Math.max(0, Math.ceil(dueAt - now()))
+    return { name: JOB_NAME, data: { runId }, opts: { jobId: jobIdOf(runId, dueAt), ...(delay > 0 ? { delay } : {}) } }
+  }
+
+  /** Set while Redis is failing: dispatches then do not wait for it at all. */
+  let degraded = false
+
+  /** Never rejects and never waits more than `timeoutMs`: the store already holds the run. */
+  async function send(items: Array<{ runId: string; dueAt?: number }>): Promise<void> {
+    if (items.length === 0) return
+    const jobs = items.map((i) => toJob(i.runId, i.dueAt))
+    let timer: NodeJS.Timeout | undefined
+    const add = Promise.resolve()
+      .then((): Promise<unknown> => (jobs.length === 1 ? queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts) : queue.addBulk(jobs)))
+      .then(() => {
+        degraded = false
+      })
+    if (degraded) {
+      add.catch((error) =>
+        report(`dispatch of ${jobs.length} run(s) to Redis failed; the sweeper re-dispatches them from the store`, error),
+      )
+      return
+    }
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), timeoutMs)
+    })
+    try {
+      const outcome = await Promise.race([add, late])
+      if (outcome === 'late') {
+        degraded = true
+        report(`dispatch of ${jobs.length} run(s) to Redis took over ${timeoutMs} ms; the sweeper re-dispatches them if needed`, null)
+      }
+    } catch (error) {
+      degraded = true
+      report(`dispatch of ${jobs.length} run(s) to Redis failed; the sweeper re-dispatches them from the store`, error)
+    } finally {
+      clearTimeout(timer)
+      add.catch(() => undefined)
+    }
+  }
+
+  function process(handler: RunHandler) {
+    return async (job: Job<RunJob>): Promise<void> => {
+      const runId = job.data?.runId
+      if (typeof runId !== 'string') return
+      const run = handler(runId).catch((error) => report(`handler of run ${runId} failed`, error))
+      inflight.add(run)
+      try {
+        await Promise.race([run, abandoned])
+      } finally {
+        void run.finally(() => inflight.delete(run))
+      }
+    }
+  }
+
+  return {
+    kind: 'bullmq',
+    queueName,
+    dispatch: (runId, dueAt) => send([{ runId, dueAt }]),
+    dispatchMany: (items) => send(items),
+
+    async startWorker(handler, { concurrency }) {
+      if (worker) throw new Error('bullmq dispatch: startWorker was already called; call stopWorker first')
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new Error(`bullmq dispatch: concurrency must be a whole number ≥ 1, got ${concurrency}`)
+      abandoned = new Promise<void>((resolve) => {
+        abandon = resolve
+      })
+      worker = new Worker<RunJob>(queueName, process(handler), {
+        connection,
+        prefix,
+        concurrency,
+        lockDuration,
+        stalledInterval: options.stalledIntervalMs ?? lockDuration,
+        // A job that stalls twice is failed and removed; the sweeper re-dispatches its run.
+        maxStalledCount: 1,
+        removeOnComplete: { count: 0 },
+        removeOnFail: { count: 0 },
+        drainDelay: 1,
+      })
+      worker.on('error', (error) => report(`redis error on dispatch worker ${queueName}`, error))
+    },
+
+    async stopWorker(deadlineMs) {
+      const w = worker
+      if (!w) return
+      worker = null
+      const closing = w.close().catch((error) => report('closing the dispatch worker failed', error))
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), deadlineMs)
+      })
+      const outcome = await Promise.race([closing, late])
+      clearTimeout(timer)
+      if (outcome === 'late') {
+        // Hand the unfinished jobs back; the hub returns their leases and the sweeper re-dispatches.
+        abandon()
+        await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())])
+      }
+    },
+
+    async depth() {
+      const counts = await queue.getJobCounts('wait', 'delayed', 'prioritized')
+      return (counts.wait ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0)
+    },
+
+    async close() {
+      abandon()
+      const w = worker
+      worker = null
+      const closing = Promise.allSettled([w?.close(true), queue.close()])
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 2000).unref())])
+    },
+  }
+}
