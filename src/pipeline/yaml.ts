@@ -10,7 +10,7 @@ import type { CompiledPipeline, PipelineDefinition } from './types.js'
 
 /** Parse YAML text into a definition object, reporting syntax errors with line and column. */
 export function parsePipelineYaml(text: string, file?: string): PipelineDefinition {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {

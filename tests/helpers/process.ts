@@ -1,0 +1,90 @@
+/**
+ * Spawn the real `pipewright` CLI (from dist/, built by `npm test`'s pretest) and a loopback
+ * receiver that records Idempotency-Key headers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+
+export const ROOT = join(import.meta.dirname, '..', '..')
+export const BIN = join(ROOT, 'bin', 'pipewright.js')
+
+export interface Spawned {
+  child: ChildProcess
+  url: string
+  output: () => string
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+/** Start `pipewright <args>` and resolve once it prints "listening on <url>". */
+export function spawnPipewright(args: string[], env: Record<string, string>, cwd = ROOT, timeoutMs = 20_000): Promise<Spawned> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  child.stderr!.on('data', (d) => (out += d))
+  const kill = (signal: NodeJS.Signals = 'SIGTERM') =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill(signal)
+    })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`pipewright ${args.join(' ')} did not start within ${timeoutMs} ms:\n${out}`))
+    }, timeoutMs)
+    const onData = () => {
+      const m = /listening on (http:\/\/[^\s,]+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        child.stdout!.off('data', onData)
+        resolve({ child, url: m[1]!, output: () => out, kill })
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`pipewright ${args.join(' ')} exited with ${code} before listening:\n${out}`))
+    })
+  })
+}
+
+export interface Receiver {
+  url: string
+  /** Idempotency-Key → times seen. */
+  keys: Map<string, number>
+  total: () => number
+  close(): Promise<void>
+}
+
+export async function startReceiver(options: { status?: () => number; delayMs?: number } = {}): Promise<Receiver> {
+  const keys = new Map<string, number>()
+  let total = 0
+  const server: Server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      const status = options.status?.() ?? 200
+      if (status < 300) {
+        total++
+        const key = String(req.headers['idempotency-key'] ?? '')
+        keys.set(key, (keys.get(key) ?? 0) + 1)
+      }
+      const send = () => res.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":true}')
+      if (options.delayMs) setTimeout(send, options.delayMs)
+      else send()
+    })
+  })
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    keys,
+    total: () => total,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections()
+        server.close(() => r())
+      }),
+  }
+}
