@@ -1,8 +1,9 @@
 /**
  * Where rate-limit windows are counted. The in-memory backend serves one process; the Redis
  * backend shares windows across processes. Both count with a bucketed sliding log: a request
- * is stamped at the end of its bucket (never earlier than it happened), so the count in any
- * window is never under-estimated and the provider never sees more than `limit` per window.
+ * is stamped at the end of its bucket (never earlier than it happened), and re-stamped when
+ * its reply arrives, so the count in any window is never under-estimated and the provider
+ * never sees more than `limit` per window, whatever the network latency.
  * @module
  */
 
@@ -30,6 +31,11 @@ export interface LimiterBackend {
    * the cost in every window and return ok; else count nothing and return the longest wait.
    */
   acquire(req: AcquireRequest): Promise<LimitDecision>
+  /**
+   * Move `cost` units counted at `from` to `to` in every window: a request is re-stamped when
+   * its reply arrives, the latest moment the provider can have counted it.
+   */
+  restamp(windows: WindowRequest[], cost: number, from: number, to: number): Promise<void>
   /** The provider says only `remaining` are left in this window: count phantom requests so we agree. */
   clampRemaining(window: WindowRequest, remaining: number, now: number): Promise<void>
   /** Refuse `blockKey` until `until` (epoch ms); a later block extends, an earlier one is ignored. */

@@ -30,8 +30,9 @@ export function createMemoryLimiterBackend(): LimiterBackend {
 
   function add(w: WindowRequest, log: Bucket[], n: number, now: number): void {
     const stamp = stampOf(now, w.windowMs)
-    const last = log[log.length - 1]
-    if (last && last.stamp === stamp) last.n += n
+    const at = log.findIndex((b) => b.stamp >= stamp)
+    if (at >= 0 && log[at].stamp === stamp) log[at].n += n
+    else if (at >= 0) log.splice(at, 0, { stamp, n })
     else log.push({ stamp, n })
   }
 
@@ -61,6 +62,17 @@ export function createMemoryLimiterBackend(): LimiterBackend {
       if (!worst.ok) return worst
       req.windows.forEach((w, i) => add(w, logs[i], Math.min(req.cost ?? 1, w.limit), now))
       return worst
+    },
+    async restamp(windows, cost, from, to) {
+      for (const w of windows) {
+        const log = live(w, to)
+        const old = stampOf(from, w.windowMs)
+        const bucket = log.find((b) => b.stamp === old)
+        const n = Math.min(cost, w.limit, bucket?.n ?? 0)
+        if (!bucket || n === 0 || old === stampOf(to, w.windowMs)) continue
+        bucket.n -= n
+        add(w, log, n, to)
+      }
     },
     async clampRemaining(w, remaining, now) {
       const log = live(w, now)

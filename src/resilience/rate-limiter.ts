@@ -25,7 +25,13 @@ export interface RateWindowSpec {
   scopeKey?: string
 }
 
-export type AcquireResult = { ok: true } | { ok: false; waitMs: number; window: string }
+export type AcquireResult =
+  | {
+      ok: true
+      /** Call when the provider's reply arrived: re-stamps the request at that moment. */
+      settle(): Promise<void>
+    }
+  | { ok: false; waitMs: number; window: string }
 
 export interface RateLimiterOptions {
   clock: Clock
@@ -70,8 +76,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     async acquire(key, specs, cost = 1) {
       const windows = specs.map((s) => windowOf(key, s))
-      const d = await backend.acquire({ windows, cost, blockKey: key, now: clock.now() })
-      if (d.ok) return d
+      const at = clock.now()
+      const d = await backend.acquire({ windows, cost, blockKey: key, now: at })
+      if (d.ok) return { ok: true, settle: () => (windows.length ? backend.restamp(windows, cost, at, clock.now()) : Promise.resolve()) }
       const spec = specs.find((s) => windowOf(key, s).key === d.key)
       return { ok: false, waitMs: d.waitMs, window: spec?.name ?? 'provider' }
     },

@@ -126,9 +126,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     const s = states[0]
     const specs = windowsFor(s)
     const where = { connector: s.conn.connector.id, connection: s.conn.name, action: s.actionName }
-    if (specs.length > 0) {
-      await throttle(limiter, clock, maxInPlaceWaitMs, { key: s.conn.key, specs, signal, onWait: (w) => emit({ type: 'connector:rateLimited', ...where, ...w }) })
-    }
+    // Always asked, even without windows: a provider's Retry-After blocks the whole connection.
+    const settle = await throttle(limiter, clock, maxInPlaceWaitMs, { key: s.conn.key, specs, signal, onWait: (w) => emit({ type: 'connector:rateLimited', ...where, ...w }) })
     try {
       const out = await runtimeOf(s.conn).withPermit(() => fn(contextFor(s, signal, specs)))
       for (const st of states) st.answered = true
@@ -140,6 +139,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         await limiter.block(s.conn.key, waitMs)
       }
       throw error
+    } finally {
+      await settle().catch(() => undefined)
     }
   }
 

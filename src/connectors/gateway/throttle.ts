@@ -31,11 +31,12 @@ export interface ThrottleRequest {
   onWait: (info: { window: string; waitMs: number; parked: boolean }) => void
 }
 
-export async function throttle(limiter: RateLimiter, clock: Clock, maxInPlaceWaitMs: number, req: ThrottleRequest): Promise<void> {
+/** Resolves with `settle`, to be called once the provider replied (or the request failed). */
+export async function throttle(limiter: RateLimiter, clock: Clock, maxInPlaceWaitMs: number, req: ThrottleRequest): Promise<() => Promise<void>> {
   let waited = 0
   for (;;) {
     const d = await limiter.acquire(req.key, req.specs)
-    if (d.ok) return
+    if (d.ok) return d.settle
     if (waited + d.waitMs > maxInPlaceWaitMs) {
       req.onWait({ window: d.window, waitMs: d.waitMs, parked: true })
       throw new RateLimitedError(`${req.key} ${d.window} limit reached; retry in ${d.waitMs} ms`, d.waitMs)
