@@ -40,6 +40,12 @@ describe('normalize.companyName', () => {
     },
   )
 
+  it('title-cases without leaving text un-normalised (regression: Greek iota with dialytika and varia)', () => {
+    const once = companyDisplayName('\u1fd2')
+    expect(once).toBe(once?.normalize('NFC'))
+    expect(companyDisplayName(once)).toBe(once)
+  })
+
   it('gives the same key to the ways people write one company', () => {
     const keys = new Set(['ACME, Inc.', 'Acme Inc', 'acme', 'The Acme Company', 'ACME LLC', '  Acme,   Ltd. '].map(companyName))
     expect([...keys]).toEqual(['acme'])

@@ -111,6 +111,11 @@ export function companyDisplayName(input: unknown): string | null {
   let text = kept.join(' ').replace(/^[\s,;:.\-–—]+|[\s,;:\-–—]+$/gu, '')
   if (text === '') return null
   // All lower-case input reads better title-cased; any capital letter means the author chose a casing.
-  if (text === text.toLowerCase()) text = text.replace(/(^|[\s-])(\p{L})/gu, (_m, sep: string, ch: string) => sep + ch.toUpperCase())
-  return text
+  if (text === text.toLowerCase()) {
+    text = text.replace(/(^|[\s-])(\p{L})/gu, (_m, sep: string, ch: string) => {
+      const up = ch.toUpperCase()
+      return sep + (Array.from(up).length === 1 ? up : ch)
+    })
+  }
+  return text.normalize('NFC')
 }

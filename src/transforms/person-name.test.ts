@@ -28,6 +28,14 @@ describe('normalize.personName', () => {
     expect(personName(input)).toEqual({ full, first, last })
   })
 
+  it('reads its own full name back the same way (regressions found by fast-check)', () => {
+    for (const input of ['van ,A y ', 'A A,A  iii', 'A, dr.']) {
+      const once = personName(input)
+      expect(once).not.toBeNull()
+      expect(personName(once?.full)?.full).toBe(once?.full)
+    }
+  })
+
   it('keeps a single name as the first name', () => {
     expect(personName('madonna')).toEqual({ full: 'Madonna', first: 'Madonna', last: null })
     expect(personName('Mr. Bean')).toEqual({ full: 'Bean', first: 'Bean', last: null })

@@ -102,13 +102,11 @@ function fromParts(first: string[], last: string[]): PersonName | null {
   if (first.length === 0 && last.length === 0) return null
   const f = first.length > 0 ? first : last
   const l = first.length > 0 && last.length > 0 ? last : []
-  const firstText = caseAll(f).join(' ')
-  const lastText =
-    l.length > 0
-      ? caseAll(['_', ...l])
-          .slice(1)
-          .join(' ')
-      : null
+  // Case the whole name at once, so a word's case depends on its place in the full name
+  // only: re-reading `full` later gives the same words.
+  const cased = caseAll([...f, ...l]).map((w) => w.normalize('NFC'))
+  const firstText = cased.slice(0, f.length).join(' ')
+  const lastText = l.length > 0 ? cased.slice(f.length).join(' ') : null
   const full = lastText === null ? firstText : `${firstText} ${lastText}`
   return { full, first: firstText, last: lastText }
 }
@@ -131,7 +129,8 @@ export function personName(input: unknown): PersonName | null {
     const after = words(s.slice(comma + 1))
     // "Doe, Jane" — but not "Jane Doe, Jr." (a suffix after the comma).
     const suffixOnly = after.length > 0 && after.every((w) => SUFFIXES.has(w.replace(/\./g, '').toLowerCase()))
-    if (before.length > 0 && after.length > 0 && !suffixOnly) return fromParts(dropHonorifics(after), before)
+    const given = dropHonorifics(after, false)
+    if (before.length > 0 && given.length > 0 && !suffixOnly) return fromParts(given, before)
   }
   const ws = dropHonorifics(words(s))
   if (ws.length === 0) return null
@@ -140,8 +139,9 @@ export function personName(input: unknown): PersonName | null {
   return fromParts(ws.slice(0, at), ws.slice(at))
 }
 
-function dropHonorifics(ws: string[]): string[] {
+/** Drop leading honorifics; `keepLast` keeps a lone `Dr` rather than leaving nothing. */
+function dropHonorifics(ws: string[], keepLast = true): string[] {
   let i = 0
-  while (i < ws.length - 1 && HONORIFICS.has(ws[i].replace(/\./g, '').toLowerCase())) i += 1
+  while (i < ws.length - (keepLast ? 1 : 0) && HONORIFICS.has(ws[i].replace(/\./g, '').toLowerCase())) i += 1
   return ws.slice(i)
 }
