@@ -142,6 +142,63 @@ describe.skipIf(!url)('Postgres store', () => {
       }
     })
 
+    it('with several batches in flight, deliveries spread over many ticks still start one run per delivery id', async () => {
+      const schema = freshSchema()
+      const store = createPostgresStore({ connectionString: url!, schema, maxBatchesInFlight: 4 })
+      try {
+        await store.migrate()
+        const T = 1_700_000_000_000
+        const pending: Array<Promise<{ accepted: boolean; runId?: string; duplicateOf?: string }>> = []
+        for (let i = 0; i < 200; i++) {
+          const id = `r${i}`
+          pending.push(
+            store.accept({
+              event: {
+                id: `e${i}`,
+                pipelineId: 'p',
+                trigger: 'webhook',
+                deliveryId: `d${i % 50}`,
+                payload: { i },
+                meta: null,
+                receivedAt: T,
+              },
+              run: {
+                id,
+                pipelineId: 'p',
+                pipelineVersion: 'v',
+                eventId: `e${i}`,
+                status: 'queued',
+                currentStep: null,
+                attempt: 0,
+                dueAt: T,
+                waitReason: null,
+                leaseOwner: null,
+                leaseExpiresAt: null,
+                concurrencyKey: null,
+                replayOf: null,
+                replayFrom: null,
+                error: null,
+                createdAt: T,
+                updatedAt: T,
+                finishedAt: null,
+              },
+              dedupe: { scope: 'p', key: `d${i % 50}`, expiresAt: T + 60_000 },
+            }),
+          )
+          if (i % 7 === 0) await new Promise((r) => setImmediate(r))
+        }
+        const counts = await store.countRuns() // issued after every accept: must see all of them
+        const results = await Promise.all(pending)
+        const accepted = new Set(results.filter((r) => r.accepted).map((r) => r.runId))
+        expect(accepted.size).toBe(50)
+        expect(counts.queued).toBe(50)
+        for (const r of results) if (!r.accepted) expect(accepted.has(r.duplicateOf)).toBe(true)
+      } finally {
+        await store.close()
+        await dropSchema(schema)
+      }
+    })
+
     it('rejects with StoreUnavailableError (PW_STORE_UNAVAILABLE) when Postgres is unreachable, without the password', async () => {
       const store = createPostgresStore({ connectionString: 'postgres://postgres:hunter2@127.0.0.1:1/test', connectTimeoutMs: 1_000 })
       const settled = await Promise.allSettled([store.ping(), store.setKey('n', 'k', 1, 0), store.getRun('x'), store.migrate()])

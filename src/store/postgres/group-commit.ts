@@ -11,6 +11,12 @@
  *
  * `settled()` resolves once every write submitted so far has settled: reads await it
  * (read-your-writes).
+ *
+ * `maxInFlight` (default 1) bounds the batches running at once, each on its own client. With
+ * 1, writes commit in the order they were issued, exactly as on SQLite. With more, batches
+ * overlap and use more of the server, but two un-awaited writes issued in different ticks
+ * may commit in either order (writes of one tick stay in order; row locks keep each write
+ * atomic).
  * @module
  */
 import type pg from 'pg'
@@ -26,28 +32,30 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 export class PgGroupCommit {
   private queue: Pending[] = []
   private scheduled = false
-  private running = false
-  private tail: Promise<void> = Promise.resolve()
+  private inFlight = 0
+  private tail: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly connect: () => Promise<pg.PoolClient>,
     private readonly mapError: (error: unknown) => unknown,
     private readonly isFatal: (error: unknown) => boolean,
+    private readonly maxInFlight = 1,
   ) {}
 
   submit<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const promise = new Promise<T>((resolve, reject) => {
       this.queue.push({ run, resolve, reject })
     })
-    this.tail = promise.then(
+    const done = promise.then(
       () => undefined,
       () => undefined,
     )
-    if (!this.scheduled && !this.running) {
+    this.tail = Promise.all([this.tail, done])
+    if (!this.scheduled) {
       this.scheduled = true
       setImmediate(() => {
         this.scheduled = false
-        void this.drain()
+        this.drain()
       })
     }
     return promise
@@ -55,21 +63,19 @@ export class PgGroupCommit {
 
   /** Resolves when every write submitted before this call has settled. */
   settled(): Promise<void> {
-    return this.tail
+    return this.tail.then(() => undefined)
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return
-    this.running = true
-    try {
-      while (this.queue.length > 0) {
-        // Swap before awaiting: writes submitted during this batch go to the next one.
-        const batch = this.queue
-        this.queue = []
-        await this.runBatch(batch)
-      }
-    } finally {
-      this.running = false
+  private drain(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      // Swap before awaiting: writes submitted while this batch runs go to the next one.
+      const batch = this.queue
+      this.queue = []
+      this.inFlight += 1
+      void this.runBatch(batch).finally(() => {
+        this.inFlight -= 1
+        this.drain()
+      })
     }
   }
 

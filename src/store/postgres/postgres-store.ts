@@ -46,6 +46,13 @@ export interface PostgresStoreOptions {
   maxConnections?: number
   /** How long to wait for a connection before the store counts as unavailable. @defaultValue 5000 */
   connectTimeoutMs?: number
+  /**
+   * Group-commit batches allowed to run at once, each on its own pooled connection.
+   * 1 keeps writes in issue order (as on SQLite); more raises throughput on a busy server,
+   * but un-awaited writes from different ticks may then commit in either order.
+   * @defaultValue 1
+   */
+  maxBatchesInFlight?: number
 }
 
 const OID = { int8: 20, json: 114, jsonb: 3802 }
@@ -93,6 +100,7 @@ export class PostgresStore implements Store {
       () => this.connect(),
       (e) => mapPostgresError(this.target, e),
       isConnectionFailure,
+      Math.max(1, Math.min(options.maxBatchesInFlight ?? 1, (options.maxConnections ?? 10) - 1)),
     )
   }
 

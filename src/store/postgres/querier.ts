@@ -8,8 +8,9 @@ import type pg from 'pg'
 import type { NamedQuery, Values } from '../sqlite/named-query.js'
 import type { Schema } from '../sqlite/schema.js'
 import { buildStatements } from '../sqlite/statements.js'
+import { acceptDeduped, acceptPlain } from './accept-statements.js'
 
-export type StatementName = keyof ReturnType<typeof buildStatements>
+export type StatementName = keyof ReturnType<typeof buildStatements> | 'acceptPlain' | 'acceptDeduped'
 export type PgStatements = Record<StatementName, NamedQuery>
 
 /** A kysely instance that only compiles Postgres SQL; statements run on `pg` directly. */
@@ -25,7 +26,7 @@ export function postgresBuilder(): Kysely<Schema> {
 }
 
 export function compileStatements(): PgStatements {
-  return buildStatements(postgresBuilder())
+  return { ...buildStatements(postgresBuilder()), acceptPlain, acceptDeduped }
 }
 
 export interface Querier {

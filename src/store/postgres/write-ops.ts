@@ -10,26 +10,32 @@ import type { AcceptInput, AcceptResult, LeaseRequest, RunTransition } from '../
 import { LeaseLostError } from '../errors.js'
 import { deadLetterValues, eventValues, runValues, stepValues, toJson, toRun } from '../sqlite/rows.js'
 import type { RunsTable } from '../sqlite/schema.js'
+import { prefixed } from './accept-statements.js'
 import type { Querier } from './querier.js'
 
+/** One round trip per accept (accept-statements.ts); dedupe claim first, in issue order. */
 export async function acceptOne(q: Querier, input: AcceptInput): Promise<AcceptResult> {
   const { event, run, dedupe } = input
-  if (dedupe) {
-    const claimed = await q.get('claimDedupe', {
-      scope: dedupe.scope,
-      key: dedupe.key,
-      runId: run.id,
-      expiresAt: dedupe.expiresAt,
-      now: event.receivedAt,
-    })
-    if (!claimed) {
-      const live = await q.get<{ run_id: string }>('findDedupe', { scope: dedupe.scope, key: dedupe.key, now: event.receivedAt })
-      if (live) return { accepted: false, duplicateOf: live.run_id }
-    }
+  const values = { ...prefixed('e_', eventValues(event)), ...prefixed('r_', runValues(run)) }
+  if (!dedupe) {
+    await q.run('acceptPlain', values)
+    return { accepted: true, eventId: event.id, runId: run.id }
   }
-  await q.run('insertEvent', eventValues(event))
-  await q.run('insertRun', runValues(run))
-  return { accepted: true, eventId: event.id, runId: run.id }
+  const now = event.receivedAt
+  const row = await q.get<{ claimed: string | null; existing: string | null }>('acceptDeduped', {
+    ...values,
+    scope: dedupe.scope,
+    key: dedupe.key,
+    expires_at: dedupe.expiresAt,
+    now,
+  })
+  if (row?.claimed) return { accepted: true, eventId: event.id, runId: run.id }
+  // Lost the claim: the live key is in the snapshot, or was committed by another process meanwhile.
+  const existing = row?.existing ?? (await q.get<{ run_id: string }>('findDedupe', { scope: dedupe.scope, key: dedupe.key, now }))?.run_id
+  if (existing) return { accepted: false, duplicateOf: existing }
+  throw new PipewrightError(`dedupe key ${dedupe.scope}/${dedupe.key} was neither claimed nor found; retry the delivery`, {
+    code: ErrorCodes.INTERNAL,
+  })
 }
 
 export async function leaseRun(q: Querier, req: LeaseRequest): Promise<RunRecord | null> {
