@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ActionCall, ActionContext, ConnectorDefinition } from '../src/connectors/contract.js'
-import { createHttpConnector, http } from '../src/connectors/http/index.js'
 import type { HttpConnection, HttpRequestInput } from '../src/connectors/http/index.js'
+import { createHttpConnector, http } from '../src/connectors/http/index.js'
 import { isNonRetryable, isPipewrightError, serializeError } from '../src/errors.js'
 import { createManualClock } from '../src/resilience/manual-clock.js'
 
@@ -55,7 +55,16 @@ async function call(input: HttpRequestInput, attempt = 1, connection: HttpConnec
   const action = connector.actions.request
   const parsed = action.input!.parse(input)
   const ac = new AbortController()
-  const c: ActionCall = { ref: 'http.request', input: parsed, runId: 'run_1', pipelineId: 'p', stepId: 'post', attempt, idempotencyKey: 'run_1:post', signal: ac.signal }
+  const c: ActionCall = {
+    ref: 'http.request',
+    input: parsed,
+    runId: 'run_1',
+    pipelineId: 'p',
+    stepId: 'post',
+    attempt,
+    idempotencyKey: 'run_1:post',
+    signal: ac.signal,
+  }
   const ctx: ActionContext<HttpConnection> = {
     connection,
     connectionName: 'default',
@@ -85,7 +94,12 @@ describe('http.request against a loopback server', () => {
 
   it('sends JSON bodies and query params, and returns status, selected headers and parsed JSON', async () => {
     setup((_req, res) => json(res, 201, { id: 7 }, { 'x-request-id': 'abc', 'set-cookie': 's=1', 'x-other': 'no' }))
-    const out = await call({ url: `${base}/leads`, method: 'post', query: { a: 1, tag: ['x', 'y'], skip: null }, body: { email: 'ann@acme.com' } })
+    const out = await call({
+      url: `${base}/leads`,
+      method: 'post',
+      query: { a: 1, tag: ['x', 'y'], skip: null },
+      body: { email: 'ann@acme.com' },
+    })
     expect(out).toEqual({ status: 201, headers: { 'content-type': 'application/json', 'x-request-id': 'abc' }, body: { id: 7 } })
     expect(seen[0].method).toBe('POST')
     expect(seen[0].url).toBe('/leads?a=1&tag=x&tag=y')
@@ -182,7 +196,13 @@ describe('http.request against a loopback server', () => {
 
   it('reports refused client credentials as a permanent auth error without the secret', async () => {
     setup((_req, res) => json(res, 401, { error: 'invalid_client' }))
-    const auth = { type: 'oauth2' as const, tokenUrl: `${base}/token`, clientId: 'cid', clientSecret: 'csecret-123', clientAuth: 'body' as const }
+    const auth = {
+      type: 'oauth2' as const,
+      tokenUrl: `${base}/token`,
+      clientId: 'cid',
+      clientSecret: 'csecret-123',
+      clientAuth: 'body' as const,
+    }
     const e = await failure(call({ url: `${base}/api`, auth }))
     expect(e.name).toBe('NonRetryableError')
     expect(e.code).toBe('PW_CONNECTOR_AUTH')

@@ -41,7 +41,17 @@ function make(options: Partial<GatewayOptions> & Pick<GatewayOptions, 'connector
 
 function call(ref: string, input: unknown, extra: Partial<ActionCall> = {}): ActionCall {
   const runId = `run_${++n}`
-  return { ref, input, runId, pipelineId: 'p', stepId: 's', attempt: 1, idempotencyKey: `${runId}:s`, signal: new AbortController().signal, ...extra }
+  return {
+    ref,
+    input,
+    runId,
+    pipelineId: 'p',
+    stepId: 's',
+    attempt: 1,
+    idempotencyKey: `${runId}:s`,
+    signal: new AbortController().signal,
+    ...extra,
+  }
 }
 
 async function failure(p: Promise<unknown>): Promise<any> {
@@ -91,7 +101,9 @@ describe('gateway: connections and input', () => {
 
   it('rejects a connection config that fails the connector schema, naming the field', () => {
     const { connector } = counterConnector()
-    expect(() => make({ connectors: [connector], connections: { clay: { default: { token: 5 } } } })).toThrow(/connections\.clay\.default\.token/)
+    expect(() => make({ connectors: [connector], connections: { clay: { default: { token: 5 } } } })).toThrow(
+      /connections\.clay\.default\.token/,
+    )
   })
 
   it('turns an input schema failure into a permanent error naming the field', async () => {
@@ -120,7 +132,9 @@ describe('gateway: budgets', () => {
     expect(e.retryAfterMs).toBe(12 * 3600_000) // noon → next UTC midnight
     expect(received).toHaveLength(20)
     expect(ofType('budget:level')).toHaveLength(4)
-    expect(await g.usage()).toEqual([{ connection: 'clay:default', budget: 'submissions', period: 'day:2026-11-23', limit: 20, used: 20, remaining: 0, level: 100 }])
+    expect(await g.usage()).toEqual([
+      { connection: 'clay:default', budget: 'submissions', period: 'day:2026-11-23', limit: 20, used: 20, remaining: 0, level: 100 },
+    ])
     clock.advance(12 * 3600_000)
     await g.execute(call('clay.send', { row: { i: 22 } }))
     expect(received).toHaveLength(21)
@@ -171,7 +185,10 @@ describe('gateway: circuit breaker over a real HTTP server', () => {
   afterEach(() => new Promise<void>((r) => server.close(() => r())))
 
   it('opens after repeated 5xx, parks calls with CircuitOpenError, probes half-open and closes', async () => {
-    const g = make({ connectors: [createHttpConnector()], connections: { http: { default: { circuit: { failureThreshold: 3, halfOpenAfterMs: 5000 } } } } })
+    const g = make({
+      connectors: [createHttpConnector()],
+      connections: { http: { default: { circuit: { failureThreshold: 3, halfOpenAfterMs: 5000 } } } },
+    })
     for (let i = 0; i < 3; i++) expect((await failure(g.execute(call('http.request', { url: base })))).name).toBe('RetryableError')
     const e = await failure(g.execute(call('http.request', { url: base })))
     expect(e.name).toBe('CircuitOpenError')
@@ -245,7 +262,9 @@ describe('gateway: micro-batching', () => {
             key: (i: { table: string }) => i.table,
             run: async (inputs: Array<{ email: string }>) => {
               batches.push(inputs.map((i) => i.email))
-              return inputs.map((i) => (i.email === 'bad' ? new NonRetryableError(`invalid email ${i.email}`, { status: 400 }) : { id: `id-${i.email}` }))
+              return inputs.map((i) =>
+                i.email === 'bad' ? new NonRetryableError(`invalid email ${i.email}`, { status: 400 }) : { id: `id-${i.email}` },
+              )
             },
           },
         },
@@ -253,7 +272,7 @@ describe('gateway: micro-batching', () => {
     })
     const g = make({ connectors: [connector], connections: { crm: { default: {} } } })
     const emails = ['a', 'bad', 'c', 'd']
-    const results = emails.map((email) => g.execute(call("crm.upsert", { table: "t1", email })).catch((e: any) => e) as Promise<any>)
+    const results = emails.map((email) => g.execute(call('crm.upsert', { table: 't1', email })).catch((e: any) => e) as Promise<any>)
     const other = g.execute(call('crm.upsert', { table: 't2', email: 'x' }))
     await new Promise((r) => setTimeout(r, 20))
     expect(batches).toEqual([['a', 'bad', 'c']])

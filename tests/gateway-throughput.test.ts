@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { createGateway } from '../src/connectors/gateway/index.js'
+import { sleep } from '../src/connectors/gateway/throttle.js'
 import { createHttpConnector } from '../src/connectors/http/index.js'
 import { retryAfterOf } from '../src/errors.js'
 import { createWarpedClock } from '../src/resilience/manual-clock.js'
-import { sleep } from '../src/connectors/gateway/throttle.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 
 // Time runs 4× faster than real time for both the gateway and the server, so about 25 s of
@@ -84,7 +84,10 @@ it('a 100-per-10s limit is never exceeded at the provider and keeps at least 90 
     // At full throughput request k+100 goes out as soon as request k leaves the window, i.e.
     // 10 s later. The median of those gaps measures the limiter, not how fast this (shared,
     // loaded) machine can produce the first burst.
-    const gaps = arrivals.slice(LIMIT).map((a, k) => a - arrivals[k]).sort((x, y) => x - y)
+    const gaps = arrivals
+      .slice(LIMIT)
+      .map((a, k) => a - arrivals[k])
+      .sort((x, y) => x - y)
     const median = gaps[Math.floor(gaps.length / 2)]
     expect(WINDOW / median).toBeGreaterThanOrEqual(0.9)
     expect(elapsed).toBeGreaterThanOrEqual(2 * WINDOW)

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-export { defineConnector, invocation, isActionInvocation } from './contract.js'
+
 export type {
   ActionCall,
   ActionContext,
@@ -20,6 +20,7 @@ export type {
   ConnectorLimits,
   RateLimitSpec,
 } from './contract.js'
-export { createHttpConnector, http } from './http/index.js'
+export { defineConnector, invocation, isActionInvocation } from './contract.js'
 export type { HttpAuth, HttpConnection, HttpConnectorOptions, HttpRequestInput, HttpRequestParams, HttpResponse } from './http/index.js'
+export { createHttpConnector, http } from './http/index.js'
 export { builtinConnectors } from './registry.js'

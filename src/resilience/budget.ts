@@ -64,7 +64,12 @@ export function nextPeriodStart(period: BudgetPeriod, now: number): number | und
 
 export interface Budgets {
   /** Reserve `cost` from every budget; throws `QuotaExhaustedError` (nothing kept) when one would go over. */
-  reserve(connection: string, specs: readonly BudgetSpec[], cost: number, onExhausted: OnBudgetExhausted): Promise<{ refund(): Promise<void> }>
+  reserve(
+    connection: string,
+    specs: readonly BudgetSpec[],
+    cost: number,
+    onExhausted: OnBudgetExhausted,
+  ): Promise<{ refund(): Promise<void> }>
   rows(connection: string, specs: readonly BudgetSpec[]): Promise<BudgetRow[]>
 }
 
@@ -80,12 +85,23 @@ export function createBudgets(options: { store: Store; clock: Clock; onLevel?: (
       if (announced.has(`${connection}|${id}`)) continue
       announced.add(`${connection}|${id}`)
       const next = nextPeriodStart(spec.period, clock.now())
-      const first = await store.setKeyIfAbsent(`budget-levels:${connection}`, id, used, clock.now(), next === undefined ? null : next + 86_400_000)
+      const first = await store.setKeyIfAbsent(
+        `budget-levels:${connection}`,
+        id,
+        used,
+        clock.now(),
+        next === undefined ? null : next + 86_400_000,
+      )
       if (first) options.onLevel?.({ connection, budget: spec.name, period, level, used, limit: spec.limit })
     }
   }
 
-  async function reserveOne(connection: string, spec: BudgetSpec, cost: number, onExhausted: OnBudgetExhausted): Promise<() => Promise<void>> {
+  async function reserveOne(
+    connection: string,
+    spec: BudgetSpec,
+    cost: number,
+    onExhausted: OnBudgetExhausted,
+  ): Promise<() => Promise<void>> {
     const now = clock.now()
     const period = periodKey(spec.period, now)
     const key = { connection, period: `${period}/${spec.name}` }

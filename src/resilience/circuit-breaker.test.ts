@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
 import { ConsecutiveBreaker } from 'cockatiel'
+import { describe, expect, it } from 'vitest'
 import { createCircuitBreaker } from './circuit-breaker.js'
 import { createManualClock } from './manual-clock.js'
 
@@ -7,7 +7,13 @@ describe('circuit breaker', () => {
   it('opens after consecutive failures, fails fast with CircuitOpenError, probes once half-open, then closes', () => {
     const clock = createManualClock(0)
     const states: string[] = []
-    const c = createCircuitBreaker({ name: 'hubspot:default', clock, breaker: new ConsecutiveBreaker(3), halfOpenAfterMs: 30_000, onStateChange: (s) => states.push(s) })
+    const c = createCircuitBreaker({
+      name: 'hubspot:default',
+      clock,
+      breaker: new ConsecutiveBreaker(3),
+      halfOpenAfterMs: 30_000,
+      onStateChange: (s) => states.push(s),
+    })
     for (let i = 0; i < 3; i++) c.record(c.enter(), 'failure')
     expect(c.state()).toBe('open')
     clock.advance(10_000)

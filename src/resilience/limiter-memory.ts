@@ -15,7 +15,10 @@ export function createMemoryLimiterBackend(): LimiterBackend {
 
   function live(w: WindowRequest, now: number): Bucket[] {
     let log = logs.get(w.key)
-    if (!log) logs.set(w.key, (log = []))
+    if (!log) {
+      log = []
+      logs.set(w.key, log)
+    }
     let drop = 0
     while (drop < log.length && log[drop].stamp + w.windowMs <= now) drop++
     if (drop > 0) log.splice(0, drop)
@@ -60,7 +63,7 @@ export function createMemoryLimiterBackend(): LimiterBackend {
         if (worst.ok || waitMs > worst.waitMs) worst = { ok: false, waitMs, key: w.key }
       })
       if (!worst.ok) return worst
-      req.windows.forEach((w, i) => add(w, logs[i], Math.min(req.cost ?? 1, w.limit), now))
+      for (const [i, w] of req.windows.entries()) add(w, logs[i], Math.min(req.cost ?? 1, w.limit), now)
       return worst
     },
     async restamp(windows, cost, from, to) {

@@ -12,7 +12,7 @@ describe('rate limiter', () => {
       { name: 'burst', limit: 3, windowMs: 1000 },
       { name: 'daily', limit: 5, windowMs: 86_400_000 },
     ]
-    for (let i = 0; i < 3; i++) expect((await limiter.acquire("c", specs)).ok).toBe(true)
+    for (let i = 0; i < 3; i++) expect((await limiter.acquire('c', specs)).ok).toBe(true)
     expect(await limiter.acquire('c', specs)).toEqual({ ok: false, waitMs: 1000, window: 'burst' })
     clock.advance(1000)
     expect((await limiter.acquire('c', specs)).ok).toBe(true)

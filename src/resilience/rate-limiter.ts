@@ -87,7 +87,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const hsRemaining = headerValue(headers, 'x-hubspot-ratelimit-remaining')
       const hsInterval = Number(headerValue(headers, 'x-hubspot-ratelimit-interval-milliseconds'))
       if (hsRemaining !== undefined) {
-        const spec = specs.find((s) => s.scopeKey === undefined && (s.windowMs === hsInterval || !hsInterval)) ?? specs.find((s) => s.windowMs < DAY_MS)
+        const spec =
+          specs.find((s) => s.scopeKey === undefined && (s.windowMs === hsInterval || !hsInterval)) ??
+          specs.find((s) => s.windowMs < DAY_MS)
         if (spec) await backend.clampRemaining(windowOf(key, spec), Number(hsRemaining), now)
       }
       const hsDaily = headerValue(headers, 'x-hubspot-ratelimit-daily-remaining')

@@ -39,25 +39,35 @@ function mergeByName<T extends { name: string }>(base: readonly T[] = [], extra:
   return [...out.values()]
 }
 
-export function resolveConnections(connectors: readonly ConnectorDefinition<any>[], raw: RawConnections): Map<string, Map<string, ResolvedConnection>> {
+export function resolveConnections(
+  connectors: readonly ConnectorDefinition<any>[],
+  raw: RawConnections,
+): Map<string, Map<string, ResolvedConnection>> {
   const problems: Problem[] = []
   const out = new Map<string, Map<string, ResolvedConnection>>()
   const byId = new Map(connectors.map((c) => [c.id, c]))
-  for (const id of Object.keys(raw)) if (!byId.has(id)) problems.push({ field: `connections.${id}`, message: `unknown connector "${id}"; known: ${[...byId.keys()].join(', ')}` })
+  for (const id of Object.keys(raw))
+    if (!byId.has(id))
+      problems.push({ field: `connections.${id}`, message: `unknown connector "${id}"; known: ${[...byId.keys()].join(', ')}` })
   for (const connector of connectors) {
     const entries = { ...raw[connector.id] }
     if (Object.keys(entries).length === 0 && connector.connection.safeParse({}).success) entries.default = {}
     const named = new Map<string, ResolvedConnection>()
     for (const [name, rawConfig] of Object.entries(entries)) {
       const field = `connections.${connector.id}.${name}`
-      const { limits, onBudgetExhausted, circuit, ...rest } = (rawConfig ?? {}) as Record<(typeof RESERVED)[number], any> & Record<string, unknown>
+      const { limits, onBudgetExhausted, circuit, ...rest } = (rawConfig ?? {}) as Record<(typeof RESERVED)[number], any> &
+        Record<string, unknown>
       const parsed = connector.connection.safeParse(rest)
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) problems.push({ field: [field, ...issue.path.map(String)].join('.'), message: issue.message })
+        for (const issue of parsed.error.issues)
+          problems.push({ field: [field, ...issue.path.map(String)].join('.'), message: issue.message })
         continue
       }
       if (onBudgetExhausted !== undefined && onBudgetExhausted !== 'wait' && onBudgetExhausted !== 'dead-letter') {
-        problems.push({ field: `${field}.onBudgetExhausted`, message: `must be "wait" or "dead-letter", got ${JSON.stringify(onBudgetExhausted)}` })
+        problems.push({
+          field: `${field}.onBudgetExhausted`,
+          message: `must be "wait" or "dead-letter", got ${JSON.stringify(onBudgetExhausted)}`,
+        })
       }
       named.set(name, {
         connector,

@@ -43,7 +43,10 @@ export type GatewayEvent =
 export type GatewayEventType = GatewayEvent['type']
 
 /** Call a listener, swallowing (and reporting) anything it throws. */
-export function createSafeEmit(listener: ((e: GatewayEvent) => void) | undefined, onListenerError?: (error: unknown, e: GatewayEvent) => void) {
+export function createSafeEmit(
+  listener: ((e: GatewayEvent) => void) | undefined,
+  onListenerError?: (error: unknown, e: GatewayEvent) => void,
+) {
   return function safeEmit(e: GatewayEvent): void {
     if (!listener) return
     try {

@@ -73,7 +73,20 @@ export function createGateway(options: GatewayOptions): Gateway {
   const emit = createSafeEmit(options.onEvent, options.onListenerError)
   const connections = resolveConnections(options.connectors, options.connections)
   const limiter = createRateLimiter({ clock, ...(options.limiterBackend ? { backend: options.limiterBackend } : {}) })
-  const budgets = createBudgets({ store, clock, onLevel: (e) => emit({ type: 'budget:level', ...splitKey(e.connection), budget: e.budget, period: e.period, level: e.level, used: e.used, limit: e.limit }) })
+  const budgets = createBudgets({
+    store,
+    clock,
+    onLevel: (e) =>
+      emit({
+        type: 'budget:level',
+        ...splitKey(e.connection),
+        budget: e.budget,
+        period: e.period,
+        level: e.level,
+        used: e.used,
+        limit: e.limit,
+      }),
+  })
   const maxInPlaceWaitMs = options.maxInPlaceWaitMs ?? 1000
   const closing = new AbortController()
   const runtimes = new Map<string, Runtime>()
@@ -127,7 +140,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     const specs = windowsFor(s)
     const where = { connector: s.conn.connector.id, connection: s.conn.name, action: s.actionName }
     // Always asked, even without windows: a provider's Retry-After blocks the whole connection.
-    const settle = await throttle(limiter, clock, maxInPlaceWaitMs, { key: s.conn.key, specs, signal, onWait: (w) => emit({ type: 'connector:rateLimited', ...where, ...w }) })
+    const settle = await throttle(limiter, clock, maxInPlaceWaitMs, {
+      key: s.conn.key,
+      specs,
+      signal,
+      onWait: (w) => emit({ type: 'connector:rateLimited', ...where, ...w }),
+    })
     try {
       const out = await runtimeOf(s.conn).withPermit(() => fn(contextFor(s, signal, specs)))
       for (const st of states) st.answered = true
@@ -153,7 +171,13 @@ export function createGateway(options: GatewayOptions): Gateway {
         clock,
         maxSize: batch.maxSize,
         windowMs: batch.windowMs,
-        send: (states) => send(states, closing.signal, (ctx) => batch.run(states.map((x) => x.input), ctx)),
+        send: (states) =>
+          send(states, closing.signal, (ctx) =>
+            batch.run(
+              states.map((x) => x.input),
+              ctx,
+            ),
+          ),
       })
       rt.batchers.set(s.actionName, b)
     }
@@ -184,15 +208,27 @@ export function createGateway(options: GatewayOptions): Gateway {
     const conn = named.get(connection ?? 'default')
     const action = conn?.connector.actions[actionName] ?? options.connectors.find((c) => c.id === connectorId)?.actions[actionName]
     if (!action) return { problem: `unknown action "${actionName}" of connector ${connectorId}` }
-    if (!conn) return { problem: `no connection "${connection ?? 'default'}" configured for ${connectorId}; configured: ${[...named.keys()].join(', ') || 'none'}` }
+    if (!conn)
+      return {
+        problem: `no connection "${connection ?? 'default'}" configured for ${connectorId}; configured: ${[...named.keys()].join(', ') || 'none'}`,
+      }
     return { conn, action, actionName }
   }
 
   return {
     execute(call: ActionCall) {
       const found = lookup(call.ref, call.connection)
-      if ('problem' in found) return Promise.reject(new NonRetryableError(found.problem ?? call.ref, { code: ErrorCodes.CONNECTOR_UNKNOWN }))
-      return pipeline({ call, conn: found.conn, action: found.action, actionName: found.actionName, input: undefined, answered: false, saved: false })
+      if ('problem' in found)
+        return Promise.reject(new NonRetryableError(found.problem ?? call.ref, { code: ErrorCodes.CONNECTOR_UNKNOWN }))
+      return pipeline({
+        call,
+        conn: found.conn,
+        action: found.action,
+        actionName: found.actionName,
+        input: undefined,
+        answered: false,
+        saved: false,
+      })
     },
     check(ref, connection) {
       const found = lookup(ref, connection)
@@ -200,7 +236,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     async usage() {
       const rows: BudgetRow[] = []
-      for (const named of connections.values()) for (const conn of named.values()) if (conn.budgets.length) rows.push(...(await budgets.rows(conn.key, conn.budgets)))
+      for (const named of connections.values())
+        for (const conn of named.values()) if (conn.budgets.length) rows.push(...(await budgets.rows(conn.key, conn.budgets)))
       return rows
     },
     circuitStates() {
@@ -208,7 +245,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       for (const named of connections.values()) {
         for (const conn of named.values()) {
           const c = runtimes.get(conn.key)?.circuit
-          rows.push({ connector: conn.connector.id, connection: conn.name, state: c?.state() ?? 'closed', retryAfterMs: c?.retryAfterMs() ?? 0 })
+          rows.push({
+            connector: conn.connector.id,
+            connection: conn.name,
+            state: c?.state() ?? 'closed',
+            retryAfterMs: c?.retryAfterMs() ?? 0,
+          })
         }
       }
       return rows

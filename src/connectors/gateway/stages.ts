@@ -76,7 +76,14 @@ export function reportCall(clock: Clock, emit: (e: GatewayEvent) => void): Stage
       return out
     } catch (error) {
       const httpStatus = httpStatusOf(error)
-      emit({ ...base, ...where, status: statusOf(error), durationMs: clock.now() - startedAt, ...(httpStatus ? { httpStatus } : {}), error: serializeError(error) })
+      emit({
+        ...base,
+        ...where,
+        status: statusOf(error),
+        durationMs: clock.now() - startedAt,
+        ...(httpStatus ? { httpStatus } : {}),
+        error: serializeError(error),
+      })
       throw error
     }
   }
@@ -87,7 +94,9 @@ export const validateInput: Stage = async function validateInput(s, next) {
   if (schema) {
     const parsed = schema.safeParse(s.call.input)
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `input${i.path.length ? `.${i.path.map(String).join('.')}` : ''}: ${i.message}`).join('; ')
+      const detail = parsed.error.issues
+        .map((i) => `input${i.path.length ? `.${i.path.map(String).join('.')}` : ''}: ${i.message}`)
+        .join('; ')
       throw new NonRetryableError(`${s.call.ref} ${detail}`, { details: parsed.error.issues })
     }
     s.input = parsed.data
@@ -106,7 +115,15 @@ export function skipUnchangedEffect(ledgerOf: (s: CallState) => EffectLedger, em
     const hit = await ledger.lookup(key, hash)
     if (hit) {
       s.saved = true
-      emit({ type: 'connector:saved', connector: s.conn.connector.id, connection: s.conn.name, action: s.actionName, effectKey: key, runId: s.call.runId, stepId: s.call.stepId })
+      emit({
+        type: 'connector:saved',
+        connector: s.conn.connector.id,
+        connection: s.conn.name,
+        action: s.actionName,
+        effectKey: key,
+        runId: s.call.runId,
+        stepId: s.call.stepId,
+      })
       return hit.output
     }
     const out = await next()

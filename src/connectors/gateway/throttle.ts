@@ -32,7 +32,12 @@ export interface ThrottleRequest {
 }
 
 /** Resolves with `settle`, to be called once the provider replied (or the request failed). */
-export async function throttle(limiter: RateLimiter, clock: Clock, maxInPlaceWaitMs: number, req: ThrottleRequest): Promise<() => Promise<void>> {
+export async function throttle(
+  limiter: RateLimiter,
+  clock: Clock,
+  maxInPlaceWaitMs: number,
+  req: ThrottleRequest,
+): Promise<() => Promise<void>> {
   let waited = 0
   for (;;) {
     const d = await limiter.acquire(req.key, req.specs)

@@ -77,7 +77,10 @@ export class TokenCache {
   #entry(auth: OAuth2): Entry {
     const key = [auth.tokenUrl, auth.clientId, auth.scope ?? '', auth.audience ?? ''].join('\n')
     let e = this.#entries.get(key)
-    if (!e) this.#entries.set(key, (e = {}))
+    if (!e) {
+      e = {}
+      this.#entries.set(key, e)
+    }
     return e
   }
 
@@ -98,7 +101,14 @@ export class TokenCache {
     const startedAt = this.clock.now()
     let res: Dispatcher.ResponseData
     try {
-      res = await this.dispatcher().request({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body: form.toString(), signal })
+      res = await this.dispatcher().request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        signal,
+      })
     } catch (error) {
       throw errorForNetwork(error, target)
     }

@@ -6,7 +6,7 @@
  * and every known secret is masked out of provider snippets.
  * @module
  */
-import { ErrorCodes, NonRetryableError, RateLimitedError, RetryableError, RetryAfterError } from '../../errors.js'
+import { ErrorCodes, NonRetryableError, RateLimitedError, RetryAfterError, RetryableError } from '../../errors.js'
 import { type HeaderBag, waitFromHeaders } from '../../resilience/retry-after.js'
 
 const SNIPPET_MAX = 300

@@ -11,10 +11,10 @@
  */
 import { Agent, type Dispatcher } from 'undici'
 import { NonRetryableError } from '../../errors.js'
-import { defineConnector, type ActionContext, type ConnectorDefinition } from '../contract.js'
+import { type ActionContext, type ConnectorDefinition, defineConnector } from '../contract.js'
 import { applyAuth, secretsOf, TokenCache } from './auth.js'
 import { describeTarget, errorForNetwork, errorForReply } from './classify.js'
-import { type HttpConnection, httpConnectionSchema, type HttpRequest, httpRequestSchema, type HttpResponse } from './params.js'
+import { type HttpConnection, type HttpRequest, type HttpResponse, httpConnectionSchema, httpRequestSchema } from './params.js'
 import { readBody, selectHeaders } from './response.js'
 
 export interface HttpConnectorOptions {

@@ -15,7 +15,7 @@ import type { HttpAuth, HttpRequestInput } from './params.js'
 export type HttpRequestParams = { [K in keyof HttpRequestInput]: Param<HttpRequestInput[K]> }
 
 // `unknown` would swallow the function member of the union and lose the scope's type.
-type Param<T> = unknown extends T ? ((scope: Scope) => unknown) | {} | null | undefined : Computed<T>
+type Param<T> = unknown extends T ? ((scope: Scope) => unknown) | object | string | number | boolean | null | undefined : Computed<T>
 
 export const http = {
   /** `http.request`: one HTTP call; output `{ status, headers, body }`. */
@@ -25,5 +25,5 @@ export const http = {
 }
 
 export { createHttpConnector, type HttpConnectorOptions } from './connector.js'
-export type { HttpAuth, HttpRequestInput }
 export type { HttpConnection, HttpResponse } from './params.js'
+export type { HttpAuth, HttpRequestInput }

@@ -10,13 +10,21 @@ import type { Dispatcher } from 'undici'
 const KEPT = new Set(['content-type', 'location', 'etag', 'last-modified', 'retry-after', 'request-id', 'x-request-id', 'x-correlation-id'])
 const NEVER = new Set(['set-cookie', 'authorization', 'proxy-authorization'])
 
-export function selectHeaders(headers: Record<string, string | string[] | undefined>, extra: readonly string[] = []): Record<string, string> {
+export function selectHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  extra: readonly string[] = [],
+): Record<string, string> {
   const wanted = new Set(extra.map((h) => h.toLowerCase()))
   const out: Record<string, string> = {}
   for (const [rawName, value] of Object.entries(headers)) {
     const name = rawName.toLowerCase()
     if (value === undefined || NEVER.has(name)) continue
-    const keep = KEPT.has(name) || wanted.has(name) || name.startsWith('x-ratelimit-') || name.startsWith('ratelimit') || name.startsWith('x-hubspot-ratelimit-')
+    const keep =
+      KEPT.has(name) ||
+      wanted.has(name) ||
+      name.startsWith('x-ratelimit-') ||
+      name.startsWith('ratelimit') ||
+      name.startsWith('x-hubspot-ratelimit-')
     if (keep) out[name] = Array.isArray(value) ? value.join(', ') : value
   }
   return out
