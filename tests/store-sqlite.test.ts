@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { Store } from '../src/store/contract.js'
@@ -74,6 +75,68 @@ describe('SQLite store specifics', () => {
       await store.close()
       const error = (await store.getRun('x').catch((e: unknown) => e)) as { code?: string }
       expect(error.code).toBe('PW_STORE_UNAVAILABLE')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('every accept acknowledged before a kill -9 is in the database afterwards', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
+    try {
+      const dbPath = join(dir, 'crash.db')
+      const child = join(dir, 'writer.ts')
+      const storeModule = resolve('src/store/sqlite/index.ts')
+      await writeFile(
+        child,
+        `import { createSqliteStore } from ${JSON.stringify(storeModule)}
+const store = createSqliteStore({ path: ${JSON.stringify(dbPath)} })
+await store.migrate()
+let n = 0
+const T = 1_700_000_000_000
+async function caller() {
+  for (;;) {
+    const id = String(n++)
+    await store.accept({
+      event: { id: 'e' + id, pipelineId: 'p', trigger: 'webhook', deliveryId: null, payload: { id }, meta: null, receivedAt: T },
+      run: { id: 'r' + id, pipelineId: 'p', pipelineVersion: 'v', eventId: 'e' + id, status: 'queued', currentStep: null, attempt: 0,
+        dueAt: T, waitReason: null, leaseOwner: null, leaseExpiresAt: null, concurrencyKey: null, replayOf: null, replayFrom: null,
+        error: null, createdAt: T, updatedAt: T, finishedAt: null },
+    })
+    process.stdout.write('ack r' + id + '\\n')
+  }
+}
+await Promise.all(Array.from({ length: 20 }, caller))
+`,
+      )
+      const proc = spawn(process.execPath, [resolve('node_modules/jiti/lib/jiti-cli.mjs'), child], { stdio: ['ignore', 'pipe', 'pipe'] })
+      const acked: string[] = []
+      let buffer = ''
+      let stderr = ''
+      proc.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString()
+      })
+      const exited = new Promise<void>((done) => proc.on('exit', () => done()))
+      await new Promise<void>((done, fail) => {
+        const timer = setTimeout(() => fail(new Error(`child did not ack 500 accepts in 20 s; stderr: ${stderr}`)), 20_000)
+        proc.stdout.on('data', (d: Buffer) => {
+          buffer += d.toString()
+          const lines = buffer.split('\n')
+          buffer = lines.pop() ?? ''
+          for (const line of lines) if (line.startsWith('ack ')) acked.push(line.slice(4))
+          if (acked.length >= 500) {
+            clearTimeout(timer)
+            proc.kill('SIGKILL')
+            done()
+          }
+        })
+      })
+      await exited
+      const db = new Database(dbPath, { readonly: true })
+      const stored = new Set((db.prepare('SELECT id FROM runs').all() as Array<{ id: string }>).map((r) => r.id))
+      db.close()
+      const missing = acked.filter((id) => !stored.has(id))
+      expect(acked.length).toBeGreaterThanOrEqual(500)
+      expect(missing).toEqual([])
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -79,9 +79,9 @@ export class PostgresStore implements Store {
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'public'
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(this.schema)) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) {
       throw new ConfigError(
-        [{ field: 'schema', message: `"${this.schema}" is not a plain identifier (letters, digits, underscore; max 63)` }],
+        [{ field: 'schema', message: `"${this.schema}" is not a plain lower-case identifier (a-z, 0-9, underscore; at most 63)` }],
         ErrorCodes.CONFIG_INVALID,
       )
     }

@@ -260,7 +260,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return
     try {
-      if (this.conn) this.writer.flush()
+      if (this.conn || this.writer.pending > 0) this.writer.flush() // commit what was issued before close
     } finally {
       this.closed = true
       this.conn?.db.close()
