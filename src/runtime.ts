@@ -83,18 +83,24 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   const clock = options.clock ?? systemClock
   let hubRef: Hub | null = null
+  // Distributed mode: rate-limit windows shared through Redis by every process on the same prefix.
+  const redisUrl = env.PIPEWRIGHT_REDIS_URL || undefined
+  const redisPrefix = env.PIPEWRIGHT_REDIS_PREFIX || undefined
+  const limiterBackend = redisUrl ? (await import('./resilience/redis-limiter.js')).createRedisLimiterBackend({ url: redisUrl, prefix: redisPrefix }) : undefined
   const gateway = createGateway({
     connectors,
     connections,
     store,
     clock,
+    ...(limiterBackend ? { limiterBackend } : {}),
     onEvent: (e: GatewayEvent) => hubRef?.events.emit(e.type, e as unknown as Record<string, unknown>),
   })
   let dispatch = options.dispatch
-  if (!dispatch && env.PIPEWRIGHT_REDIS_URL) {
+  if (!dispatch && redisUrl) {
     const { createBullmqDispatch } = await import('./dispatch/bullmq.js')
     dispatch = await createBullmqDispatch({
-      url: env.PIPEWRIGHT_REDIS_URL,
+      url: redisUrl,
+      prefix: redisPrefix,
       lockDurationMs: options.leaseMs,
       onError: (message, error) => (hubRef ? hubRef.events.emit('hub:error', { message, error }) : logger.warn({ err: error }, message)),
     })
@@ -140,6 +146,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       scheduler?.stop()
       if (server) await server.close()
       await hub.close({ deadlineMs })
+      await limiterBackend?.close()
       detachLogs()
       logger.flush?.()
     },
