@@ -60,8 +60,9 @@ export class StepTimeoutError extends PipewrightError {
 }
 
 /** Lease and execute one run. Returns quietly if the run is not leasable (another worker, not due, finished). */
-export async function executeRun(ctx: EngineContext, runId: string, cached?: { event: EventRecord; fresh: boolean }): Promise<void> {
-  const run = await ctx.store.leaseRun({ runId, owner: ctx.workerId, now: ctx.clock.now(), leaseMs: ctx.leaseMs }) // MAY THROW
+export async function executeRun(ctx: EngineContext, runId: string, cached?: { event: EventRecord; fresh: boolean; leased?: RunRecord }): Promise<void> {
+  // A run this process accepted was inserted already leased to it: no second write needed.
+  const run = cached?.leased ?? (await ctx.store.leaseRun({ runId, owner: ctx.workerId, now: ctx.clock.now(), leaseMs: ctx.leaseMs })) // MAY THROW
   if (!run) return
   const pipeline = ctx.resolvePipeline(run.pipelineId, run.pipelineVersion)
   const event = cached?.event.id === run.eventId ? cached.event : await ctx.store.getEvent(run.eventId) // MAY THROW
@@ -149,6 +150,7 @@ class RunExecution {
         }
         case 'action': {
           input = await step.params(scope)
+          await this.flushEffects()
           const output = await this.withTimeout(step, path, (signal) =>
             this.ctx.actions.execute({ ref: step.ref, connection: step.connection ?? undefined, input, runId: this.run.id, pipelineId: this.run.pipelineId, stepId: path, attempt, idempotencyKey: `${this.run.id}:${path}`, signal }),
           )
@@ -157,6 +159,7 @@ class RunExecution {
         }
         case 'code': {
           input = null
+          await this.flushEffects()
           const output = await this.withTimeout(step, path, (signal) => step.fn(scope, this.helpers(path, attempt, signal)))
           scope[step.id] = output ?? null
           return await this.checkpoint(step, path, startedAt, attempt, output ?? null)
@@ -165,6 +168,7 @@ class RunExecution {
           return await this.runDedupe(step, scope, path, startedAt, attempt)
         case 'call': {
           input = await step.input(scope)
+          await this.flushEffects()
           const childRunId = await this.ctx.startCall(step.pipeline, input, `${this.run.id}:${path}`, startedAt)
           scope[step.id] = { runId: childRunId }
           return await this.checkpoint(step, path, startedAt, attempt, { runId: childRunId })
@@ -228,6 +232,7 @@ class RunExecution {
 
   async runDedupe(step: Extract<CompiledStep, { kind: 'dedupe' }>, scope: Scope, path: string, startedAt: number, attempt: number) {
     const key = String(await step.key(scope))
+    await this.flushEffects()
     const ns = `dedupe:${this.run.pipelineId}:${step.id}`
     const fresh = await this.ctx.store.setKeyIfAbsent(ns, key, this.run.id, startedAt, startedAt + step.windowMs)
     const owner = fresh ? this.run.id : ((await this.ctx.store.getKey(ns, key, startedAt))?.value as string | undefined)
@@ -292,9 +297,23 @@ class RunExecution {
     this.emitStep(step, path, startedAt, attempt, status === 'filtered' ? 'filtered' : 'succeeded')
   }
 
-  /** Durably store a step with an effect, with the pure results before it, before moving on. */
+  /**
+   * Record a step with an effect. Its result must be durable before the NEXT effect starts
+   * (see {@link flushEffects}) or with the run's final transition, whichever comes first: one
+   * write per effect, batched with the rest, and none at all for a run's last effect.
+   */
   async checkpoint(step: CompiledStep, path: string, startedAt: number, attempt: number, output: unknown) {
     this.record(step, path, startedAt, attempt, 'succeeded', output)
+    this.#unsavedEffect = { path, attempt }
+  }
+
+  #unsavedEffect: { path: string; attempt: number } | null = null
+
+  /** Make the results of earlier effects durable before another effect may happen. */
+  async flushEffects() {
+    if (!this.#unsavedEffect) return
+    const { path, attempt } = this.#unsavedEffect
+    this.#unsavedEffect = null
     const steps = this.#pending.splice(0)
     await this.ctx.store.saveSteps(this.run.id, this.ctx.workerId, steps, { currentStep: path, attempt, at: this.ctx.clock.now() }) // MAY THROW
   }

@@ -105,7 +105,7 @@ export async function createHub(options: HubOptions) {
   setPipelines(options.pipelines)
 
   // Runs accepted by this process, kept in memory until a worker here picks them up.
-  const fresh = new Map<string, { event: EventRecord; key: string | null }>()
+  const fresh = new Map<string, { event: EventRecord; key: string | null; run: RunRecord }>()
   const inflight = new Set<string>()
   const keyWaiters = new Map<string, string[]>()
   const pipelineWaiters = new Map<string, string[]>()
@@ -161,13 +161,15 @@ export async function createHub(options: HubOptions) {
         pipelineId,
         pipelineVersion: p.version,
         eventId: event.id,
-        status: 'queued',
+        // Runs this process will execute are stored already leased to it (one write fewer per run);
+        // heartbeats keep the lease while they wait here, and the sweeper recovers them after a crash.
+        status: cacheFresh ? 'running' : 'queued',
         currentStep: null,
         attempt: 0,
         dueAt: now,
         waitReason: null,
-        leaseOwner: null,
-        leaseExpiresAt: null,
+        leaseOwner: cacheFresh ? workerId : null,
+        leaseExpiresAt: cacheFresh ? now + leaseMs : null,
         concurrencyKey: await computeKey(p, d.payload, runId, now),
         replayOf: null,
         replayFrom: null,
@@ -184,7 +186,7 @@ export async function createHub(options: HubOptions) {
     results.forEach((r, i) => {
       if (r.accepted) {
         const input = inputs[i]!
-        if (cacheFresh) fresh.set(r.runId, { event: input.event, key: input.run.concurrencyKey })
+        if (cacheFresh) fresh.set(r.runId, { event: input.event, key: input.run.concurrencyKey, run: input.run })
         toDispatch.push({ runId: r.runId })
         out.push({ runId: r.runId, eventId: r.eventId, duplicate: false })
         if (events.has('event:accepted')) events.emit('event:accepted', { pipelineId, eventId: r.eventId, runId: r.runId, trigger })
@@ -229,7 +231,7 @@ export async function createHub(options: HubOptions) {
     }
     inflight.add(runId)
     try {
-      await executeRun(ctx, runId, cached ? { event: cached.event, fresh: true } : undefined)
+      await executeRun(ctx, runId, cached ? { event: cached.event, fresh: true, leased: cached.run } : undefined)
     } catch (error) {
       events.emit('hub:error', { message: `run ${runId} could not be executed; it will be retried by the sweeper`, error })
     } finally {
@@ -281,10 +283,13 @@ export async function createHub(options: HubOptions) {
     }
   }
 
+  /** Runs whose lease this process holds: executing, or accepted here and waiting for a slot. */
+  const held = () => [...inflight, ...fresh.keys()]
+
   async function heartbeat() {
-    if (inflight.size === 0) return
+    if (inflight.size === 0 && fresh.size === 0) return
     try {
-      await store.heartbeat(workerId, [...inflight], clock.now(), leaseMs)
+      await store.heartbeat(workerId, held(), clock.now(), leaseMs)
     } catch (error) {
       events.emit('hub:error', { message: 'heartbeat failed', error })
     }
@@ -361,7 +366,8 @@ export async function createHub(options: HubOptions) {
       if (sweepTimer) clearInterval(sweepTimer)
       if (beatTimer) clearInterval(beatTimer)
       if (runsHere) await dispatch.stopWorker(closeOptions.deadlineMs ?? 10_000)
-      if (inflight.size) await store.releaseLeases(workerId, [...inflight], clock.now()).catch(() => {})
+      const mine = held()
+      if (mine.length) await store.releaseLeases(workerId, mine, clock.now()).catch(() => {})
       await dispatch.close()
       await options.actions.close()
       await store.close()
