@@ -80,6 +80,52 @@ describe('SQLite store specifics', () => {
     }
   })
 
+  it('two stores on one file (as two processes would be): one lease winner, one run per delivery id', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
+    const path = join(dir, 'shared.db')
+    const one = createSqliteStore({ path })
+    const two = createSqliteStore({ path })
+    try {
+      const T = 1_700_000_000_000
+      const input = (i: number) => ({
+        event: { id: `e${i}`, pipelineId: 'p', trigger: 'webhook' as const, deliveryId: 'd', payload: null, meta: null, receivedAt: T },
+        run: {
+          id: `r${i}`,
+          pipelineId: 'p',
+          pipelineVersion: 'v',
+          eventId: `e${i}`,
+          status: 'queued' as const,
+          currentStep: null,
+          attempt: 0,
+          dueAt: T,
+          waitReason: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          concurrencyKey: null,
+          replayOf: null,
+          replayFrom: null,
+          error: null,
+          createdAt: T,
+          updatedAt: T,
+          finishedAt: null,
+        },
+        dedupe: { scope: 'p', key: 'd', expiresAt: T + 1_000 },
+      })
+      const accepted = await Promise.all([one.accept(input(1)), two.accept(input(2))])
+      expect(accepted.filter((r) => r.accepted)).toHaveLength(1)
+      const winner = accepted.find((r) => r.accepted) as { runId: string }
+      const leases = await Promise.all([
+        one.leaseRun({ runId: winner.runId, owner: 'one', now: T, leaseMs: 1_000 }),
+        two.leaseRun({ runId: winner.runId, owner: 'two', now: T, leaseMs: 1_000 }),
+      ])
+      expect(leases.filter((r) => r !== null)).toHaveLength(1)
+    } finally {
+      await one.close()
+      await two.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('every accept acknowledged before a kill -9 is in the database afterwards', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
     try {
