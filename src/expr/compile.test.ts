@@ -118,8 +118,13 @@ describe('compileTemplate: constants', () => {
     expect((ev(scope()) as { a: { b: number } }).a.b).toBe(1)
   })
 
-  it('returns a Promise when anything inside is dynamic', () => {
-    expect(compileTemplate({ a: 1, b: '{{ event.fit }}' }, where)(scope())).toBeInstanceOf(Promise)
+  it('evaluates the everyday subset synchronously and anything else through JSONata (a Promise)', async () => {
+    const sync = compileTemplate({ a: 1, b: '{{ event.fit }}' }, where)(scope())
+    expect(sync).not.toBeInstanceOf(Promise)
+    expect(sync).toEqual({ a: 1, b: scope().event.fit })
+    const viaJsonata = compileTemplate({ a: 1, b: '{{ $sum([1, 2]) }}' }, where)(scope())
+    expect(viaJsonata).toBeInstanceOf(Promise)
+    expect(await viaJsonata).toEqual({ a: 1, b: 3 })
   })
 })
 

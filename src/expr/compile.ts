@@ -8,7 +8,8 @@
  * string (objects JSON-stringified, undefined and null → `''`).
  *
  * Constants cost nothing per call: the evaluator returns the same frozen value without a
- * Promise. Anything dynamic returns a Promise (JSONata 2 evaluates asynchronously).
+ * Promise. Expressions in the everyday subset (paths, arithmetic, comparisons, `$functions`)
+ * evaluate synchronously (see fast.ts); anything else returns a Promise from JSONata 2.
  *
  * @example
  * ```ts
@@ -22,6 +23,7 @@ import { ConfigError, ErrorCodes, formatProblem, PipewrightError, type Problem }
 import type { Evaluator, Scope } from '../pipeline/types.js'
 import { type ExprClock, pipewrightFunctions } from './functions.js'
 import { splitTemplate, type TemplatePart, TemplateSyntaxError } from './scan.js'
+import { compileFast } from './fast.js'
 
 export interface Where {
   file?: string
@@ -43,7 +45,7 @@ export interface ExprOptions {
 
 const SYSTEM_CLOCK: ExprClock = { now: () => Date.now() }
 
-type Compiled = { dynamic: false; value: unknown } | { dynamic: true; run: (scope: Scope) => Promise<unknown> }
+type Compiled = { dynamic: false; value: unknown } | { dynamic: true; run: (scope: Scope) => unknown }
 
 interface Ctx {
   where: Where
@@ -80,7 +82,19 @@ function quote(source: string): string {
   return source.length > 200 ? `${source.slice(0, 200)}…` : source
 }
 
-function compileExpression(source: string, ctx: Ctx): ((scope: Scope) => Promise<unknown>) | null {
+type Run = (scope: Scope) => unknown
+
+function isThenable(v: unknown): v is Promise<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
+}
+
+/** Combine values that may be promises, staying synchronous when none is. */
+function settle<R>(values: unknown[], combine: (vals: unknown[]) => R): R | Promise<R> {
+  for (const v of values) if (isThenable(v)) return Promise.all(values).then(combine)
+  return combine(values)
+}
+
+function compileExpression(source: string, ctx: Ctx): Run | null {
   let expr: jsonata.Expression
   try {
     expr = jsonata(source, {
@@ -100,11 +114,21 @@ function compileExpression(source: string, ctx: Ctx): ((scope: Scope) => Promise
   }
   for (const [name, fn] of Object.entries(ctx.functions)) expr.registerFunction(name, fn)
   const where = ctx.where
-  return async (scope: Scope) => {
+  const slow = async (scope: Scope) => {
     try {
       return plain(await expr.evaluate(scope))
     } catch (e) {
       throw expressionError(source, where, e)
+    }
+  }
+  const fast = compileFast(expr.ast() as any, ctx.functions)
+  if (!fast) return slow
+  return (scope: Scope) => {
+    try {
+      return fast(scope)
+    } catch {
+      // BAIL (or anything unexpected): JSONata decides, so results and errors are always its own.
+      return slow(scope)
     }
   }
 }
@@ -161,10 +185,11 @@ function compileString(s: string, ctx: Ctx): Compiled {
   if (runs.length === 1 && typeof runs[0] === 'function') return { dynamic: true, run: runs[0] }
   return {
     dynamic: true,
-    run: async (scope) => {
-      const values = await Promise.all(runs.map((r) => (typeof r === 'string' ? r : (r as (s: Scope) => Promise<unknown>)(scope))))
-      return values.map(interpolate).join('')
-    },
+    run: (scope) =>
+      settle(
+        runs.map((r) => (typeof r === 'string' ? r : (r as Run)(scope))),
+        (values) => values.map(interpolate).join(''),
+      ),
   }
 }
 
@@ -196,7 +221,7 @@ function compileNode(value: unknown, ctx: Ctx, depth: number): Compiled {
     return { dynamic: false, value: Object.freeze(build(children.map((c) => (c as { value: unknown }).value))) }
   return {
     dynamic: true,
-    run: async (scope) => build(await Promise.all(children.map((c) => (c.dynamic ? c.run(scope) : c.value)))),
+    run: (scope) => settle(children.map((c) => (c.dynamic ? c.run(scope) : c.value)), build),
   }
 }
 
