@@ -66,3 +66,17 @@ export async function deleteKeys(pattern: string, url = REDIS_URL): Promise<numb
   }
   return removed
 }
+
+/**
+ * Delete every key matching `pattern` in one atomic step (a Lua script), as FLUSHALL would,
+ * without touching other users of a shared Redis. Test use only: KEYS scans the keyspace.
+ */
+export async function flushKeysAtomically(pattern: string, url = REDIS_URL): Promise<number> {
+  const redis = new Redis(url)
+  try {
+    const script = "local n = 0 for _, k in ipairs(redis.call('KEYS', ARGV[1])) do n = n + redis.call('DEL', k) end return n"
+    return Number(await redis.eval(script, 0, pattern))
+  } finally {
+    redis.disconnect()
+  }
+}
