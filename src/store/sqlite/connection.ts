@@ -3,7 +3,7 @@
  * requested `synchronous` level, applies migrations and prepares every named statement.
  * @module
  */
-import { mkdirSync } from 'node:fs'
+import { closeSync, fsync, mkdirSync, openSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import type { TxControl } from './group-commit.js'
@@ -23,6 +23,8 @@ export interface Connection {
   db: Database.Database
   tx: TxControl
   s: Statements
+  /** Release what the connection holds besides the database (the WAL file handle). */
+  release(): void
   /** Prepare (once) and run a query built at call time (listings). */
   query<T = any>(q: { sql: string; parameters: readonly unknown[] }): T[]
 }
@@ -41,7 +43,11 @@ export function openConnection(path: string, synchronous: 'full' | 'normal'): Co
   const db = new Database(path)
   try {
     db.pragma('journal_mode = WAL')
-    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    // `full` durability without blocking the event loop: COMMIT runs at NORMAL (in WAL mode that
+    // still syncs around checkpoints) and the WAL file is fsynced on the thread pool after each
+    // group commit; writers are told "done" only after that fsync (see group-commit.ts).
+    const asyncSync = synchronous === 'full' && path !== ':memory:'
+    db.pragma(`synchronous = ${synchronous === 'full' && !asyncSync ? 'FULL' : 'NORMAL'}`)
     db.pragma('busy_timeout = 5000')
     migrateSqlite(db)
     const statements = buildStatements(sqliteBuilder())
@@ -61,6 +67,23 @@ export function openConnection(path: string, synchronous: 'full' | 'normal'): Co
       release: control('RELEASE op'),
       rollbackToSavepoint: control('ROLLBACK TO op'),
     }
+    let walFd: number | null = null
+    if (asyncSync) {
+      tx.durable = () =>
+        new Promise<void>((resolvePromise, reject) => {
+          try {
+            walFd ??= openSync(`${path}-wal`, 'r')
+          } catch (error) {
+            reject(error)
+            return
+          }
+          fsync(walFd, (error) => (error ? reject(error) : resolvePromise()))
+        })
+    }
+    const release = () => {
+      if (walFd !== null) closeSync(walFd)
+      walFd = null
+    }
     const cache = new Map<string, Database.Statement>()
     const query = <T>(q: { sql: string; parameters: readonly unknown[] }): T[] => {
       let stmt = cache.get(q.sql)
@@ -71,7 +94,7 @@ export function openConnection(path: string, synchronous: 'full' | 'normal'): Co
       }
       return stmt.all(...q.parameters) as T[]
     }
-    return { db, tx, s, query }
+    return { db, tx, s, query, release }
   } catch (error) {
     db.close()
     throw error

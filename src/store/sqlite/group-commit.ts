@@ -19,6 +19,12 @@ export interface TxControl {
   savepoint(): void
   release(): void
   rollbackToSavepoint(): void
+  /**
+   * Resolves once everything committed so far is on stable storage. When present, COMMIT
+   * itself does not sync (synchronous=NORMAL) and the batch's promises settle only after
+   * this resolves: the fsync runs on libuv's thread pool instead of blocking the event loop.
+   */
+  durable?: () => Promise<void>
 }
 
 interface Pending {
@@ -54,6 +60,13 @@ export class GroupCommit {
         })
       }
     })
+  }
+
+  private readonly syncing = new Set<Promise<void>>()
+
+  /** Resolves once every committed batch has been synced and its writers told. */
+  async drain(): Promise<void> {
+    while (this.syncing.size > 0) await Promise.all([...this.syncing])
   }
 
   get pending(): number {
@@ -95,10 +108,19 @@ export class GroupCommit {
       for (const p of batch) p.reject(mapped)
       return
     }
-    for (let i = 0; i < batch.length; i++) {
-      const o = outcomes[i]
-      if (o.ok) batch[i].resolve(o.value)
-      else batch[i].reject(o.error)
+    const settle = () => {
+      for (let i = 0; i < batch.length; i++) {
+        const o = outcomes[i]
+        if (o.ok) batch[i].resolve(o.value)
+        else batch[i].reject(o.error)
+      }
     }
+    if (!tx.durable) return settle()
+    const syncing = tx.durable().then(settle, (error) => {
+      const mapped = this.mapError(error)
+      for (const p of batch) p.reject(mapped)
+    })
+    this.syncing.add(syncing)
+    void syncing.finally(() => this.syncing.delete(syncing))
   }
 }

@@ -261,8 +261,10 @@ export class SqliteStore implements Store {
     if (this.closed) return
     try {
       if (this.conn || this.writer.pending > 0) this.writer.flush() // commit what was issued before close
+      await this.writer.drain() // and let its fsync finish before the WAL handle goes
     } finally {
       this.closed = true
+      this.conn?.release()
       this.conn?.db.close()
       this.conn = null
     }
