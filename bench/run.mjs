@@ -1,0 +1,33 @@
+// `npm run bench`: every benchmark, each printing its figures beside a baseline measured in
+// the same run. Results are also written to bench/results/latest.json.
+// Pick some with `npm run bench -- e2e ingress`.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const BENCHES = [
+  ['e2e', 'e2e.mjs', 'runE2E'],
+  ['ingress', 'ingress.mjs', 'runIngress'],
+  ['hubspot', 'hubspot.mjs', 'runHubspot'],
+  ['airtable', 'airtable.mjs', 'runAirtable'],
+  ['distributed', 'distributed.mjs', 'runDistributed'],
+]
+const wanted = process.argv.slice(2)
+const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version, at: new Date().toISOString() } }
+for (const [name, file, fn] of BENCHES) {
+  if (wanted.length && !wanted.includes(name)) continue
+  const path = join(here, file)
+  if (!existsSync(path)) continue
+  const mod = await import(pathToFileURL(path).href)
+  if (typeof mod[fn] !== 'function') continue
+  try {
+    results[name] = await mod[fn]()
+  } catch (e) {
+    console.error(`bench ${name} failed: ${e.message}`)
+    results[name] = { error: e.message }
+  }
+}
+mkdirSync(join(here, 'results'), { recursive: true })
+writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`)
+console.log(`\nresults written to bench/results/latest.json`)
