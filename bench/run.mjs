@@ -17,9 +17,12 @@ const wanted = process.argv.slice(2)
 const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version, at: new Date().toISOString() } }
 for (const [name, file, fn] of BENCHES) {
   if (wanted.length && !wanted.includes(name)) continue
-  const path = join(here, file)
-  if (!existsSync(path)) continue
-  const mod = await import(pathToFileURL(path).href)
+  const mjs = join(here, file)
+  const ts = mjs.replace(/\.mjs$/, '.ts')
+  let mod
+  if (existsSync(mjs)) mod = await import(pathToFileURL(mjs).href)
+  else if (existsSync(ts)) mod = await (await import('jiti')).createJiti(import.meta.url).import(ts)
+  else continue
   if (typeof mod[fn] !== 'function') continue
   try {
     results[name] = await mod[fn]()
