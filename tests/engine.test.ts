@@ -242,3 +242,24 @@ describe('recovery', () => {
     expect(actions.calls).toHaveLength(1)
   })
 })
+
+describe('expression failures', () => {
+  it('dead-letters a failing expression at once (reason invalid) instead of retrying it', async () => {
+    const tmp2 = tempDir()
+    const store2 = sqliteStore(tmp2.dir)
+    const { compilePipelineYaml } = await import('../src/pipeline/yaml.js')
+    const p = compilePipelineYaml('id: ex\ntrigger: { manual: {} }\nsteps:\n  - id: bad\n    map: "{{ $number(event.n) + 1 }}"\n')
+    const hub = await startHub({ pipelines: [p], store: store2 })
+    try {
+      const [r] = await hub.ingest('ex', [{ payload: { n: 'not a number' } }])
+      expect((await hub.waitForRun(r!.runId))?.status).toBe('dead')
+      const dl = await store2.getDeadLetter(r!.runId)
+      expect(dl).toMatchObject({ reason: 'invalid', stepId: 'bad', attempts: 1 })
+      expect(dl?.error?.code).toBe('PW_EXPRESSION')
+      expect(dl?.error?.message).toContain('$number(event.n) + 1')
+    } finally {
+      await hub.close()
+      tmp2.cleanup()
+    }
+  })
+})

@@ -29,7 +29,8 @@ export function decideFailure(e: unknown, policy: RetryPolicy, attempt: number, 
   if (code === ErrorCodes.QUOTA_EXHAUSTED) {
     return after === undefined ? { kind: 'dead', reason: 'quota' } : { kind: 'wait', reason: 'quota', delayMs: after, countsAsAttempt: false }
   }
-  if (isNonRetryable(e) || code === ErrorCodes.PIPELINE_INVALID || code === ErrorCodes.CONFIG_INVALID) return { kind: 'dead', reason: isNonRetryable(e) ? 'permanent' : 'invalid' }
+  // A failing expression fails the same way on every attempt: no retry can fix it.
+  if (isNonRetryable(e) || code === ErrorCodes.PIPELINE_INVALID || code === ErrorCodes.CONFIG_INVALID || code === ErrorCodes.EXPRESSION) return { kind: 'dead', reason: isNonRetryable(e) ? 'permanent' : 'invalid' }
   if (attempt >= policy.maxAttempts) return { kind: 'dead', reason: code === ErrorCodes.STEP_TIMEOUT ? 'timeout' : 'retryable-exhausted' }
   return { kind: 'wait', reason: 'retry', delayMs: after ?? nextBackoffMs(policy, attempt, random), countsAsAttempt: true }
 }
