@@ -15,6 +15,8 @@ import type { HubEvents } from './events.js'
 import { decideFailure } from './failure.js'
 import type { KeyLocks } from './locks.js'
 import type { Redactor } from './redact.js'
+import { aggregateArrive, type AggregateOutput, flushBatch, isBatchEvent } from './aggregate.js'
+import { type DedupeDecision, dedupeArrive, dedupeSettle, isDedupeWaiting, type DedupeWaiting } from './dedupe.js'
 
 export interface EngineContext {
   store: Store
@@ -34,10 +36,10 @@ export interface EngineContext {
   redispatch(runId: string, dueAt: number): void
 }
 
-/** Raised inside a run to stop it where it is: waiting (delay) or filtered. */
+/** Raised inside a run to stop it where it is: waiting (delay), filtered, or done early (aggregate). */
 class Stop {
   constructor(
-    readonly kind: 'filtered' | 'waiting',
+    readonly kind: 'filtered' | 'waiting' | 'done',
     readonly dueAt = 0,
   ) {}
 }
@@ -51,6 +53,11 @@ class StepFailure {
     readonly input: unknown,
   ) {}
 }
+
+/** How long a `call` with `wait` holds its worker before parking the run. */
+const CALL_INLINE_WAIT_MS = 2000
+/** How often a parked `call` with `wait` looks at the called run again. */
+const CALL_POLL_MS = 5000
 
 export class StepTimeoutError extends PipewrightError {
   constructor(stepId: string, ms: number) {
@@ -93,11 +100,12 @@ class RunExecution {
       if (!this.pipeline) throw new StepFailure('', 1, new NonRetryableError(`pipeline ${run.pipelineId} is not loaded; it was removed or renamed`), null)
       if (!this.event) throw new StepFailure('', 1, new NonRetryableError(`event ${run.eventId} of run ${run.id} is missing from the store`), null)
       const scope: Scope = { event: this.event.payload, run: { id: run.id, pipelineId: run.pipelineId, attempt: run.attempt, createdAt: run.createdAt } }
-      await this.runSteps(this.pipeline.steps, scope, '')
+      await this.runSteps(this.batchSteps(this.pipeline.steps), scope, '')
       await this.finish('succeeded')
     } catch (e) {
       if (e instanceof Stop) {
         if (e.kind === 'filtered') await this.finish('filtered')
+        else if (e.kind === 'done') await this.finish('succeeded')
         else await this.suspend(e.dueAt)
         return
       }
@@ -109,6 +117,12 @@ class RunExecution {
     }
   }
 
+  /** A batch run of an `aggregate` step starts at that step: earlier steps ran once per item. */
+  batchSteps(steps: CompiledStep[]): CompiledStep[] {
+    const at = steps.findIndex((s) => s.kind === 'aggregate' && isBatchEvent(this.event?.meta, s.id))
+    return at < 0 ? steps : steps.slice(at)
+  }
+
   async runSteps(steps: CompiledStep[], scope: Scope, prefix: string): Promise<void> {
     for (const step of steps) await this.runStep(step, scope, prefix)
   }
@@ -118,6 +132,9 @@ class RunExecution {
     const done = this.memo.get(path)
     if (done && done.status !== 'failed') {
       if (done.status === 'filtered') throw new Stop('filtered')
+      if (step.kind === 'dedupe' && isDedupeWaiting(done.output)) return this.settleDedupe(step, scope, path, done.output)
+      if (step.kind === 'call' && isCallWaiting(done.output)) return this.awaitCall(step, scope, path, done.startedAt, done.attempts, done.output)
+      if (step.kind === 'aggregate' && !isBatchEvent(this.event?.meta, step.id)) return this.resumeAggregate(step, path, done.output as AggregateOutput)
       scope[step.id] = done.output
       if (step.kind === 'route') return this.replayRoute(step, done.output as { branch: number | 'otherwise' | null }, scope, prefix)
       if (step.kind === 'delay') return this.waitUntil((done.output as { until: number }).until)
@@ -166,10 +183,13 @@ class RunExecution {
         }
         case 'dedupe':
           return await this.runDedupe(step, scope, path, startedAt, attempt)
+        case 'aggregate':
+          return await this.runAggregate(step, scope, path, startedAt, attempt)
         case 'call': {
           input = await step.input(scope)
           await this.flushEffects()
           const childRunId = await this.ctx.startCall(step.pipeline, input, `${this.run.id}:${path}`, startedAt)
+          if (step.wait) return await this.awaitCall(step, scope, path, startedAt, attempt, { runId: childRunId, phase: 'waiting', until: startedAt + step.wait.timeoutMs })
           scope[step.id] = { runId: childRunId }
           return await this.checkpoint(step, path, startedAt, attempt, { runId: childRunId })
         }
@@ -232,19 +252,87 @@ class RunExecution {
 
   async runDedupe(step: Extract<CompiledStep, { kind: 'dedupe' }>, scope: Scope, path: string, startedAt: number, attempt: number) {
     const key = String(await step.key(scope))
+    const item = step.keep === 'first' ? undefined : await step.item(scope)
     await this.flushEffects()
     const ns = `dedupe:${this.run.pipelineId}:${step.id}`
-    const fresh = await this.ctx.store.setKeyIfAbsent(ns, key, this.run.id, startedAt, startedAt + step.windowMs)
-    const owner = fresh ? this.run.id : ((await this.ctx.store.getKey(ns, key, startedAt))?.value as string | undefined)
-    const first = fresh || owner === this.run.id
-    if (!first && step.keep === 'latest') await this.ctx.store.setKey(ns, key, this.run.id, startedAt, startedAt + step.windowMs)
-    const pass = first || step.keep !== 'first'
-    scope[step.id] = { key, duplicate: !first, duplicateOf: first ? null : (owner ?? null) }
-    if (!pass) {
-      this.record(step, path, startedAt, attempt, 'filtered', scope[step.id])
+    const d = await dedupeArrive(this.ctx.store, { ns, key, runId: this.run.id, memberId: `${this.run.id}:${path}`, item, keep: step.keep, windowMs: step.windowMs, now: startedAt })
+    if (d.kind === 'wait') {
+      // Parked until the window closes; the waiting state is saved with the run's transition.
+      this.record(step, path, startedAt, attempt, 'succeeded', d.state)
+      scope[step.id] = d.state
+      return this.waitUntil(d.until)
+    }
+    return this.applyDedupe(step, scope, path, startedAt, attempt, d)
+  }
+
+  async settleDedupe(step: Extract<CompiledStep, { kind: 'dedupe' }>, scope: Scope, path: string, state: DedupeWaiting) {
+    this.waitUntil(state.closesAt)
+    const startedAt = this.ctx.clock.now()
+    await this.flushEffects()
+    const d = await dedupeSettle(this.ctx.store, `dedupe:${this.run.pipelineId}:${step.id}`, state, step.keep, `${this.run.id}:${path}`, startedAt)
+    return this.applyDedupe(step, scope, path, startedAt, 1, d)
+  }
+
+  async applyDedupe(step: CompiledStep, scope: Scope, path: string, startedAt: number, attempt: number, d: DedupeDecision) {
+    if (d.kind === 'wait') return
+    scope[step.id] = d.output
+    if (d.kind === 'drop') {
+      this.record(step, path, startedAt, attempt, 'filtered', d.output)
       throw new Stop('filtered')
     }
-    await this.checkpoint(step, path, startedAt, attempt, scope[step.id])
+    await this.checkpoint(step, path, startedAt, attempt, d.output)
+  }
+
+  async runAggregate(step: Extract<CompiledStep, { kind: 'aggregate' }>, scope: Scope, path: string, startedAt: number, attempt: number) {
+    if (isBatchEvent(this.event?.meta, step.id)) {
+      // The batch run: this step's output is the batch.
+      scope[step.id] = this.event!.payload
+      return this.record(step, path, startedAt, attempt, 'succeeded', this.event!.payload)
+    }
+    const item = await step.item(scope)
+    const group = step.key ? String(await step.key(scope)) : ''
+    await this.flushEffects()
+    const ns = `aggregate:${this.run.pipelineId}:${step.id}`
+    const a = await aggregateArrive(this.ctx.store, { ns, group, memberId: `${this.run.id}:${path}`, item, size: step.size, windowMs: step.windowMs, now: startedAt })
+    const output: AggregateOutput = { batch: a.batch, position: a.position, batchRunId: null, ...(a.kind === 'timer' ? { flushAt: a.flushAt } : {}) }
+    if (a.kind === 'flush-now') output.batchRunId = await this.flush(step, a.batch, group, startedAt)
+    scope[step.id] = output
+    this.record(step, path, startedAt, attempt, 'succeeded', output)
+    if (a.kind === 'timer') this.waitUntil(a.flushAt!)
+    if (a.kind === 'timer') return this.resumeAggregate(step, path, output)
+    throw new Stop('done')
+  }
+
+  /** The run that opened a batch with a window: when the window has closed, seal and start the batch. */
+  async resumeAggregate(step: Extract<CompiledStep, { kind: 'aggregate' }>, path: string, out: AggregateOutput) {
+    if (out.flushAt !== undefined && out.batchRunId === null) {
+      this.waitUntil(out.flushAt)
+      const startedAt = this.ctx.clock.now()
+      const group = out.batch.slice(0, out.batch.lastIndexOf('#'))
+      const batchRunId = await this.flush(step, out.batch, group, startedAt)
+      this.record(step, path, startedAt, 1, 'succeeded', { ...out, batchRunId })
+    }
+    throw new Stop('done')
+  }
+
+  async flush(step: Extract<CompiledStep, { kind: 'aggregate' }>, batch: string, group: string, now: number): Promise<string | null> {
+    return flushBatch(this.ctx, { ns: `aggregate:${this.run.pipelineId}:${step.id}`, batch, size: step.size, group: step.key ? group : null, source: this.pipeline!, stepId: step.id, targetId: step.target, now })
+  }
+
+  /** `call` with `wait`: take the called run's result, wait for it briefly, or park and look again. */
+  async awaitCall(step: Extract<CompiledStep, { kind: 'call' }>, scope: Scope, path: string, startedAt: number, attempt: number, state: CallWaiting) {
+    const child = await waitForRunEnd(this.ctx, state.runId, Math.min(CALL_INLINE_WAIT_MS, Math.max(0, state.until - this.ctx.clock.now())))
+    const now = this.ctx.clock.now()
+    if (child && ['succeeded', 'filtered', 'dead'].includes(child.status)) {
+      if (child.status === 'dead') throw new NonRetryableError(`called pipeline ${step.pipeline} failed: run ${child.id} is dead${child.error ? ` (${child.error.message})` : ''}`)
+      const output = await callResult(this.ctx.store, child)
+      scope[step.id] = output
+      return this.checkpoint(step, path, startedAt, attempt, output)
+    }
+    if (now >= state.until) throw new NonRetryableError(`called pipeline ${step.pipeline} did not finish in time: run ${state.runId} is ${child?.status ?? 'missing'}`)
+    scope[step.id] = state
+    this.record(step, path, startedAt, attempt, 'succeeded', state)
+    throw new Stop('waiting', Math.min(state.until, now + CALL_POLL_MS))
   }
 
   helpers(path: string, attempt: number, signal: AbortSignal): StepHelpers {
@@ -415,3 +503,50 @@ function stepInputSnapshot(scope: Scope): unknown {
   return rest
 }
 
+
+// ── call with wait ──────────────────────────────────────────────────────────────────────
+
+/** What a `call` with `wait` keeps while the called run is not finished. */
+interface CallWaiting {
+  runId: string
+  phase: 'waiting'
+  until: number
+}
+
+function isCallWaiting(v: unknown): v is CallWaiting {
+  return typeof v === 'object' && v !== null && (v as CallWaiting).phase === 'waiting' && typeof (v as CallWaiting).runId === 'string'
+}
+
+const TERMINAL = ['succeeded', 'filtered', 'dead']
+
+/** The run as it is once it ends, or after `ms` (this process's `run:end` events wake it early). */
+async function waitForRunEnd(ctx: EngineContext, runId: string, ms: number): Promise<RunRecord | null> {
+  let off = () => {}
+  let timer: unknown
+  const ended = new Promise<void>((resolve) => {
+    off = ctx.events.on('run:end', (e) => {
+      if (e.run.id === runId) resolve()
+    })
+    timer = ctx.clock.setTimeout(resolve, ms)
+  })
+  try {
+    const run = await ctx.store.getRun(runId) // MAY THROW
+    if (!run || TERMINAL.includes(run.status) || ms <= 0) return run
+    await ended
+    return await ctx.store.getRun(runId) // MAY THROW
+  } finally {
+    off()
+    ctx.clock.clearTimeout(timer)
+  }
+}
+
+/** A finished called run as the `call` step's output: status, every step's output, and the last one's. */
+async function callResult(store: Store, run: RunRecord): Promise<{ runId: string; status: string; output: unknown; steps: Record<string, unknown> }> {
+  const steps: Record<string, unknown> = {}
+  let output: unknown = null
+  for (const s of await store.getSteps(run.id)) {
+    steps[s.stepPath] = s.output
+    if (s.status === 'succeeded' && !s.stepPath.includes('.')) output = s.output
+  }
+  return { runId: run.id, status: run.status, output, steps }
+}

@@ -23,7 +23,11 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
 
 export const DEFAULT_STEP_TIMEOUT_MS = 300_000
 
-const STEP_KINDS = ['map', 'filter', 'route', 'action', 'forEach', 'delay', 'code', 'dedupe', 'call'] as const
+const STEP_KINDS = ['map', 'filter', 'route', 'action', 'forEach', 'delay', 'code', 'dedupe', 'aggregate', 'call'] as const
+/** Largest batch an `aggregate` step collects. */
+export const MAX_AGGREGATE_SIZE = 1000
+/** How long a `call` with `wait` waits for the called run. */
+export const DEFAULT_CALL_WAIT_MS = 86_400_000
 const COMMON_KEYS = new Set(['id', 'retry', 'timeout', 'concurrencyKey', 'description'])
 const KIND_KEYS: Record<(typeof STEP_KINDS)[number], string[]> = {
   map: [],
@@ -34,6 +38,7 @@ const KIND_KEYS: Record<(typeof STEP_KINDS)[number], string[]> = {
   delay: [],
   code: [],
   dedupe: [],
+  aggregate: [],
   call: [],
 }
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
@@ -76,6 +81,7 @@ export function compilePipeline(def: PipelineDefinition, options: CompileOptions
     problems.push({ file, pipeline: id, field: 'steps', message: 'a pipeline needs a non-empty list of steps' })
   } else {
     steps = compileSteps(resolved.steps as StepDefinition[], { retry, timeoutMs }, ['event', 'run'], ctx, 'steps')
+    checkNestedAggregates(steps, false, ctx)
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze({
@@ -202,16 +208,66 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
       if (typeof windowMs === 'string') problems.push({ ...where, field: 'dedupe.window', message: windowMs })
       const keep = (d.keep ?? 'first') as 'first' | 'latest' | 'merge'
       if (!['first', 'latest', 'merge'].includes(keep)) problems.push({ ...where, field: 'dedupe.keep', message: 'keep must be first, latest or merge' })
-      return { ...base, kind, key: compileSafe(d.key, field('dedupe.key'), ctx, visible) as any, windowMs: typeof windowMs === 'number' ? windowMs : 0, keep }
+      for (const k of Object.keys(d)) if (!['key', 'window', 'keep', 'item'].includes(k)) problems.push({ ...where, field: `dedupe.${k}`, message: `unknown dedupe option "${k}"; expected key, window, keep, item` })
+      const item = compileSafe(d.item ?? '{{ event }}', field('dedupe.item'), ctx, visible)
+      return { ...base, kind, key: compileSafe(d.key, field('dedupe.key'), ctx, visible) as any, windowMs: typeof windowMs === 'number' ? windowMs : 0, keep, item }
     }
+    case 'aggregate':
+      return compileAggregate(base, value, where, ctx, visible)
     case 'call': {
       const c = value as Record<string, unknown> | null
       if (typeof c !== 'object' || c === null || typeof c.pipeline !== 'string') {
         problems.push({ ...where, field: 'call', message: 'call needs { pipeline: "<id>", input }' })
         return null
       }
-      return { ...base, kind, pipeline: c.pipeline, input: compileSafe(c.input ?? '{{ event }}', field('call.input'), ctx, visible) }
+      let wait: { timeoutMs: number } | null = null
+      if (c.wait === true) wait = { timeoutMs: DEFAULT_CALL_WAIT_MS }
+      else if (typeof c.wait === 'object' && c.wait !== null) {
+        const t = (c.wait as { timeout?: unknown }).timeout
+        const ms = t === undefined ? DEFAULT_CALL_WAIT_MS : tryParseDuration(t as string)
+        if (typeof ms === 'string') problems.push({ ...where, field: 'call.wait.timeout', message: ms })
+        wait = { timeoutMs: typeof ms === 'number' ? ms : DEFAULT_CALL_WAIT_MS }
+      } else if (c.wait !== undefined && c.wait !== false) problems.push({ ...where, field: 'call.wait', message: 'wait must be true, false or { timeout }' })
+      return { ...base, kind, pipeline: c.pipeline, input: compileSafe(c.input ?? '{{ event }}', field('call.input'), ctx, visible), wait }
     }
+  }
+}
+
+/** An aggregate step ends the runs that add items, so it may only sit at the top level. */
+function checkNestedAggregates(steps: CompiledStep[], nested: boolean, ctx: Ctx): void {
+  for (const s of steps) {
+    if (s.kind === 'aggregate' && nested) ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, step: s.id, field: 'aggregate', message: 'aggregate must be a top-level step (not inside route or forEach)' })
+    if (s.kind === 'route') for (const b of [...s.branches.map((x) => x.steps), s.otherwise ?? []]) checkNestedAggregates(b, true, ctx)
+    if (s.kind === 'forEach') checkNestedAggregates(s.steps, true, ctx)
+  }
+}
+
+function compileAggregate(base: any, value: unknown, where: Where, ctx: Ctx, visible: string[]): CompiledStep | null {
+  const a = value as Record<string, unknown> | null
+  const problem = (f: string, message: string) => ctx.problems.push({ ...where, field: `aggregate${f ? `.${f}` : ''}`, message })
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) {
+    problem('', 'aggregate needs { size?, window?, item?, key?, target? } with size or window')
+    return null
+  }
+  for (const k of Object.keys(a)) if (!['item', 'key', 'size', 'window', 'target'].includes(k)) problem(k, `unknown aggregate option "${k}"; expected item, key, size, window, target`)
+  if (a.size === undefined && a.window === undefined) problem('', 'aggregate needs size (items per batch) or window (time per batch), or both')
+  const size = a.size === undefined ? MAX_AGGREGATE_SIZE : Number(a.size)
+  if (!Number.isInteger(size) || size < 1 || size > MAX_AGGREGATE_SIZE) problem('size', `must be a whole number from 1 to ${MAX_AGGREGATE_SIZE}`)
+  let windowMs: number | null = null
+  if (a.window !== undefined) {
+    const ms = tryParseDuration(a.window as string)
+    if (typeof ms === 'string' || ms === 0) problem('window', typeof ms === 'string' ? ms : 'must be greater than 0')
+    else windowMs = ms
+  }
+  if (a.target !== undefined && (typeof a.target !== 'string' || !PIPELINE_ID_RE.test(a.target))) problem('target', 'target must be the id of a pipeline')
+  return {
+    ...base,
+    kind: 'aggregate',
+    item: compileSafe(a.item ?? '{{ event }}', { ...where, field: 'aggregate.item' }, ctx, visible),
+    key: a.key === undefined ? null : (compileSafe(a.key, { ...where, field: 'aggregate.key' }, ctx, visible) as any),
+    size: Number.isInteger(size) ? Math.min(Math.max(size, 1), MAX_AGGREGATE_SIZE) : MAX_AGGREGATE_SIZE,
+    windowMs,
+    target: typeof a.target === 'string' ? a.target : null,
   }
 }
 

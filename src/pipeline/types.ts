@@ -51,8 +51,17 @@ export interface WebhookTriggerOptions {
   schema?: unknown
   /** Wait up to this long for the run and answer with its response instead of 202. */
   respond?: { timeoutMs: number; body?: Computed<unknown>; status?: number }
-  /** Paths in the stored raw payload to redact, e.g. `['card.number']`. */
+  /**
+   * Dot-paths masked as `"[redacted]"` in every copy of the payload kept for people: the retained
+   * raw copy (`retain`), and the event as shown by the API and `runs show`. The run itself sees
+   * the real payload. E.g. `['card.number', 'contacts.*.email']`.
+   */
   redact?: string[]
+  /**
+   * Keep a redacted copy of each accepted request (payload, content type, size, safe headers) for
+   * debugging, for `ttl`. `true` keeps it for 7 days. @defaultValue undefined (nothing retained)
+   */
+  retain?: boolean | { ttl?: Duration }
   /**
    * Turn a JSON array body into one event per element. `'hubspot'`: HubSpot's batches, each
    * element's delivery id from its `eventId`. `'array'`, or `{ deliveryIdPath }` to take each
@@ -118,8 +127,60 @@ export type StepDefinition =
   | (StepCommon & { forEach: Computed<unknown[]>; steps: StepDefinition[]; concurrency?: number })
   | (StepCommon & { delay: Computed<Duration> })
   | (StepCommon & { code: (scope: Scope, helpers: StepHelpers) => unknown | Promise<unknown> })
-  | (StepCommon & { dedupe: { key: Computed<string>; window: Duration; keep?: 'first' | 'latest' | 'merge' } })
-  | (StepCommon & { call: { pipeline: string; input?: ComputedAny } })
+  | (StepCommon & { dedupe: DedupeOptions })
+  | (StepCommon & { aggregate: AggregateOptions })
+  | (StepCommon & { call: CallOptions })
+
+/**
+ * Collapse runs that share a key within a window (see docs/steps.md).
+ * - `first`: the first run of the window goes on at once; later ones end as `filtered`.
+ * - `latest`: every run waits until the window closes; only the last to arrive goes on.
+ * - `merge`: every run waits until the window closes; the first goes on with `item` merged
+ *   from every run of the window (later non-empty fields win); the others end as `filtered`.
+ */
+export interface DedupeOptions {
+  key: Computed<string>
+  /** Measured from the first run of the key; a window is never extended. */
+  window: Duration
+  /** @defaultValue 'first' */
+  keep?: 'first' | 'latest' | 'merge'
+  /** What `merge` merges. @defaultValue the event */
+  item?: ComputedAny
+}
+
+/**
+ * Collect items from many runs into one batch run (e.g. a daily digest). The run that adds
+ * an item ends `succeeded` at this step; the batch run starts with `{ items, key, count, batch }`
+ * when `size` items are in or `window` has passed since the first item.
+ */
+export interface AggregateOptions {
+  /** The value collected from each run. @defaultValue the event */
+  item?: ComputedAny
+  /** Items with different keys go into different batches. @defaultValue one batch */
+  key?: Computed<string>
+  /** Flush when this many items are in. @defaultValue 1000 (also the upper bound) */
+  size?: number
+  /** Flush this long after a batch's first item, however many are in. */
+  window?: Duration
+  /**
+   * Pipeline that receives the batch. When absent, the batch runs this pipeline from the
+   * step after `aggregate` (earlier steps ran per item), with the step's output `{ items, … }`.
+   */
+  target?: string
+}
+
+export interface CallOptions {
+  pipeline: string
+  /** The called run's event. @defaultValue the event */
+  input?: ComputedAny
+  /**
+   * Wait for the called run to finish and use its result as this step's output:
+   * `{ runId, status, output, steps }` (`output` is its last step's output). A called run that
+   * dies fails this step (permanent). The wait is durable: the run is parked, not a worker.
+   * @defaultValue false (output is `{ runId }` at once)
+   */
+  wait?: boolean | { timeout?: Duration }
+}
 
 export interface PipelineDefinition {
   id: string
@@ -156,13 +217,14 @@ export type CompiledStep =
   | (CompiledStepBase & { kind: 'forEach'; items: Evaluator<unknown[]>; steps: CompiledStep[]; concurrency: number })
   | (CompiledStepBase & { kind: 'delay'; ms: Evaluator<number> })
   | (CompiledStepBase & { kind: 'code'; fn: (scope: Scope, helpers: StepHelpers) => unknown | Promise<unknown> })
-  | (CompiledStepBase & { kind: 'dedupe'; key: Evaluator<string>; windowMs: number; keep: 'first' | 'latest' | 'merge' })
-  | (CompiledStepBase & { kind: 'call'; pipeline: string; input: Evaluator })
+  | (CompiledStepBase & { kind: 'dedupe'; key: Evaluator<string>; windowMs: number; keep: 'first' | 'latest' | 'merge'; item: Evaluator })
+  | (CompiledStepBase & { kind: 'aggregate'; item: Evaluator; key: Evaluator<string> | null; size: number; windowMs: number | null; target: string | null })
+  | (CompiledStepBase & { kind: 'call'; pipeline: string; input: Evaluator; wait: { timeoutMs: number } | null })
 
 export type StepKind = CompiledStep['kind']
 
 export type CompiledTrigger =
-  | { kind: 'webhook'; options: WebhookTriggerOptions & { dedupeWindowMs: number; maxBodyBytes: number } }
+  | { kind: 'webhook'; options: WebhookTriggerOptions & { dedupeWindowMs: number; maxBodyBytes: number; retainMs?: number | null } }
   | { kind: 'schedule'; options: Required<Omit<ScheduleTriggerOptions, 'payload'>> & { payload: unknown } }
   | { kind: 'manual'; options: Record<string, never> }
 
