@@ -1,0 +1,186 @@
+import { Writable } from 'node:stream'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { invocation } from '../src/connectors/contract.js'
+import { attachRunLogs, createLogger } from '../src/observe/logger.js'
+import { manual, schedule } from '../src/pipeline/define.js'
+import { createServer } from '../src/server/app.js'
+import type { Store } from '../src/store/contract.js'
+import { createScheduler, tickDeliveryId } from '../src/triggers/schedules.js'
+import { compile, eventually, ScriptedActions, sqliteStore, startHub, tempDir } from './helpers/engine.js'
+
+const act = (ref: string, params: Record<string, unknown> = {}) => invocation(ref, params)
+let tmp: ReturnType<typeof tempDir>
+let store: Store
+const closers: Array<() => Promise<void>> = []
+
+beforeEach(() => {
+  tmp = tempDir()
+  store = sqliteStore(tmp.dir)
+})
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c()
+  tmp.cleanup()
+})
+
+describe('pipeline concurrency', () => {
+  it('never runs more than `concurrency` runs of a pipeline at once', async () => {
+    let active = 0
+    let peak = 0
+    const actions = new ScriptedActions().on('crm.write', async () => {
+      peak = Math.max(peak, ++active)
+      await new Promise((r) => setTimeout(r, 15))
+      active--
+      return {}
+    })
+    const p = compile({ id: 'capped', trigger: manual(), concurrency: 2, steps: [{ id: 'w', action: act('crm.write') }] })
+    const hub = await startHub({ pipelines: [p], store, actions })
+    closers.push(() => hub.close())
+    const rs = await hub.ingest('capped', Array.from({ length: 10 }, (_, i) => ({ payload: { i } })))
+    for (const r of rs) expect((await hub.waitForRun(r.runId))?.status).toBe('succeeded')
+    expect(peak).toBe(2)
+  })
+})
+
+describe('graceful shutdown', () => {
+  it('lets in-flight runs finish within the deadline', async () => {
+    const actions = new ScriptedActions().on('slow.write', async () => {
+      await new Promise((r) => setTimeout(r, 150))
+      return { ok: true }
+    })
+    const p = compile({ id: 'g1', trigger: manual(), steps: [{ id: 'w', action: act('slow.write') }] })
+    const hub = await startHub({ pipelines: [p], store, actions })
+    const [r] = await hub.ingest('g1', [{ payload: {} }])
+    await eventually(() => actions.calls.length === 1)
+    await hub.close({ deadlineMs: 5000 })
+    const store2 = sqliteStore(tmp.dir)
+    expect((await store2.getRun(r!.runId))?.status).toBe('succeeded')
+    await store2.close()
+  })
+
+  it('returns the lease of a run still in flight at the deadline so another worker takes it at once', async () => {
+    let release: () => void = () => {}
+    const actions = new ScriptedActions().on('stuck.write', () => new Promise((r) => (release = () => r({ ok: true }))))
+    const p = compile({ id: 'g2', trigger: manual(), steps: [{ id: 'w', action: act('stuck.write') }] })
+    const hub = await startHub({ pipelines: [p], store, actions, leaseMs: 60_000 })
+    const [r] = await hub.ingest('g2', [{ payload: {} }])
+    await eventually(() => actions.calls.length === 1)
+    await hub.close({ deadlineMs: 100 })
+    release()
+    const store2 = sqliteStore(tmp.dir)
+    const run = await store2.getRun(r!.runId)
+    expect(run?.status).toBe('queued')
+    expect(run?.leaseOwner).toBeNull()
+    // A fresh worker picks it up without waiting for the 60 s lease to expire.
+    const actions2 = new ScriptedActions()
+    const hub2 = await startHub({ pipelines: [p], store: store2, actions: actions2 })
+    closers.push(() => hub2.close())
+    await eventually(async () => (await store2.getRun(r!.runId))?.status === 'succeeded', 3000)
+    expect(actions2.calls).toHaveLength(1)
+  })
+})
+
+describe('schedules', () => {
+  const hourAgo = () => Date.now() - 3_600_000
+
+  async function hubWithSchedule(missed: 'skip' | 'run-once' | 'run-all') {
+    const p = compile({ id: 'tick', trigger: schedule({ cron: '*/5 * * * *', missed }), steps: [{ id: 'x', map: ({ event }) => event.tick }] })
+    const hub = await startHub({ pipelines: [p], store })
+    closers.push(() => hub.close())
+    return hub
+  }
+
+  it('fires a tick once even when asked twice (as by two processes)', async () => {
+    const hub = await hubWithSchedule('skip')
+    const s = createScheduler(hub)
+    const tick = new Date('2026-11-23T10:00:00Z')
+    const a = await s.fire('tick', tick)
+    const b = await s.fire('tick', tick)
+    expect(a.duplicate).toBe(false)
+    expect(b).toEqual({ runId: a.runId, duplicate: true })
+    expect((await store.getEvent((await store.getRun(a.runId))!.eventId))?.deliveryId).toBe(tickDeliveryId('tick', tick))
+  })
+
+  it.each([
+    ['skip', 0],
+    ['run-once', 1],
+    ['run-all', 12],
+  ] as const)('catches up missed ticks with policy %s → %i runs', async (missed, expected) => {
+    const hub = await hubWithSchedule(missed)
+    await store.setKey('schedule:last-tick', 'tick', hourAgo(), Date.now())
+    const s = createScheduler(hub)
+    await s.start()
+    s.stop()
+    const counts = await store.countRuns({ pipelineId: 'tick' })
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(expected)
+  })
+})
+
+describe('logs', () => {
+  it('writes one JSON line per run end and per step failure, with secrets masked', async () => {
+    const lines: any[] = []
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l))
+        cb()
+      },
+    })
+    const actions = new ScriptedActions().on('crm.write', () => {
+      throw new Error('401 for token sk_live_SUPERSECRET123')
+    })
+    const p = compile({ id: 'logged', trigger: manual(), retry: { maxAttempts: 1 }, steps: [{ id: 'w', action: act('crm.write') }] })
+    const hub = await startHub({ pipelines: [p], store, actions, redact: { secrets: ['sk_live_SUPERSECRET123'] } })
+    closers.push(() => hub.close())
+    const log = createLogger({ destination: sink as any })
+    attachRunLogs(hub.events, log, hub.redactor)
+    const [r] = await hub.ingest('logged', [{ payload: {} }])
+    await hub.waitForRun(r!.runId)
+    await eventually(() => lines.some((l) => l.msg === 'run dead'))
+    const stepLine = lines.find((l) => l.status === 'failed')
+    expect(stepLine).toMatchObject({ pipeline: 'logged', run_id: r!.runId, step: 'w', attempt: 1, action: 'crm.write' })
+    expect(typeof stepLine.timestamp).toBe('string')
+    expect(typeof stepLine.duration_ms).toBe('number')
+    const endLine = lines.find((l) => l.msg === 'run dead')
+    expect(endLine).toMatchObject({ pipeline: 'logged', run_id: r!.runId, status: 'dead' })
+    expect(JSON.stringify(lines)).not.toContain('SUPERSECRET')
+    expect((await store.getDeadLetter(r!.runId))?.error?.message).not.toContain('SUPERSECRET')
+  })
+})
+
+describe('HTTP API and metrics', () => {
+  it('serves runs, run detail, dead letters with replay, and Prometheus metrics; requires the token when set', async () => {
+    let fail = true
+    const actions = new ScriptedActions().on('crm.write', () => {
+      if (fail) throw new Error('boom')
+      return { ok: true }
+    })
+    const p = compile({ id: 'api', trigger: manual(), retry: { maxAttempts: 1 }, steps: [{ id: 'w', action: act('crm.write') }] })
+    const hub = await startHub({ pipelines: [p], store, actions })
+    closers.push(() => hub.close())
+    const server = await createServer(hub, { apiToken: 'tok-123456' })
+    closers.push(() => server.close())
+    const [r] = await hub.ingest('api', [{ payload: { a: 1 } }])
+    await hub.waitForRun(r!.runId)
+    const auth = { authorization: 'Bearer tok-123456' }
+
+    expect((await server.app.inject({ url: '/api/v1/runs' })).statusCode).toBe(401)
+    const runs = (await server.app.inject({ url: '/api/v1/runs', headers: auth })).json()
+    expect(runs.runs.map((x: any) => [x.id, x.status])).toEqual([[r!.runId, 'dead']])
+    const detail = (await server.app.inject({ url: `/api/v1/runs/${r!.runId}`, headers: auth })).json()
+    expect(detail.event.payload).toEqual({ a: 1 })
+    expect(detail.deadLetter.reason).toBe('retryable-exhausted')
+    expect((await server.app.inject({ url: '/api/v1/runs/run_nope', headers: auth })).statusCode).toBe(404)
+
+    fail = false
+    const replay = await server.app.inject({ method: 'POST', url: '/api/v1/dead-letters/replay', headers: auth, payload: { filter: { pipeline: 'api' }, from: 'failed-step' } })
+    expect(replay.statusCode).toBe(200)
+    const newId = replay.json().replayed[0].newRunId
+    await eventually(async () => (await store.getRun(newId))?.status === 'succeeded')
+
+    const metrics = await server.app.inject({ url: '/metrics' })
+    expect(metrics.body).toContain('pipewright_runs_total{pipeline="api",status="dead"} 1')
+    expect(metrics.body).toContain('pipewright_runs_total{pipeline="api",status="succeeded"} 1')
+    expect(metrics.body).toContain('pipewright_step_duration_seconds_bucket')
+    expect((await server.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' })
+    expect((await server.app.inject({ url: '/readyz' })).statusCode).toBe(200)
+  })
+})
