@@ -4,12 +4,16 @@
  *
  * @example
  * ```ts
- * import { http } from 'pipewright/connectors'
- * { id: 'notify', action: http.request({ url: 'https://hooks.example.com/x', method: 'POST', body: ({ lead }) => lead }) }
+ * import { hubspot, slack } from 'pipewright/connectors'
+ * { id: 'company', action: hubspot.companies.upsert({ matchOn: 'domain', properties: ({ lead }) => ({ domain: lead.domain }) }) }
+ * { id: 'notify', action: slack.postMessage({ channel: '#high-intent', text: ({ lead }) => `Hot lead ${lead.email}` }) }
  * ```
  * @module
  */
 
+export { airtable } from './airtable/index.js'
+export type { ClayConnection, SendRowInput, SendRowOutput } from './clay/index.js'
+export { clay } from './clay/index.js'
 export type {
   ActionCall,
   ActionContext,
@@ -23,4 +27,13 @@ export type {
 export { defineConnector, invocation, isActionInvocation } from './contract.js'
 export type { HttpAuth, HttpConnection, HttpConnectorOptions, HttpRequestInput, HttpRequestParams, HttpResponse } from './http/index.js'
 export { createHttpConnector, http } from './http/index.js'
-export { builtinConnectors } from './registry.js'
+export type { CompanyUpsertInput, UpsertOutput } from './hubspot/action-companies.js'
+export type { ContactUpsertInput, ContactUpsertOutput } from './hubspot/action-contacts.js'
+export type { SearchInput, SearchOutput } from './hubspot/action-search.js'
+export type { HubspotConnection, HubspotTier } from './hubspot/index.js'
+export { hubspot } from './hubspot/index.js'
+export { mailchimp } from './mailchimp/index.js'
+export { notion } from './notion/index.js'
+export { BUILTIN_CONNECTOR_IDS, type BuiltinConnectorOptions, builtinConnectors } from './registry.js'
+export type { Block, PostMessageInput, SlackConnection, WebhookInput } from './slack/index.js'
+export { blocks, slack } from './slack/index.js'

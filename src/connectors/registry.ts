@@ -8,13 +8,34 @@
  * ```
  * @module
  */
+import { airtableConnector } from './airtable/connector.js'
+import { clayConnector } from './clay/connector.js'
 import type { ConnectorDefinition } from './contract.js'
 import { createHttpConnector } from './http/connector.js'
+import type { HubspotTier } from './hubspot/connection.js'
+import { createHubspotConnector } from './hubspot/connector.js'
+import { mailchimpConnector } from './mailchimp/connector.js'
+import { notionConnector } from './notion/connector.js'
+import { slackConnector } from './slack/connector.js'
+
+/** Options of {@link builtinConnectors}. */
+export interface BuiltinConnectorOptions {
+  /** HubSpot account tier of the declared limits; `HUBSPOT_TIER` overrides them per connection. @defaultValue starter */
+  hubspotTier?: HubspotTier
+}
 
 /** Fresh instances of every built-in connector, in a stable order. */
-export function builtinConnectors(): ConnectorDefinition<any>[] {
-  return [createHttpConnector()]
+export function builtinConnectors(options: BuiltinConnectorOptions = {}): ConnectorDefinition<any>[] {
+  return [
+    createHttpConnector(),
+    createHubspotConnector(options.hubspotTier ? { tier: options.hubspotTier } : {}),
+    { ...slackConnector },
+    { ...clayConnector },
+    { ...airtableConnector },
+    { ...notionConnector },
+    { ...mailchimpConnector },
+  ]
 }
 
 /** Ids of the built-in connectors, for `validate` and `doctor`. */
-export const BUILTIN_CONNECTOR_IDS: readonly string[] = ['http']
+export const BUILTIN_CONNECTOR_IDS: readonly string[] = ['http', 'hubspot', 'slack', 'clay', 'airtable', 'notion', 'mailchimp']

@@ -4,7 +4,7 @@
  * returns the environment that points every connector at it.
  * @module
  */
-import { formatSandboxLines, startSandbox } from '../../sandbox/index.js'
+import { type Emulator, formatSandboxLines, type StartSandboxOptions, startSandbox } from '../../sandbox/index.js'
 import type { CliIo } from '../io.js'
 
 /**
@@ -21,7 +21,7 @@ export function sandboxEnv(urls: Record<string, string>): Record<string, string>
     env.SLACK_WEBHOOK_URL = `${urls.slack}/services/T0SANDBOX/B0SANDBOX/sandbox`
   }
   if (urls.clay) {
-    env.CLAY_WEBHOOK_URL = `${urls.clay}/webhooks/sandbox-table`
+    env.CLAY_WEBHOOK_URL = `${urls.clay}/v3/sources/webhook/sandbox-table`
     env.CLAY_WEBHOOK_TOKEN = 'clay-sandbox'
   }
   if (urls.airtable) env.AIRTABLE_TOKEN = 'pat-sandbox'
@@ -32,9 +32,22 @@ export function sandboxEnv(urls: Record<string, string>): Record<string, string>
   return env
 }
 
-export async function sandboxOverrides(port = 0): Promise<{ env: Record<string, string>; urls: Record<string, string>; close(): Promise<void> }> {
-  const sandbox = await startSandbox({ port, host: '127.0.0.1' })
-  return { env: sandboxEnv(sandbox.urls), urls: sandbox.urls, close: () => sandbox.close() }
+/** A started sandbox and the environment that points connectors at it. */
+export interface SandboxOverrides {
+  env: Record<string, string>
+  urls: Record<string, string>
+  /** The running emulators by service, to inspect what landed (`emulators.hubspot.state`). */
+  emulators: Record<string, Emulator>
+  close(): Promise<void>
+}
+
+/**
+ * Start the sandbox in this process. `options` picks services and per-service emulator
+ * options (e.g. the demo's known Slack channels); by default every emulator with its defaults.
+ */
+export async function sandboxOverrides(port = 0, options: Omit<StartSandboxOptions, 'port' | 'host'> = {}): Promise<SandboxOverrides> {
+  const sandbox = await startSandbox({ ...options, port, host: '127.0.0.1' })
+  return { env: sandboxEnv(sandbox.urls), urls: sandbox.urls, emulators: sandbox.emulators, close: () => sandbox.close() }
 }
 
 export async function sandboxCommand(io: CliIo, opts: { port?: string; json?: boolean }): Promise<number> {

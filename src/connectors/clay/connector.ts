@@ -60,6 +60,7 @@ async function post(ctx: Ctx, url: string, row: unknown): Promise<ProviderRespon
       body: JSON.stringify(row),
       signal: ctx.signal,
     })
+    ctx.observeHeaders?.(res.headers)
     const text = await res.body.text()
     let body: unknown = text
     try {

@@ -81,10 +81,27 @@ async function upsertByDomain(input: CompanyUpsertInput, ctx: Ctx): Promise<Upse
   return { id, created: true }
 }
 
-/** Batch upsert on a unique property; one result (or Error) per input, in order. */
+/**
+ * Batch upsert on a unique property; one result (or Error) per input, in order. Inputs with the
+ * same value are merged into one (later properties win): HubSpot rejects a whole batch that
+ * names one id twice.
+ */
 async function batchUpsert(inputs: CompanyUpsertInput[], ctx: Ctx): Promise<Array<UpsertOutput | Error>> {
   const idProperty = inputs[0].matchOn
-  const body = { inputs: inputs.map((i) => ({ id: matchValue(i), idProperty, properties: stringProps(i.properties) })) }
+  const merged = new Map<string, Record<string, string>>()
+  const values = inputs.map((i) => {
+    try {
+      return matchValue(i)
+    } catch (e) {
+      return e as Error
+    }
+  })
+  inputs.forEach((i, n) => {
+    const v = values[n]
+    if (typeof v === 'string') merged.set(v, { ...merged.get(v), ...stringProps(i.properties) })
+  })
+  if (merged.size === 0) return values as Error[]
+  const body = { inputs: [...merged].map(([id, properties]) => ({ id, idProperty, properties })) }
   const res = hubspotOk(
     await hubspotCall(ctx, 'POST', '/crm/v3/objects/companies/batch/upsert', body),
     'batch upsert companies',
@@ -107,8 +124,8 @@ async function batchUpsert(inputs: CompanyUpsertInput[], ctx: Ctx): Promise<Arra
         new NonRetryableError(`HubSpot batch upsert companies: ${e.message ?? 'failed'}`, { status: 207, providerCode: e.category }),
       )
   }
-  return inputs.map((i) => {
-    const v = matchValue(i)
+  return values.map((v) => {
+    if (v instanceof Error) return v
     return (
       byValue.get(v) ??
       errors.get(v) ??

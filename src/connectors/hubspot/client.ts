@@ -1,6 +1,7 @@
 /**
  * The HubSpot HTTP client of the connector: one undici request with the Bearer token, the
- * step's idempotency key and JSON bodies, and the mapping of a classified failure to
+ * step's idempotency key and JSON bodies (every reply's headers go to `ctx.observeHeaders`, so the
+ * limiter follows `X-HubSpot-RateLimit-*`), and the mapping of a classified failure to
  * Pipewright's control-flow errors.
  * @module
  */
@@ -29,6 +30,7 @@ export async function hubspotCall(
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: ctx.signal,
     })
+    ctx.observeHeaders?.(res.headers)
     const text = await res.body.text()
     let parsed: unknown = text
     try {

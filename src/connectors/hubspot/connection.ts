@@ -43,12 +43,18 @@ export function hubspotLimits(tier: HubspotTier = 'starter'): ConnectorLimits {
   }
 }
 
-/** Connection config from `HUBSPOT_TOKEN`, `HUBSPOT_BASE_URL` and `HUBSPOT_TIER`; null without a token. */
+/**
+ * Connection config from `HUBSPOT_TOKEN`, `HUBSPOT_BASE_URL` and `HUBSPOT_TIER`; null without a
+ * token. A known tier also sets the connection's limits (gateway key `limits`), so a Professional
+ * account is paced at 190 per 10 s rather than the connector's default 100.
+ */
 export function hubspotFromEnv(env: Record<string, string | undefined>): Record<string, unknown> | null {
   if (!env.HUBSPOT_TOKEN) return null
+  const tier = env.HUBSPOT_TIER
   return {
     token: env.HUBSPOT_TOKEN,
     ...(env.HUBSPOT_BASE_URL ? { baseUrl: env.HUBSPOT_BASE_URL } : {}),
-    ...(env.HUBSPOT_TIER ? { tier: env.HUBSPOT_TIER } : {}),
+    ...(tier ? { tier } : {}),
+    ...(tier && tier in hubspotTiers ? { limits: hubspotLimits(tier as HubspotTier) } : {}),
   }
 }

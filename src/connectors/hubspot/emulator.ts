@@ -41,6 +41,11 @@ export interface HubspotEmulatorOptions {
   tokens?: string[]
   /** Calls per 10 s per token (100 Free/Starter, 190 Pro/Enterprise). @defaultValue 100 */
   tenSecondlyLimit?: number
+  /**
+   * Length of the "ten-secondly" window in ms, reported in `X-HubSpot-RateLimit-Interval-Milliseconds`.
+   * Only benchmarks and tests that scale time change it. @defaultValue 10000
+   */
+  intervalMs?: number
   /** Calls per day per token. @defaultValue 250000 */
   dailyLimit?: number
   /** Search calls per second per token. @defaultValue 5 */
@@ -85,7 +90,8 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
     serverError: (_req, status) => hubspotError(status, 'INTERNAL_ERROR', 'internal error'),
     notFound: (req) => hubspotError(404, 'OBJECT_NOT_FOUND', `Unable to route ${req.method} ${req.path}`),
   })
-  const burst = emu.limiter(options.tenSecondlyLimit ?? 100, TEN_SECONDS)
+  const intervalMs = options.intervalMs ?? TEN_SECONDS
+  const burst = emu.limiter(options.tenSecondlyLimit ?? 100, intervalMs)
   const search = emu.limiter(options.searchPerSecond ?? 5, 1000)
 
   emu.use((req) => {
@@ -120,10 +126,13 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
     const d = burst.take(token, ctx.now)
     if (!d.allowed) {
       const r = tenSecondly(d.retryAfterMs)
-      return { ...r, headers: { ...r.headers, ...retryAfter(d.retryAfterMs), ...rateHeaders(d.limit, 0, dailyLimit, dailyLimit - used) } }
+      return {
+        ...r,
+        headers: { ...r.headers, ...retryAfter(d.retryAfterMs), ...rateHeaders(d.limit, 0, dailyLimit, dailyLimit - used, intervalMs) },
+      }
     }
     ctx.state.daily.set(dayKey, used + 1)
-    Object.assign(ctx.replyHeaders, rateHeaders(d.limit, d.remaining, dailyLimit, dailyLimit - used - 1))
+    Object.assign(ctx.replyHeaders, rateHeaders(d.limit, d.remaining, dailyLimit, dailyLimit - used - 1, intervalMs))
     return undefined
   })
 
@@ -226,11 +235,11 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
   return emu
 }
 
-function rateHeaders(max: number, remaining: number, daily: number, dailyRemaining: number): Record<string, string> {
+function rateHeaders(max: number, remaining: number, daily: number, dailyRemaining: number, intervalMs: number): Record<string, string> {
   return {
     'x-hubspot-ratelimit-daily': String(daily),
     'x-hubspot-ratelimit-daily-remaining': String(Math.max(0, dailyRemaining)),
-    'x-hubspot-ratelimit-interval-milliseconds': String(TEN_SECONDS),
+    'x-hubspot-ratelimit-interval-milliseconds': String(intervalMs),
     'x-hubspot-ratelimit-max': String(max),
     'x-hubspot-ratelimit-remaining': String(remaining),
   }

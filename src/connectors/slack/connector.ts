@@ -54,6 +54,7 @@ async function send(ctx: Ctx, url: string, body: unknown, token?: string): Promi
       body: JSON.stringify(body),
       signal: ctx.signal,
     })
+    ctx.observeHeaders?.(res.headers)
     const text = await res.body.text()
     let parsed: unknown = text
     if (String(res.headers['content-type'] ?? '').includes('json')) {
