@@ -73,7 +73,7 @@ async function leasedBy(pid: number): Promise<Set<string>> {
 async function allSucceeded(runIds: string[], timeoutMs: number) {
   return waitUntil(
     'every acknowledged run succeeded',
-    async () => (((await statusCounts(db.query, runIds)).succeeded ?? 0) === runIds.length ? true : false),
+    async () => ((await statusCounts(db.query, runIds)).succeeded ?? 0) === runIds.length,
     timeoutMs,
   )
 }

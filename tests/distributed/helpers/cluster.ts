@@ -96,7 +96,13 @@ export function spawnProcess(command: string, args: string[], env: Record<string
           () => reject(new Error(`no line matching ${re} within ${timeoutMs} ms; output:\n${lines.slice(-30).join('\n')}`)),
           timeoutMs,
         )
-        waiters.push({ re, resolve: (l) => (clearTimeout(timer), resolve(l)) })
+        waiters.push({
+          re,
+          resolve: (l) => {
+            clearTimeout(timer)
+            resolve(l)
+          },
+        })
         void exited.then((code) => reject(new Error(`process exited (${code}) before ${re}; output:\n${lines.slice(-30).join('\n')}`)))
       })
     },
