@@ -113,14 +113,22 @@ export const clayConnector = defineConnector<ClayConnection>({
   connection: clayConnectionSchema as never,
   fromEnv: (env) => {
     if (!env.CLAY_WEBHOOK_URL) return null
+    const webhookUrls = env.CLAY_WEBHOOK_URL.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     return {
-      webhookUrls: env.CLAY_WEBHOOK_URL.split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
+      webhookUrls,
+      // The lifetime budget covers every configured webhook, so `pipewright usage` and the
+      // 70/85/95 % levels warn before the last one is used up.
+      limits: { budgets: [{ name: 'submissions', period: 'lifetime', limit: CLAY_SUBMISSION_LIMIT * Math.max(1, webhookUrls.length) }] },
       ...(env.CLAY_WEBHOOK_TOKEN ? { token: env.CLAY_WEBHOOK_TOKEN } : {}),
       ...(env.CLAY_BASE_URL ? { baseUrl: env.CLAY_BASE_URL } : {}),
     }
   },
-  limits: { rates: [{ name: 'per-second', limit: 10, windowMs: 1000 }] },
+  limits: {
+    rates: [{ name: 'per-second', limit: 10, windowMs: 1000 }],
+    /** 50,000 per webhook; `fromEnv` multiplies it by the number of webhook URLs. */
+    budgets: [{ name: 'submissions', period: 'lifetime', limit: CLAY_SUBMISSION_LIMIT }],
+  },
   actions: { sendRow },
 })
