@@ -2,8 +2,9 @@
  * `usage` and `doctor`.
  * @module
  */
-import { builtinConnectors } from '../../connectors/registry.js'
+
 import { createGateway } from '../../connectors/gateway/index.js'
+import { builtinConnectors } from '../../connectors/registry.js'
 import { systemClock } from '../../engine/clock.js'
 import { ConfigError, formatProblem } from '../../errors.js'
 import { loadPipelines } from '../../pipeline/load.js'
@@ -12,6 +13,11 @@ import { createStore } from '../../store/index.js'
 import { type CliIo, table } from '../io.js'
 import { checkActions, pipelinesDir } from './local.js'
 
+/**
+ * `pipewright usage`: one table per configured connection with each budget's limit, use this
+ * period, what remains and the highest level reached (70/85/95/100 %). Connections come from
+ * the environment exactly as `start` builds them; usage is read from the store.
+ */
 export async function usageCommand(io: CliIo, opts: { db?: string; json?: boolean }): Promise<number> {
   const store = await createStore(resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd))
   await store.migrate()
@@ -25,7 +31,26 @@ export async function usageCommand(io: CliIo, opts: { db?: string; json?: boolea
     const gateway = createGateway({ connectors, connections, store, clock: systemClock })
     const rows = (await gateway.usage()) as unknown as Array<Record<string, unknown>>
     await gateway.close()
-    io.out(opts.json ? JSON.stringify(rows) : table(rows, ['connection', 'budget', 'period', 'limit', 'used', 'remaining', 'level']))
+    if (opts.json) {
+      io.out(JSON.stringify(rows))
+      return 0
+    }
+    const names = Object.entries(connections).flatMap(([id, byName]) => Object.keys(byName).map((n) => `${id}:${n}`))
+    if (names.length === 0) {
+      io.out('no connections configured (set e.g. HUBSPOT_TOKEN, SLACK_BOT_TOKEN, CLAY_WEBHOOK_URL)')
+      return 0
+    }
+    const blocks = names.map((name) => {
+      const mine = rows.filter((r) => r.connection === name)
+      const body = mine.length
+        ? table(
+            mine.map((r) => ({ ...r, level: `${r.level} %` })),
+            ['budget', 'period', 'limit', 'used', 'remaining', 'level'],
+          )
+        : '(no budgets)'
+      return `${name}\n${body}`
+    })
+    io.out(blocks.join('\n\n'))
     return 0
   } finally {
     await store.close()
