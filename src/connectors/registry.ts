@@ -9,13 +9,17 @@
  * @module
  */
 import { airtableConnector } from './airtable/connector.js'
+import { makeConnector, n8nConnector, zapierConnector } from './automation/connector.js'
 import { clayConnector } from './clay/connector.js'
 import type { ConnectorDefinition } from './contract.js'
+import { createEmailConnector } from './email/connector.js'
+import { ga4Connector } from './ga4/connector.js'
 import { createHttpConnector } from './http/connector.js'
 import type { HubspotTier } from './hubspot/connection.js'
 import { createHubspotConnector } from './hubspot/connector.js'
 import { mailchimpConnector } from './mailchimp/connector.js'
 import { notionConnector } from './notion/connector.js'
+import { createPostgresConnector } from './postgres/connector.js'
 import { slackConnector } from './slack/connector.js'
 
 /** Options of {@link builtinConnectors}. */
@@ -34,8 +38,14 @@ export function builtinConnectors(options: BuiltinConnectorOptions = {}): Connec
     { ...airtableConnector },
     { ...notionConnector },
     { ...mailchimpConnector },
+    createEmailConnector(),
+    { ...ga4Connector },
+    createPostgresConnector(),
+    { ...makeConnector },
+    { ...n8nConnector },
+    { ...zapierConnector },
   ]
 }
 
 /** Ids of the built-in connectors, for `validate` and `doctor`. */
-export const BUILTIN_CONNECTOR_IDS: readonly string[] = ['http', 'hubspot', 'slack', 'clay', 'airtable', 'notion', 'mailchimp']
+export const BUILTIN_CONNECTOR_IDS: readonly string[] = ['http', 'hubspot', 'slack', 'clay', 'airtable', 'notion', 'mailchimp', 'email', 'ga4', 'postgres', 'make', 'n8n', 'zapier']
