@@ -263,3 +263,69 @@ describe('expression failures', () => {
     }
   })
 })
+
+describe('code steps and timeouts', () => {
+  it('runs a code step whose helpers.action calls are idempotent per call and checkpointed as one step', async () => {
+    const tmp3 = tempDir()
+    const store3 = sqliteStore(tmp3.dir)
+    let failOnce = true
+    const actions = new ScriptedActions().on('crm.write', (c) => ({ wrote: c.input })).on('chat.post', () => {
+      if (failOnce) {
+        failOnce = false
+        throw new Error('503')
+      }
+      return { ok: true }
+    })
+    const p = compile({
+      id: 'code',
+      trigger: manual(),
+      retry: fast,
+      steps: [
+        {
+          id: 'sync',
+          code: async ({ event }, h) => {
+            const a = await h.action(act('crm.write', { email: event.email }))
+            const b = await h.action(act('crm.write', { email: event.email.toUpperCase() }))
+            return { a, b, attempt: h.attempt }
+          },
+        },
+        { id: 'notify', action: act('chat.post') },
+      ],
+    })
+    const hub = await startHub({ pipelines: [p], store: store3, actions })
+    try {
+      const [r] = await hub.ingest('code', [{ payload: { email: 'a@b.co' } }])
+      await eventually(async () => (await store3.getRun(r!.runId))?.status === 'succeeded')
+      // The code step ran once (its result was stored before notify retried).
+      expect(actions.callsOf('crm.write').map((c) => c.idempotencyKey)).toEqual([`${r!.runId}:sync#1`, `${r!.runId}:sync#2`])
+      const steps = await store3.getSteps(r!.runId)
+      expect(steps.find((s) => s.stepPath === 'sync')?.output).toEqual({ a: { wrote: { email: 'a@b.co' } }, b: { wrote: { email: 'A@B.CO' } }, attempt: 1 })
+    } finally {
+      await hub.close()
+      tmp3.cleanup()
+    }
+  })
+
+  it('aborts a step that exceeds its timeout and retries it', async () => {
+    const tmp4 = tempDir()
+    const store4 = sqliteStore(tmp4.dir)
+    const signals: AbortSignal[] = []
+    const actions = new ScriptedActions().on('slow.call', (c, n) => {
+      signals.push(c.signal)
+      if (n === 1) return new Promise(() => {}) // never answers
+      return { ok: true }
+    })
+    const p = compile({ id: 'to', trigger: manual(), retry: fast, steps: [{ id: 'call', timeout: 50, action: act('slow.call') }] })
+    const hub = await startHub({ pipelines: [p], store: store4, actions })
+    try {
+      const [r] = await hub.ingest('to', [{ payload: {} }])
+      await eventually(async () => (await store4.getRun(r!.runId))?.status === 'succeeded')
+      expect(signals[0]!.aborted).toBe(true)
+      expect(String(signals[0]!.reason)).toContain('PW_STEP_TIMEOUT')
+      expect(actions.calls).toHaveLength(2)
+    } finally {
+      await hub.close()
+      tmp4.cleanup()
+    }
+  })
+})
