@@ -49,8 +49,10 @@ export interface PostgresStoreOptions {
   /**
    * Group-commit batches allowed to run at once, each on its own pooled connection.
    * 1 keeps writes in issue order (as on SQLite); more raises throughput on a busy server,
-   * but un-awaited writes from different ticks may then commit in either order.
-   * @defaultValue 1
+   * but un-awaited writes from different ticks may then commit in either order. The engine
+   * never has two writes of one run in flight at once (heartbeats and transitions both check
+   * the lease owner), so the hub is safe with several.
+   * @defaultValue 4
    */
   maxBatchesInFlight?: number
 }
@@ -100,7 +102,7 @@ export class PostgresStore implements Store {
       () => this.connect(),
       (e) => mapPostgresError(this.target, e),
       isConnectionFailure,
-      Math.max(1, Math.min(options.maxBatchesInFlight ?? 1, (options.maxConnections ?? 10) - 1)),
+      Math.max(1, Math.min(options.maxBatchesInFlight ?? 4, (options.maxConnections ?? 10) - 1)),
     )
   }
 
