@@ -41,7 +41,13 @@ async function viaGateway(total: number, budgetMs: number): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'pw-bench-airtable-'))
   const store = createSqliteStore({ path: join(dir, 'pw.db') })
   await store.migrate()
-  const gateway = createGateway({ connectors: [airtableConnector], connections: { airtable: { default: { token: 'pat-bench', baseUrl: await emu.listen() } } }, store, clock: systemClock, maxInPlaceWaitMs: 2000 })
+  const gateway = createGateway({
+    connectors: [airtableConnector],
+    connections: { airtable: { default: { token: 'pat-bench', baseUrl: await emu.listen() } } },
+    store,
+    clock: systemClock,
+    maxInPlaceWaitMs: 2000,
+  })
   const started = Date.now()
   let next = 0
   let done = 0
@@ -51,7 +57,16 @@ async function viaGateway(total: number, budgetMs: number): Promise<Figures> {
       const i = next++
       for (;;) {
         try {
-          await gateway.execute({ ref: 'airtable.records.create', input: { base: 'appBENCH', table: 'Leads', fields: { N: i } }, runId: `r${i}`, pipelineId: 'bench', stepId: 'create', attempt: 1, idempotencyKey: `r${i}:create`, signal: new AbortController().signal })
+          await gateway.execute({
+            ref: 'airtable.records.create',
+            input: { base: 'appBENCH', table: 'Leads', fields: { N: i } },
+            runId: `r${i}`,
+            pipelineId: 'bench',
+            stepId: 'create',
+            attempt: 1,
+            idempotencyKey: `r${i}:create`,
+            signal: new AbortController().signal,
+          })
           done++
           break
         } catch (e) {
@@ -85,7 +100,11 @@ async function naive(budgetMs: number): Promise<Figures> {
   const sender = async () => {
     while (Date.now() - started < budgetMs) {
       const records = Array.from({ length: 10 }, () => ({ fields: { N: n++ } }))
-      const res = await request(url, { method: 'POST', headers: { authorization: 'Bearer pat-bench', 'content-type': 'application/json' }, body: JSON.stringify({ records }) })
+      const res = await request(url, {
+        method: 'POST',
+        headers: { authorization: 'Bearer pat-bench', 'content-type': 'application/json' },
+        body: JSON.stringify({ records }),
+      })
       await res.body.text()
       if (res.statusCode === 200) done += 10
       else await new Promise((r) => setTimeout(r, 1000))
@@ -120,7 +139,9 @@ export async function runAirtable(total = 500): Promise<{ gateway: Figures; naiv
   const gateway = await viaGateway(total, 12_000)
   const naiveBaseline = await naive(6000)
   const show = (name: string, f: Figures) =>
-    console.log(`${name.padEnd(28)} ${String(f.records).padStart(5)} records in ${f.seconds.toFixed(2)} s = ${f.recordsPerSecond.toFixed(1).padStart(5)} records/s overall, ${f.steadyRecordsPerSecond.toFixed(1).padStart(5)} records/s after the first burst (${(f.shareOfCeiling * 100).toFixed(0)} % of ${CEILING}/s), ${f.requests} requests, ${f.status429} × 429`)
+    console.log(
+      `${name.padEnd(28)} ${String(f.records).padStart(5)} records in ${f.seconds.toFixed(2)} s = ${f.recordsPerSecond.toFixed(1).padStart(5)} records/s overall, ${f.steadyRecordsPerSecond.toFixed(1).padStart(5)} records/s after the first burst (${(f.shareOfCeiling * 100).toFixed(0)} % of ${CEILING}/s), ${f.requests} requests, ${f.status429} × 429`,
+    )
   console.log('airtable: records/s into one base (5 req/s per base, batches of 10; ceiling 50 records/s)')
   show('gateway (batch 10, paced)', gateway)
   show('naive (batch 10, unpaced)', naiveBaseline)

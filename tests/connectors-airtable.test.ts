@@ -20,10 +20,19 @@ connectorSuite({
     return { emulator, connection: { token: 'pat-good', baseUrl: await emulator.listen() } }
   },
   cases: {
-    ok: { action: 'records.create', input: { base: 'appA', table: 'Leads', fields: { Name: 'Ann' } }, check: (out) => expect(out).toMatchObject({ id: expect.stringMatching(/^rec/), fields: { Name: 'Ann' } }) },
+    ok: {
+      action: 'records.create',
+      input: { base: 'appA', table: 'Leads', fields: { Name: 'Ann' } },
+      check: (out) => expect(out).toMatchObject({ id: expect.stringMatching(/^rec/), fields: { Name: 'Ann' } }),
+    },
     // Airtable sends no Retry-After; its documented wait is 30 s.
     rateLimited: { action: 'records.list', input: { base: 'appA', table: 'Leads' }, waitMs: 30_000 },
-    permanent: { action: 'records.list', input: { base: 'appA', table: 'Leads' }, connection: (c) => ({ ...c, token: 'pat-bad' }), providerCode: 'AUTHENTICATION_REQUIRED' },
+    permanent: {
+      action: 'records.list',
+      input: { base: 'appA', table: 'Leads' },
+      connection: (c) => ({ ...c, token: 'pat-bad' }),
+      providerCode: 'AUTHENTICATION_REQUIRED',
+    },
   },
 })
 
@@ -39,14 +48,21 @@ async function setup(options: Parameters<typeof airtableEmulator>[0] = {}) {
   const ctx = () => makeActionContext(conn, 'airtable.x')
   const action = (name: string) => airtableConnector.actions[name]
   const call = (name: string, input: unknown) => action(name).run(action(name).input?.parse(input), ctx())
-  const batch = (name: string, inputs: unknown[]) => action(name).batch?.run(inputs.map((i) => action(name).input?.parse(i)), ctx()) as Promise<unknown[]>
+  const batch = (name: string, inputs: unknown[]) =>
+    action(name).batch?.run(
+      inputs.map((i) => action(name).input?.parse(i)),
+      ctx(),
+    ) as Promise<unknown[]>
   return { emu, call, batch }
 }
 
 describe('airtable connector actions', () => {
   it('creates 12 records as two requests of at most 10 with one result per record, in order', async () => {
     const { emu, batch } = await setup()
-    const out = await batch('records.create', Array.from({ length: 12 }, (_, i) => ({ base: 'appA', table: 'Leads', fields: { N: i } })))
+    const out = await batch(
+      'records.create',
+      Array.from({ length: 12 }, (_, i) => ({ base: 'appA', table: 'Leads', fields: { N: i } })),
+    )
     expect(out.map((r) => (r as { fields: { N: number } }).fields.N)).toEqual([...Array(12).keys()])
     expect(emu.requests().map((r) => (r.body as { records: unknown[] }).records.length)).toEqual([10, 2])
   })
@@ -67,8 +83,18 @@ describe('airtable connector actions', () => {
 
   it('upserts on a merge field: created first, updated after, one record', async () => {
     const { call, emu } = await setup()
-    const a = await call('records.upsert', { base: 'appA', table: 'Leads', fieldsToMergeOn: ['Email'], fields: { Email: 'a@x.co', Name: 'A' } })
-    const b = await call('records.upsert', { base: 'appA', table: 'Leads', fieldsToMergeOn: ['Email'], fields: { Email: 'a@x.co', Name: 'A2' } })
+    const a = await call('records.upsert', {
+      base: 'appA',
+      table: 'Leads',
+      fieldsToMergeOn: ['Email'],
+      fields: { Email: 'a@x.co', Name: 'A' },
+    })
+    const b = await call('records.upsert', {
+      base: 'appA',
+      table: 'Leads',
+      fieldsToMergeOn: ['Email'],
+      fields: { Email: 'a@x.co', Name: 'A2' },
+    })
     expect(a).toMatchObject({ created: true })
     expect(b).toMatchObject({ created: false, id: (a as { id: string }).id, fields: { Name: 'A2' } })
     expect(emu.records('appA', 'Leads')).toHaveLength(1)
@@ -83,14 +109,22 @@ describe('airtable connector actions', () => {
 
   it('lists one page with an offset, or every page with all: true, filtered by formula', async () => {
     const { batch, call } = await setup()
-    await batch('records.create', Array.from({ length: 25 }, (_, i) => ({ base: 'appA', table: 'T', fields: { N: i, Kind: i % 5 === 0 ? 'five' : 'other' } })))
+    await batch(
+      'records.create',
+      Array.from({ length: 25 }, (_, i) => ({ base: 'appA', table: 'T', fields: { N: i, Kind: i % 5 === 0 ? 'five' : 'other' } })),
+    )
     const first = (await call('records.list', { base: 'appA', table: 'T', pageSize: 10 })) as { records: unknown[]; offset?: string }
     expect(first.records).toHaveLength(10)
     expect(first.offset).toEqual(expect.any(String))
-    const all = (await call('records.list', { base: 'appA', table: 'T', pageSize: 10, all: true })) as { records: unknown[]; offset?: string }
+    const all = (await call('records.list', { base: 'appA', table: 'T', pageSize: 10, all: true })) as {
+      records: unknown[]
+      offset?: string
+    }
     expect(all.records).toHaveLength(25)
     expect(all.offset).toBeUndefined()
-    const fives = (await call('records.list', { base: 'appA', table: 'T', filterByFormula: "{Kind}='five'", fields: ['N'] })) as { records: Array<{ fields: unknown }> }
+    const fives = (await call('records.list', { base: 'appA', table: 'T', filterByFormula: "{Kind}='five'", fields: ['N'] })) as {
+      records: Array<{ fields: unknown }>
+    }
     expect(fives.records.map((r) => r.fields)).toEqual([{ N: 0 }, { N: 5 }, { N: 10 }, { N: 15 }, { N: 20 }])
   })
 
@@ -102,7 +136,12 @@ describe('airtable connector actions', () => {
   })
 
   it('typed factories build branded invocations', () => {
-    const inv = airtable.records.upsert({ base: 'appA', table: 'Leads', fieldsToMergeOn: ['Email'], fields: ({ lead }: { lead: { email: string } }) => ({ Email: lead.email }) })
+    const inv = airtable.records.upsert({
+      base: 'appA',
+      table: 'Leads',
+      fieldsToMergeOn: ['Email'],
+      fields: ({ lead }: { lead: { email: string } }) => ({ Email: lead.email }),
+    })
     expect(isActionInvocation(inv)).toBe(true)
     expect(inv.ref).toBe('airtable.records.upsert')
   })
@@ -115,16 +154,44 @@ describe('airtable through the gateway', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-airtable-'))
     const store = createSqliteStore({ path: join(dir, 'pw.db') })
     await store.migrate()
-    const gateway = createGateway({ connectors: [airtableConnector], connections: { airtable: { default: { token: 'pat-good', baseUrl: await emu.listen() } } }, store, clock: systemClock, maxInPlaceWaitMs: 5000 })
+    const gateway = createGateway({
+      connectors: [airtableConnector],
+      connections: { airtable: { default: { token: 'pat-good', baseUrl: await emu.listen() } } },
+      store,
+      clock: systemClock,
+      maxInPlaceWaitMs: 5000,
+    })
     try {
       const calls = Array.from({ length: 25 }, (_, i) =>
-        gateway.execute({ ref: 'airtable.records.create', input: { base: 'appA', table: 'Leads', fields: { N: i } }, runId: `r${i}`, pipelineId: 'p', stepId: 's', attempt: 1, idempotencyKey: `r${i}:s`, signal: new AbortController().signal }),
+        gateway.execute({
+          ref: 'airtable.records.create',
+          input: { base: 'appA', table: 'Leads', fields: { N: i } },
+          runId: `r${i}`,
+          pipelineId: 'p',
+          stepId: 's',
+          attempt: 1,
+          idempotencyKey: `r${i}:s`,
+          signal: new AbortController().signal,
+        }),
       )
       const out = (await Promise.all(calls)) as Array<{ fields: { N: number } }>
       expect(out.map((o) => o.fields.N)).toEqual([...Array(25).keys()])
       expect(emu.requests().map((r) => r.status)).toEqual([200, 200, 200])
       // Seven more single calls on one base, sent at once: paced, never a 429.
-      await Promise.all(Array.from({ length: 7 }, (_, i) => gateway.execute({ ref: 'airtable.records.list', input: { base: 'appA', table: 'Leads', maxRecords: 1 }, runId: `l${i}`, pipelineId: 'p', stepId: 's', attempt: 1, idempotencyKey: `l${i}:s`, signal: new AbortController().signal })))
+      await Promise.all(
+        Array.from({ length: 7 }, (_, i) =>
+          gateway.execute({
+            ref: 'airtable.records.list',
+            input: { base: 'appA', table: 'Leads', maxRecords: 1 },
+            runId: `l${i}`,
+            pipelineId: 'p',
+            stepId: 's',
+            attempt: 1,
+            idempotencyKey: `l${i}:s`,
+            signal: new AbortController().signal,
+          }),
+        ),
+      )
       expect(emu.requests().filter((r) => r.status === 429)).toHaveLength(0)
     } finally {
       await gateway.close()

@@ -15,18 +15,43 @@ async function setup(emuOptions: Parameters<typeof smtpEmulator>[0] = {}, connec
   const emu = smtpEmulator(emuOptions)
   const connector = createEmailConnector()
   open.push(emu, { close: async () => connector.close?.() })
-  const conn = connector.connection.parse({ url: 'smtp://ops:secret@mail.example.com:587', baseUrl: await emu.listen(), from: 'Pipewright <ops@example.com>', ...connection })
+  const conn = connector.connection.parse({
+    url: 'smtp://ops:secret@mail.example.com:587',
+    baseUrl: await emu.listen(),
+    from: 'Pipewright <ops@example.com>',
+    ...connection,
+  })
   const a = connector.actions.send
   const send = (input: unknown) => a.run(a.input?.parse(input), makeActionContext(conn, 'email.send'))
   return { emu, send, connector }
 }
 
-const rejection = (p: Promise<unknown>) => p.then(() => null, (e) => e)
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e) => e,
+  )
 
 describe('email.send', () => {
   it('delivers a templated mail with the right headers and both parts, HTML-escaping data in the HTML part', async () => {
-    const { emu, send } = await setup({ users: { ops: 'secret' } }, { templates: { hot: { subject: 'Hot lead: {{ company }}', text: 'Score {{ lead.score }} for {{ company }}', html: '<h1>{{ company }}</h1><p>Score {{ lead.score }}</p>' } } })
-    const out = await send({ to: ['owner@acme.com'], cc: 'boss@acme.com', template: 'hot', data: { company: 'Acme <Tools>', lead: { score: 91 } } })
+    const { emu, send } = await setup(
+      { users: { ops: 'secret' } },
+      {
+        templates: {
+          hot: {
+            subject: 'Hot lead: {{ company }}',
+            text: 'Score {{ lead.score }} for {{ company }}',
+            html: '<h1>{{ company }}</h1><p>Score {{ lead.score }}</p>',
+          },
+        },
+      },
+    )
+    const out = await send({
+      to: ['owner@acme.com'],
+      cc: 'boss@acme.com',
+      template: 'hot',
+      data: { company: 'Acme <Tools>', lead: { score: 91 } },
+    })
     expect(out).toMatchObject({ accepted: ['owner@acme.com', 'boss@acme.com'], rejected: [] })
     const [m] = emu.messages()
     expect(m.subject).toBe('Hot lead: Acme <Tools>')
@@ -86,7 +111,9 @@ describe('email.send', () => {
   it('declares a budget of 500 a day by default, configurable', () => {
     expect(createEmailConnector().limits?.budgets).toEqual([{ name: 'daily', period: 'day', limit: 500 }])
     expect(createEmailConnector({ dailyLimit: 2000 }).limits?.budgets?.[0].limit).toBe(2000)
-    expect(createEmailConnector().fromEnv?.({ SMTP_URL: 'smtp://h:25', SMTP_DAILY_LIMIT: '100' })).toMatchObject({ limits: { budgets: [{ name: 'daily', limit: 100 }] } })
+    expect(createEmailConnector().fromEnv?.({ SMTP_URL: 'smtp://h:25', SMTP_DAILY_LIMIT: '100' })).toMatchObject({
+      limits: { budgets: [{ name: 'daily', limit: 100 }] },
+    })
   })
 
   it('classifies connection errors by nodemailer code', () => {

@@ -12,10 +12,21 @@ connectorSuite({
     return { emulator, connection: { measurementId: 'G-TEST', apiSecret: 's3cret', baseUrl: await emulator.listen() } }
   },
   cases: {
-    ok: { action: 'events.send', input: { clientId: 'c1', events: [{ name: 'generate_lead' }] }, check: (out, e) => { expect(out).toEqual({ sent: 1, validated: false }); expect(e.requests()[0].status).toBe(204) } },
+    ok: {
+      action: 'events.send',
+      input: { clientId: 'c1', events: [{ name: 'generate_lead' }] },
+      check: (out, e) => {
+        expect(out).toEqual({ sent: 1, validated: false })
+        expect(e.requests()[0].status).toBe(204)
+      },
+    },
     rateLimited: { action: 'events.send', input: { clientId: 'c1', events: [{ name: 'generate_lead' }] }, waitMs: 1000 },
     // Google's collect endpoint never refuses; the permanent case is the debug endpoint's verdict.
-    permanent: { action: 'events.send', input: { clientId: 'c1', validate: true, events: [{ name: 'ok', params: { note: 'y'.repeat(101) } }] }, providerCode: 'VALUE_OUT_OF_BOUNDS' },
+    permanent: {
+      action: 'events.send',
+      input: { clientId: 'c1', validate: true, events: [{ name: 'ok', params: { note: 'y'.repeat(101) } }] },
+      providerCode: 'VALUE_OUT_OF_BOUNDS',
+    },
   },
 })
 
@@ -33,7 +44,11 @@ async function setup(connection: Record<string, unknown> = {}) {
   return { emu, send }
 }
 
-const rejection = (p: Promise<unknown>) => p.then(() => null, (e) => e)
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e) => e,
+  )
 
 describe('ga4 events.send', () => {
   it('sends events with measurement id and secret as query parameters', async () => {
@@ -46,7 +61,12 @@ describe('ga4 events.send', () => {
   })
 
   it.each([
-    ['more than 25 events', { clientId: 'c', events: Array.from({ length: 26 }, () => ({ name: 'e' })) }, 'events', 'EXCEEDED_MAX_ENTITIES'],
+    [
+      'more than 25 events',
+      { clientId: 'c', events: Array.from({ length: 26 }, () => ({ name: 'e' })) },
+      'events',
+      'EXCEEDED_MAX_ENTITIES',
+    ],
     ['a name starting with a digit', { clientId: 'c', events: [{ name: '9lives' }] }, 'events[0].name', 'NAME_INVALID'],
     ['a name with a hyphen', { clientId: 'c', events: [{ name: 'sign-up' }] }, 'events[0].name', 'NAME_INVALID'],
     ['a name over 40 characters', { clientId: 'c', events: [{ name: 'a'.repeat(41) }] }, 'events[0].name', 'VALUE_OUT_OF_BOUNDS'],
@@ -54,7 +74,12 @@ describe('ga4 events.send', () => {
     ['the google_ prefix', { clientId: 'c', events: [{ name: 'google_x' }] }, 'events[0].name', 'NAME_RESERVED'],
     ['the ga_ prefix', { clientId: 'c', events: [{ name: 'ga_x' }] }, 'events[0].name', 'NAME_RESERVED'],
     ['the firebase_ prefix', { clientId: 'c', events: [{ name: 'firebase_x' }] }, 'events[0].name', 'NAME_RESERVED'],
-    ['more than 25 params', { clientId: 'c', events: [{ name: 'e', params: Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`p${i}`, i])) }] }, 'events[0].params', 'EXCEEDED_MAX_ENTITIES'],
+    [
+      'more than 25 params',
+      { clientId: 'c', events: [{ name: 'e', params: Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`p${i}`, i])) }] },
+      'events[0].params',
+      'EXCEEDED_MAX_ENTITIES',
+    ],
   ])('refuses %s before sending, naming the field', async (_name, input, field, code) => {
     const { emu, send } = await setup()
     const e = await rejection(send(input))

@@ -20,10 +20,19 @@ connectorSuite({
     return { emulator, connection: { apiKey: KEY, baseUrl: await emulator.listen() } }
   },
   cases: {
-    ok: { action: 'members.upsert', input: { listId: 'l1', email: 'ann@acme.com', statusIfNew: 'subscribed', tags: ['a'] }, check: (out) => expect(out).toMatchObject({ status: 'subscribed', consentKept: false }) },
+    ok: {
+      action: 'members.upsert',
+      input: { listId: 'l1', email: 'ann@acme.com', statusIfNew: 'subscribed', tags: ['a'] },
+      check: (out) => expect(out).toMatchObject({ status: 'subscribed', consentKept: false }),
+    },
     // Mailchimp sends no Retry-After on 429: the connector waits 1 s.
     rateLimited: { action: 'members.upsert', input: { listId: 'l1', email: 'ann@acme.com', statusIfNew: 'subscribed' }, waitMs: 1000 },
-    permanent: { action: 'members.upsert', input: { listId: 'l1', email: 'ann@acme.com', statusIfNew: 'subscribed' }, connection: (c) => ({ ...c, apiKey: 'wrong-us6' }), providerCode: 'API_KEY_INVALID' },
+    permanent: {
+      action: 'members.upsert',
+      input: { listId: 'l1', email: 'ann@acme.com', statusIfNew: 'subscribed' },
+      connection: (c) => ({ ...c, apiKey: 'wrong-us6' }),
+      providerCode: 'API_KEY_INVALID',
+    },
   },
 })
 
@@ -45,7 +54,14 @@ describe('mailchimp members.upsert', () => {
   it('never re-subscribes a member who unsubscribed, even when asked to (and even where Mailchimp would allow it)', async () => {
     const { emu, upsert } = await setup({ complianceState: false })
     emu.seedMember('l1', 'gone@acme.com', 'unsubscribed')
-    const out = await upsert({ listId: 'l1', email: 'Gone@Acme.com', statusIfNew: 'subscribed', status: 'subscribed', mergeFields: { FNAME: 'Gone' }, tags: ['webinar'] })
+    const out = await upsert({
+      listId: 'l1',
+      email: 'Gone@Acme.com',
+      statusIfNew: 'subscribed',
+      status: 'subscribed',
+      mergeFields: { FNAME: 'Gone' },
+      tags: ['webinar'],
+    })
     expect(out).toMatchObject({ status: 'unsubscribed', consentKept: true })
     expect(emu.member('l1', 'gone@acme.com')).toMatchObject({ status: 'unsubscribed', merge_fields: { FNAME: 'Gone' }, tags: ['webinar'] })
     const put = emu.requests().find((r) => r.method === 'PUT')
@@ -91,11 +107,25 @@ describe('mailchimp members.upsert', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-mailchimp-'))
     const store = createSqliteStore({ path: join(dir, 'pw.db') })
     await store.migrate()
-    const gateway = createGateway({ connectors: [mailchimpConnector], connections: { mailchimp: { default: { apiKey: KEY, baseUrl: await emu.listen() } } }, store, clock: systemClock })
+    const gateway = createGateway({
+      connectors: [mailchimpConnector],
+      connections: { mailchimp: { default: { apiKey: KEY, baseUrl: await emu.listen() } } },
+      store,
+      clock: systemClock,
+    })
     try {
       await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
-          gateway.execute({ ref: 'mailchimp.members.upsert', input: { listId: 'l1', email: `u${i}@acme.com`, statusIfNew: 'subscribed' }, runId: `r${i}`, pipelineId: 'p', stepId: 's', attempt: 1, idempotencyKey: `r${i}:s`, signal: new AbortController().signal }),
+          gateway.execute({
+            ref: 'mailchimp.members.upsert',
+            input: { listId: 'l1', email: `u${i}@acme.com`, statusIfNew: 'subscribed' },
+            runId: `r${i}`,
+            pipelineId: 'p',
+            stepId: 's',
+            attempt: 1,
+            idempotencyKey: `r${i}:s`,
+            signal: new AbortController().signal,
+          }),
         ),
       )
       expect(emu.requests().filter((r) => r.status === 429)).toHaveLength(0)

@@ -17,7 +17,9 @@ beforeEach(async () => {
   schema = `pw_pg_${randomUUID().replace(/-/g, '').slice(0, 12)}`
   await admin.query(`CREATE SCHEMA ${schema}`)
   await admin.query(`CREATE TABLE ${schema}.leads (email text PRIMARY KEY, name text, score int, meta jsonb)`)
-  await admin.query(`CREATE TABLE ${schema}."we""ird table" ("Org Id" text, "Region" text, "Full Name" text, PRIMARY KEY ("Org Id", "Region"))`)
+  await admin.query(
+    `CREATE TABLE ${schema}."we""ird table" ("Org Id" text, "Region" text, "Full Name" text, PRIMARY KEY ("Org Id", "Region"))`,
+  )
   connector = createPostgresConnector()
 })
 afterEach(async () => {
@@ -35,7 +37,12 @@ const rows = async (sql = `SELECT email, name, score, meta FROM ${schema}.leads 
 
 describe('postgres.upsert against a real PostgreSQL', () => {
   it('is idempotent: running the same rows twice leaves one row per key', async () => {
-    const input = { rows: [{ email: 'a@x.co', name: 'A', score: 1, meta: { src: 'clay' } }, { email: 'b@x.co', name: 'B', score: 2 }] }
+    const input = {
+      rows: [
+        { email: 'a@x.co', name: 'A', score: 1, meta: { src: 'clay' } },
+        { email: 'b@x.co', name: 'B', score: 2 },
+      ],
+    }
     await run(input)
     await run(input)
     expect(await rows()).toEqual([
@@ -46,16 +53,32 @@ describe('postgres.upsert against a real PostgreSQL', () => {
 
   it('updates only the columns a row mentions, and merges duplicate keys within one call', async () => {
     await run({ rows: [{ email: 'a@x.co', name: 'A', score: 1 }] })
-    await run({ rows: [{ email: 'a@x.co', score: 5 }, { email: 'a@x.co', score: 7 }] })
+    await run({
+      rows: [
+        { email: 'a@x.co', score: 5 },
+        { email: 'a@x.co', score: 7 },
+      ],
+    })
     expect(await rows()).toEqual([{ email: 'a@x.co', name: 'A', score: 7, meta: null }])
   })
 
   it('quotes identifiers: a table name with a quote and a space, composite key columns with spaces', async () => {
     const extra = { table: 'we"ird table', key: ['Org Id', 'Region'] }
-    await run({ rows: [{ 'Org Id': 'o1', Region: 'eu', 'Full Name': 'One' }, { 'Org Id': 'o1', Region: 'us', 'Full Name': 'Two' }] }, extra)
+    await run(
+      {
+        rows: [
+          { 'Org Id': 'o1', Region: 'eu', 'Full Name': 'One' },
+          { 'Org Id': 'o1', Region: 'us', 'Full Name': 'Two' },
+        ],
+      },
+      extra,
+    )
     await run({ rows: [{ 'Org Id': 'o1', Region: 'eu', 'Full Name': 'Uno' }] }, extra)
     const got = await rows(`SELECT * FROM ${schema}."we""ird table" ORDER BY "Region"`)
-    expect(got).toEqual([{ 'Org Id': 'o1', Region: 'eu', 'Full Name': 'Uno' }, { 'Org Id': 'o1', Region: 'us', 'Full Name': 'Two' }])
+    expect(got).toEqual([
+      { 'Org Id': 'o1', Region: 'eu', 'Full Name': 'Uno' },
+      { 'Org Id': 'o1', Region: 'us', 'Full Name': 'Two' },
+    ])
   })
 
   it('treats values as parameters, never as SQL', async () => {
@@ -64,7 +87,12 @@ describe('postgres.upsert against a real PostgreSQL', () => {
   })
 
   it('writes all rows of a call in one transaction: a bad row rolls back the whole call, permanently', async () => {
-    const e = await run({ rows: [{ email: 'ok@x.co', score: 1 }, { email: 'bad@x.co', score: 'not a number' }] }).catch((x) => x)
+    const e = await run({
+      rows: [
+        { email: 'ok@x.co', score: 1 },
+        { email: 'bad@x.co', score: 'not a number' },
+      ],
+    }).catch((x) => x)
     expect(isNonRetryable(e)).toBe(true)
     expect(e.providerCode).toBe('22P02')
     expect(await rows()).toEqual([])
@@ -72,7 +100,9 @@ describe('postgres.upsert against a real PostgreSQL', () => {
 
   it('coalesces calls in a batch into one transaction, and on failure isolates the bad call', async () => {
     const batch = action().batch
-    const inputs = [{ rows: [{ email: 'a@x.co' }] }, { rows: [{ email: 'b@x.co', score: 'x' }] }, { rows: [{ email: 'c@x.co' }] }].map((i) => action().input?.parse(i))
+    const inputs = [{ rows: [{ email: 'a@x.co' }] }, { rows: [{ email: 'b@x.co', score: 'x' }] }, { rows: [{ email: 'c@x.co' }] }].map(
+      (i) => action().input?.parse(i),
+    )
     const out = (await batch?.run(inputs, ctx())) as unknown[]
     expect(out[0]).toEqual({ rows: 1 })
     expect(isNonRetryable(out[1])).toBe(true)

@@ -1,6 +1,6 @@
 import Airtable from 'airtable'
 import { afterEach, describe, expect, it } from 'vitest'
-import { airtableEmulator, type AirtableEmulatorOptions } from '../../src/connectors/airtable/emulator.js'
+import { type AirtableEmulatorOptions, airtableEmulator } from '../../src/connectors/airtable/emulator.js'
 
 let emu: ReturnType<typeof airtableEmulator> | null = null
 afterEach(async () => {
@@ -27,7 +27,10 @@ async function thrown(p: Promise<unknown>): Promise<Record<string, any>> {
 describe('Airtable emulator through the airtable SDK', () => {
   it('creates records in a batch and reads them back with their fields', async () => {
     const { base } = await start()
-    const created = await base('Leads').create([{ fields: { Name: 'Ann', Email: 'ann@acme.com' } }, { fields: { Name: 'Bob', Email: 'bob@acme.com' } }])
+    const created = await base('Leads').create([
+      { fields: { Name: 'Ann', Email: 'ann@acme.com' } },
+      { fields: { Name: 'Bob', Email: 'bob@acme.com' } },
+    ])
     expect(created.map((r) => r.get('Name'))).toEqual(['Ann', 'Bob'])
     expect(created[0].id).toMatch(/^rec[0-9a-z]{14}$/)
     const one = await base('Leads').find(created[1].id)
@@ -41,32 +44,45 @@ describe('Airtable emulator through the airtable SDK', () => {
       { fields: { Name: 'Bob', Stage: 'cold', Score: 10 } },
       { fields: { Name: 'Cy', Stage: 'warm', Score: 60 } },
     ])
-    const hot = await base('Leads').select({ filterByFormula: "OR({Stage}='hot', AND({Stage}=\"warm\", {Score}>50))", fields: ['Name'] }).all()
+    const hot = await base('Leads')
+      .select({ filterByFormula: 'OR({Stage}=\'hot\', AND({Stage}="warm", {Score}>50))', fields: ['Name'] })
+      .all()
     expect(hot.map((r) => r.fields)).toEqual([{ Name: 'Ann' }, { Name: 'Cy' }])
   })
 
   it('pages with offset through eachPage', async () => {
     const { base } = await start({ perBase: 1000 })
-    for (let i = 0; i < 25; i += 10) await base('T').create(Array.from({ length: Math.min(10, 25 - i) }, (_, j) => ({ fields: { N: i + j } })))
+    for (let i = 0; i < 25; i += 10)
+      await base('T').create(Array.from({ length: Math.min(10, 25 - i) }, (_, j) => ({ fields: { N: i + j } })))
     const pages: number[] = []
-    await base('T').select({ pageSize: 10 }).eachPage((records, next) => {
-      pages.push(records.length)
-      next()
-    })
+    await base('T')
+      .select({ pageSize: 10 })
+      .eachPage((records, next) => {
+        pages.push(records.length)
+        next()
+      })
     expect(pages).toEqual([10, 10, 5])
   })
 
   it('upserts with performUpsert: one create, then an update of the same record', async () => {
     const { base, emu } = await start()
-    const first = await base('Leads').update([{ fields: { Email: 'ann@acme.com', Name: 'Ann' } }] as never, { performUpsert: { fieldsToMergeOn: ['Email'] } } as never)
-    const again = await base('Leads').update([{ fields: { Email: 'ann@acme.com', Name: 'Ann B' } }] as never, { performUpsert: { fieldsToMergeOn: ['Email'] } } as never)
+    const first = await base('Leads').update(
+      [{ fields: { Email: 'ann@acme.com', Name: 'Ann' } }] as never,
+      { performUpsert: { fieldsToMergeOn: ['Email'] } } as never,
+    )
+    const again = await base('Leads').update(
+      [{ fields: { Email: 'ann@acme.com', Name: 'Ann B' } }] as never,
+      { performUpsert: { fieldsToMergeOn: ['Email'] } } as never,
+    )
     expect((again as unknown as Array<{ id: string }>)[0].id).toBe((first as unknown as Array<{ id: string }>)[0].id)
     expect(emu.records('appBASE', 'Leads')).toHaveLength(1)
     expect(emu.records('appBASE', 'Leads')[0].fields).toMatchObject({ Name: 'Ann B' })
   })
 
   it('refuses an unknown select option without typecast, and adds it with typecast', async () => {
-    const { base } = await start({ bases: { appBASE: { Leads: { fields: { Name: { type: 'text' }, Stage: { type: 'singleSelect', options: ['hot'] } } } } } })
+    const { base } = await start({
+      bases: { appBASE: { Leads: { fields: { Name: { type: 'text' }, Stage: { type: 'singleSelect', options: ['hot'] } } } } },
+    })
     const e = await thrown(base('Leads').create({ Name: 'Ann', Stage: 'lukewarm' }))
     expect(e).toMatchObject({ error: 'INVALID_MULTIPLE_CHOICE_OPTIONS', statusCode: 422 })
     const r = await base('Leads').create({ Name: 'Ann', Stage: 'lukewarm' }, { typecast: true })

@@ -12,7 +12,11 @@ async function start(options: Parameters<typeof ga4Emulator>[0] = {}) {
   emu = ga4Emulator(options)
   const url = await emu.listen()
   const post = (path: string, body: unknown, id = 'G-TEST', secret = 's3cret') =>
-    fetch(`${url}${path}?measurement_id=${id}&api_secret=${secret}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+    fetch(`${url}${path}?measurement_id=${id}&api_secret=${secret}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
   return { emu, post }
 }
 
@@ -38,7 +42,12 @@ describe('GA4 Measurement Protocol emulator', () => {
     const { post } = await start()
     const res = await post('/debug/mp/collect', {
       client_id: 'c',
-      events: [{ name: 'google_thing' }, { name: 'session_start' }, { name: 'x'.repeat(41) }, { name: 'ok', params: { note: 'y'.repeat(101), 'bad-name': 1 } }],
+      events: [
+        { name: 'google_thing' },
+        { name: 'session_start' },
+        { name: 'x'.repeat(41) },
+        { name: 'ok', params: { note: 'y'.repeat(101), 'bad-name': 1 } },
+      ],
     })
     expect(res.status).toBe(200)
     const { validationMessages } = (await res.json()) as { validationMessages: Array<{ fieldPath: string; validationCode: string }> }

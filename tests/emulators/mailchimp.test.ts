@@ -44,7 +44,11 @@ describe('Mailchimp emulator through @mailchimp/mailchimp_marketing', () => {
   it('upserts a member with setListMember (status_if_new, merge fields) and adds tags', async () => {
     const { emu } = await start()
     const email = 'Ann@Acme.com'
-    const m = await mailchimp.lists.setListMember('list1', subscriberHash(email), { email_address: email, status_if_new: 'subscribed', merge_fields: { FNAME: 'Ann' } })
+    const m = await mailchimp.lists.setListMember('list1', subscriberHash(email), {
+      email_address: email,
+      status_if_new: 'subscribed',
+      merge_fields: { FNAME: 'Ann' },
+    })
     expect(m).toMatchObject({ id: subscriberHash(email), status: 'subscribed', merge_fields: { FNAME: 'Ann' } })
     await mailchimp.lists.updateListMemberTags('list1', subscriberHash(email), { tags: [{ name: 'webinar', status: 'active' }] })
     const tags = await mailchimp.lists.getListMemberTags('list1', subscriberHash(email))
@@ -55,20 +59,27 @@ describe('Mailchimp emulator through @mailchimp/mailchimp_marketing', () => {
   it('keeps an existing member status when only status_if_new is sent', async () => {
     const { emu } = await start()
     emu.seedMember('list1', 'gone@acme.com', 'unsubscribed')
-    const m = await mailchimp.lists.setListMember('list1', subscriberHash('gone@acme.com'), { email_address: 'gone@acme.com', status_if_new: 'subscribed' })
+    const m = await mailchimp.lists.setListMember('list1', subscriberHash('gone@acme.com'), {
+      email_address: 'gone@acme.com',
+      status_if_new: 'subscribed',
+    })
     expect(m.status).toBe('unsubscribed')
   })
 
   it('surfaces problem+json errors as the SDK error with status and body', async () => {
     const { emu } = await start()
     emu.seedMember('list1', 'gone@acme.com', 'unsubscribed')
-    const comp = await thrown(mailchimp.lists.setListMember('list1', subscriberHash('gone@acme.com'), { email_address: 'gone@acme.com', status: 'subscribed' }))
+    const comp = await thrown(
+      mailchimp.lists.setListMember('list1', subscriberHash('gone@acme.com'), { email_address: 'gone@acme.com', status: 'subscribed' }),
+    )
     expect(comp.status).toBe(400)
     expect(comp.response.body).toMatchObject({ title: 'Member In Compliance State', status: 400 })
     expect(comp.response.headers['content-type']).toContain('application/problem+json')
     const exists = await thrown(mailchimp.lists.addListMember('list1', { email_address: 'gone@acme.com', status: 'subscribed' }))
     expect(exists.response.body.title).toBe('Member Exists')
-    const invalid = await thrown(mailchimp.lists.setListMember('list1', subscriberHash('x'), { email_address: 'not-an-email', status_if_new: 'subscribed' }))
+    const invalid = await thrown(
+      mailchimp.lists.setListMember('list1', subscriberHash('x'), { email_address: 'not-an-email', status_if_new: 'subscribed' }),
+    )
     expect(invalid.response.body).toMatchObject({ title: 'Invalid Resource', errors: [{ field: 'email_address' }] })
   })
 

@@ -19,7 +19,14 @@ describe('SMTP emulator through nodemailer', () => {
     const { emu, url } = await start()
     expect(url).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+$/)
     const t = nodemailer.createTransport(url)
-    await t.sendMail({ from: 'Ops <ops@example.com>', to: 'ann@acme.com', cc: 'bob@acme.com', subject: 'Héllo — new lead', text: 'Plain body ✓', html: '<p>HTML <b>body</b> ✓</p>' })
+    await t.sendMail({
+      from: 'Ops <ops@example.com>',
+      to: 'ann@acme.com',
+      cc: 'bob@acme.com',
+      subject: 'Héllo — new lead',
+      text: 'Plain body ✓',
+      html: '<p>HTML <b>body</b> ✓</p>',
+    })
     t.close()
     const [m] = emu.messages()
     expect(m.from).toBe('ops@example.com')
@@ -46,10 +53,16 @@ describe('SMTP emulator through nodemailer', () => {
     const { url } = await start({ users: { ops: 'secret' }, rejectRecipients: ['nobody@acme.com'] })
     const hostPort = url.slice('smtp://'.length)
     const bad = nodemailer.createTransport(`smtp://ops:wrong@${hostPort}`)
-    await expect(bad.sendMail({ from: 'a@x.co', to: 'b@x.co', subject: 's', text: 't' })).rejects.toMatchObject({ code: 'EAUTH', responseCode: 535 })
+    await expect(bad.sendMail({ from: 'a@x.co', to: 'b@x.co', subject: 's', text: 't' })).rejects.toMatchObject({
+      code: 'EAUTH',
+      responseCode: 535,
+    })
     bad.close()
     const good = nodemailer.createTransport(`smtp://ops:secret@${hostPort}`)
-    await expect(good.sendMail({ from: 'a@x.co', to: 'nobody@acme.com', subject: 's', text: 't' })).rejects.toMatchObject({ code: 'EENVELOPE', responseCode: 550 })
+    await expect(good.sendMail({ from: 'a@x.co', to: 'nobody@acme.com', subject: 's', text: 't' })).rejects.toMatchObject({
+      code: 'EENVELOPE',
+      responseCode: 550,
+    })
     good.close()
   })
 

@@ -63,7 +63,11 @@ async function page(input: ListInput, offset: string | undefined, ctx: Ctx): Pro
   const path = tablePath(input.base, input.table)
   if (path.length + q.length < URL_LIMIT) return airtableOk<ListOutput>(await airtableCall(ctx, 'GET', `${path}?${q}`), 'list records', ctx)
   const { base: _b, table: _t, all: _a, maxPages: _m, ...body } = input
-  return airtableOk<ListOutput>(await airtableCall(ctx, 'POST', `${path}/listRecords`, { ...body, ...(offset ? { offset } : {}) }), 'list records', ctx)
+  return airtableOk<ListOutput>(
+    await airtableCall(ctx, 'POST', `${path}/listRecords`, { ...body, ...(offset ? { offset } : {}) }),
+    'list records',
+    ctx,
+  )
 }
 
 export const recordsList: ActionDefinition<AirtableConnection, ListInput, ListOutput> = {

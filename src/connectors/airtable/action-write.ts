@@ -17,8 +17,16 @@ const fields = z.record(z.string(), z.unknown())
 const common = { base: z.string().min(1), table: z.string().min(1), fields, typecast: z.boolean().default(false) }
 
 export const createInput = z.object(common)
-export const updateInput = z.object({ ...common, id: z.string().min(1), /** PUT (clear unset fields) instead of PATCH. */ replace: z.boolean().default(false) })
-export const upsertInput = z.object({ ...common, fieldsToMergeOn: z.array(z.string().min(1)).min(1).max(3), replace: z.boolean().default(false) })
+export const updateInput = z.object({
+  ...common,
+  id: z.string().min(1),
+  /** PUT (clear unset fields) instead of PATCH. */ replace: z.boolean().default(false),
+})
+export const upsertInput = z.object({
+  ...common,
+  fieldsToMergeOn: z.array(z.string().min(1)).min(1).max(3),
+  replace: z.boolean().default(false),
+})
 export type CreateInput = z.infer<typeof createInput>
 export type UpdateInput = z.infer<typeof updateInput>
 export type UpsertInput = z.infer<typeof upsertInput>
@@ -64,7 +72,8 @@ async function writeBatch(kind: Kind, inputs: AnyInput[], ctx: Ctx): Promise<Arr
     if (i > 0) await pause(ctx, 200)
     const chunk = inputs.slice(i, i + AIRTABLE_BATCH_SIZE)
     let out = await sendChunk(kind, chunk, ctx)
-    const rejectedWhole = chunk.length > 1 && out[0] instanceof Error && isNonRetryable(out[0]) && (out[0] as { status?: number }).status === 422
+    const rejectedWhole =
+      chunk.length > 1 && out[0] instanceof Error && isNonRetryable(out[0]) && (out[0] as { status?: number }).status === 422
     if (rejectedWhole) {
       out = []
       for (const one of chunk) {
@@ -77,7 +86,12 @@ async function writeBatch(kind: Kind, inputs: AnyInput[], ctx: Ctx): Promise<Arr
   return results
 }
 
-function define<I extends AnyInput>(kind: Kind, schema: z.ZodType<I>, key: (i: I) => string, effectKey?: (i: I) => string | null): ActionDefinition<AirtableConnection, I, WriteOutput> {
+function define<I extends AnyInput>(
+  kind: Kind,
+  schema: z.ZodType<I>,
+  key: (i: I) => string,
+  effectKey?: (i: I) => string | null,
+): ActionDefinition<AirtableConnection, I, WriteOutput> {
   return {
     input: schema,
     scope: (i) => i.base,
@@ -94,7 +108,12 @@ function define<I extends AnyInput>(kind: Kind, schema: z.ZodType<I>, key: (i: I
 const where = (i: AnyInput) => `${i.base}/${i.table}/${i.typecast ? 't' : 'f'}`
 
 export const recordsCreate = define<CreateInput>('create', createInput as z.ZodType<CreateInput>, where)
-export const recordsUpdate = define<UpdateInput>('update', updateInput as z.ZodType<UpdateInput>, (i) => `${where(i)}/${i.replace ? 'put' : 'patch'}`, (i) => `record:${i.base}/${i.table}/${i.id}`)
+export const recordsUpdate = define<UpdateInput>(
+  'update',
+  updateInput as z.ZodType<UpdateInput>,
+  (i) => `${where(i)}/${i.replace ? 'put' : 'patch'}`,
+  (i) => `record:${i.base}/${i.table}/${i.id}`,
+)
 export const recordsUpsert = define<UpsertInput>(
   'upsert',
   upsertInput as z.ZodType<UpsertInput>,

@@ -33,7 +33,8 @@ export function classifyAirtable(res: ProviderResponse, now: number = Date.now()
   if (res.status >= 200 && res.status < 300) return { kind: 'ok' }
   const { type, message: text } = readAirtableError(res.body)
   const message = [type, text].filter(Boolean).join(': ') || `HTTP ${res.status}`
-  if (res.status === 429) return { kind: 'rate-limited', afterMs: parseRetryAfter(headerValue(res.headers, 'retry-after'), now) ?? waitMs, message }
+  if (res.status === 429)
+    return { kind: 'rate-limited', afterMs: parseRetryAfter(headerValue(res.headers, 'retry-after'), now) ?? waitMs, message }
   if (res.status === 408 || res.status >= 500) return { kind: 'retryable', message }
   return { kind: 'permanent', code: type ?? `HTTP_${res.status}`, message }
 }

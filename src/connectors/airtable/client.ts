@@ -15,7 +15,12 @@ export function tablePath(base: string, table: string, suffix = ''): string {
   return `/v0/${encodeURIComponent(base)}/${encodeURIComponent(table)}${suffix}`
 }
 
-export async function airtableCall(ctx: Ctx, method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, body?: unknown): Promise<ProviderResponse> {
+export async function airtableCall(
+  ctx: Ctx,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT',
+  path: string,
+  body?: unknown,
+): Promise<ProviderResponse> {
   const url = `${ctx.connection.baseUrl.replace(/\/+$/, '')}${path}`
   try {
     const res = await request(url, {
@@ -40,7 +45,11 @@ export async function airtableCall(ctx: Ctx, method: 'GET' | 'POST' | 'PATCH' | 
     return { status: res.statusCode, headers: res.headers, body: parsed }
   } catch (e) {
     if (ctx.signal.aborted) throw e
-    throw new RetryableError(`Airtable ${method} ${path.split('?')[0]} failed before an answer: ${(e as Error).message}`, { code: ErrorCodes.CONNECTOR_NETWORK, cause: e, providerCode: (e as { code?: string }).code })
+    throw new RetryableError(`Airtable ${method} ${path.split('?')[0]} failed before an answer: ${(e as Error).message}`, {
+      code: ErrorCodes.CONNECTOR_NETWORK,
+      cause: e,
+      providerCode: (e as { code?: string }).code,
+    })
   }
 }
 

@@ -8,9 +8,14 @@
 export class FormulaError extends Error {}
 
 type Value = string | number | boolean | null
-type Node = { k: 'lit'; v: Value } | { k: 'field'; name: string } | { k: 'call'; fn: string; args: Node[] } | { k: 'bin'; op: string; a: Node; b: Node }
+type Node =
+  | { k: 'lit'; v: Value }
+  | { k: 'field'; name: string }
+  | { k: 'call'; fn: string; args: Node[] }
+  | { k: 'bin'; op: string; a: Node; b: Node }
 
-const TOKEN = /\s*(?:(\{[^}]*\})|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(\d+(?:\.\d+)?)|(!=|<=|>=|=|<|>|&|\(|\)|,)|([A-Za-z_][A-Za-z0-9_]*))/y
+const TOKEN =
+  /\s*(?:(\{[^}]*\})|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(\d+(?:\.\d+)?)|(!=|<=|>=|=|<|>|&|\(|\)|,)|([A-Za-z_][A-Za-z0-9_]*))/y
 
 function tokenize(src: string): string[] {
   const out: string[] = []
@@ -33,7 +38,8 @@ export function parseFormula(src: string): Node {
   const peek = () => toks[i]
   const take = (want?: string) => {
     const t = toks[i++]
-    if (t === undefined || (want !== undefined && t !== want)) throw new FormulaError(`expected ${want ?? 'a value'} but found ${t ?? 'the end'}`)
+    if (t === undefined || (want !== undefined && t !== want))
+      throw new FormulaError(`expected ${want ?? 'a value'} but found ${t ?? 'the end'}`)
     return t
   }
   const binary = (level: number): Node => {
@@ -104,18 +110,30 @@ export function evaluate(node: Node, fields: Record<string, unknown>): Value {
     case 'call': {
       const args = node.args.map((n) => evaluate(n, fields))
       switch (node.fn) {
-        case 'AND': return args.every(truthy)
-        case 'OR': return args.some(truthy)
-        case 'NOT': return !truthy(args[0] ?? null)
-        case 'LOWER': return str(args[0] ?? null).toLowerCase()
-        case 'UPPER': return str(args[0] ?? null).toUpperCase()
-        case 'TRIM': return str(args[0] ?? null).trim()
-        case 'LEN': return str(args[0] ?? null).length
-        case 'BLANK': return null
-        case 'TRUE': return true
-        case 'FALSE': return false
-        case 'FIND': return str(args[1] ?? null).indexOf(str(args[0] ?? null)) + 1
-        default: throw new FormulaError(`unknown function ${node.fn}()`)
+        case 'AND':
+          return args.every(truthy)
+        case 'OR':
+          return args.some(truthy)
+        case 'NOT':
+          return !truthy(args[0] ?? null)
+        case 'LOWER':
+          return str(args[0] ?? null).toLowerCase()
+        case 'UPPER':
+          return str(args[0] ?? null).toUpperCase()
+        case 'TRIM':
+          return str(args[0] ?? null).trim()
+        case 'LEN':
+          return str(args[0] ?? null).length
+        case 'BLANK':
+          return null
+        case 'TRUE':
+          return true
+        case 'FALSE':
+          return false
+        case 'FIND':
+          return str(args[1] ?? null).indexOf(str(args[0] ?? null)) + 1
+        default:
+          throw new FormulaError(`unknown function ${node.fn}()`)
       }
     }
   }

@@ -54,7 +54,8 @@ function coerce(name: string, spec: FieldSpec, value: unknown, typecast: boolean
       spec.options ??= []
       for (const v of list.map(String)) {
         if (spec.options.includes(v)) continue
-        if (!typecast) throw new AirtableFault(422, 'INVALID_MULTIPLE_CHOICE_OPTIONS', `Insufficient permissions to create new select option ""${v}""`)
+        if (!typecast)
+          throw new AirtableFault(422, 'INVALID_MULTIPLE_CHOICE_OPTIONS', `Insufficient permissions to create new select option ""${v}""`)
         spec.options.push(v)
       }
       return spec.type === 'multipleSelects' ? list.map(String) : String(value)
@@ -68,7 +69,8 @@ function coerce(name: string, spec: FieldSpec, value: unknown, typecast: boolean
 
 /** Fields after schema checks (and `typecast` conversion). */
 export function checkFields(table: TableState, fields: unknown, typecast: boolean): Record<string, unknown> {
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) throw new AirtableFault(422, 'INVALID_REQUEST_MISSING_FIELDS', 'Could not find field "fields" in the request body')
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
+    throw new AirtableFault(422, 'INVALID_REQUEST_MISSING_FIELDS', 'Could not find field "fields" in the request body')
   const out: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(fields)) {
     const spec = table.schema?.[name]

@@ -54,7 +54,8 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
       const base = new Map<string, TableState>()
       for (const [name, t] of Object.entries(tables)) {
         const table: TableState = { records: [], ...(t.fields ? { schema: structuredClone(t.fields) } : {}) }
-        for (const fields of t.records ?? []) table.records.push({ id: nextId(state), createdTime: new Date(0).toISOString(), fields: { ...fields } })
+        for (const fields of t.records ?? [])
+          table.records.push({ id: nextId(state), createdTime: new Date(0).toISOString(), fields: { ...fields } })
         base.set(name, table)
       }
       state.bases.set(baseId, base)
@@ -68,7 +69,10 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     random: options.random,
     faults: options.faults,
     tooManyRequests: () => json(429, AIRTABLE_429_BODY),
-    serverError: (_r, status) => (status === 503 ? err(503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable.') : err(status, 'SERVER_ERROR', 'Try again. If the problem persists, contact support.')),
+    serverError: (_r, status) =>
+      status === 503
+        ? err(503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable.')
+        : err(status, 'SERVER_ERROR', 'Try again. If the problem persists, contact support.'),
     notFound: () => json(404, { error: 'NOT_FOUND' }),
   })
   const perBase = emu.limiter(options.perBase ?? 5, 1000)
@@ -90,7 +94,12 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     const { base, table } = req.params
     let b = state.bases.get(base)
     if (!b) {
-      if (options.bases) throw new AirtableFault(403, 'INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND', 'Invalid permissions, or the requested model was not found. Check that both your user and your token have the required permissions, and that the model names and/or ids are correct.')
+      if (options.bases)
+        throw new AirtableFault(
+          403,
+          'INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND',
+          'Invalid permissions, or the requested model was not found. Check that both your user and your token have the required permissions, and that the model names and/or ids are correct.',
+        )
       b = new Map()
       state.bases.set(base, b)
     }
@@ -103,25 +112,29 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     return t
   }
 
-  const handle = (fn: (req: EmulatorRequest, state: AirtableState, now: number) => EmulatorReply) => (req: EmulatorRequest, ctx: { state: AirtableState; now: number }) => {
-    try {
-      return fn(req, ctx.state, ctx.now)
-    } catch (e) {
-      if (e instanceof AirtableFault) return err(e.status, e.type, e.message)
-      throw e
+  const handle =
+    (fn: (req: EmulatorRequest, state: AirtableState, now: number) => EmulatorReply) =>
+    (req: EmulatorRequest, ctx: { state: AirtableState; now: number }) => {
+      try {
+        return fn(req, ctx.state, ctx.now)
+      } catch (e) {
+        if (e instanceof AirtableFault) return err(e.status, e.type, e.message)
+        throw e
+      }
     }
-  }
 
   const list = (req: EmulatorRequest, state: AirtableState, o: ListOptions) => {
     const table = tableOf(state, req)
-    if (o.pageSize !== undefined && (!Number.isInteger(o.pageSize) || o.pageSize < 1 || o.pageSize > 100)) throw new AirtableFault(422, 'INVALID_REQUEST_UNKNOWN', 'Invalid request: parameter validation failed. Check your request data.')
+    if (o.pageSize !== undefined && (!Number.isInteger(o.pageSize) || o.pageSize < 1 || o.pageSize > 100))
+      throw new AirtableFault(422, 'INVALID_REQUEST_UNKNOWN', 'Invalid request: parameter validation failed. Check your request data.')
     let rows = table.records
     if (o.filterByFormula) {
       try {
         const keep = compileFilter(o.filterByFormula)
         rows = rows.filter((r) => keep(r.fields))
       } catch (e) {
-        if (e instanceof FormulaError) throw new AirtableFault(422, 'INVALID_FILTER_BY_FORMULA', `The formula for filtering records is invalid: ${e.message}`)
+        if (e instanceof FormulaError)
+          throw new AirtableFault(422, 'INVALID_FILTER_BY_FORMULA', `The formula for filtering records is invalid: ${e.message}`)
         throw e
       }
     }
@@ -131,7 +144,8 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     if (o.offset) {
       const m = /^itr(\d+)\/(rec\w+)$/.exec(o.offset)
       start = m ? Number(m[1]) : -1
-      if (!m || rows[start]?.id !== m[2]) throw new AirtableFault(422, 'LIST_RECORDS_ITERATOR_NOT_AVAILABLE', 'The iterator is not available')
+      if (!m || rows[start]?.id !== m[2])
+        throw new AirtableFault(422, 'LIST_RECORDS_ITERATOR_NOT_AVAILABLE', 'The iterator is not available')
     }
     const size = o.pageSize ?? 100
     const page = rows.slice(start, start + size).map((r) => present(r, o.fields))
@@ -139,12 +153,24 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     return json(200, next ? { records: page, offset: next } : { records: page })
   }
 
-  emu.route('GET', '/v0/:base/:table', handle((req, state) => list(req, state, listOptionsFromQuery(req.query))))
-  emu.route('POST', '/v0/:base/:table/listRecords', handle((req, state) => list(req, state, listOptionsFromBody(req.body))))
-  emu.route('GET', '/v0/:base/:table/:id', handle((req, state) => {
-    const r = tableOf(state, req).records.find((x) => x.id === req.params.id)
-    return r ? json(200, present(r)) : json(404, { error: 'NOT_FOUND' })
-  }))
+  emu.route(
+    'GET',
+    '/v0/:base/:table',
+    handle((req, state) => list(req, state, listOptionsFromQuery(req.query))),
+  )
+  emu.route(
+    'POST',
+    '/v0/:base/:table/listRecords',
+    handle((req, state) => list(req, state, listOptionsFromBody(req.body))),
+  )
+  emu.route(
+    'GET',
+    '/v0/:base/:table/:id',
+    handle((req, state) => {
+      const r = tableOf(state, req).records.find((x) => x.id === req.params.id)
+      return r ? json(200, present(r)) : json(404, { error: 'NOT_FOUND' })
+    }),
+  )
 
   const create = (table: TableState, state: AirtableState, fields: unknown, typecast: boolean, now: number): EmuRecord => {
     const r = { id: nextId(state), createdTime: new Date(now).toISOString(), fields: checkFields(table, fields, typecast) }
@@ -159,61 +185,83 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     return r
   }
 
-  emu.route('POST', '/v0/:base/:table', handle((req, state, now) => {
-    const table = tableOf(state, req)
-    const body = (req.body ?? {}) as { records?: Array<{ fields?: unknown }>; fields?: unknown; typecast?: boolean }
-    const typecast = body.typecast === true
-    if (!Array.isArray(body.records)) return json(200, present(create(table, state, body.fields, typecast, now)))
-    checkCount(body.records)
-    const snapshot = structuredClone(table)
-    try {
-      return json(200, { records: body.records.map((r) => present(create(table, state, r.fields, typecast, now))) })
-    } catch (e) {
-      Object.assign(table, snapshot)
-      throw e
-    }
-  }))
-
-  for (const method of ['PATCH', 'PUT'] as const) {
-    const replace = method === 'PUT'
-    emu.route(method, '/v0/:base/:table/:id', handle((req, state) => {
-      const body = (req.body ?? {}) as { fields?: unknown; typecast?: boolean }
-      return json(200, present(update(tableOf(state, req), req.params.id, body.fields, body.typecast === true, replace)))
-    }))
-    emu.route(method, '/v0/:base/:table', handle((req, state, now) => {
+  emu.route(
+    'POST',
+    '/v0/:base/:table',
+    handle((req, state, now) => {
       const table = tableOf(state, req)
-      const body = (req.body ?? {}) as { records?: Array<{ id?: string; fields?: unknown }>; typecast?: boolean; performUpsert?: { fieldsToMergeOn?: unknown } }
-      if (!Array.isArray(body.records)) throw new AirtableFault(422, 'INVALID_REQUEST_MISSING_FIELDS', 'Could not find field "records" in the request body')
-      checkCount(body.records)
+      const body = (req.body ?? {}) as { records?: Array<{ fields?: unknown }>; fields?: unknown; typecast?: boolean }
       const typecast = body.typecast === true
-      const on = body.performUpsert?.fieldsToMergeOn
-      if (body.performUpsert && (!Array.isArray(on) || on.length < 1 || on.length > 3 || !on.every((f) => typeof f === 'string'))) {
-        throw new AirtableFault(422, 'INVALID_REQUEST_UNKNOWN', 'performUpsert.fieldsToMergeOn must list 1 to 3 field names')
-      }
+      if (!Array.isArray(body.records)) return json(200, present(create(table, state, body.fields, typecast, now)))
+      checkCount(body.records)
       const snapshot = structuredClone(table)
-      const created: string[] = []
-      const updated: string[] = []
       try {
-        const records = body.records.map((r) => {
-          if (!on) return present(update(table, r.id, r.fields, typecast, replace))
-          const fields = checkFields(table, r.fields, typecast)
-          const key = mergeKey(fields, on as string[])
-          const matches = table.records.filter((x) => mergeKey(x.fields, on as string[]) === key)
-          if (matches.length > 1) throw new AirtableFault(422, 'INVALID_VALUE_FOR_COLUMN', `Cannot upsert: more than one record matches ${key} on ${(on as string[]).join(', ')}`)
-          if (matches.length === 0) {
-            const rec = create(table, state, fields, typecast, now)
-            created.push(rec.id)
-            return present(rec)
-          }
-          updated.push(matches[0].id)
-          return present(update(table, matches[0].id, fields, typecast, replace))
-        })
-        return json(200, on ? { records, createdRecords: created, updatedRecords: updated } : { records })
+        return json(200, { records: body.records.map((r) => present(create(table, state, r.fields, typecast, now))) })
       } catch (e) {
         Object.assign(table, snapshot)
         throw e
       }
-    }))
+    }),
+  )
+
+  for (const method of ['PATCH', 'PUT'] as const) {
+    const replace = method === 'PUT'
+    emu.route(
+      method,
+      '/v0/:base/:table/:id',
+      handle((req, state) => {
+        const body = (req.body ?? {}) as { fields?: unknown; typecast?: boolean }
+        return json(200, present(update(tableOf(state, req), req.params.id, body.fields, body.typecast === true, replace)))
+      }),
+    )
+    emu.route(
+      method,
+      '/v0/:base/:table',
+      handle((req, state, now) => {
+        const table = tableOf(state, req)
+        const body = (req.body ?? {}) as {
+          records?: Array<{ id?: string; fields?: unknown }>
+          typecast?: boolean
+          performUpsert?: { fieldsToMergeOn?: unknown }
+        }
+        if (!Array.isArray(body.records))
+          throw new AirtableFault(422, 'INVALID_REQUEST_MISSING_FIELDS', 'Could not find field "records" in the request body')
+        checkCount(body.records)
+        const typecast = body.typecast === true
+        const on = body.performUpsert?.fieldsToMergeOn
+        if (body.performUpsert && (!Array.isArray(on) || on.length < 1 || on.length > 3 || !on.every((f) => typeof f === 'string'))) {
+          throw new AirtableFault(422, 'INVALID_REQUEST_UNKNOWN', 'performUpsert.fieldsToMergeOn must list 1 to 3 field names')
+        }
+        const snapshot = structuredClone(table)
+        const created: string[] = []
+        const updated: string[] = []
+        try {
+          const records = body.records.map((r) => {
+            if (!on) return present(update(table, r.id, r.fields, typecast, replace))
+            const fields = checkFields(table, r.fields, typecast)
+            const key = mergeKey(fields, on as string[])
+            const matches = table.records.filter((x) => mergeKey(x.fields, on as string[]) === key)
+            if (matches.length > 1)
+              throw new AirtableFault(
+                422,
+                'INVALID_VALUE_FOR_COLUMN',
+                `Cannot upsert: more than one record matches ${key} on ${(on as string[]).join(', ')}`,
+              )
+            if (matches.length === 0) {
+              const rec = create(table, state, fields, typecast, now)
+              created.push(rec.id)
+              return present(rec)
+            }
+            updated.push(matches[0].id)
+            return present(update(table, matches[0].id, fields, typecast, replace))
+          })
+          return json(200, on ? { records, createdRecords: created, updatedRecords: updated } : { records })
+        } catch (e) {
+          Object.assign(table, snapshot)
+          throw e
+        }
+      }),
+    )
   }
 
   return Object.assign(emu, {
@@ -242,7 +290,8 @@ interface ListOptions {
 
 function listOptionsFromQuery(q: URLSearchParams): ListOptions {
   const sort: ListOptions['sort'] = []
-  for (let i = 0; q.has(`sort[${i}][field]`); i++) sort.push({ field: q.get(`sort[${i}][field]`) as string, direction: q.get(`sort[${i}][direction]`) ?? 'asc' })
+  for (let i = 0; q.has(`sort[${i}][field]`); i++)
+    sort.push({ field: q.get(`sort[${i}][field]`) as string, direction: q.get(`sort[${i}][direction]`) ?? 'asc' })
   const fields = q.getAll('fields[]')
   const size = q.get('pageSize') ?? q.get('limit')
   return {

@@ -31,11 +31,11 @@ export const airtable = {
   },
 }
 
-export { airtableConnector } from './connector.js'
-export { AIRTABLE_RATE_LIMIT_WAIT_MS, classifyAirtable } from './classify.js'
-export { AIRTABLE_BATCH_SIZE, airtableConnectionSchema, airtableFromEnv, airtableLimits } from './connection.js'
-export type { AirtableConnection } from './connection.js'
 export type { AirtableRecord, ListInput, ListOutput } from './action-list.js'
 export type { CreateInput, UpdateInput, UpsertInput, WriteOutput } from './action-write.js'
-export { airtableEmulator } from './emulator.js'
+export { AIRTABLE_RATE_LIMIT_WAIT_MS, classifyAirtable } from './classify.js'
+export type { AirtableConnection } from './connection.js'
+export { AIRTABLE_BATCH_SIZE, airtableConnectionSchema, airtableFromEnv, airtableLimits } from './connection.js'
+export { airtableConnector } from './connector.js'
 export type { AirtableEmulatorOptions } from './emulator.js'
+export { airtableEmulator } from './emulator.js'

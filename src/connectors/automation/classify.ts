@@ -38,10 +38,7 @@ export const DEFAULT_RULES: Record<AutomationService, WebhookRule[]> = {
     { status: 410, outcome: 'permanent', code: 'NO_SCENARIO' },
     ...common,
   ],
-  n8n: [
-    { status: 404, body: 'not registered', outcome: 'permanent', code: 'WEBHOOK_NOT_REGISTERED' },
-    ...common,
-  ],
+  n8n: [{ status: 404, body: 'not registered', outcome: 'permanent', code: 'WEBHOOK_NOT_REGISTERED' }, ...common],
   zapier: [{ status: 410, outcome: 'permanent', code: 'HOOK_GONE' }, { status: 429, outcome: 'rate-limited', afterMs: 10_000 }, ...common],
 }
 
@@ -58,11 +55,19 @@ function matches(rule: WebhookRule, res: WebhookAnswer): boolean {
   return true
 }
 
-export function classifyWebhook(service: AutomationService, res: WebhookAnswer, extra: readonly WebhookRule[] = [], now = Date.now()): Classification {
+export function classifyWebhook(
+  service: AutomationService,
+  res: WebhookAnswer,
+  extra: readonly WebhookRule[] = [],
+  now = Date.now(),
+): Classification {
   const rule = [...extra, ...DEFAULT_RULES[service]].find((r) => matches(r, res))
   const message = `HTTP ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ''}`
   const wait = parseRetryAfter(headerValue(res.headers, 'retry-after'), now)
-  if (!rule) return res.status >= 400 && res.status < 500 ? { kind: 'permanent', code: `HTTP_${res.status}`, message } : { kind: 'retryable', message }
+  if (!rule)
+    return res.status >= 400 && res.status < 500
+      ? { kind: 'permanent', code: `HTTP_${res.status}`, message }
+      : { kind: 'retryable', message }
   switch (rule.outcome) {
     case 'ok':
       return { kind: 'ok' }

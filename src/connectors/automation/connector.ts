@@ -7,7 +7,7 @@
  */
 import { request } from 'undici'
 import { z } from 'zod'
-import { ErrorCodes, NonRetryableError, RateLimitedError, RetryableError, RetryAfterError } from '../../errors.js'
+import { ErrorCodes, NonRetryableError, RateLimitedError, RetryAfterError, RetryableError } from '../../errors.js'
 import { type ActionContext, type ActionDefinition, type ConnectorDefinition, defineConnector } from '../contract.js'
 import { type AutomationService, classifyWebhook, ruleSchema } from './classify.js'
 
@@ -20,7 +20,10 @@ const base = {
   timeoutMs: z.number().int().positive().default(30_000),
 }
 
-export const makeConnectionSchema = z.object({ ...base, /** Sent as `x-make-apikey` when the webhook requires an API key. */ apiKey: z.string().min(1).optional() })
+export const makeConnectionSchema = z.object({
+  ...base,
+  /** Sent as `x-make-apikey` when the webhook requires an API key. */ apiKey: z.string().min(1).optional(),
+})
 export const n8nConnectionSchema = z.object({
   ...base,
   auth: z
@@ -80,7 +83,12 @@ function trigger(service: AutomationService): ActionDefinition<AnyConnection, Tr
       try {
         const res = await request(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': ctx.call.idempotencyKey, ...input.headers, ...authHeaders(service, c) },
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': ctx.call.idempotencyKey,
+            ...input.headers,
+            ...authHeaders(service, c),
+          },
           body: JSON.stringify(input.body ?? {}),
           signal: ctx.signal,
           headersTimeout: c.timeoutMs,
@@ -91,12 +99,16 @@ function trigger(service: AutomationService): ActionDefinition<AnyConnection, Tr
         text = await res.body.text()
       } catch (e) {
         if (ctx.signal.aborted) throw e
-        throw new RetryableError(`${where} failed before an answer: ${(e as { code?: string }).code ?? (e as Error).message}`, { code: ErrorCodes.CONNECTOR_NETWORK, cause: e })
+        throw new RetryableError(`${where} failed before an answer: ${(e as { code?: string }).code ?? (e as Error).message}`, {
+          code: ErrorCodes.CONNECTOR_NETWORK,
+          cause: e,
+        })
       }
       const verdict = classifyWebhook(service, { status, headers, text }, c.rules, ctx.clock.now())
       const msg = `${where}: ${verdict.kind === 'ok' ? '' : (verdict.message ?? '')}`
       if (verdict.kind === 'rate-limited') throw new RateLimitedError(msg, verdict.afterMs, { status })
-      if (verdict.kind === 'retryable') throw verdict.afterMs !== undefined ? new RetryAfterError(msg, verdict.afterMs, { status }) : new RetryableError(msg, { status })
+      if (verdict.kind === 'retryable')
+        throw verdict.afterMs !== undefined ? new RetryAfterError(msg, verdict.afterMs, { status }) : new RetryableError(msg, { status })
       if (verdict.kind === 'permanent') throw new NonRetryableError(msg, { status, providerCode: verdict.code })
       let body: unknown = text
       try {
@@ -112,7 +124,14 @@ function trigger(service: AutomationService): ActionDefinition<AnyConnection, Tr
 export const makeConnector: ConnectorDefinition<MakeConnection> = defineConnector<MakeConnection>({
   id: 'make',
   connection: makeConnectionSchema as never,
-  fromEnv: (env) => (env.MAKE_WEBHOOK_URL ? { webhookUrl: env.MAKE_WEBHOOK_URL, ...(env.MAKE_API_KEY ? { apiKey: env.MAKE_API_KEY } : {}), ...(env.MAKE_BASE_URL ? { baseUrl: env.MAKE_BASE_URL } : {}) } : null),
+  fromEnv: (env) =>
+    env.MAKE_WEBHOOK_URL
+      ? {
+          webhookUrl: env.MAKE_WEBHOOK_URL,
+          ...(env.MAKE_API_KEY ? { apiKey: env.MAKE_API_KEY } : {}),
+          ...(env.MAKE_BASE_URL ? { baseUrl: env.MAKE_BASE_URL } : {}),
+        }
+      : null,
   limits: { rates: [{ name: 'per-second', limit: 30, windowMs: 1000 }] },
   actions: { trigger: trigger('make') as ActionDefinition<MakeConnection, TriggerInput, TriggerOutput> },
 })
@@ -122,7 +141,12 @@ export const n8nConnector: ConnectorDefinition<N8nConnection> = defineConnector<
   connection: n8nConnectionSchema as never,
   fromEnv: (env) => {
     if (!env.N8N_WEBHOOK_URL) return null
-    const auth = env.N8N_HEADER_NAME && env.N8N_HEADER_VALUE ? { type: 'header', name: env.N8N_HEADER_NAME, value: env.N8N_HEADER_VALUE } : env.N8N_BASIC_USER ? { type: 'basic', username: env.N8N_BASIC_USER, password: env.N8N_BASIC_PASSWORD ?? '' } : undefined
+    const auth =
+      env.N8N_HEADER_NAME && env.N8N_HEADER_VALUE
+        ? { type: 'header', name: env.N8N_HEADER_NAME, value: env.N8N_HEADER_VALUE }
+        : env.N8N_BASIC_USER
+          ? { type: 'basic', username: env.N8N_BASIC_USER, password: env.N8N_BASIC_PASSWORD ?? '' }
+          : undefined
     return { webhookUrl: env.N8N_WEBHOOK_URL, ...(auth ? { auth } : {}), ...(env.N8N_BASE_URL ? { baseUrl: env.N8N_BASE_URL } : {}) }
   },
   actions: { trigger: trigger('n8n') as ActionDefinition<N8nConnection, TriggerInput, TriggerOutput> },
@@ -131,6 +155,9 @@ export const n8nConnector: ConnectorDefinition<N8nConnection> = defineConnector<
 export const zapierConnector: ConnectorDefinition<ZapierConnection> = defineConnector<ZapierConnection>({
   id: 'zapier',
   connection: zapierConnectionSchema as never,
-  fromEnv: (env) => (env.ZAPIER_WEBHOOK_URL ? { webhookUrl: env.ZAPIER_WEBHOOK_URL, ...(env.ZAPIER_BASE_URL ? { baseUrl: env.ZAPIER_BASE_URL } : {}) } : null),
+  fromEnv: (env) =>
+    env.ZAPIER_WEBHOOK_URL
+      ? { webhookUrl: env.ZAPIER_WEBHOOK_URL, ...(env.ZAPIER_BASE_URL ? { baseUrl: env.ZAPIER_BASE_URL } : {}) }
+      : null,
   actions: { trigger: trigger('zapier') as ActionDefinition<ZapierConnection, TriggerInput, TriggerOutput> },
 })

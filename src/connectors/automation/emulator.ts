@@ -49,8 +49,12 @@ export function automationEmulator(service: AutomationService, options: Automati
     clock: options.clock,
     random: options.random,
     faults: options.faults,
-    tooManyRequests: (_r, ms) => (service === 'make' ? text(429, 'Too many requests', { 'retry-after': String(Math.ceil(ms / 1000)) }) : json(429, { status: 'error', message: 'Too many requests' }, { 'retry-after': String(Math.ceil(ms / 1000)) })),
-    serverError: (_r, status) => (service === 'make' ? text(status, 'Internal Server Error') : json(status, { message: 'Internal Server Error' })),
+    tooManyRequests: (_r, ms) =>
+      service === 'make'
+        ? text(429, 'Too many requests', { 'retry-after': String(Math.ceil(ms / 1000)) })
+        : json(429, { status: 'error', message: 'Too many requests' }, { 'retry-after': String(Math.ceil(ms / 1000)) }),
+    serverError: (_r, status) =>
+      service === 'make' ? text(status, 'Internal Server Error') : json(status, { message: 'Internal Server Error' }),
   })
   const keep = (req: EmulatorRequest) => emu.state.received.push({ path: req.path, body: req.body, headers: req.headers })
 
@@ -65,11 +69,18 @@ export function automationEmulator(service: AutomationService, options: Automati
   } else if (service === 'n8n') {
     const handler = (req: EmulatorRequest) => {
       const path = req.params['*']
-      if (options.paths && !options.paths.includes(path)) return json(404, { code: 404, message: `The requested webhook "POST ${path}" is not registered.`, hint: 'Click the \'Execute workflow\' button on the canvas, then try again.' })
-      if (options.headerAuth && header(req, options.headerAuth.name) !== options.headerAuth.value) return text(403, 'Authorization data is wrong!')
+      if (options.paths && !options.paths.includes(path))
+        return json(404, {
+          code: 404,
+          message: `The requested webhook "POST ${path}" is not registered.`,
+          hint: "Click the 'Execute workflow' button on the canvas, then try again.",
+        })
+      if (options.headerAuth && header(req, options.headerAuth.name) !== options.headerAuth.value)
+        return text(403, 'Authorization data is wrong!')
       if (options.basicAuth) {
         const expected = `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}`
-        if (header(req, 'authorization') !== expected) return text(403, 'Authorization data is wrong!', { 'www-authenticate': 'Basic realm="Webhook"' })
+        if (header(req, 'authorization') !== expected)
+          return text(403, 'Authorization data is wrong!', { 'www-authenticate': 'Basic realm="Webhook"' })
       }
       keep(req)
       return json(200, { message: 'Workflow was started' })

@@ -13,15 +13,25 @@ import type { TriggerInput } from './connector.js'
 
 type Resolvable<T> = T | ((scope: any) => T)
 type Params<T> = { [K in keyof T]: Resolvable<T[K]> }
-const factory = (ref: string) => (params: Params<TriggerInput>, connection?: string): ActionInvocation => invocation(ref, params as Record<string, unknown>, connection)
+const factory =
+  (ref: string) =>
+  (params: Params<TriggerInput>, connection?: string): ActionInvocation =>
+    invocation(ref, params as Record<string, unknown>, connection)
 
 export const make = { trigger: factory('make.trigger') }
 export const n8n = { trigger: factory('n8n.trigger') }
 export const zapier = { trigger: factory('zapier.trigger') }
 
-export { classifyWebhook, DEFAULT_RULES, ruleSchema } from './classify.js'
 export type { AutomationService, WebhookRule } from './classify.js'
-export { makeConnectionSchema, makeConnector, n8nConnectionSchema, n8nConnector, zapierConnectionSchema, zapierConnector } from './connector.js'
+export { classifyWebhook, DEFAULT_RULES, ruleSchema } from './classify.js'
 export type { MakeConnection, N8nConnection, TriggerInput, TriggerOutput, ZapierConnection } from './connector.js'
-export { automationEmulator } from './emulator.js'
+export {
+  makeConnectionSchema,
+  makeConnector,
+  n8nConnectionSchema,
+  n8nConnector,
+  zapierConnectionSchema,
+  zapierConnector,
+} from './connector.js'
 export type { AutomationEmulatorOptions } from './emulator.js'
+export { automationEmulator } from './emulator.js'

@@ -20,7 +20,10 @@ export const emailConnectionSchema = z.object({
   /** `smtp://user:pass@host:587` or `smtps://…:465`. */
   url: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://'),
   /** Replaces the host and port of `url` (the sandbox), keeping its credentials. */
-  baseUrl: z.string().regex(/^smtps?:\/\//).optional(),
+  baseUrl: z
+    .string()
+    .regex(/^smtps?:\/\//)
+    .optional(),
   /** Default sender, e.g. `Pipewright <ops@example.com>`. */
   from: z.string().optional(),
   /** Named templates: `{{ var }}` placeholders filled from the call's `data`. */
@@ -44,7 +47,9 @@ export const emailSendInput = z
     data: z.record(z.string(), z.unknown()).default({}),
     headers: z.record(z.string(), z.string()).optional(),
   })
-  .refine((i) => i.template !== undefined || (i.subject !== undefined && (i.text !== undefined || i.html !== undefined)), { message: 'give a template, or a subject with text and/or html' })
+  .refine((i) => i.template !== undefined || (i.subject !== undefined && (i.text !== undefined || i.html !== undefined)), {
+    message: 'give a template, or a subject with text and/or html',
+  })
 export type EmailSendInput = z.infer<typeof emailSendInput>
 
 export interface EmailSendOutput {
@@ -60,13 +65,28 @@ export function smtpFailure(e: unknown): Error {
   const code = err.responseCode
   if (typeof code === 'number') {
     const msg = `SMTP ${code}: ${text}`
-    if (code === 421 || (code >= 400 && code < 500 && /4\.7\.\d|too many|rate|slow down/i.test(text))) return new RateLimitedError(msg, 60_000, { providerCode: `SMTP_${code}`, cause: e })
+    if (code === 421 || (code >= 400 && code < 500 && /4\.7\.\d|too many|rate|slow down/i.test(text)))
+      return new RateLimitedError(msg, 60_000, { providerCode: `SMTP_${code}`, cause: e })
     if (code >= 400 && code < 500) return new RetryableError(msg, { providerCode: `SMTP_${code}`, cause: e })
-    return new NonRetryableError(msg, { code: code === 535 ? ErrorCodes.CONNECTOR_AUTH : ErrorCodes.NON_RETRYABLE, providerCode: `SMTP_${code}`, cause: e })
+    return new NonRetryableError(msg, {
+      code: code === 535 ? ErrorCodes.CONNECTOR_AUTH : ErrorCodes.NON_RETRYABLE,
+      providerCode: `SMTP_${code}`,
+      cause: e,
+    })
   }
-  if (err.code === 'EAUTH') return new NonRetryableError(`SMTP authentication failed: ${text}`, { code: ErrorCodes.CONNECTOR_AUTH, providerCode: 'EAUTH', cause: e })
-  if (err.code === 'EENVELOPE' || err.code === 'EMESSAGE') return new NonRetryableError(`SMTP refused the message: ${text}`, { providerCode: err.code, cause: e })
-  return new RetryableError(`SMTP connection failed: ${err.code ?? text}`, { code: ErrorCodes.CONNECTOR_NETWORK, providerCode: err.code, cause: e })
+  if (err.code === 'EAUTH')
+    return new NonRetryableError(`SMTP authentication failed: ${text}`, {
+      code: ErrorCodes.CONNECTOR_AUTH,
+      providerCode: 'EAUTH',
+      cause: e,
+    })
+  if (err.code === 'EENVELOPE' || err.code === 'EMESSAGE')
+    return new NonRetryableError(`SMTP refused the message: ${text}`, { providerCode: err.code, cause: e })
+  return new RetryableError(`SMTP connection failed: ${err.code ?? text}`, {
+    code: ErrorCodes.CONNECTOR_NETWORK,
+    providerCode: err.code,
+    cause: e,
+  })
 }
 
 function transportUrl(c: EmailConnection): string {
@@ -88,7 +108,10 @@ export function createEmailConnector(options: EmailConnectorOptions = {}): Conne
   const transportOf = (c: EmailConnection) => {
     const url = transportUrl(c)
     let t = transports.get(url)
-    if (!t) transports.set(url, (t = nodemailer.createTransport(url)))
+    if (!t) {
+      t = nodemailer.createTransport(url)
+      transports.set(url, t)
+    }
     return t
   }
 
@@ -101,7 +124,10 @@ export function createEmailConnector(options: EmailConnectorOptions = {}): Conne
       let html = input.html
       if (input.template !== undefined) {
         const t = c.templates[input.template]
-        if (!t) throw new NonRetryableError(`email.send: no template "${input.template}" on connection ${ctx.connectionName}; templates: ${Object.keys(c.templates).join(', ') || 'none'}`)
+        if (!t)
+          throw new NonRetryableError(
+            `email.send: no template "${input.template}" on connection ${ctx.connectionName}; templates: ${Object.keys(c.templates).join(', ') || 'none'}`,
+          )
         try {
           subject = render(t.subject, input.data)
           text = t.text === undefined ? undefined : render(t.text, input.data)

@@ -9,7 +9,7 @@
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server'
 import type { Emulator, LoggedRequest } from '../../sandbox/emulator.js'
-import { FaultController, type FaultConfig } from '../../sandbox/faults.js'
+import { type FaultConfig, FaultController } from '../../sandbox/faults.js'
 import { findPart, parseMime } from './mime.js'
 
 export interface ReceivedMail {
@@ -51,7 +51,8 @@ export function smtpEmulator(options: SmtpEmulatorOptions = {}): SmtpEmulator {
   let server: SMTPServer | null = null
   let url: string | null = null
   const sockets = new Set<Socket>()
-  const note = (path: string, status: number, body: unknown, fault?: LoggedRequest['fault']) => log.push({ method: 'SMTP', path, query: {}, headers: {}, body, status, receivedAt: clock.now(), ...(fault ? { fault } : {}) })
+  const note = (path: string, status: number, body: unknown, fault?: LoggedRequest['fault']) =>
+    log.push({ method: 'SMTP', path, query: {}, headers: {}, body, status, receivedAt: clock.now(), ...(fault ? { fault } : {}) })
 
   const create = () =>
     new SMTPServer({
@@ -93,7 +94,8 @@ export function smtpEmulator(options: SmtpEmulatorOptions = {}): SmtpEmulator {
         const chunks: Buffer[] = []
         stream.on('data', (c: Buffer) => chunks.push(c))
         stream.on('end', () => {
-          if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) return cb(smtpError(552, '5.3.4 Message size exceeds fixed maximum message size'))
+          if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded)
+            return cb(smtpError(552, '5.3.4 Message size exceeds fixed maximum message size'))
           const raw = Buffer.concat(chunks).toString('utf8')
           const root = parseMime(raw)
           const headers = Object.fromEntries(root.headers)
@@ -101,7 +103,16 @@ export function smtpEmulator(options: SmtpEmulatorOptions = {}): SmtpEmulator {
           const html = findPart(root, 'text/html')?.text
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : ''
           const to = session.envelope.rcptTo.map((r) => r.address)
-          const m: ReceivedMail = { from, to, raw, headers, subject: headers.subject ?? '', ...(text !== undefined ? { text } : {}), ...(html !== undefined ? { html } : {}), receivedAt: clock.now() }
+          const m: ReceivedMail = {
+            from,
+            to,
+            raw,
+            headers,
+            subject: headers.subject ?? '',
+            ...(text !== undefined ? { text } : {}),
+            ...(html !== undefined ? { html } : {}),
+            receivedAt: clock.now(),
+          }
           mail.push(m)
           note('DATA', 250, { from, to, subject: m.subject })
           cb(null, `2.0.0 Ok: queued as EMU${mail.length}`)

@@ -15,11 +15,12 @@ type Resolvable<T> = T | ((scope: any) => T)
 type Params<T> = { [K in keyof T]: Resolvable<T[K]> }
 
 export const email = {
-  send: (params: Params<Partial<EmailSendInput>> & { to: Resolvable<EmailSendInput['to']> }, connection?: string): ActionInvocation => invocation('email.send', params as Record<string, unknown>, connection),
+  send: (params: Params<Partial<EmailSendInput>> & { to: Resolvable<EmailSendInput['to']> }, connection?: string): ActionInvocation =>
+    invocation('email.send', params as Record<string, unknown>, connection),
 }
 
-export { createEmailConnector, emailConnectionSchema, emailConnector, smtpFailure } from './connector.js'
 export type { EmailConnection, EmailConnectorOptions, EmailSendInput, EmailSendOutput } from './connector.js'
-export { escapeHtml, render } from './template.js'
-export { smtpEmulator } from './emulator.js'
+export { createEmailConnector, emailConnectionSchema, emailConnector, smtpFailure } from './connector.js'
 export type { ReceivedMail, SmtpEmulator, SmtpEmulatorOptions } from './emulator.js'
+export { smtpEmulator } from './emulator.js'
+export { escapeHtml, render } from './template.js'

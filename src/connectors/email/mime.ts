@@ -69,7 +69,12 @@ export function parseMime(raw: string): MimePart {
   }
   const enc = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase()
   const charset = (param(ctHeader, 'charset') ?? 'utf-8').toLowerCase()
-  const bytes = enc === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : enc === 'quoted-printable' ? qpBytes(body) : Buffer.from(body, 'utf8')
+  const bytes =
+    enc === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64')
+      : enc === 'quoted-printable'
+        ? qpBytes(body)
+        : Buffer.from(body, 'utf8')
   const text = bytes.toString(charset.includes('8859-1') || charset === 'latin1' ? 'latin1' : 'utf8').replace(/\r?\n$/, '')
   return { headers, contentType, text, parts: [] }
 }

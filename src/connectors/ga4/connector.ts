@@ -29,7 +29,9 @@ export const eventsSendInput = z.object({
   userId: z.string().optional(),
   timestampMicros: z.number().int().positive().optional(),
   userProperties: z.record(z.string(), z.object({ value: z.union([z.string(), z.number(), z.null()]) })).optional(),
-  consent: z.object({ ad_user_data: z.enum(['GRANTED', 'DENIED']).optional(), ad_personalization: z.enum(['GRANTED', 'DENIED']).optional() }).optional(),
+  consent: z
+    .object({ ad_user_data: z.enum(['GRANTED', 'DENIED']).optional(), ad_personalization: z.enum(['GRANTED', 'DENIED']).optional() })
+    .optional(),
   events: z.array(event).min(1),
   /** Overrides the connection's `validate`. */
   validate: z.boolean().optional(),
@@ -50,7 +52,12 @@ async function post(ctx: Ctx, path: string, body: unknown): Promise<{ status: nu
   const c = ctx.connection
   const url = `${c.baseUrl.replace(/\/+$/, '')}${path}?measurement_id=${encodeURIComponent(c.measurementId)}&api_secret=${encodeURIComponent(c.apiSecret)}`
   try {
-    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: ctx.signal })
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: ctx.signal,
+    })
     const text = await res.body.text()
     let parsed: unknown = text
     try {
@@ -60,12 +67,16 @@ async function post(ctx: Ctx, path: string, body: unknown): Promise<{ status: nu
     }
     const msg = `GA4 POST ${path}: HTTP ${res.statusCode}`
     if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, body: parsed }
-    if (res.statusCode === 429) throw new RateLimitedError(msg, parseRetryAfter(headerValue(res.headers, 'retry-after'), ctx.clock.now()) ?? 1000, { status: 429 })
+    if (res.statusCode === 429)
+      throw new RateLimitedError(msg, parseRetryAfter(headerValue(res.headers, 'retry-after'), ctx.clock.now()) ?? 1000, { status: 429 })
     if (res.statusCode === 408 || res.statusCode >= 500) throw new RetryableError(msg, { status: res.statusCode })
     throw new NonRetryableError(msg, { status: res.statusCode, providerCode: `HTTP_${res.statusCode}` })
   } catch (e) {
     if (ctx.signal.aborted || isPipewrightError(e)) throw e
-    throw new RetryableError(`GA4 POST ${path} failed before an answer: ${(e as Error).message}`, { code: ErrorCodes.CONNECTOR_NETWORK, cause: e })
+    throw new RetryableError(`GA4 POST ${path} failed before an answer: ${(e as Error).message}`, {
+      code: ErrorCodes.CONNECTOR_NETWORK,
+      cause: e,
+    })
   }
 }
 
@@ -82,12 +93,17 @@ const eventsSend: ActionDefinition<Ga4Connection, EventsSendInput, EventsSendOut
       events: input.events.map((e) => ({ name: e.name, params: e.params ?? {} })),
     }
     const problems = checkStructure(body)
-    if (problems.length) throw new NonRetryableError(`ga4.events.send: ${describe(problems)}`, { providerCode: problems[0].validationCode, details: problems })
+    if (problems.length)
+      throw new NonRetryableError(`ga4.events.send: ${describe(problems)}`, { providerCode: problems[0].validationCode, details: problems })
     const validate = input.validate ?? ctx.connection.validate
     if (validate) {
       const res = await post(ctx, '/debug/mp/collect', body)
       const messages = ((res.body as { validationMessages?: ValidationMessage[] } | null)?.validationMessages ?? []) as ValidationMessage[]
-      if (messages.length) throw new NonRetryableError(`ga4.events.send rejected by /debug/mp/collect: ${describe(messages)}`, { providerCode: messages[0].validationCode, details: messages })
+      if (messages.length)
+        throw new NonRetryableError(`ga4.events.send rejected by /debug/mp/collect: ${describe(messages)}`, {
+          providerCode: messages[0].validationCode,
+          details: messages,
+        })
     }
     await post(ctx, '/mp/collect', body)
     return { sent: body.events.length, validated: validate }
@@ -99,7 +115,11 @@ export const ga4Connector = defineConnector<Ga4Connection>({
   connection: ga4ConnectionSchema as never,
   fromEnv: (env) => {
     if (!env.GA4_MEASUREMENT_ID || !env.GA4_API_SECRET) return null
-    return { measurementId: env.GA4_MEASUREMENT_ID, apiSecret: env.GA4_API_SECRET, ...(env.GA4_BASE_URL ? { baseUrl: env.GA4_BASE_URL } : {}) }
+    return {
+      measurementId: env.GA4_MEASUREMENT_ID,
+      apiSecret: env.GA4_API_SECRET,
+      ...(env.GA4_BASE_URL ? { baseUrl: env.GA4_BASE_URL } : {}),
+    }
   },
   limits: { rates: [{ name: 'per-second', limit: 100, windowMs: 1000 }] },
   actions: { 'events.send': eventsSend },

@@ -44,17 +44,29 @@ export function ga4Emulator(options: Ga4EmulatorOptions = {}): Ga4Emulator {
     serverError: (_r, status) => empty(status),
   })
   const problems = (body: unknown) => {
-    if (typeof body !== 'object' || body === null) return [{ fieldPath: '', description: 'Unable to parse the request body as JSON.', validationCode: 'VALUE_INVALID' as const }]
+    if (typeof body !== 'object' || body === null)
+      return [{ fieldPath: '', description: 'Unable to parse the request body as JSON.', validationCode: 'VALUE_INVALID' as const }]
     return [...checkStructure(body as never), ...checkValues(body as never)]
   }
   emu.route('POST', '/mp/collect', (req, ctx) => {
-    const hit = { measurementId: req.query.get('measurement_id') ?? '', apiSecret: req.query.get('api_secret') ?? '', body: (req.body ?? {}) as Record<string, unknown> }
+    const hit = {
+      measurementId: req.query.get('measurement_id') ?? '',
+      apiSecret: req.query.get('api_secret') ?? '',
+      body: (req.body ?? {}) as Record<string, unknown>,
+    }
     const known = !options.streams || options.streams[hit.measurementId] === hit.apiSecret
     ;(known && problems(req.body).length === 0 ? ctx.state.accepted : ctx.state.rejected).push(hit)
     return empty(204)
   })
   emu.route('POST', '/debug/mp/collect', (req) => json(200, { validationMessages: problems(req.body) }))
   return Object.assign(emu, {
-    events: () => emu.state.accepted.flatMap((h) => ((h.body.events ?? []) as Array<{ name: string; params?: Record<string, unknown> }>).map((e) => ({ name: e.name, params: e.params ?? {}, clientId: String(h.body.client_id) }))),
+    events: () =>
+      emu.state.accepted.flatMap((h) =>
+        ((h.body.events ?? []) as Array<{ name: string; params?: Record<string, unknown> }>).map((e) => ({
+          name: e.name,
+          params: e.params ?? {},
+          clientId: String(h.body.client_id),
+        })),
+      ),
   })
 }

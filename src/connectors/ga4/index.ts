@@ -16,14 +16,16 @@ type Params<T> = { [K in keyof T]: Resolvable<T[K]> }
 
 export const ga4 = {
   events: {
-    send: (params: Params<Partial<EventsSendInput>> & Params<Pick<EventsSendInput, 'clientId' | 'events'>>, connection?: string): ActionInvocation =>
-      invocation('ga4.events.send', params as Record<string, unknown>, connection),
+    send: (
+      params: Params<Partial<EventsSendInput>> & Params<Pick<EventsSendInput, 'clientId' | 'events'>>,
+      connection?: string,
+    ): ActionInvocation => invocation('ga4.events.send', params as Record<string, unknown>, connection),
   },
 }
 
-export { GA4_MAX_EVENTS, ga4ConnectionSchema, ga4Connector } from './connector.js'
 export type { EventsSendInput, EventsSendOutput, Ga4Connection } from './connector.js'
-export { checkStructure, checkValues, RESERVED_EVENT_NAMES, RESERVED_PREFIXES } from './rules.js'
-export type { ValidationMessage } from './rules.js'
-export { ga4Emulator } from './emulator.js'
+export { GA4_MAX_EVENTS, ga4ConnectionSchema, ga4Connector } from './connector.js'
 export type { Ga4EmulatorOptions } from './emulator.js'
+export { ga4Emulator } from './emulator.js'
+export type { ValidationMessage } from './rules.js'
+export { checkStructure, checkValues, RESERVED_EVENT_NAMES, RESERVED_PREFIXES } from './rules.js'

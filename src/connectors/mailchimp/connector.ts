@@ -73,7 +73,11 @@ async function call<T>(ctx: Ctx, method: 'GET' | 'PUT' | 'POST', path: string, b
     res = { status: r.statusCode, headers: r.headers, body: parsed }
   } catch (e) {
     if (ctx.signal.aborted) throw e
-    throw new RetryableError(`Mailchimp ${method} ${path} failed before an answer: ${(e as Error).message}`, { code: ErrorCodes.CONNECTOR_NETWORK, cause: e, providerCode: (e as { code?: string }).code })
+    throw new RetryableError(`Mailchimp ${method} ${path} failed before an answer: ${(e as Error).message}`, {
+      code: ErrorCodes.CONNECTOR_NETWORK,
+      cause: e,
+      providerCode: (e as { code?: string }).code,
+    })
   }
   if (allow404 && res.status === 404) return null
   const c = classifyMailchimp(res, ctx.clock.now())
@@ -107,8 +111,15 @@ const membersUpsert: ActionDefinition<MailchimpConnection, MemberUpsertInput, Me
       ...(status ? { status } : {}),
       ...(input.mergeFields ? { merge_fields: input.mergeFields } : {}),
     }
-    const member = (await call<{ id: string; email_address: string; status: string }>(ctx, 'PUT', memberPath, body)) as { id: string; email_address: string; status: string }
-    const tags = [...(input.tags ?? []).map((name) => ({ name, status: 'active' })), ...(input.removeTags ?? []).map((name) => ({ name, status: 'inactive' }))]
+    const member = (await call<{ id: string; email_address: string; status: string }>(ctx, 'PUT', memberPath, body)) as {
+      id: string
+      email_address: string
+      status: string
+    }
+    const tags = [
+      ...(input.tags ?? []).map((name) => ({ name, status: 'active' })),
+      ...(input.removeTags ?? []).map((name) => ({ name, status: 'inactive' })),
+    ]
     if (tags.length > 0) await call(ctx, 'POST', `${memberPath}/tags`, { tags })
     return { id: member.id, email: member.email_address, status: member.status, consentKept }
   },

@@ -51,7 +51,11 @@ export interface MailchimpEmulator extends EmulatorServer<MailchimpState> {
 
 const PROBLEM_TYPE = 'https://mailchimp.com/developer/marketing/docs/errors/'
 export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}): EmulatorReply {
-  return { status, headers: { 'content-type': 'application/problem+json; charset=utf-8' }, body: { type: PROBLEM_TYPE, title, status, detail, instance: '00000000-0000-4000-8000-000000000000', ...extra } }
+  return {
+    status,
+    headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+    body: { type: PROBLEM_TYPE, title, status, detail, instance: '00000000-0000-4000-8000-000000000000', ...extra },
+  }
 }
 
 const md5 = (s: string) => createHash('md5').update(s.trim().toLowerCase()).digest('hex')
@@ -67,7 +71,14 @@ export function mailchimpEmulator(options: MailchimpEmulatorOptions = {}): Mailc
     random: options.random,
     faults: options.faults,
     tooManyRequests: () => problem(429, 'Too Many Requests', `You have exceeded the limit of ${max} simultaneous connections.`),
-    serverError: (_r, status) => (status === 503 ? { status: 503, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>Service Unavailable</body></html>' } : problem(status, 'Internal Server Error', 'An unexpected internal error has occurred.')),
+    serverError: (_r, status) =>
+      status === 503
+        ? {
+            status: 503,
+            headers: { 'content-type': 'text/html' },
+            body: '<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>Service Unavailable</body></html>',
+          }
+        : problem(status, 'Internal Server Error', 'An unexpected internal error has occurred.'),
     notFound: () => problem(404, 'Resource Not Found', 'The requested resource could not be found.'),
   })
 
@@ -84,13 +95,14 @@ export function mailchimpEmulator(options: MailchimpEmulatorOptions = {}): Mailc
   const route = (method: string, path: string, fn: (req: EmulatorRequest, state: MailchimpState, now: number) => EmulatorReply) =>
     emu.route(method, `/3.0${path}`, async (req, ctx) => {
       const key = keyOf(req)
-      if (!key) return problem(401, 'API Key Invalid', 'Your API key may be invalid, or you\'ve attempted to access the wrong datacenter.')
+      if (!key) return problem(401, 'API Key Invalid', "Your API key may be invalid, or you've attempted to access the wrong datacenter.")
       const n = (active.get(key) ?? 0) + 1
       if (n > max) return problem(429, 'Too Many Requests', `You have exceeded the limit of ${max} simultaneous connections.`)
       active.set(key, n)
       try {
         if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs))
-        if (req.params.list && options.lists && !options.lists.includes(req.params.list)) return problem(404, 'Resource Not Found', 'The requested resource could not be found.')
+        if (req.params.list && options.lists && !options.lists.includes(req.params.list))
+          return problem(404, 'Resource Not Found', 'The requested resource could not be found.')
         return fn(req, ctx.state, ctx.now)
       } finally {
         active.set(key, (active.get(key) ?? 1) - 1)
@@ -99,33 +111,63 @@ export function mailchimpEmulator(options: MailchimpEmulatorOptions = {}): Mailc
 
   const listOf = (state: MailchimpState, id: string) => {
     let l = state.lists.get(id)
-    if (!l) state.lists.set(id, (l = new Map()))
+    if (!l) {
+      l = new Map()
+      state.lists.set(id, l)
+    }
     return l
   }
-  const memberJson = (m: MemberState) => ({ ...m, unique_email_id: m.id.slice(0, 10), contact_id: m.id, full_name: [m.merge_fields.FNAME, m.merge_fields.LNAME].filter(Boolean).join(' '), tags_count: m.tags.length, tags: m.tags.map((name, i) => ({ id: i + 1, name })) })
-  const invalid = (field: string, message: string) => problem(400, 'Invalid Resource', 'The resource submitted could not be validated. For field-specific details, see the \'errors\' array.', { errors: [{ field, message }] })
+  const memberJson = (m: MemberState) => ({
+    ...m,
+    unique_email_id: m.id.slice(0, 10),
+    contact_id: m.id,
+    full_name: [m.merge_fields.FNAME, m.merge_fields.LNAME].filter(Boolean).join(' '),
+    tags_count: m.tags.length,
+    tags: m.tags.map((name, i) => ({ id: i + 1, name })),
+  })
+  const invalid = (field: string, message: string) =>
+    problem(400, 'Invalid Resource', "The resource submitted could not be validated. For field-specific details, see the 'errors' array.", {
+      errors: [{ field, message }],
+    })
 
   const write = (req: EmulatorRequest, state: MailchimpState, now: number, mode: 'put' | 'post' | 'patch'): EmulatorReply => {
     const body = (req.body ?? {}) as { email_address?: unknown; status?: unknown; status_if_new?: unknown; merge_fields?: unknown }
     const list = listOf(state, req.params.list)
     const hash = mode === 'post' ? md5(String(body.email_address ?? '')) : req.params.hash
     const existing = list.get(hash)
-    if (mode !== 'patch' && (typeof body.email_address !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(body.email_address))) return invalid('email_address', 'This value should be a valid email.')
-    if (mode === 'put' && md5(body.email_address as string) !== hash) return invalid('email_address', 'The subscriber hash does not match the email address.')
-    if (mode === 'post' && existing) return problem(400, 'Member Exists', `${body.email_address} is already a list member. Use PUT to insert or update list members.`)
+    if (mode !== 'patch' && (typeof body.email_address !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(body.email_address)))
+      return invalid('email_address', 'This value should be a valid email.')
+    if (mode === 'put' && md5(body.email_address as string) !== hash)
+      return invalid('email_address', 'The subscriber hash does not match the email address.')
+    if (mode === 'post' && existing)
+      return problem(400, 'Member Exists', `${body.email_address} is already a list member. Use PUT to insert or update list members.`)
     if (mode === 'patch' && !existing) return problem(404, 'Resource Not Found', 'The requested resource could not be found.')
-    for (const f of ['status', 'status_if_new'] as const) if (body[f] !== undefined && !STATUSES.includes(String(body[f]))) return invalid(f, `Value must be one of: ${STATUSES.join(', ')}`)
+    for (const f of ['status', 'status_if_new'] as const)
+      if (body[f] !== undefined && !STATUSES.includes(String(body[f]))) return invalid(f, `Value must be one of: ${STATUSES.join(', ')}`)
     const at = new Date(now).toISOString()
     if (!existing) {
       const status = mode === 'post' ? body.status : (body.status ?? body.status_if_new)
       if (status === undefined) return invalid(mode === 'post' ? 'status' : 'status_if_new', 'This value should not be blank.')
-      const m: MemberState = { id: hash, email_address: body.email_address as string, status: String(status), merge_fields: { ...(body.merge_fields as object) }, tags: [], list_id: req.params.list, timestamp_signup: at, last_changed: at }
+      const m: MemberState = {
+        id: hash,
+        email_address: body.email_address as string,
+        status: String(status),
+        merge_fields: { ...(body.merge_fields as object) },
+        tags: [],
+        list_id: req.params.list,
+        timestamp_signup: at,
+        last_changed: at,
+      }
       list.set(hash, m)
       return json(200, memberJson(m))
     }
     if (body.status !== undefined && body.status !== existing.status) {
       if ((options.complianceState ?? true) && existing.status === 'unsubscribed' && body.status === 'subscribed') {
-        return problem(400, 'Member In Compliance State', `${existing.email_address} is in a compliance state due to unsubscribe, bounce, or compliance review and cannot be subscribed.`)
+        return problem(
+          400,
+          'Member In Compliance State',
+          `${existing.email_address} is in a compliance state due to unsubscribe, bounce, or compliance review and cannot be subscribed.`,
+        )
       }
       existing.status = String(body.status)
       existing.last_changed = at
@@ -164,7 +206,16 @@ export function mailchimpEmulator(options: MailchimpEmulatorOptions = {}): Mailc
     member: (listId: string, email: string) => emu.state.lists.get(listId)?.get(md5(email)),
     seedMember: (listId: string, email: string, status: string, mergeFields: Record<string, unknown> = {}) => {
       const at = new Date(emu.now()).toISOString()
-      const m: MemberState = { id: md5(email), email_address: email, status, merge_fields: mergeFields, tags: [], list_id: listId, timestamp_signup: at, last_changed: at }
+      const m: MemberState = {
+        id: md5(email),
+        email_address: email,
+        status,
+        merge_fields: mergeFields,
+        tags: [],
+        list_id: listId,
+        timestamp_signup: at,
+        last_changed: at,
+      }
       listOf(emu.state, listId).set(m.id, m)
       return m
     },

@@ -16,15 +16,17 @@ type Params<T> = { [K in keyof T]: Resolvable<T[K]> }
 
 export const mailchimp = {
   members: {
-    upsert: (params: Params<Partial<MemberUpsertInput>> & Params<Pick<MemberUpsertInput, 'listId' | 'email' | 'statusIfNew'>>, connection?: string): ActionInvocation =>
-      invocation('mailchimp.members.upsert', params as Record<string, unknown>, connection),
+    upsert: (
+      params: Params<Partial<MemberUpsertInput>> & Params<Pick<MemberUpsertInput, 'listId' | 'email' | 'statusIfNew'>>,
+      connection?: string,
+    ): ActionInvocation => invocation('mailchimp.members.upsert', params as Record<string, unknown>, connection),
   },
 }
 
 export { classifyMailchimp, MAILCHIMP_DEFAULT_WAIT_MS, problemCode } from './classify.js'
-export { mailchimpConnector, subscriberHash } from './connector.js'
-export type { MemberUpsertInput, MemberUpsertOutput } from './connector.js'
-export { mailchimpConnectionSchema, mailchimpFromEnv, mailchimpLimits, mailchimpOrigin } from './connection.js'
 export type { MailchimpConnection } from './connection.js'
-export { mailchimpEmulator } from './emulator.js'
+export { mailchimpConnectionSchema, mailchimpFromEnv, mailchimpLimits, mailchimpOrigin } from './connection.js'
+export type { MemberUpsertInput, MemberUpsertOutput } from './connector.js'
+export { mailchimpConnector, subscriberHash } from './connector.js'
 export type { MailchimpEmulatorOptions } from './emulator.js'
+export { mailchimpEmulator } from './emulator.js'

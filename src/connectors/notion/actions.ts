@@ -23,12 +23,26 @@ const queryFields = {
 }
 
 export const dataSourceQueryInput = z
-  .object({ dataSourceId: z.string().optional(), databaseId: z.string().optional(), /** Pick a data source by name when a database has several. */ dataSourceName: z.string().optional(), ...queryFields })
+  .object({
+    dataSourceId: z.string().optional(),
+    databaseId: z.string().optional(),
+    /** Pick a data source by name when a database has several. */ dataSourceName: z.string().optional(),
+    ...queryFields,
+  })
   .refine((i) => Boolean(i.dataSourceId) !== Boolean(i.databaseId), { message: 'give exactly one of dataSourceId or databaseId' })
 export const databaseQueryInput = z.object({ databaseId: z.string().min(1), ...queryFields })
 export const pageCreateInput = z
-  .object({ dataSourceId: z.string().optional(), databaseId: z.string().optional(), pageId: z.string().optional(), dataSourceName: z.string().optional(), properties, children: z.array(z.unknown()).max(100).optional() })
-  .refine((i) => [i.dataSourceId, i.databaseId, i.pageId].filter(Boolean).length === 1, { message: 'give exactly one parent: dataSourceId, databaseId or pageId' })
+  .object({
+    dataSourceId: z.string().optional(),
+    databaseId: z.string().optional(),
+    pageId: z.string().optional(),
+    dataSourceName: z.string().optional(),
+    properties,
+    children: z.array(z.unknown()).max(100).optional(),
+  })
+  .refine((i) => [i.dataSourceId, i.databaseId, i.pageId].filter(Boolean).length === 1, {
+    message: 'give exactly one parent: dataSourceId, databaseId or pageId',
+  })
 export const pageUpdateInput = z.object({ pageId: z.string().min(1), properties: properties.optional(), inTrash: z.boolean().optional() })
 
 export type DataSourceQueryInput = z.infer<typeof dataSourceQueryInput>
@@ -58,20 +72,38 @@ export async function resolveDataSource(ctx: Ctx, databaseId: string, name?: str
   const key = `notion:data-source:${databaseId}:${name ?? ''}`
   const known = await ctx.identity.get(key)
   if (known) return known
-  const db = await notionCall<{ data_sources?: Array<{ id: string; name: string }> }>(ctx, 'GET', `/v1/databases/${encodeURIComponent(databaseId)}`)
+  const db = await notionCall<{ data_sources?: Array<{ id: string; name: string }> }>(
+    ctx,
+    'GET',
+    `/v1/databases/${encodeURIComponent(databaseId)}`,
+  )
   const list = db.data_sources ?? []
   const found = name ? list.find((d) => d.name === name) : list[0]
-  if (!found) throw new NonRetryableError(`Notion database ${databaseId} has ${name ? `no data source named "${name}"` : 'no data source'}; its data sources: ${list.map((d) => d.name).join(', ') || 'none'}`, { providerCode: 'object_not_found' })
+  if (!found)
+    throw new NonRetryableError(
+      `Notion database ${databaseId} has ${name ? `no data source named "${name}"` : 'no data source'}; its data sources: ${list.map((d) => d.name).join(', ') || 'none'}`,
+      { providerCode: 'object_not_found' },
+    )
   await ctx.identity.set(key, found.id)
   return found.id
 }
 
-async function paged(ctx: Ctx, path: string, input: z.infer<typeof databaseQueryInput> | DataSourceQueryInput, version?: string): Promise<QueryOutput> {
+async function paged(
+  ctx: Ctx,
+  path: string,
+  input: z.infer<typeof databaseQueryInput> | DataSourceQueryInput,
+  version?: string,
+): Promise<QueryOutput> {
   const results: QueryOutput['results'] = []
   let cursor = input.startCursor
   let last: ListBody = { results: [], next_cursor: null, has_more: false }
   for (let n = 0; n < (input.all ? input.maxPages : 1); n++) {
-    const body = { ...(input.filter ? { filter: input.filter } : {}), ...(input.sorts ? { sorts: input.sorts } : {}), ...(cursor ? { start_cursor: cursor } : {}), ...(input.pageSize ? { page_size: input.pageSize } : {}) }
+    const body = {
+      ...(input.filter ? { filter: input.filter } : {}),
+      ...(input.sorts ? { sorts: input.sorts } : {}),
+      ...(cursor ? { start_cursor: cursor } : {}),
+      ...(input.pageSize ? { page_size: input.pageSize } : {}),
+    }
     last = await notionCall<ListBody>(ctx, 'POST', path, body, version)
     results.push(...last.results)
     if (!last.has_more || !last.next_cursor) break
@@ -99,8 +131,15 @@ export const pagesCreate: ActionDefinition<NotionConnection, PageCreateInput, Pa
   run: async (input, ctx) => {
     const parent = input.pageId
       ? { type: 'page_id', page_id: input.pageId }
-      : { type: 'data_source_id', data_source_id: input.dataSourceId ?? (await resolveDataSource(ctx, input.databaseId as string, input.dataSourceName)) }
-    const page = await notionCall<{ id: string; url?: string }>(ctx, 'POST', '/v1/pages', { parent, properties: input.properties, ...(input.children ? { children: input.children } : {}) })
+      : {
+          type: 'data_source_id',
+          data_source_id: input.dataSourceId ?? (await resolveDataSource(ctx, input.databaseId as string, input.dataSourceName)),
+        }
+    const page = await notionCall<{ id: string; url?: string }>(ctx, 'POST', '/v1/pages', {
+      parent,
+      properties: input.properties,
+      ...(input.children ? { children: input.children } : {}),
+    })
     return { id: page.id, ...(page.url ? { url: page.url } : {}) }
   },
 }
@@ -109,7 +148,10 @@ export const pagesUpdate: ActionDefinition<NotionConnection, PageUpdateInput, Pa
   input: pageUpdateInput as z.ZodType<PageUpdateInput>,
   effectKey: (i) => `page:${i.pageId}`,
   run: async (input, ctx) => {
-    const body = { ...(input.properties ? { properties: input.properties } : {}), ...(input.inTrash !== undefined ? { in_trash: input.inTrash } : {}) }
+    const body = {
+      ...(input.properties ? { properties: input.properties } : {}),
+      ...(input.inTrash !== undefined ? { in_trash: input.inTrash } : {}),
+    }
     const page = await notionCall<{ id: string; url?: string }>(ctx, 'PATCH', `/v1/pages/${encodeURIComponent(input.pageId)}`, body)
     return { id: page.id, ...(page.url ? { url: page.url } : {}) }
   },

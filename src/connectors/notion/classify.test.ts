@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { classifyNotion } from './classify.js'
 
-const e = (status: number, code: string, headers: Record<string, string> = {}) => ({ status, body: { object: 'error', status, code, message: 'x' }, headers })
+const e = (status: number, code: string, headers: Record<string, string> = {}) => ({
+  status,
+  body: { object: 'error', status, code, message: 'x' },
+  headers,
+})
 
 describe('classifyNotion', () => {
   it.each([
@@ -16,7 +20,11 @@ describe('classifyNotion', () => {
     ['404 object_not_found is permanent', e(404, 'object_not_found'), { kind: 'permanent', code: 'object_not_found' }],
     ['409 conflict_error is retryable', e(409, 'conflict_error'), { kind: 'retryable' }],
     ['500 internal_server_error is retryable', e(500, 'internal_server_error'), { kind: 'retryable' }],
-    ['503 service_unavailable with Retry-After is retryable after it', e(503, 'service_unavailable', { 'retry-after': '2' }), { kind: 'retryable', afterMs: 2000 }],
+    [
+      '503 service_unavailable with Retry-After is retryable after it',
+      e(503, 'service_unavailable', { 'retry-after': '2' }),
+      { kind: 'retryable', afterMs: 2000 },
+    ],
     ['504 without a body is retryable', { status: 504, body: 'Gateway Timeout', headers: {} }, { kind: 'retryable' }],
   ])('%s', (_name, res, expected) => {
     expect(classifyNotion(res)).toMatchObject(expected)

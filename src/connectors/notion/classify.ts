@@ -17,7 +17,13 @@ export interface ProviderResponse {
 
 export const NOTION_DEFAULT_WAIT_MS = 1000
 
-const RETRYABLE_CODES = new Set(['conflict_error', 'internal_server_error', 'service_unavailable', 'gateway_timeout', 'database_connection_unavailable'])
+const RETRYABLE_CODES = new Set([
+  'conflict_error',
+  'internal_server_error',
+  'service_unavailable',
+  'gateway_timeout',
+  'database_connection_unavailable',
+])
 
 export function classifyNotion(res: ProviderResponse, now: number = Date.now()): Classification {
   if (res.status >= 200 && res.status < 300) return { kind: 'ok' }
@@ -25,7 +31,9 @@ export function classifyNotion(res: ProviderResponse, now: number = Date.now()):
   const code = typeof b.code === 'string' ? b.code : undefined
   const message = typeof b.message === 'string' ? `${code ?? res.status}: ${b.message}` : `HTTP ${res.status}`
   const wait = parseRetryAfter(headerValue(res.headers, 'retry-after'), now)
-  if (res.status === 429 || res.status === 529 || code === 'rate_limited' || code === 'service_overload') return { kind: 'rate-limited', afterMs: wait ?? NOTION_DEFAULT_WAIT_MS, message }
-  if ((code && RETRYABLE_CODES.has(code)) || res.status === 408 || res.status >= 500) return { kind: 'retryable', ...(wait !== undefined ? { afterMs: wait } : {}), message }
+  if (res.status === 429 || res.status === 529 || code === 'rate_limited' || code === 'service_overload')
+    return { kind: 'rate-limited', afterMs: wait ?? NOTION_DEFAULT_WAIT_MS, message }
+  if ((code && RETRYABLE_CODES.has(code)) || res.status === 408 || res.status >= 500)
+    return { kind: 'retryable', ...(wait !== undefined ? { afterMs: wait } : {}), message }
   return { kind: 'permanent', code: code ?? `HTTP_${res.status}`, message }
 }

@@ -4,14 +4,20 @@
  * @module
  */
 import { request } from 'undici'
-import { ErrorCodes, NonRetryableError, RateLimitedError, RetryableError, RetryAfterError } from '../../errors.js'
+import { ErrorCodes, NonRetryableError, RateLimitedError, RetryAfterError, RetryableError } from '../../errors.js'
 import type { ActionContext } from '../contract.js'
 import { classifyNotion } from './classify.js'
 import type { NotionConnection } from './connection.js'
 
 export type Ctx = ActionContext<NotionConnection>
 
-export async function notionCall<T>(ctx: Ctx, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, version?: string): Promise<T> {
+export async function notionCall<T>(
+  ctx: Ctx,
+  method: 'GET' | 'POST' | 'PATCH',
+  path: string,
+  body?: unknown,
+  version?: string,
+): Promise<T> {
   const url = `${ctx.connection.baseUrl.replace(/\/+$/, '')}${path}`
   let res: { status: number; headers: Record<string, string | string[] | undefined>; body: unknown }
   try {
@@ -38,7 +44,11 @@ export async function notionCall<T>(ctx: Ctx, method: 'GET' | 'POST' | 'PATCH', 
     res = { status: r.statusCode, headers: r.headers, body: parsed }
   } catch (e) {
     if (ctx.signal.aborted) throw e
-    throw new RetryableError(`Notion ${method} ${path} failed before an answer: ${(e as Error).message}`, { code: ErrorCodes.CONNECTOR_NETWORK, cause: e, providerCode: (e as { code?: string }).code })
+    throw new RetryableError(`Notion ${method} ${path} failed before an answer: ${(e as Error).message}`, {
+      code: ErrorCodes.CONNECTOR_NETWORK,
+      cause: e,
+      providerCode: (e as { code?: string }).code,
+    })
   }
   const c = classifyNotion(res, ctx.clock.now())
   if (c.kind === 'ok') return res.body as T

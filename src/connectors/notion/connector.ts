@@ -4,7 +4,7 @@
  * @module
  */
 import { defineConnector } from '../contract.js'
-import { dataSourcesQuery, databasesQuery, pagesCreate, pagesUpdate } from './actions.js'
+import { databasesQuery, dataSourcesQuery, pagesCreate, pagesUpdate } from './actions.js'
 import { type NotionConnection, notionConnectionSchema, notionFromEnv, notionLimits } from './connection.js'
 
 export const notionConnector = defineConnector<NotionConnection>({

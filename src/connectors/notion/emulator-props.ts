@@ -6,7 +6,19 @@
  */
 import { check, SPEC_SCHEMAS } from './emulator-spec.js'
 
-export type PropertyType = 'title' | 'rich_text' | 'number' | 'select' | 'multi_select' | 'status' | 'date' | 'url' | 'email' | 'phone_number' | 'checkbox' | 'relation'
+export type PropertyType =
+  | 'title'
+  | 'rich_text'
+  | 'number'
+  | 'select'
+  | 'multi_select'
+  | 'status'
+  | 'date'
+  | 'url'
+  | 'email'
+  | 'phone_number'
+  | 'checkbox'
+  | 'relation'
 
 export interface PropertySpec {
   type: PropertyType
@@ -59,18 +71,22 @@ export function checkValue(name: string, spec: PropertySpec, value: unknown): vo
   switch (spec.type) {
     case 'title':
     case 'rich_text':
-      return checkRichText(p, v)
+      checkRichText(p, v)
+      return
     case 'number':
-      return nullable(typeof v === 'number', 'a number')
+      nullable(typeof v === 'number', 'a number')
+      return
     case 'url':
     case 'email':
     case 'phone_number':
-      return nullable(typeof v === 'string', 'a string')
+      nullable(typeof v === 'string', 'a string')
+      return
     case 'checkbox':
       if (typeof v !== 'boolean') throw bad(`${p} should be a boolean, instead was \`${JSON.stringify(v)}\`.`)
       return
     case 'date':
-      if (v !== null && (!isObj(v) || typeof v.start !== 'string' || Number.isNaN(Date.parse(v.start)))) throw bad(`${p}.start should be a valid ISO 8601 date string, instead was \`${JSON.stringify(isObj(v) ? v.start : v)}\`.`)
+      if (v !== null && (!isObj(v) || typeof v.start !== 'string' || Number.isNaN(Date.parse(v.start))))
+        throw bad(`${p}.start should be a valid ISO 8601 date string, instead was \`${JSON.stringify(isObj(v) ? v.start : v)}\`.`)
       return
     case 'select':
       if (v !== null) addOption(spec, checkName(p, v))
@@ -84,7 +100,8 @@ export function checkValue(name: string, spec: PropertySpec, value: unknown): vo
       return
     }
     case 'relation':
-      for (const [i, o] of checkArray(p, v).entries()) if (!isObj(o) || typeof o.id !== 'string') throw bad(`${p}[${i}].id should be a string, instead was \`${JSON.stringify(o)}\`.`)
+      for (const [i, o] of checkArray(p, v).entries())
+        if (!isObj(o) || typeof o.id !== 'string') throw bad(`${p}[${i}].id should be a string, instead was \`${JSON.stringify(o)}\`.`)
       return
   }
 }
@@ -101,7 +118,13 @@ const ANNOTATIONS = { bold: false, italic: false, strikethrough: false, underlin
 export function responseValue(id: string, spec: PropertySpec, value: Record<string, unknown>): Record<string, unknown> {
   let v = value[spec.type]
   if (spec.type === 'title' || spec.type === 'rich_text') {
-    v = (v as Array<{ text: { content: string; link?: { url: string } | null } }>).map((i) => ({ type: 'text', text: { content: i.text.content, link: i.text.link ?? null }, annotations: ANNOTATIONS, plain_text: i.text.content, href: i.text.link?.url ?? null }))
+    v = (v as Array<{ text: { content: string; link?: { url: string } | null } }>).map((i) => ({
+      type: 'text',
+      text: { content: i.text.content, link: i.text.link ?? null },
+      annotations: ANNOTATIONS,
+      plain_text: i.text.content,
+      href: i.text.link?.url ?? null,
+    }))
   }
   if (spec.type === 'date' && v) v = { start: (v as { start: string }).start, end: (v as { end?: string }).end ?? null, time_zone: null }
   return { id, type: spec.type, [spec.type]: v }
@@ -111,7 +134,8 @@ export function responseValue(id: string, spec: PropertySpec, value: Record<stri
 export function plainValue(value: Record<string, unknown> | undefined): unknown {
   if (!value) return null
   const v = value[value.type as string]
-  if (Array.isArray(v) && (value.type === 'title' || value.type === 'rich_text')) return v.map((i: { plain_text: string }) => i.plain_text).join('')
+  if (Array.isArray(v) && (value.type === 'title' || value.type === 'rich_text'))
+    return v.map((i: { plain_text: string }) => i.plain_text).join('')
   if (value.type === 'select' || value.type === 'status') return (v as { name?: string } | null)?.name ?? null
   if (value.type === 'multi_select') return (v as Array<{ name: string }>).map((o) => o.name)
   if (value.type === 'date') return (v as { start?: string } | null)?.start ?? null
@@ -141,15 +165,24 @@ export function compileNotionFilter(filter: unknown): (properties: Record<string
   return (props) => {
     const got = plainValue(props[name])
     switch (op) {
-      case 'equals': return Array.isArray(got) ? false : got === want
-      case 'does_not_equal': return got !== want
-      case 'contains': return Array.isArray(got) ? got.includes(want) : typeof got === 'string' && got.includes(String(want))
-      case 'does_not_contain': return Array.isArray(got) ? !got.includes(want) : typeof got === 'string' && !got.includes(String(want))
-      case 'is_empty': return got === null || got === '' || (Array.isArray(got) && got.length === 0)
-      case 'is_not_empty': return !(got === null || got === '' || (Array.isArray(got) && got.length === 0))
-      case 'greater_than': return typeof got === 'number' ? got > Number(want) : String(got ?? '') > String(want)
-      case 'less_than': return typeof got === 'number' ? got < Number(want) : String(got ?? '') < String(want)
-      default: return false
+      case 'equals':
+        return Array.isArray(got) ? false : got === want
+      case 'does_not_equal':
+        return got !== want
+      case 'contains':
+        return Array.isArray(got) ? got.includes(want) : typeof got === 'string' && got.includes(String(want))
+      case 'does_not_contain':
+        return Array.isArray(got) ? !got.includes(want) : typeof got === 'string' && !got.includes(String(want))
+      case 'is_empty':
+        return got === null || got === '' || (Array.isArray(got) && got.length === 0)
+      case 'is_not_empty':
+        return !(got === null || got === '' || (Array.isArray(got) && got.length === 0))
+      case 'greater_than':
+        return typeof got === 'number' ? got > Number(want) : String(got ?? '') > String(want)
+      case 'less_than':
+        return typeof got === 'number' ? got < Number(want) : String(got ?? '') < String(want)
+      default:
+        return false
     }
   }
 }

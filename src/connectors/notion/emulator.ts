@@ -62,9 +62,18 @@ export const DEFAULT_DATABASES: Record<string, NotionDatabaseSeed> = {
       [DEFAULT_DATA_SOURCE_ID]: {
         name: 'Leads',
         properties: {
-          Name: { type: 'title' }, Email: { type: 'email' }, Website: { type: 'url' }, Phone: { type: 'phone_number' }, Notes: { type: 'rich_text' },
-          Score: { type: 'number' }, Stage: { type: 'select', options: ['hot', 'warm', 'cold'] }, Tags: { type: 'multi_select' },
-          Status: { type: 'status', options: ['Not started', 'In progress', 'Done'] }, Met: { type: 'date' }, Qualified: { type: 'checkbox' }, Company: { type: 'relation' },
+          Name: { type: 'title' },
+          Email: { type: 'email' },
+          Website: { type: 'url' },
+          Phone: { type: 'phone_number' },
+          Notes: { type: 'rich_text' },
+          Score: { type: 'number' },
+          Stage: { type: 'select', options: ['hot', 'warm', 'cold'] },
+          Tags: { type: 'multi_select' },
+          Status: { type: 'status', options: ['Not started', 'In progress', 'Done'] },
+          Met: { type: 'date' },
+          Qualified: { type: 'checkbox' },
+          Company: { type: 'relation' },
         },
       },
     },
@@ -75,7 +84,8 @@ export interface NotionEmulator extends EmulatorServer<NotionState> {
   pages(): PageState[]
 }
 
-const error = (status: number, code: string, message: string, headers: Record<string, string> = {}) => json(status, { object: 'error', status, code, message, request_id: 'emulator' }, headers)
+const error = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+  json(status, { object: 'error', status, code, message, request_id: 'emulator' }, headers)
 
 export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmulator {
   const burst = options.burst ?? 9
@@ -84,7 +94,12 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
     for (const [dbId, db] of Object.entries(options.databases ?? DEFAULT_DATABASES)) {
       state.databases.set(dbId, { id: dbId, title: db.title ?? 'Untitled', dataSources: Object.keys(db.dataSources) })
       for (const [dsId, ds] of Object.entries(db.dataSources)) {
-        const properties = Object.fromEntries(Object.entries(ds.properties).map(([name, p], i) => [name, { ...structuredClone(p), id: p.type === 'title' ? 'title' : `p${i}` }]))
+        const properties = Object.fromEntries(
+          Object.entries(ds.properties).map(([name, p], i) => [
+            name,
+            { ...structuredClone(p), id: p.type === 'title' ? 'title' : `p${i}` },
+          ]),
+        )
         state.dataSources.set(dsId, { id: dsId, name: ds.name, databaseId: dbId, properties })
       }
     }
@@ -96,8 +111,14 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
     clock: options.clock,
     random: options.random,
     faults: options.faults,
-    tooManyRequests: (_r, ms) => error(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) }),
-    serverError: (_r, status) => (status === 503 ? error(503, 'service_unavailable', 'Notion is unavailable, please try again later.') : error(status, 'internal_server_error', 'Unexpected error occurred.')),
+    tooManyRequests: (_r, ms) =>
+      error(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
+        'retry-after': String(Math.max(1, Math.ceil(ms / 1000))),
+      }),
+    serverError: (_r, status) =>
+      status === 503
+        ? error(503, 'service_unavailable', 'Notion is unavailable, please try again later.')
+        : error(status, 'internal_server_error', 'Unexpected error occurred.'),
     notFound: (r) => error(400, 'invalid_request_url', `Invalid request URL: ${r.method} ${r.path}`),
   })
   const limiter = emu.limiter(burst, 3000)
@@ -105,9 +126,17 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
   emu.use((req, ctx) => {
     const token = bearerToken(req)
     if (!token || (options.tokens && !options.tokens.includes(token))) return error(401, 'unauthorized', 'API token is invalid.')
-    if (!header(req, 'notion-version')) return error(400, 'missing_version', 'Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.')
+    if (!header(req, 'notion-version'))
+      return error(
+        400,
+        'missing_version',
+        'Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.',
+      )
     const d = limiter.take(token, ctx.now)
-    if (!d.allowed) return error(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', { 'retry-after': String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))) })
+    if (!d.allowed)
+      return error(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
+        'retry-after': String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))),
+      })
     return undefined
   })
 
@@ -125,15 +154,44 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
     const problems = check(schema, body)
     if (problems.length) throw new NotionFault(400, 'validation_error', `body failed validation: ${problems.join(' ')}`)
   }
-  const notFound = (kind: string, id: string) => new NotionFault(404, 'object_not_found', `Could not find ${kind} with ID: ${id}. Make sure the relevant pages and databases are shared with your integration.`)
-  const dataSource = (state: NotionState, id: string) => state.dataSources.get(id) ?? [...state.dataSources.values()].find((d) => d.id.replace(/-/g, '') === id.replace(/-/g, '')) ?? (() => { throw notFound('data_source', id) })()
-  const database = (state: NotionState, id: string) => state.databases.get(id) ?? [...state.databases.values()].find((d) => d.id.replace(/-/g, '') === id.replace(/-/g, '')) ?? (() => { throw notFound('database', id) })()
+  const notFound = (kind: string, id: string) =>
+    new NotionFault(
+      404,
+      'object_not_found',
+      `Could not find ${kind} with ID: ${id}. Make sure the relevant pages and databases are shared with your integration.`,
+    )
+  const dataSource = (state: NotionState, id: string) =>
+    state.dataSources.get(id) ??
+    [...state.dataSources.values()].find((d) => d.id.replace(/-/g, '') === id.replace(/-/g, '')) ??
+    (() => {
+      throw notFound('data_source', id)
+    })()
+  const database = (state: NotionState, id: string) =>
+    state.databases.get(id) ??
+    [...state.databases.values()].find((d) => d.id.replace(/-/g, '') === id.replace(/-/g, '')) ??
+    (() => {
+      throw notFound('database', id)
+    })()
 
-  const pageJson = (p: PageState) => ({ object: 'page', id: p.id, created_time: p.created_time, last_edited_time: p.last_edited_time, in_trash: p.in_trash, archived: p.in_trash, parent: p.parent, properties: p.properties, url: `https://www.notion.so/${p.id.replace(/-/g, '')}` })
+  const pageJson = (p: PageState) => ({
+    object: 'page',
+    id: p.id,
+    created_time: p.created_time,
+    last_edited_time: p.last_edited_time,
+    in_trash: p.in_trash,
+    archived: p.in_trash,
+    parent: p.parent,
+    properties: p.properties,
+    url: `https://www.notion.so/${p.id.replace(/-/g, '')}`,
+  })
 
   const writeProps = (page: PageState, ds: DataSourceState | undefined, props: Record<string, unknown>) => {
     for (const [name, value] of Object.entries(props)) {
-      const spec = ds ? (ds.properties[name] ?? Object.values(ds.properties).find((p) => p.id === name)) : name === 'title' ? { type: 'title' as const, id: 'title' } : undefined
+      const spec = ds
+        ? (ds.properties[name] ?? Object.values(ds.properties).find((p) => p.id === name))
+        : name === 'title'
+          ? { type: 'title' as const, id: 'title' }
+          : undefined
       if (!spec) throw new NotionFault(400, 'validation_error', `${name} is not a property that exists.`)
       checkValue(name, spec, value)
       const key = ds ? (Object.entries(ds.properties).find(([, p]) => p === spec)?.[0] ?? name) : 'title'
@@ -143,12 +201,21 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
 
   const query = (state: NotionState, ds: DataSourceState, body: Record<string, unknown>) => {
     const size = body.page_size === undefined ? 100 : Number(body.page_size)
-    if (!Number.isInteger(size) || size < 1 || size > 100) throw new NotionFault(400, 'validation_error', `body failed validation: body.page_size should be ≤ \`100\`, instead was \`${body.page_size}\`.`)
+    if (!Number.isInteger(size) || size < 1 || size > 100)
+      throw new NotionFault(
+        400,
+        'validation_error',
+        `body failed validation: body.page_size should be ≤ \`100\`, instead was \`${body.page_size}\`.`,
+      )
     const keep = body.filter ? compileNotionFilter(body.filter) : () => true
     let rows = [...state.pages.values()].filter((p) => p.dataSourceId === ds.id && !p.in_trash && keep(p.properties))
     for (const s of [...((body.sorts as Array<Record<string, string>>) ?? [])].reverse()) {
       const dir = s.direction === 'descending' ? -1 : 1
-      const val = (p: PageState) => (s.timestamp ? (p as unknown as Record<string, string>)[s.timestamp] : plainValue(p.properties[s.property])) as string | number | null
+      const val = (p: PageState) =>
+        (s.timestamp ? (p as unknown as Record<string, string>)[s.timestamp] : plainValue(p.properties[s.property])) as
+          | string
+          | number
+          | null
       rows = [...rows].sort((a, b) => {
         const x = val(a)
         const y = val(b)
@@ -158,30 +225,67 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
     let start = 0
     if (body.start_cursor !== undefined) {
       start = rows.findIndex((p) => p.id === body.start_cursor)
-      if (start < 0) throw new NotionFault(400, 'validation_error', `body failed validation: body.start_cursor should be a valid cursor, instead was \`"${body.start_cursor}"\`.`)
+      if (start < 0)
+        throw new NotionFault(
+          400,
+          'validation_error',
+          `body failed validation: body.start_cursor should be a valid cursor, instead was \`"${body.start_cursor}"\`.`,
+        )
     }
     const page = rows.slice(start, start + size)
     const next = rows[start + size]?.id ?? null
-    return json(200, { object: 'list', results: page.map(pageJson), next_cursor: next, has_more: next !== null, type: 'page_or_data_source', page_or_data_source: {} })
+    return json(200, {
+      object: 'list',
+      results: page.map(pageJson),
+      next_cursor: next,
+      has_more: next !== null,
+      type: 'page_or_data_source',
+      page_or_data_source: {},
+    })
   }
 
   route('GET', '/v1/databases/:id', (req, state) => {
     const db = database(state, req.params.id)
-    return json(200, { object: 'database', id: db.id, title: [{ type: 'text', text: { content: db.title, link: null }, plain_text: db.title, href: null }], parent: { type: 'workspace', workspace: true }, in_trash: false, is_inline: false, data_sources: db.dataSources.map((id) => ({ id, name: state.dataSources.get(id)?.name })) })
+    return json(200, {
+      object: 'database',
+      id: db.id,
+      title: [{ type: 'text', text: { content: db.title, link: null }, plain_text: db.title, href: null }],
+      parent: { type: 'workspace', workspace: true },
+      in_trash: false,
+      is_inline: false,
+      data_sources: db.dataSources.map((id) => ({ id, name: state.dataSources.get(id)?.name })),
+    })
   })
   route('GET', '/v1/data_sources/:id', (req, state) => {
     const ds = dataSource(state, req.params.id)
-    const properties = Object.fromEntries(Object.entries(ds.properties).map(([name, p]) => [name, { id: p.id, name, type: p.type, [p.type]: p.options ? { options: p.options.map((o) => ({ name: o })) } : {} }]))
-    return json(200, { object: 'data_source', id: ds.id, name: ds.name, parent: { type: 'database_id', database_id: ds.databaseId }, properties })
+    const properties = Object.fromEntries(
+      Object.entries(ds.properties).map(([name, p]) => [
+        name,
+        { id: p.id, name, type: p.type, [p.type]: p.options ? { options: p.options.map((o) => ({ name: o })) } : {} },
+      ]),
+    )
+    return json(200, {
+      object: 'data_source',
+      id: ds.id,
+      name: ds.name,
+      parent: { type: 'database_id', database_id: ds.databaseId },
+      properties,
+    })
   })
   route('POST', '/v1/data_sources/:id/query', (req, state) => {
     validate(QUERY_BODY, req.body ?? {})
     return query(state, dataSource(state, req.params.id), (req.body ?? {}) as Record<string, unknown>)
   })
   route('POST', '/v1/databases/:id/query', (req, state) => {
-    if ((header(req, 'notion-version') ?? '') >= '2025-09-03') throw new NotionFault(400, 'invalid_request_url', 'Invalid request URL: databases/{id}/query is not available in Notion-Version 2025-09-03; use data_sources/{id}/query.')
+    if ((header(req, 'notion-version') ?? '') >= '2025-09-03')
+      throw new NotionFault(
+        400,
+        'invalid_request_url',
+        'Invalid request URL: databases/{id}/query is not available in Notion-Version 2025-09-03; use data_sources/{id}/query.',
+      )
     const db = database(state, req.params.id)
-    if (db.dataSources.length !== 1) throw new NotionFault(400, 'validation_error', 'Databases with multiple data sources are not supported in this API version.')
+    if (db.dataSources.length !== 1)
+      throw new NotionFault(400, 'validation_error', 'Databases with multiple data sources are not supported in this API version.')
     validate(QUERY_BODY, req.body ?? {})
     return query(state, dataSource(state, db.dataSources[0]), (req.body ?? {}) as Record<string, unknown>)
   })
@@ -192,15 +296,31 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
     if (body.parent.data_source_id) ds = dataSource(state, body.parent.data_source_id)
     else if (body.parent.database_id) {
       const db = database(state, body.parent.database_id)
-      if (db.dataSources.length !== 1) throw new NotionFault(400, 'validation_error', 'Database has multiple data sources; use a data_source_id parent.')
+      if (db.dataSources.length !== 1)
+        throw new NotionFault(400, 'validation_error', 'Database has multiple data sources; use a data_source_id parent.')
       ds = dataSource(state, db.dataSources[0])
     } else if (body.parent.page_id && !state.pages.has(body.parent.page_id)) throw notFound('page', body.parent.page_id)
-    else if (!body.parent.page_id) throw new NotionFault(400, 'validation_error', 'body failed validation: body.parent should be a page, data source or database parent.')
+    else if (!body.parent.page_id)
+      throw new NotionFault(
+        400,
+        'validation_error',
+        'body failed validation: body.parent should be a page, data source or database parent.',
+      )
     const at = new Date(now).toISOString()
     state.seq++
     const id = `1f6e7d2a-0000-4000-8000-${state.seq.toString(16).padStart(12, '0')}`
-    const parent = ds ? { type: 'data_source_id', data_source_id: ds.id, database_id: ds.databaseId } : { type: 'page_id', page_id: body.parent.page_id }
-    const page: PageState = { id, parent, properties: {}, created_time: at, last_edited_time: at, in_trash: false, ...(ds ? { dataSourceId: ds.id } : {}) }
+    const parent = ds
+      ? { type: 'data_source_id', data_source_id: ds.id, database_id: ds.databaseId }
+      : { type: 'page_id', page_id: body.parent.page_id }
+    const page: PageState = {
+      id,
+      parent,
+      properties: {},
+      created_time: at,
+      last_edited_time: at,
+      in_trash: false,
+      ...(ds ? { dataSourceId: ds.id } : {}),
+    }
     writeProps(page, ds, body.properties)
     state.pages.set(id, page)
     return json(200, pageJson(page))

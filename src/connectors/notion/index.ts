@@ -30,11 +30,11 @@ export const notion = {
   },
 }
 
-export { props, richTextItems, RICH_TEXT_MAX } from './props.js'
-export { notionConnector } from './connector.js'
-export { classifyNotion } from './classify.js'
-export { NOTION_LEGACY_VERSION, NOTION_VERSION, notionConnectionSchema, notionFromEnv, notionLimits } from './connection.js'
-export type { NotionConnection } from './connection.js'
 export type { DatabaseQueryInput, DataSourceQueryInput, PageCreateInput, PageOutput, PageUpdateInput, QueryOutput } from './actions.js'
-export { DEFAULT_DATABASE_ID, DEFAULT_DATA_SOURCE_ID, notionEmulator } from './emulator.js'
+export { classifyNotion } from './classify.js'
+export type { NotionConnection } from './connection.js'
+export { NOTION_LEGACY_VERSION, NOTION_VERSION, notionConnectionSchema, notionFromEnv, notionLimits } from './connection.js'
+export { notionConnector } from './connector.js'
 export type { NotionEmulatorOptions } from './emulator.js'
+export { DEFAULT_DATA_SOURCE_ID, DEFAULT_DATABASE_ID, notionEmulator } from './emulator.js'
+export { props, RICH_TEXT_MAX, richTextItems } from './props.js'

@@ -28,7 +28,10 @@ export function richTextItems(text: string, link?: string): RichTextItem[] {
     items.push({ type: 'text', text: { content: text.slice(i, end), ...(link ? { link: { url: link } } : {}) } })
     i = end
   }
-  if (items.length > ARRAY_MAX) throw new RangeError(`text of ${text.length} characters needs ${items.length} rich-text items; Notion accepts at most ${ARRAY_MAX} (${ARRAY_MAX * RICH_TEXT_MAX} characters)`)
+  if (items.length > ARRAY_MAX)
+    throw new RangeError(
+      `text of ${text.length} characters needs ${items.length} rich-text items; Notion accepts at most ${ARRAY_MAX} (${ARRAY_MAX * RICH_TEXT_MAX} characters)`,
+    )
   return items
 }
 

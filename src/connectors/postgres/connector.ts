@@ -16,7 +16,10 @@ export const postgresConnectionSchema = z.object({
   /** `postgres://user:pass@host:5432/db`. */
   url: z.string().regex(/^postgres(ql)?:\/\//, 'url must start with postgres://'),
   /** Replaces `url` (e.g. a sandbox database); kept for symmetry with other connectors. */
-  baseUrl: z.string().regex(/^postgres(ql)?:\/\//).optional(),
+  baseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//)
+    .optional(),
   /** Default table. */
   table: z.string().min(1),
   schema: z.string().min(1).optional(),
@@ -50,9 +53,16 @@ export function pgFailure(e: unknown, what: string): Error {
   const detail = [err.message, err.detail].filter(Boolean).join(' — ')
   if (code && /^[0-9A-Z]{5}$/.test(code)) {
     if (RETRYABLE_SQLSTATE.test(code)) return new RetryableError(`${what}: ${detail}`, { providerCode: code, cause: e })
-    return new NonRetryableError(`${what}: ${detail}${code === '42P10' ? ' (add a unique index on the key columns)' : ''}`, { providerCode: code, cause: e })
+    return new NonRetryableError(`${what}: ${detail}${code === '42P10' ? ' (add a unique index on the key columns)' : ''}`, {
+      providerCode: code,
+      cause: e,
+    })
   }
-  return new RetryableError(`${what}: ${detail || code || 'connection failed'}`, { code: ErrorCodes.CONNECTOR_NETWORK, providerCode: code, cause: e })
+  return new RetryableError(`${what}: ${detail || code || 'connection failed'}`, {
+    code: ErrorCodes.CONNECTOR_NETWORK,
+    providerCode: code,
+    cause: e,
+  })
 }
 
 export function createPostgresConnector(): ConnectorDefinition<PostgresConnection> {
@@ -78,7 +88,10 @@ export function createPostgresConnector(): ConnectorDefinition<PostgresConnectio
     for (const [i, input] of inputs.entries()) {
       for (const [j, row] of input.rows.entries()) {
         const missing = key.filter((k) => row[k] === undefined || row[k] === null)
-        if (missing.length) throw new NonRetryableError(`postgres.upsert: rows[${j}]${inputs.length > 1 ? ` of call ${i}` : ''} has no value for key column(s) ${missing.join(', ')}`)
+        if (missing.length)
+          throw new NonRetryableError(
+            `postgres.upsert: rows[${j}]${inputs.length > 1 ? ` of call ${i}` : ''} has no value for key column(s) ${missing.join(', ')}`,
+          )
         rows.push(row)
       }
     }
@@ -113,7 +126,13 @@ export function createPostgresConnector(): ConnectorDefinition<PostgresConnectio
         } catch (e) {
           if (inputs.length === 1 || !isNonRetryable(e)) return inputs.map(() => e as Error)
           const out: Array<UpsertOutput | Error> = []
-          for (const input of inputs) out.push(await transaction([input], ctx).then(() => ({ rows: input.rows.length }), (x: Error) => x))
+          for (const input of inputs)
+            out.push(
+              await transaction([input], ctx).then(
+                () => ({ rows: input.rows.length }),
+                (x: Error) => x,
+              ),
+            )
           return out
         }
       },
@@ -132,7 +151,9 @@ export function createPostgresConnector(): ConnectorDefinition<PostgresConnectio
       return {
         url: env.POSTGRES_URL,
         table: env.POSTGRES_TABLE,
-        key: env.POSTGRES_KEY.split(',').map((s) => s.trim()).filter(Boolean),
+        key: env.POSTGRES_KEY.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         ...(env.POSTGRES_SCHEMA ? { schema: env.POSTGRES_SCHEMA } : {}),
         ...(env.POSTGRES_BASE_URL ? { baseUrl: env.POSTGRES_BASE_URL } : {}),
       }

@@ -15,9 +15,10 @@ type Resolvable<T> = T | ((scope: any) => T)
 type Params<T> = { [K in keyof T]: Resolvable<T[K]> }
 
 export const postgres = {
-  upsert: (params: Params<Partial<UpsertInput>> & { rows: Resolvable<UpsertInput['rows']> }, connection?: string): ActionInvocation => invocation('postgres.upsert', params as Record<string, unknown>, connection),
+  upsert: (params: Params<Partial<UpsertInput>> & { rows: Resolvable<UpsertInput['rows']> }, connection?: string): ActionInvocation =>
+    invocation('postgres.upsert', params as Record<string, unknown>, connection),
 }
 
-export { createPostgresConnector, pgFailure, postgresConnectionSchema } from './connector.js'
 export type { PostgresConnection, UpsertInput as PostgresUpsertInput, UpsertOutput as PostgresUpsertOutput } from './connector.js'
+export { createPostgresConnector, pgFailure, postgresConnectionSchema } from './connector.js'
 export { mergeByKey, quoteIdent, quoteTable, upsertStatements } from './sql.js'

@@ -48,7 +48,10 @@ export function upsertStatements(table: string, schema: string | undefined, key:
     const columns = Object.keys(row).sort()
     const sig = JSON.stringify(columns)
     let g = groups.get(sig)
-    if (!g) groups.set(sig, (g = { columns, rows: [] }))
+    if (!g) {
+      g = { columns, rows: [] }
+      groups.set(sig, g)
+    }
     g.rows.push(row)
   }
   const target = quoteTable(table, schema)
