@@ -10,7 +10,7 @@ describe('the sandbox with the registered emulators', () => {
       expect(Object.keys(sb.urls)).toEqual(expect.arrayContaining(['hubspot', 'slack', 'clay']))
       const lines = formatSandboxLines(sb.urls)
       expect(lines).toContain(`hubspot ${sb.urls.hubspot}`)
-      for (const line of lines) expect(line).toMatch(/^[a-z0-9-]+ http:\/\/127\.0\.0\.1:\d+$/)
+      for (const line of lines) expect(line).toMatch(/^([a-z0-9-]+ http:\/\/127\.0\.0\.1:\d+|smtp smtp:\/\/127\.0\.0\.1:\d+)$/)
       const web = new WebClient('xoxb-sandbox', { slackApiUrl: `${sb.urls.slack}/api/` })
       expect((await web.auth.test()).ok).toBe(true)
       const hs = new Client({ accessToken: 'pat-sandbox', basePath: sb.urls.hubspot })
