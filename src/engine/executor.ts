@@ -72,9 +72,14 @@ export async function executeRun(ctx: EngineContext, runId: string, cached?: { e
   const run = cached?.leased ?? (await ctx.store.leaseRun({ runId, owner: ctx.workerId, now: ctx.clock.now(), leaseMs: ctx.leaseMs })) // MAY THROW
   if (!run) return
   const pipeline = ctx.resolvePipeline(run.pipelineId, run.pipelineVersion)
-  const event = cached?.event.id === run.eventId ? cached.event : await ctx.store.getEvent(run.eventId) // MAY THROW
+  // Event and step results are read together (one round trip's wait on Postgres, not two).
+  const needSteps = !cached?.fresh || run.replayOf !== null || run.currentStep !== null
+  const [event, steps] = await Promise.all([
+    cached?.event.id === run.eventId ? cached.event : ctx.store.getEvent(run.eventId), // MAY THROW
+    needSteps ? ctx.store.getSteps(runId) : [], // MAY THROW
+  ])
   const memo = new Map<string, StepResultRecord>()
-  if (!cached?.fresh || run.replayOf || run.currentStep) for (const s of await ctx.store.getSteps(runId)) memo.set(s.stepPath, s) // MAY THROW
+  for (const s of steps) memo.set(s.stepPath, s)
   await new RunExecution(ctx, run, pipeline, event, memo).execute()
 }
 
