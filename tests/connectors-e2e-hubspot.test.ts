@@ -92,7 +92,7 @@ describe('HubSpot end to end: duplicates and the effect ledger', () => {
     const rt = await start(leadsPipeline({ concurrencyKey: true }))
     await rt.hub.ingest('leads', leads(20))
     const counts = await settled(rt, 20)
-    expect(counts.succeeded).toBe(20)
+    expect(counts?.succeeded).toBe(20)
     const companies = [...emulator.state.objects.companies.values()]
     expect(companies.map((c) => c.properties.domain).sort()).toEqual([...DOMAINS].sort())
     expect(emulator.state.objects.contacts.size).toBe(20)

@@ -149,7 +149,7 @@ describe('HubSpot: circuit breaker and 429 storms', () => {
     const failedWhileOpen = emu.requests().length
     emu.faults.clear()
     const c = await until(h, (x) => x.succeeded === 6)
-    expect(c.dead).toBe(0)
+    expect(c?.dead).toBe(0)
     const states = ofType('connector:circuit').map((e) => e.state)
     expect(states.slice(states.lastIndexOf('open'))).toEqual(['open', 'half-open', 'closed'])
     expect(emu.state.objects.contacts.size).toBe(6)

@@ -77,7 +77,7 @@ export function runBatch(state: HubspotState, type: ObjectType, op: string, body
     }
     const found = findRecord(state, type, String(input.id), idProperty)
     if (found) {
-      results.push({ ...publicRecord(updateRecord(type, found, props, o.now)), ...(op === 'upsert' ? { new: false } : {}) })
+      results.push({ ...publicRecord(updateRecord(state, type, found, props, o.now)), ...(op === 'upsert' ? { new: false } : {}) })
     } else if (op === 'upsert') {
       const rec = createRecord(state, type, { ...props, [idProperty as string]: String(input.id) }, o.now, o.lagMs)
       results.push({ ...publicRecord(rec), new: true })

@@ -32,6 +32,8 @@ export interface HubspotState {
   associations: Association[]
   /** Calls counted against the daily limit, keyed by `<token>:<UTC day>`. */
   daily: Map<string, number>
+  /** Lookup indexes built on first use: property → normalised value → record id. */
+  indexes: Record<ObjectType, Map<string, Map<string, string>>>
 }
 
 export function newHubspotState(): HubspotState {
@@ -40,6 +42,7 @@ export function newHubspotState(): HubspotState {
     objects: { companies: new Map(), contacts: new Map() },
     associations: [],
     daily: new Map(),
+    indexes: { companies: new Map(), contacts: new Map() },
   }
 }
 
@@ -94,16 +97,39 @@ export function invalidProperty(type: ObjectType, props: Record<string, string>)
   return null
 }
 
+const normalised = (property: string, value: string) => (property === 'email' ? value.toLowerCase() : value)
+
+/** The index of one property (built from the records on first use, kept current afterwards). */
+function indexOf(state: HubspotState, type: ObjectType, property: string): Map<string, string> {
+  let index = state.indexes[type].get(property)
+  if (!index) {
+    index = new Map()
+    for (const r of state.objects[type].values()) {
+      const v = r.properties[property]
+      if (v !== undefined && v !== '' && !index.has(normalised(property, v))) index.set(normalised(property, v), r.id)
+    }
+    state.indexes[type].set(property, index)
+  }
+  return index
+}
+
+/** Keep the built indexes current after `rec` changed from `before` (undefined for a new record). */
+function reindex(state: HubspotState, type: ObjectType, rec: CrmRecord, before?: Record<string, string>): void {
+  for (const [property, index] of state.indexes[type]) {
+    const old = before?.[property]
+    const now = rec.properties[property]
+    if (old === now && before) continue
+    if (old !== undefined && old !== '' && index.get(normalised(property, old)) === rec.id) index.delete(normalised(property, old))
+    if (now !== undefined && now !== '' && !index.has(normalised(property, now))) index.set(normalised(property, now), rec.id)
+  }
+}
+
 /** Find a record by id or by a unique property value (`idProperty`). */
 export function findRecord(state: HubspotState, type: ObjectType, id: string, idProperty?: string | null): CrmRecord | undefined {
   const store = state.objects[type]
   if (!idProperty || idProperty === 'hs_object_id') return store.get(id)
-  const want = idProperty === 'email' ? id.toLowerCase() : id
-  for (const r of store.values()) {
-    const v = r.properties[idProperty]
-    if (v !== undefined && (idProperty === 'email' ? v.toLowerCase() : v) === want) return r
-  }
-  return undefined
+  const found = indexOf(state, type, idProperty).get(normalised(idProperty, id))
+  return found === undefined ? undefined : store.get(found)
 }
 
 export function createRecord(state: HubspotState, type: ObjectType, props: Record<string, string>, now: number, lagMs: number): CrmRecord {
@@ -120,14 +146,17 @@ export function createRecord(state: HubspotState, type: ObjectType, props: Recor
   }
   if (type === 'contacts' && rec.properties.email) rec.properties.email = rec.properties.email.toLowerCase()
   state.objects[type].set(id, rec)
+  reindex(state, type, rec)
   return rec
 }
 
-export function updateRecord(type: ObjectType, rec: CrmRecord, props: Record<string, string>, now: number): CrmRecord {
+export function updateRecord(state: HubspotState, type: ObjectType, rec: CrmRecord, props: Record<string, string>, now: number): CrmRecord {
+  const before = { ...rec.properties }
   const iso = new Date(now).toISOString()
   Object.assign(rec.properties, props, { [type === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate']: iso })
   if (type === 'contacts' && rec.properties.email) rec.properties.email = rec.properties.email.toLowerCase()
   rec.updatedAt = iso
+  reindex(state, type, rec, before)
   return rec
 }
 

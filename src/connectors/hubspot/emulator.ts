@@ -201,7 +201,7 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
     if (typeof props === 'string') return hubspotError(400, 'VALIDATION_ERROR', props)
     const bad = invalidProperty(type, props)
     if (bad) return hubspotError(400, 'VALIDATION_ERROR', bad)
-    return json(200, publicRecord(updateRecord(type, rec, props, ctx.now)))
+    return json(200, publicRecord(updateRecord(ctx.state, type, rec, props, ctx.now)))
   })
   emu.route('PUT', '/crm/v4/objects/:fromType/:fromId/associations/default/:toType/:toId', (req, ctx) => {
     const from = typeOf(req, 'fromType')
