@@ -28,7 +28,14 @@ export function sandboxEnv(urls: Record<string, string>): Record<string, string>
   if (urls.notion) env.NOTION_TOKEN = 'secret_sandbox'
   if (urls.mailchimp) env.MAILCHIMP_API_KEY = 'sandbox-us1'
   if (urls.smtp) env.SMTP_URL = urls.smtp
-  if (urls.ga4) env.GA4_API_SECRET = 'sandbox'
+  if (urls.ga4) {
+    env.GA4_MEASUREMENT_ID = 'G-SANDBOX'
+    env.GA4_API_SECRET = 'sandbox'
+  }
+  // Automation platforms: a webhook URL of the right shape on each emulator.
+  if (urls.make) env.MAKE_WEBHOOK_URL = `${urls.make}/sandbox`
+  if (urls.n8n) env.N8N_WEBHOOK_URL = `${urls.n8n}/webhook/sandbox`
+  if (urls.zapier) env.ZAPIER_WEBHOOK_URL = `${urls.zapier}/hooks/catch/0000000/sandbox/`
   return env
 }
 
