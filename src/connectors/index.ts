@@ -25,6 +25,10 @@ export type {
   RateLimitSpec,
 } from './contract.js'
 export { defineConnector, invocation, isActionInvocation } from './contract.js'
+export { email } from './email/index.js'
+export { ga4 } from './ga4/index.js'
+export { make, n8n, zapier } from './automation/index.js'
+export { postgres } from './postgres/index.js'
 export type { HttpAuth, HttpConnection, HttpConnectorOptions, HttpRequestInput, HttpRequestParams, HttpResponse } from './http/index.js'
 export { createHttpConnector, http } from './http/index.js'
 export type { CompanyUpsertInput, UpsertOutput } from './hubspot/action-companies.js'

@@ -138,9 +138,11 @@ describe('clay connector actions', () => {
         CLAY_WEBHOOK_URL: 'https://api.clay.com/v3/sources/webhook/a, https://api.clay.com/v3/sources/webhook/b',
         CLAY_WEBHOOK_TOKEN: 't',
       }),
-    ).toEqual({
+    ).toMatchObject({
       webhookUrls: ['https://api.clay.com/v3/sources/webhook/a', 'https://api.clay.com/v3/sources/webhook/b'],
       token: 't',
+      // 50,000 lifetime submissions per webhook URL, two URLs configured.
+      limits: { budgets: [{ name: 'submissions', period: 'lifetime', limit: 100_000 }] },
     })
   })
 })
