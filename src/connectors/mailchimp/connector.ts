@@ -9,10 +9,9 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { request } from 'undici'
 import { z } from 'zod'
-import { ErrorCodes, NonRetryableError, RateLimitedError, RetryableError } from '../../errors.js'
 import { type ActionContext, type ActionDefinition, defineConnector } from '../contract.js'
+import { errorFor, providerCall } from '../provider-call.js'
 import { classifyMailchimp } from './classify.js'
 import { type MailchimpConnection, mailchimpConnectionSchema, mailchimpFromEnv, mailchimpLimits, mailchimpOrigin } from './connection.js'
 
@@ -49,43 +48,24 @@ export function subscriberHash(email: string): string {
 }
 
 async function call<T>(ctx: Ctx, method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown, allow404 = false): Promise<T | null> {
-  const url = `${mailchimpOrigin(ctx.connection)}/3.0${path}`
-  let res: { status: number; headers: Record<string, string | string[] | undefined>; body: unknown }
-  try {
-    const r = await request(url, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`pipewright:${ctx.connection.apiKey}`).toString('base64')}`,
-        accept: 'application/json',
-        'idempotency-key': ctx.call.idempotencyKey,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: ctx.signal,
-    })
-    const text = await r.body.text()
-    let parsed: unknown = text
-    try {
-      parsed = text ? JSON.parse(text) : null
-    } catch {
-      /* keep the text (HTML throttle pages) */
-    }
-    res = { status: r.statusCode, headers: r.headers, body: parsed }
-  } catch (e) {
-    if (ctx.signal.aborted) throw e
-    throw new RetryableError(`Mailchimp ${method} ${path} failed before an answer: ${(e as Error).message}`, {
-      code: ErrorCodes.CONNECTOR_NETWORK,
-      cause: e,
-      providerCode: (e as { code?: string }).code,
-    })
-  }
+  const res = await providerCall(ctx, {
+    service: 'Mailchimp',
+    method,
+    url: `${mailchimpOrigin(ctx.connection)}/3.0${path}`,
+    what: path,
+    headers: { authorization: `Basic ${Buffer.from(`pipewright:${ctx.connection.apiKey}`).toString('base64')}` },
+    body,
+  })
   if (allow404 && res.status === 404) return null
   const c = classifyMailchimp(res, ctx.clock.now())
-  if (c.kind === 'ok') return res.body as T
-  const msg = `Mailchimp ${method} ${path}: ${c.message ?? `HTTP ${res.status}`}`
-  if (c.kind === 'rate-limited') throw new RateLimitedError(msg, c.afterMs, { status: res.status, providerCode: 'TOO_MANY_REQUESTS' })
-  if (c.kind === 'retryable') throw new RetryableError(msg, { status: res.status })
-  throw new NonRetryableError(msg, { status: res.status, providerCode: c.code })
+  const err = errorFor(
+    c.kind === 'retryable' ? { kind: 'retryable' } : c,
+    res.status,
+    `Mailchimp ${method} ${path}: ${(c as { message?: string }).message ?? `HTTP ${res.status}`}`,
+    c.kind === 'rate-limited' ? 'TOO_MANY_REQUESTS' : undefined,
+  )
+  if (err) throw err
+  return res.body as T
 }
 
 const OPTED_OUT = new Set(['unsubscribed', 'cleaned'])
