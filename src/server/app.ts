@@ -9,7 +9,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Hub } from '../engine/hub.js'
@@ -44,21 +44,55 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
-const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web')
+const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web')
+
+/** Dashboard assets served under `/web/`: only these types, only files inside web/. */
+const WEB_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+}
+/** The dashboard loads only its own script and style, and talks only to this server. */
+const WEB_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+}
+
+/** Resolve a `/web/…` path to a file inside web/, or null for anything else (traversal, dotfiles, unknown types). */
+function webFile(rel: string): { path: string; type: string } | null {
+  if (rel.includes('\\') || rel.includes('\0') || rel.split('/').some((seg) => seg === '' || seg.startsWith('.'))) return null
+  const path = resolve(WEB_DIR, rel)
+  const type = WEB_TYPES[extname(path).toLowerCase()]
+  return path.startsWith(WEB_DIR + sep) && type ? { path, type } : null
+}
 
 export async function createServer(hub: Hub, options: ServerOptions = {}): Promise<PipewrightServer> {
   const host = options.host ?? '127.0.0.1'
   const port = options.port ?? 4280
   const token = options.apiToken ?? null
   if (!token && !isLoopback(host)) {
-    throw new Error(`[${ErrorCodes.CONFIG_INVALID}] PIPEWRIGHT_API_TOKEN is required when listening on ${host}: /api and the dashboard would be open to the network`)
+    throw new Error(
+      `[${ErrorCodes.CONFIG_INVALID}] PIPEWRIGHT_API_TOKEN is required when listening on ${host}: /api and the dashboard would be open to the network`,
+    )
   }
   const log = options.log ?? (() => {})
   const bodyLimit = Math.max(
     1024 * 1024,
     ...hub.pipelines().map((p) => (p.trigger.kind === 'webhook' ? p.trigger.options.maxBodyBytes : 0)),
   )
-  const app = Fastify({ logger: false, bodyLimit: options.apiBodyLimit ?? 1024 * 1024, return503OnClosing: true, keepAliveTimeout: 72_000, forceCloseConnections: 'idle' })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.apiBodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+    keepAliveTimeout: 72_000,
+    forceCloseConnections: 'idle',
+  })
   const metrics = createMetrics(hub.events, hub.dispatch)
   app.setErrorHandler(onError((msg, err) => hub.events.emit('hub:error', { message: msg, error: err })))
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`))
@@ -79,7 +113,13 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
   app.get('/', async (_req, reply) => {
     const html = await readFile(join(WEB_DIR, 'index.html'), 'utf8').catch(() => null)
     if (!html) return reply.type('text/plain').send('Pipewright is running. The JSON API is under /api/v1 (runs, dead-letters, pipelines).')
-    return reply.type('text/html; charset=utf-8').send(html)
+    return reply.headers(WEB_HEADERS).type('text/html; charset=utf-8').send(html)
+  })
+  app.get('/web/*', async (req, reply) => {
+    const file = webFile((req.params as { '*': string })['*'])
+    const body = file ? await readFile(file.path).catch(() => null) : null
+    if (!file || !body) return sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`)
+    return reply.headers(WEB_HEADERS).type(file.type).send(body)
   })
 
   let address = ''
