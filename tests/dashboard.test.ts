@@ -157,6 +157,30 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     expect(pageErrors).toEqual([])
   })
 
+  it('pages through runs newest first and filters them by status', async () => {
+    const { url } = await start()
+    const page = tab!
+    const more = await hub!.ingest(
+      'crm-leads',
+      Array.from({ length: 27 }, (_, i) => ({ payload: { email: `lead${i}@acme.com` } })),
+    )
+    for (const a of more) await eventually(async () => (await store.getRun(a.runId))?.status === 'succeeded')
+    await page.goto(`${url}/`)
+    const rows = page.locator('#runs-body tr[data-run]')
+    await expect.poll(() => rows.count()).toBe(25)
+    expect(await rows.first().getAttribute('data-run')).toBe(more.at(-1)!.runId)
+    expect(await page.locator('.pager button', { hasText: 'Newer' }).isDisabled()).toBe(true)
+    await page.locator('.pager button', { hasText: 'Older' }).click()
+    await expect.poll(() => rows.count()).toBe(5)
+    expect(await page.locator('.pager button', { hasText: 'Older' }).isDisabled()).toBe(true)
+    await page.locator('.pager button', { hasText: 'Newer' }).click()
+    await expect.poll(() => rows.count()).toBe(25)
+    await page.locator('#status-filter').selectOption('dead')
+    await expect.poll(() => rows.count()).toBe(1)
+    expect(await rows.locator('.badge').textContent()).toBe('dead')
+    expect(pageErrors).toEqual([])
+  })
+
   it('asks for the API token when /api answers 401 and keeps it in sessionStorage only', async () => {
     const { url } = await start('s3cret-token-for-test')
     const page = tab!
