@@ -3,12 +3,18 @@
  * @module
  */
 import { Cron } from 'croner'
-import type { Problem } from '../errors.js'
+import { ConfigError, type Problem } from '../errors.js'
+import { validatorFor } from '../triggers/body/schema.js'
+import { compileComputed } from './computed.js'
 import { tryParseBytes, tryParseDuration } from './duration.js'
 import type { CompiledTrigger, MissedTickPolicy, TriggerDefinition } from './types.js'
 
 export const DEFAULT_DEDUPE_WINDOW_MS = 86_400_000
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+/** `retain: true` keeps a raw copy this long. */
+export const DEFAULT_RETAIN_MS = 7 * 86_400_000
+/** Longest a sender may be kept waiting by `respond`. */
+export const MAX_RESPOND_TIMEOUT_MS = 30_000
 const AUTH_SCHEMES = ['header', 'hmac-sha256', 'standard-webhooks', 'slack', 'hubspot-v3', 'bearer', 'basic', 'none']
 const SECRET_FIELD: Record<string, string> = { header: 'secret', 'hmac-sha256': 'secret', 'standard-webhooks': 'secret', slack: 'secret', 'hubspot-v3': 'secret', bearer: 'token', basic: 'password' }
 
@@ -50,6 +56,8 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
       if (typeof window === 'string') ctx.problems.push({ ...where, field: 'trigger.webhook.dedupeWindow', message: window })
       const max = opts.maxBodyBytes === undefined ? DEFAULT_MAX_BODY_BYTES : tryParseBytes(opts.maxBodyBytes)
       if (typeof max === 'string') ctx.problems.push({ ...where, field: 'trigger.webhook.maxBodyBytes', message: max })
+      checkWebhookExtras(opts, ctx)
+      const respond = compileRespond(opts.respond, ctx)
       return {
         kind: 'webhook',
         options: {
@@ -57,6 +65,8 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
           path: String(opts.path ?? '').replace(/^\/+/, ''),
           dedupeWindowMs: typeof window === 'number' ? window : DEFAULT_DEDUPE_WINDOW_MS,
           maxBodyBytes: typeof max === 'number' ? max : DEFAULT_MAX_BODY_BYTES,
+          retainMs: compileRetain(opts.retain, ctx),
+          ...(respond ? { respond } : {}),
         } as any,
       }
     }
@@ -101,4 +111,77 @@ function checkAuth(auth: any, ctx: Ctx) {
   }
   if ((scheme === 'header' || scheme === 'hmac-sha256') && typeof auth.header !== 'string') ctx.problems.push({ ...where, message: `${scheme} auth needs the header name` })
   if (scheme === 'basic' && typeof auth.username !== 'string') ctx.problems.push({ ...where, message: 'basic auth needs a username' })
+}
+
+/** schema (compiled now, so a bad one fails start-up), split, deliveryId and redact. */
+function checkWebhookExtras(opts: Record<string, any>, ctx: Ctx) {
+  const problem = (field: string, message: string) => ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, field: `trigger.webhook.${field}`, message })
+  if (opts.schema !== undefined && opts.schema !== null) {
+    try {
+      validatorFor(opts.schema)
+    } catch (e) {
+      problem('schema', (e as Error).message.replace(/^\[PW_[A-Z_]+\] (trigger\.webhook\.schema )?/, ''))
+    }
+  }
+  const split = opts.split
+  if (split !== undefined) {
+    const pathOk = typeof split === 'object' && split !== null && !Array.isArray(split) && Object.keys(split).every((k) => k === 'deliveryIdPath')
+    const idPath = pathOk ? (split as { deliveryIdPath?: unknown }).deliveryIdPath : undefined
+    if (split !== 'hubspot' && split !== 'array' && !pathOk) problem('split', `split must be "hubspot", "array" or { deliveryIdPath: "a.dot.path" } (got ${JSON.stringify(split)})`)
+    else if (pathOk && idPath !== undefined && (typeof idPath !== 'string' || idPath === '' || idPath.split('.').includes(''))) problem('split.deliveryIdPath', `deliveryIdPath must be a dot-path such as "data.id" (got ${JSON.stringify(idPath)})`)
+  }
+  const id = opts.deliveryId
+  if (id !== undefined && typeof id !== 'function' && (typeof id !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(id))) {
+    problem('deliveryId', `deliveryId must be a header name or a function (event, headers) => id (got ${JSON.stringify(id)})`)
+  }
+  const redact = opts.redact
+  if (redact !== undefined && (!Array.isArray(redact) || redact.some((p) => typeof p !== 'string' || p === '' || p.split('.').includes('')))) {
+    problem('redact', 'redact must be a list of dot-paths such as ["card.number", "contacts.*.email"]')
+  }
+}
+
+function compileRetain(retain: unknown, ctx: Ctx): number | null {
+  const problem = (field: string, message: string) => ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, field: `trigger.webhook.${field}`, message })
+  if (retain === undefined || retain === false || retain === null) return null
+  if (retain === true) return DEFAULT_RETAIN_MS
+  if (typeof retain !== 'object' || Array.isArray(retain) || Object.keys(retain).some((k) => k !== 'ttl')) {
+    problem('retain', 'retain must be true or { ttl: "7d" }')
+    return null
+  }
+  const ttl = (retain as { ttl?: unknown }).ttl
+  if (ttl === undefined) return DEFAULT_RETAIN_MS
+  const ms = tryParseDuration(ttl as string)
+  if (typeof ms === 'string' || ms === 0) {
+    problem('retain.ttl', typeof ms === 'string' ? ms : 'must be greater than 0')
+    return null
+  }
+  return ms
+}
+
+/** `respond: { timeoutMs, status?, body? }`; `body` is compiled like a step's value (`{{ }}` in YAML). */
+function compileRespond(respond: unknown, ctx: Ctx): { timeoutMs: number; status?: number; body?: unknown } | undefined {
+  const where = { file: ctx.file, pipeline: ctx.pipeline }
+  const problem = (field: string, message: string) => ctx.problems.push({ ...where, field: `trigger.webhook.respond${field}`, message })
+  if (respond === undefined || respond === null) return undefined
+  if (typeof respond !== 'object' || Array.isArray(respond)) {
+    problem('', 'respond must be { timeoutMs, status?, body? }')
+    return undefined
+  }
+  const r = respond as Record<string, unknown>
+  for (const k of Object.keys(r)) if (!['timeoutMs', 'status', 'body'].includes(k)) problem(`.${k}`, `unknown respond option "${k}"; expected timeoutMs, status, body`)
+  const t = r.timeoutMs
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_RESPOND_TIMEOUT_MS) problem('.timeoutMs', `must be a whole number of milliseconds from 1 to ${MAX_RESPOND_TIMEOUT_MS}`)
+  const status = r.status
+  if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 299)) problem('.status', 'must be a 2xx status code (the event is already accepted)')
+  const out: { timeoutMs: number; status?: number; body?: unknown } = { timeoutMs: typeof t === 'number' ? t : 0 }
+  if (typeof status === 'number') out.status = status
+  if (r.body !== undefined) {
+    try {
+      out.body = compileComputed(r.body, { ...where, field: 'trigger.webhook.respond.body' })
+    } catch (e) {
+      if (e instanceof ConfigError) ctx.problems.push(...e.problems)
+      else problem('.body', (e as Error).message)
+    }
+  }
+  return out
 }

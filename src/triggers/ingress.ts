@@ -123,7 +123,9 @@ export function prepareDelivery(trigger: WebhookTriggerOptions, req: IngressRequ
   let items: Item[] = body.items.map((i) =>
     i.rowNumber === undefined ? { payload: i.payload } : { payload: i.payload, rowNumber: i.rowNumber },
   )
-  const splitting = trigger.split !== undefined && body.kind === 'json' && Array.isArray(items[0]!.payload)
+  // A CSV with only a header, or an empty array with `split`, leaves `items` empty: the route
+  // answers 202 `{ runs: [] }` and stores nothing.
+  const splitting = trigger.split !== undefined && body.kind === 'json' && Array.isArray(items[0]?.payload)
   if (splitting) items = (items[0]!.payload as unknown[]).map((payload, index) => ({ payload, index }))
 
   if (trigger.schema !== undefined && trigger.schema !== null) {
@@ -157,16 +159,40 @@ export function prepareDelivery(trigger: WebhookTriggerOptions, req: IngressRequ
     headers: safeHeaders(trigger, headers),
   }
 
-  const events = items.map((item): IngressEvent => {
+  const events: IngressEvent[] = []
+  for (const item of items) {
     const position = item.index ?? item.rowNumber
     let deliveryId: string | null = null
     if (fromSplit) deliveryId = idText(getPath(item.payload, fromSplit))
-    if (deliveryId === null && typeof trigger.deliveryId === 'function') deliveryId = idText(trigger.deliveryId(item.payload, headers))
+    if (deliveryId === null && typeof trigger.deliveryId === 'function') {
+      const computed = userDeliveryId(trigger.deliveryId, item.payload, headers, position)
+      if (computed !== null && typeof computed === 'object') return computed
+      deliveryId = computed
+    }
     if (deliveryId === null && headerId !== null) deliveryId = several ? `${headerId}:${position}` : headerId
     const meta: Record<string, unknown> = { ...baseMeta }
     if (item.index !== undefined) meta.index = item.index
     if (item.rowNumber !== undefined) meta.rowNumber = item.rowNumber
-    return { payload: item.payload, deliveryId, meta }
-  })
+    events.push({ payload: item.payload, deliveryId, meta })
+  }
   return { ok: true, events }
+}
+
+/**
+ * Call the trigger's `deliveryId` function. It sees the sender's payload, so a throw (a field
+ * the sender left out) is the sender's problem: 400 naming the function and its message.
+ */
+function userDeliveryId(
+  fn: (payload: any, headers: Record<string, string>) => string | undefined,
+  payload: unknown,
+  headers: Record<string, string>,
+  position: number | undefined,
+): string | null | IngressRejection {
+  try {
+    return idText(fn(payload, headers))
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e)
+    const at = position === undefined ? '' : ` for item ${position}`
+    return reject(400, ErrorCodes.BAD_REQUEST, `the trigger's deliveryId function failed${at}: ${why.slice(0, 200)}`)
+  }
 }
