@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { builtinConnectors } from '../../connectors/registry.js'
+import { checkFieldMaps } from '../../fieldmaps/validate.js'
 import { ConfigError, formatProblem, type Problem } from '../../errors.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import type { CompiledPipeline, CompiledStep } from '../../pipeline/types.js'
@@ -46,7 +47,7 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; json?: bo
   let pipelines: CompiledPipeline[] = []
   try {
     pipelines = await loadPipelines(dir, { env: io.env, cwd: io.cwd })
-    problems = checkActions(pipelines)
+    problems = [...checkActions(pipelines), ...checkFieldMaps(pipelines)]
   } catch (e) {
     if (e instanceof ConfigError) problems = e.problems
     else throw e
