@@ -16,7 +16,15 @@ export const DEFAULT_RETAIN_MS = 7 * 86_400_000
 /** Longest a sender may be kept waiting by `respond`. */
 export const MAX_RESPOND_TIMEOUT_MS = 30_000
 const AUTH_SCHEMES = ['header', 'hmac-sha256', 'standard-webhooks', 'slack', 'hubspot-v3', 'bearer', 'basic', 'none']
-const SECRET_FIELD: Record<string, string> = { header: 'secret', 'hmac-sha256': 'secret', 'standard-webhooks': 'secret', slack: 'secret', 'hubspot-v3': 'secret', bearer: 'token', basic: 'password' }
+const SECRET_FIELD: Record<string, string> = {
+  header: 'secret',
+  'hmac-sha256': 'secret',
+  'standard-webhooks': 'secret',
+  slack: 'secret',
+  'hubspot-v3': 'secret',
+  bearer: 'token',
+  basic: 'password',
+}
 
 interface Ctx {
   file: string | undefined
@@ -42,14 +50,23 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
   const where = { file: ctx.file, pipeline: ctx.pipeline }
   const trig = normalizeTrigger(raw)
   if (!trig) {
-    ctx.problems.push({ ...where, field: 'trigger', message: 'trigger must be one of webhook({...}), schedule({...}) or manual() (YAML: `webhook: {...}`, `schedule: {...}`, `manual: {}`)' })
+    ctx.problems.push({
+      ...where,
+      field: 'trigger',
+      message:
+        'trigger must be one of webhook({...}), schedule({...}) or manual() (YAML: `webhook: {...}`, `schedule: {...}`, `manual: {}`)',
+    })
     return null
   }
   const opts = (trig.options ?? {}) as Record<string, any>
   switch (trig.kind) {
     case 'webhook': {
       if (typeof opts.path !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9/_.-]{0,199}$/.test(opts.path)) {
-        ctx.problems.push({ ...where, field: 'trigger.webhook.path', message: `path must be letters, digits, /, _, - or . (got ${JSON.stringify(opts.path)})` })
+        ctx.problems.push({
+          ...where,
+          field: 'trigger.webhook.path',
+          message: `path must be letters, digits, /, _, - or . (got ${JSON.stringify(opts.path)})`,
+        })
       }
       if (opts.auth !== undefined) checkAuth(opts.auth, ctx)
       const window = opts.dedupeWindow === undefined ? DEFAULT_DEDUPE_WINDOW_MS : tryParseDuration(opts.dedupeWindow)
@@ -73,21 +90,31 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
     case 'schedule': {
       const timezone = opts.timezone ?? 'UTC'
       const missed: MissedTickPolicy = opts.missed ?? 'run-once'
-      if (typeof opts.cron !== 'string') ctx.problems.push({ ...where, field: 'trigger.schedule.cron', message: 'a schedule needs a cron expression' })
+      if (typeof opts.cron !== 'string')
+        ctx.problems.push({ ...where, field: 'trigger.schedule.cron', message: 'a schedule needs a cron expression' })
       else {
         try {
           new Cron(opts.cron, { paused: true, timezone }).stop()
         } catch (e) {
-          ctx.problems.push({ ...where, field: 'trigger.schedule.cron', message: `invalid cron expression "${opts.cron}" (timezone ${timezone}): ${(e as Error).message}` })
+          ctx.problems.push({
+            ...where,
+            field: 'trigger.schedule.cron',
+            message: `invalid cron expression "${opts.cron}" (timezone ${timezone}): ${(e as Error).message}`,
+          })
         }
       }
-      if (!['skip', 'run-once', 'run-all'].includes(missed)) ctx.problems.push({ ...where, field: 'trigger.schedule.missed', message: 'missed must be skip, run-once or run-all' })
+      if (!['skip', 'run-once', 'run-all'].includes(missed))
+        ctx.problems.push({ ...where, field: 'trigger.schedule.missed', message: 'missed must be skip, run-once or run-all' })
       return { kind: 'schedule', options: { cron: opts.cron, timezone, missed, payload: opts.payload ?? null } }
     }
     case 'manual':
       return { kind: 'manual', options: {} }
     default:
-      ctx.problems.push({ ...where, field: 'trigger', message: `unknown trigger "${(trig as { kind: string }).kind}"; expected webhook, schedule or manual` })
+      ctx.problems.push({
+        ...where,
+        field: 'trigger',
+        message: `unknown trigger "${(trig as { kind: string }).kind}"; expected webhook, schedule or manual`,
+      })
       return null
   }
 }
@@ -107,15 +134,18 @@ function checkAuth(auth: any, ctx: Ctx) {
   if (field) {
     const v = auth[field]
     const list = Array.isArray(v) ? v : [v]
-    if (list.length === 0 || list.some((s) => typeof s !== 'string' || s.length === 0)) ctx.problems.push({ ...where, message: `${scheme} auth needs a non-empty ${field}` })
+    if (list.length === 0 || list.some((s) => typeof s !== 'string' || s.length === 0))
+      ctx.problems.push({ ...where, message: `${scheme} auth needs a non-empty ${field}` })
   }
-  if ((scheme === 'header' || scheme === 'hmac-sha256') && typeof auth.header !== 'string') ctx.problems.push({ ...where, message: `${scheme} auth needs the header name` })
+  if ((scheme === 'header' || scheme === 'hmac-sha256') && typeof auth.header !== 'string')
+    ctx.problems.push({ ...where, message: `${scheme} auth needs the header name` })
   if (scheme === 'basic' && typeof auth.username !== 'string') ctx.problems.push({ ...where, message: 'basic auth needs a username' })
 }
 
 /** schema (compiled now, so a bad one fails start-up), split, deliveryId and redact. */
 function checkWebhookExtras(opts: Record<string, any>, ctx: Ctx) {
-  const problem = (field: string, message: string) => ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, field: `trigger.webhook.${field}`, message })
+  const problem = (field: string, message: string) =>
+    ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, field: `trigger.webhook.${field}`, message })
   if (opts.schema !== undefined && opts.schema !== null) {
     try {
       validatorFor(opts.schema)
@@ -125,23 +155,30 @@ function checkWebhookExtras(opts: Record<string, any>, ctx: Ctx) {
   }
   const split = opts.split
   if (split !== undefined) {
-    const pathOk = typeof split === 'object' && split !== null && !Array.isArray(split) && Object.keys(split).every((k) => k === 'deliveryIdPath')
+    const pathOk =
+      typeof split === 'object' && split !== null && !Array.isArray(split) && Object.keys(split).every((k) => k === 'deliveryIdPath')
     const idPath = pathOk ? (split as { deliveryIdPath?: unknown }).deliveryIdPath : undefined
-    if (split !== 'hubspot' && split !== 'array' && !pathOk) problem('split', `split must be "hubspot", "array" or { deliveryIdPath: "a.dot.path" } (got ${JSON.stringify(split)})`)
-    else if (pathOk && idPath !== undefined && (typeof idPath !== 'string' || idPath === '' || idPath.split('.').includes(''))) problem('split.deliveryIdPath', `deliveryIdPath must be a dot-path such as "data.id" (got ${JSON.stringify(idPath)})`)
+    if (split !== 'hubspot' && split !== 'array' && !pathOk)
+      problem('split', `split must be "hubspot", "array" or { deliveryIdPath: "a.dot.path" } (got ${JSON.stringify(split)})`)
+    else if (pathOk && idPath !== undefined && (typeof idPath !== 'string' || idPath === '' || idPath.split('.').includes('')))
+      problem('split.deliveryIdPath', `deliveryIdPath must be a dot-path such as "data.id" (got ${JSON.stringify(idPath)})`)
   }
   const id = opts.deliveryId
   if (id !== undefined && typeof id !== 'function' && (typeof id !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(id))) {
     problem('deliveryId', `deliveryId must be a header name or a function (event, headers) => id (got ${JSON.stringify(id)})`)
   }
   const redact = opts.redact
-  if (redact !== undefined && (!Array.isArray(redact) || redact.some((p) => typeof p !== 'string' || p === '' || p.split('.').includes('')))) {
+  if (
+    redact !== undefined &&
+    (!Array.isArray(redact) || redact.some((p) => typeof p !== 'string' || p === '' || p.split('.').includes('')))
+  ) {
     problem('redact', 'redact must be a list of dot-paths such as ["card.number", "contacts.*.email"]')
   }
 }
 
 function compileRetain(retain: unknown, ctx: Ctx): number | null {
-  const problem = (field: string, message: string) => ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, field: `trigger.webhook.${field}`, message })
+  const problem = (field: string, message: string) =>
+    ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, field: `trigger.webhook.${field}`, message })
   if (retain === undefined || retain === false || retain === null) return null
   if (retain === true) return DEFAULT_RETAIN_MS
   if (typeof retain !== 'object' || Array.isArray(retain) || Object.keys(retain).some((k) => k !== 'ttl')) {
@@ -168,11 +205,14 @@ function compileRespond(respond: unknown, ctx: Ctx): { timeoutMs: number; status
     return undefined
   }
   const r = respond as Record<string, unknown>
-  for (const k of Object.keys(r)) if (!['timeoutMs', 'status', 'body'].includes(k)) problem(`.${k}`, `unknown respond option "${k}"; expected timeoutMs, status, body`)
+  for (const k of Object.keys(r))
+    if (!['timeoutMs', 'status', 'body'].includes(k)) problem(`.${k}`, `unknown respond option "${k}"; expected timeoutMs, status, body`)
   const t = r.timeoutMs
-  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_RESPOND_TIMEOUT_MS) problem('.timeoutMs', `must be a whole number of milliseconds from 1 to ${MAX_RESPOND_TIMEOUT_MS}`)
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_RESPOND_TIMEOUT_MS)
+    problem('.timeoutMs', `must be a whole number of milliseconds from 1 to ${MAX_RESPOND_TIMEOUT_MS}`)
   const status = r.status
-  if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 299)) problem('.status', 'must be a 2xx status code (the event is already accepted)')
+  if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 299))
+    problem('.status', 'must be a 2xx status code (the event is already accepted)')
   const out: { timeoutMs: number; status?: number; body?: unknown } = { timeoutMs: typeof t === 'number' ? t : 0 }
   if (typeof status === 'number') out.status = status
   if (r.body !== undefined) {

@@ -37,7 +37,11 @@ export async function registerHooks(app: FastifyInstance, opts: HooksOptions) {
     opts.log('webhook rejected', { path, status, code })
   }
   if (hub.pipelines().some((p) => p.trigger.kind === 'webhook' && p.trigger.options.retainMs)) {
-    const stop = startRetentionSweeper(hub.store, () => hub.clock.now(), (error) => hub.events.emit('hub:error', { message: 'purging expired retained webhook copies failed', error }))
+    const stop = startRetentionSweeper(
+      hub.store,
+      () => hub.clock.now(),
+      (error) => hub.events.emit('hub:error', { message: 'purging expired retained webhook copies failed', error }),
+    )
     app.addHook('onClose', async () => stop())
   }
 
@@ -64,7 +68,7 @@ export async function registerHooks(app: FastifyInstance, opts: HooksOptions) {
         count(code, pipeline ? path : 'unknown', status)
         return sendError(reply, status, code, message, details, headers)
       }
-      if (!pipeline || pipeline.trigger.kind !== 'webhook') return reject(404, ErrorCodes.NOT_FOUND, `no pipeline listens on /hooks/${path}`)
+      if (pipeline?.trigger.kind !== 'webhook') return reject(404, ErrorCodes.NOT_FOUND, `no pipeline listens on /hooks/${path}`)
       const trigger = pipeline.trigger.options
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       const now = hub.clock.now()
@@ -80,7 +84,9 @@ export async function registerHooks(app: FastifyInstance, opts: HooksOptions) {
         if (isPipewrightError(e) && (e.code === ErrorCodes.STORE_UNAVAILABLE || e.code === ErrorCodes.BACK_PRESSURE)) {
           const busy = e.code === ErrorCodes.BACK_PRESSURE
           const after = Math.max(1, Math.ceil(((e as { retryAfterMs?: number }).retryAfterMs ?? 5000) / 1000))
-          const message = busy ? 'too many runs are waiting; nothing was stored, retry shortly' : 'the store is unavailable; nothing was stored, retry shortly'
+          const message = busy
+            ? 'too many runs are waiting; nothing was stored, retry shortly'
+            : 'the store is unavailable; nothing was stored, retry shortly'
           return reject(busy ? 429 : 503, e.code, message, undefined, { 'retry-after': String(after) })
         }
         throw e
@@ -89,7 +95,9 @@ export async function registerHooks(app: FastifyInstance, opts: HooksOptions) {
         results.forEach((r, i) => {
           if (r.duplicate || !r.eventId) return
           const copy = retainedCopy(pipeline.id, prepared.events[i]!, trigger.redact, now, trigger.retainMs!)
-          storeRetained(hub.store, r.eventId, copy).catch((error) => hub.events.emit('hub:error', { message: `keeping the raw copy of ${r.eventId} failed; the event itself is stored`, error }))
+          storeRetained(hub.store, r.eventId, copy).catch((error) =>
+            hub.events.emit('hub:error', { message: `keeping the raw copy of ${r.eventId} failed; the event itself is stored`, error }),
+          )
         })
       }
 
@@ -127,12 +135,15 @@ async function respondSync(
   log: HooksOptions['log'],
 ) {
   const run = await hub.waitForRun(runId, respond.timeoutMs)
-  if (!run || run.status !== 'succeeded') return reply.code(202).send({ runId, eventId, status: run?.status ?? 'queued' })
+  if (run?.status !== 'succeeded') return reply.code(202).send({ runId, eventId, status: run?.status ?? 'queued' })
   let body: unknown = { runId, status: run.status }
   if (respond.body !== undefined) {
     try {
       const [steps, event] = await Promise.all([hub.store.getSteps(runId), hub.store.getEvent(eventId)])
-      const scope: Scope = { event: event?.payload, run: { id: run.id, pipelineId: run.pipelineId, attempt: run.attempt, createdAt: run.createdAt } }
+      const scope: Scope = {
+        event: event?.payload,
+        run: { id: run.id, pipelineId: run.pipelineId, attempt: run.attempt, createdAt: run.createdAt },
+      }
       for (const s of steps) if (!s.stepPath.includes('.') && !s.stepPath.includes('#')) scope[s.stepPath] = s.output
       body = typeof respond.body === 'function' ? await (respond.body as (s: Scope) => unknown)(scope) : respond.body
     } catch (e) {

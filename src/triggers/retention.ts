@@ -16,8 +16,8 @@
  * @module
  */
 import type { Store } from '../store/contract.js'
-import type { IngressEvent } from './ingress.js'
 import { redactPaths } from './body/redact.js'
+import type { IngressEvent } from './ingress.js'
 
 export const RETAINED_NAMESPACE = 'webhook:retained'
 
