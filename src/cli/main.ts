@@ -9,6 +9,8 @@ import { demoCommand } from './commands/demo.js'
 import { doctorCommand, usageCommand } from './commands/ops.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { initCommand } from './commands/init.js'
+import { importCommand, runsExportCommand } from './commands/import.js'
+import { testCommand } from './commands/test.js'
 import { runCommand, validateCommand } from './commands/local.js'
 import { sandboxCommand } from './commands/sandbox.js'
 import { serveCommand } from './commands/serve.js'
@@ -52,6 +54,27 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const runs = program.command('runs').description('inspect runs')
   db(runs.command('list').option('--pipeline <id>').option('--status <list>', 'comma-separated states').option('--limit <n>', 'rows', '20').option('--json')).action((o) => set(runsList(io, o)))
   db(runs.command('show <runId>').option('--json')).action((id, o) => set(runsShow(io, id, o)))
+  db(runs.command('export').description('run results as CSV: status, error, event and last output per run'))
+    .option('--format <format>', 'csv', 'csv')
+    .option('--pipeline <id>')
+    .option('--status <list>', 'comma-separated states')
+    .option('--limit <n>', 'rows', '1000')
+    .option('--steps', 'add one column per step output')
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action((o) => set(runsExportCommand(io, o)))
+
+  dir(db(program.command('import <pipeline> <file>').description('start one run per CSV row (file or - for stdin); bad rows are reported with line numbers')))
+    .option('--id-column <name>', 'column used as delivery id: re-importing the same rows starts no new runs')
+    .option('--delimiter <char>', 'field delimiter', ',')
+    .option('--batch-size <n>', 'rows per store write', '200')
+    .option('--no-worker', 'only queue the runs for a running `pipewright start`')
+    .option('--sandbox', 'point connectors at local emulators')
+    .option('--max-wait <duration>', 'how long to wait for the runs to finish', '10m')
+    .option('--json', 'machine-readable summary')
+    .action((pipeline, file, o) => set(importCommand(io, pipeline, file, o)))
+  dir(program.command('test [pipelines...]').description('run the test cases next to each pipeline (<id>.test.yaml or <id>.cases/*.json) offline against the sandbox'))
+    .option('--json', 'machine-readable results')
+    .action((ids, o) => set(testCommand(io, ids, o)))
 
   const dlq = program.command('dlq').description('dead letters: inspect, replay, discard')
   db(dlq.command('list').option('--pipeline <id>').option('--reason <reason>').option('--all', 'include replayed and discarded').option('--json')).action((o) => set(dlqList(io, o)))

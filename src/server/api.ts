@@ -11,6 +11,8 @@ import { ErrorCodes } from '../errors.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
 import { HttpError } from './http-error.js'
 import { describeRun, listRunsQuery } from '../engine/queries.js'
+import { importCsv } from '../csv/import.js'
+import { runsCsvString } from '../csv/export.js'
 
 export interface ApiOptions {
   hub: Hub
@@ -45,6 +47,26 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         const q = req.query as Record<string, string | undefined>
         if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s))) throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
         return { runs: await listRunsQuery(hub, { pipeline: q.pipeline, status: q.status?.split(',') as RunStatus[] | undefined, limit: q.limit ? Number(q.limit) : 50, before: q.before }) }
+      })
+
+      // CSV import: the body streams through the parser (one run per row), no size limit.
+      api.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload))
+      api.post('/pipelines/:id/import', async (req) => {
+        const id = (req.params as { id: string }).id
+        if (!hub.getPipeline(id)) throw new HttpError(404, ErrorCodes.PIPELINE_NOT_FOUND, `no pipeline ${id}`)
+        const ct = String(req.headers['content-type'] ?? '')
+        if (!/^(text|application)\/csv/.test(ct)) throw new HttpError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'send the CSV with content-type text/csv')
+        const q = req.query as Record<string, string | undefined>
+        const summary = await importCsv(hub, id, req.body as NodeJS.ReadableStream as never, { idColumn: q.idColumn, delimiter: q.delimiter })
+        return { ...summary, runIds: summary.runIds.slice(0, 1000) }
+      })
+
+      api.get('/runs/export.csv', async (req, reply) => {
+        const q = req.query as Record<string, string | undefined>
+        if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s))) throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
+        const csv = await runsCsvString(hub, { pipeline: q.pipeline, status: q.status?.split(',') as RunStatus[] | undefined, limit: q.limit ? Number(q.limit) : 1000, steps: q.steps === 'true' })
+        reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="runs.csv"')
+        return csv
       })
 
       api.get('/runs/:id', async (req) => {
