@@ -90,6 +90,9 @@ beforeEach(async () => {
 })
 afterEach(async () => {
   await tab?.close()
+  // Chromium keeps sockets per browser, not per page, and may hold a pre-connected socket that
+  // never sends a request; Node counts it as busy until headersTimeout (60 s), so drop them all.
+  server?.app.server.closeAllConnections()
   await server?.close()
   await hub?.close()
   tab = server = hub = undefined
