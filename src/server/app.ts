@@ -131,6 +131,16 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
       return address.replace('[::1]', 'localhost')
     },
     url: () => address,
-    close: () => app.close(),
+    async close() {
+      // Requests in flight get a short grace; then connections that never send a request (a
+      // browser's spare socket) are cut, so shutdown never waits for Node's 60 s header timeout.
+      const timer = setTimeout(() => app.server.closeAllConnections(), 2000)
+      timer.unref()
+      try {
+        await app.close()
+      } finally {
+        clearTimeout(timer)
+      }
+    },
   }
 }
