@@ -1,0 +1,175 @@
+// Ingress benchmark (issue "Webhook ingress"): an HMAC-SHA256-signed JSON webhook → durable 202
+// (event + run committed with synchronous=FULL) at c=50, beside a bare Node http server that
+// parses the same JSON and answers 200 storing nothing, measured in the same run. Load comes
+// from autocannon in its own process. Also: 1,000 signed 800 KB bodies, with the server's RSS
+// before and after. The server under test is the real CLI (`pipewright start`) as a child.
+//
+// Every request carries the same body and signature and no delivery id, so each is a new event
+// (HMAC has no timestamp; the trigger configures no deliveryId). Needs dist/: run
+// `npx tsc -p tsconfig.build.json` first. BENCH_MODE=worker runs the (one-map-step) runs in the
+// same process; the default, --no-worker, measures acknowledgements alone.
+
+import { spawn } from 'node:child_process'
+import { createHmac } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { fmt, ROOT, spawnServer } from './lib.mjs'
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 5)
+const CONNECTIONS = 50
+const SECRET = 'bench-ingress-secret-0123456789'
+const BODY = JSON.stringify({
+  email: 'ann@acme.com',
+  website: 'https://www.acme.com/about',
+  intent: 90,
+  fit: 95,
+  tags: ['inbound', 'demo'],
+})
+const BIG_REQUESTS = 1000
+const sign = (body) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
+
+/** autocannon in its own process; the body goes through a file (an 800 KB argv would not fit). */
+function load({ url, bodyFile, headers, connections = CONNECTIONS, duration, amount }) {
+  const args = [join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(connections), '-m', 'POST', '-i', bodyFile]
+  for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...headers })) args.push('-H', `${k}=${v}`)
+  args.push(...(amount ? ['-a', String(amount)] : ['-d', String(duration)]), url)
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  return new Promise((resolve, reject) =>
+    child.once('exit', () => {
+      try {
+        resolve(JSON.parse(out))
+      } catch {
+        reject(new Error(`autocannon failed: ${err}`))
+      }
+    }),
+  )
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : Number.NaN
+}
+
+export async function runIngress() {
+  const tmp = mkdtempSync(join(tmpdir(), 'pw-bench-ingress-'))
+  const small = join(tmp, 'body.json')
+  const big = join(tmp, 'big.json')
+  writeFileSync(small, BODY)
+  const bigBody = JSON.stringify({ email: 'ann@acme.com', notes: 'x'.repeat(800 * 1024 - 40) })
+  writeFileSync(big, bigBody)
+  const worker = process.env.BENCH_MODE === 'worker'
+  try {
+    // Baseline: bare Node, same JSON, same load, same run.
+    const bare = await spawnServer([join(ROOT, 'bench/fixtures/ingress/bare.mjs')])
+    await load({ url: `${bare.url}/`, bodyFile: small, duration: 1 }) // warm-up
+    const base = await load({ url: `${bare.url}/`, bodyFile: small, duration: DURATION })
+    await bare.stop()
+
+    const db = join(tmp, 'ingress.db')
+    const args = [
+      join(ROOT, 'bin/pipewright.js'),
+      'start',
+      '--db',
+      `sqlite:${db}`,
+      '--port',
+      '0',
+      '--dir',
+      join(ROOT, 'bench/fixtures/ingress/pipelines'),
+    ]
+    if (!worker) args.push('--no-worker')
+    const pw = await spawnServer(args, { INGRESS_SECRET: SECRET })
+    const url = `${pw.url}/hooks/ingress`
+    let big1k
+    let rss
+    let acks
+    let stored
+    let ackedTotal = 0
+    try {
+      const warm = await load({ url, bodyFile: small, headers: { 'x-signature': sign(BODY) }, duration: 1 })
+      acks = await load({ url, bodyFile: small, headers: { 'x-signature': sign(BODY) }, duration: DURATION })
+
+      // 800 KB bodies: warm up (50), then RSS before/after 1,000 more.
+      const bigHeaders = { 'x-signature': sign(bigBody) }
+      const bigWarm = await load({ url, bodyFile: big, headers: bigHeaders, connections: 10, amount: 50 })
+      ackedTotal = warm['2xx'] + acks['2xx'] + bigWarm['2xx']
+      // Two halves, RSS after each: a leak keeps growing, a warmed-up heap levels off.
+      const before = rssMb(pw.child.pid)
+      const first = await load({ url, bodyFile: big, headers: bigHeaders, connections: 10, amount: BIG_REQUESTS / 2 })
+      const middle = rssMb(pw.child.pid)
+      const second = await load({ url, bodyFile: big, headers: bigHeaders, connections: 10, amount: BIG_REQUESTS / 2 })
+      await new Promise((r) => setTimeout(r, 500))
+      rss = { beforeMb: before, middleMb: middle, afterMb: rssMb(pw.child.pid) }
+      big1k = {
+        '2xx': first['2xx'] + second['2xx'],
+        non2xx: first.non2xx + second.non2xx,
+        reqPerSec: BIG_REQUESTS / (first.duration + second.duration || 1),
+        p99Ms: Math.max(first.latency.p99, second.latency.p99),
+      }
+      ackedTotal += big1k['2xx']
+    } finally {
+      await pw.stop()
+    }
+    try {
+      const read = new Database(db, { readonly: true, fileMustExist: true })
+      stored = read.prepare('SELECT count(*) AS n FROM events').get().n
+      read.close()
+    } catch (e) {
+      throw new Error(`cannot count stored events in ${db}: ${e.message}`)
+    }
+
+    const acked = acks['2xx']
+    const ratio = acks.requests.average / base.requests.average
+    const result = {
+      durationS: DURATION,
+      connections: CONNECTIONS,
+      mode: worker ? 'worker (one map step per run)' : 'no-worker (acks only)',
+      baseline: { reqPerSec: base.requests.average, p50Ms: base.latency.p50, p99Ms: base.latency.p99 },
+      pipewright: {
+        acksPerSec: acks.requests.average,
+        p50Ms: acks.latency.p50,
+        p99Ms: acks.latency.p99,
+        acked,
+        non2xx: acks.non2xx,
+        errors: acks.errors,
+      },
+      ratio,
+      big: {
+        bodyKb: Math.round(bigBody.length / 1024),
+        requests: BIG_REQUESTS,
+        acked: big1k['2xx'],
+        non2xx: big1k.non2xx,
+        reqPerSec: big1k.reqPerSec,
+        p99Ms: big1k.p99Ms,
+        rssBeforeMb: rss.beforeMb,
+        rssMiddleMb: rss.middleMb,
+        rssAfterMb: rss.afterMb,
+      },
+      eventsStored: stored,
+      ackedTotal,
+    }
+    console.log(`\nIngress: HMAC-signed JSON webhook → durable 202 (SQLite synchronous=FULL, c=${CONNECTIONS}, ${result.mode})`)
+    console.log(
+      `  bare Node http (parse, no storage)  ${fmt(base.requests.average)} req/s   p50 ${base.latency.p50} ms  p99 ${base.latency.p99} ms`,
+    )
+    console.log(
+      `  pipewright durable acks             ${fmt(acks.requests.average)} acks/s  p50 ${acks.latency.p50} ms  p99 ${acks.latency.p99} ms  (${fmt(acked)} acked, ${acks.non2xx} non-2xx, ${acks.errors} errors)`,
+    )
+    console.log(`  ratio pipewright/bare               ${fmt(ratio * 100, 1)} %   (targets: ≥ 10,000 acks/s and ≥ 50 %)`)
+    console.log(
+      `  800 KB bodies ×${BIG_REQUESTS} (c=10)           ${fmt(big1k['2xx'])} acked, ${big1k.non2xx} non-2xx, ${fmt(big1k.reqPerSec)} req/s, p99 ${big1k.p99Ms} ms`,
+    )
+    console.log(`  server RSS before → 500 → 1,000     ${fmt(rss.beforeMb, 1)} → ${fmt(rss.middleMb, 1)} → ${fmt(rss.afterMb, 1)} MB`)
+    console.log(`  events stored                       ${fmt(stored)} (acks incl. warm-ups: ${fmt(ackedTotal)})`)
+    return result
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runIngress()
