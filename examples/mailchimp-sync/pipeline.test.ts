@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestHub, runPipeline, type TestHub } from 'pipewright/testing'
+import pipeline from './pipeline.js'
+
+let t: TestHub
+const member = (email: string) => (t.sandbox!.emulators.mailchimp as any).member('list1', email)
+const change = (properties: Record<string, unknown>) => ({ properties })
+
+beforeAll(async () => {
+  t = await createTestHub({ pipelines: [pipeline], sandbox: ['mailchimp'], sandboxOptions: { mailchimp: { lists: ['list1'] } } })
+})
+afterAll(() => t.close())
+
+describe('recipe: CRM → Mailchimp sync respecting opt-outs', () => {
+  it('adds a new contact as subscribed with merge fields and tags', async () => {
+    const { run } = await runPipeline(t, 'mailchimp-sync', change({ email: 'Ada@Acme.com', firstname: 'Ada', lastname: 'Lovelace', company: 'Acme', lifecyclestage: 'customer' }))
+    expect(run.status).toBe('succeeded')
+    expect(member('ada@acme.com')).toMatchObject({ status: 'subscribed', merge_fields: { FNAME: 'Ada', LNAME: 'Lovelace', COMPANY: 'Acme' }, tags: ['customer'] })
+  })
+
+  it('unsubscribes a contact who opted out in the CRM', async () => {
+    await runPipeline(t, 'mailchimp-sync', change({ email: 'bo@acme.com', firstname: 'Bo' }))
+    expect(member('bo@acme.com')?.status).toBe('subscribed')
+    const { run, steps } = await runPipeline(t, 'mailchimp-sync', change({ email: 'bo@acme.com', hs_email_optout: 'true' }))
+    expect(run.status).toBe('succeeded')
+    expect(steps.consent).toEqual({ branch: 0 })
+    expect(member('bo@acme.com')?.status).toBe('unsubscribed')
+  })
+
+  it('never re-subscribes someone who unsubscribed in Mailchimp, even when the CRM says nothing about it', async () => {
+    ;(t.sandbox!.emulators.mailchimp as any).seedMember('list1', 'cy@acme.com', 'unsubscribed')
+    const { run, steps } = await runPipeline(t, 'mailchimp-sync', change({ email: 'cy@acme.com', firstname: 'Cy' }))
+    expect(run.status).toBe('succeeded')
+    expect(steps.upsert).toMatchObject({ status: 'unsubscribed' })
+    expect(member('cy@acme.com')?.status).toBe('unsubscribed')
+  })
+
+  it('skips contacts without a valid e-mail', async () => {
+    expect((await runPipeline(t, 'mailchimp-sync', change({ email: 'n/a' }))).run.status).toBe('filtered')
+  })
+})
