@@ -383,6 +383,9 @@ describe('retention and synchronous responses', () => {
     expect(copy?.meta).toMatchObject({ contentType: 'application/json', userAgent: 'sender/1.0' })
     expect(JSON.stringify(copy)).not.toContain('nope-not-kept')
     expect(await tryGetRetained(env.hub.store, eventId, now + 3_600_001)).toBeUndefined()
+    const shown = await env.server.app.inject({ method: 'GET', url: `/api/v1/runs/${runId}` })
+    expect(shown.json().event.payload).toEqual({ card: { number: '[redacted]', brand: 'visa' } })
+    expect(JSON.stringify(shown.json().event)).not.toContain('4242424242424242')
   })
 
   it('keeps no copy when retain is not set', async () => {

@@ -2,6 +2,7 @@
  * Read-side library functions shared by the CLI (`runs list|show`) and the API.
  * @module
  */
+import { redactPaths } from '../triggers/body/redact.js'
 import type { RunStatus } from '../types.js'
 import type { Hub } from './hub.js'
 
@@ -30,14 +31,19 @@ export async function listRunsQuery(hub: Pick<Hub, 'store'>, q: RunListQuery) {
   }))
 }
 
-/** A run with its event payload, step trace and dead letter, for `runs show` and the API. */
-export async function describeRun(hub: Pick<Hub, 'store' | 'redactor'>, runId: string) {
+/**
+ * A run with its event payload, step trace and dead letter, for `runs show` and the API. The
+ * payload is masked by the hub's redactor and by the webhook trigger's `redact` paths.
+ */
+export async function describeRun(hub: Pick<Hub, 'store' | 'redactor'> & Partial<Pick<Hub, 'getPipeline'>>, runId: string) {
   const run = await hub.store.getRun(runId)
   if (!run) return null
   const [event, steps, deadLetter] = await Promise.all([hub.store.getEvent(run.eventId), hub.store.getSteps(runId), run.status === 'dead' ? hub.store.getDeadLetter(runId) : null])
+  const trigger = hub.getPipeline?.(run.pipelineId)?.trigger
+  const paths = trigger?.kind === 'webhook' ? (trigger.options.redact ?? []) : []
   return {
     run,
-    event: event ? { ...event, payload: hub.redactor.value(event.payload) } : null,
+    event: event ? { ...event, payload: hub.redactor.value(paths.length > 0 ? redactPaths(event.payload, paths) : event.payload) } : null,
     steps: steps.map((s) => ({ ...s, output: hub.redactor.value(s.output) })),
     deadLetter,
   }
