@@ -72,7 +72,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .option('--max-wait <duration>', 'how long to wait for the runs to finish', '10m')
     .option('--json', 'machine-readable summary')
     .action((pipeline, file, o) => set(importCommand(io, pipeline, file, o)))
-  dir(program.command('test [pipelines...]').description('run the test cases next to each pipeline (<id>.test.yaml or <id>.cases/*.json) offline against the sandbox'))
+  dir(program.command('test [pipelines...]').description('run the test cases in pipelines/<id>.cases/*.yaml|json offline against the sandbox'))
     .option('--json', 'machine-readable results')
     .action((ids, o) => set(testCommand(io, ids, o)))
 

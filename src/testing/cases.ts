@@ -1,6 +1,7 @@
 /**
- * Test cases next to a pipeline, for `pipewright test`: `pipelines/<id>.test.yaml` (a list of
- * cases, or `{ cases: [...] }`) and `pipelines/<id>.cases/*.json` (one case per file).
+ * Test cases next to a pipeline, for `pipewright test`: files in `pipelines/<id>.cases/`, each
+ * `*.json` or `*.yaml` holding one case, a list of cases, or `{ cases: [...] }`. (A directory,
+ * because the pipeline loader reads every `*.yaml` file in `pipelines/` as a pipeline.)
  *
  * A case: `{ name, event, expect: { status, steps: { <stepPath>: partial }, effects: [...] } }`.
  * Expected values match partially: objects need only the keys they list; arrays must match
@@ -35,20 +36,15 @@ export function loadCases(dir: string, pipelineIds: string[]): TestCase[] {
   const out: TestCase[] = []
   if (!existsSync(dir)) return out
   for (const entry of readdirSync(dir).sort()) {
-    const yamlMatch = /^(.+)\.test\.ya?ml$/.exec(entry)
-    const dirMatch = /^(.+)\.cases$/.exec(entry)
-    const id = yamlMatch?.[1] ?? dirMatch?.[1]
+    const id = /^(.+)\.cases$/.exec(entry)?.[1]
     if (!id || (pipelineIds.length && !pipelineIds.includes(id))) continue
-    if (yamlMatch) {
-      const file = join(dir, entry)
-      const doc = parseYaml(readFileSync(file, 'utf8')) as unknown
-      const list = Array.isArray(doc) ? doc : ((doc as { cases?: unknown[] } | null)?.cases ?? [])
-      list.forEach((c, i) => out.push(toCase(c, id, file, `case ${i + 1}`)))
-    } else {
-      for (const f of readdirSync(join(dir, entry)).filter((x) => x.endsWith('.json')).sort()) {
-        const file = join(dir, entry, f)
-        out.push(toCase(JSON.parse(readFileSync(file, 'utf8')), id, file, f.replace(/\.json$/, '')))
-      }
+    for (const f of readdirSync(join(dir, entry)).filter((x) => /\.(json|ya?ml)$/.test(x)).sort()) {
+      const file = join(dir, entry, f)
+      const text = readFileSync(file, 'utf8')
+      const doc = (f.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as unknown
+      const list = Array.isArray(doc) ? doc : Array.isArray((doc as { cases?: unknown[] } | null)?.cases) ? (doc as { cases: unknown[] }).cases : [doc]
+      const base = f.replace(/\.(json|ya?ml)$/, '')
+      list.forEach((c, i) => out.push(toCase(c, id, file, list.length > 1 ? `${base} #${i + 1}` : base)))
     }
   }
   return out

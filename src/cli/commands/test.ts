@@ -1,5 +1,5 @@
 /**
- * `pipewright test [pipelines...]`: run the cases next to each pipeline offline, against the
+ * `pipewright test [pipelines...]`: run the cases in `pipelines/<id>.cases/` offline, against the
  * sandbox emulators and a temp store; print a diff per failure; exit 1 on any failure.
  * @module
  */
@@ -14,7 +14,7 @@ export async function testCommand(io: CliIo, ids: string[], opts: { dir?: string
   const dir = pipelinesDir(io, opts.dir)
   const cases = loadCases(dir, ids)
   if (cases.length === 0) {
-    io.err(`no test cases in ${dir}${ids.length ? ` for ${ids.join(', ')}` : ''}; add <pipeline>.test.yaml or <pipeline>.cases/*.json (see docs/testing.md)`)
+    io.err(`no test cases in ${dir}${ids.length ? ` for ${ids.join(', ')}` : ''}; add <pipeline>.cases/*.yaml or *.json (see docs/testing.md)`)
     return ids.length ? 1 : 0
   }
   const t = await createTestHub({ pipelines: [], sandbox: true, env: io.env as Record<string, string> })
