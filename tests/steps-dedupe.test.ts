@@ -55,7 +55,7 @@ describe('dedupe step', () => {
 
   it('keep latest: runs wait for the window to close and only the last one goes on', async () => {
     const { hub, actions } = await hubFor('latest', 400)
-    const rs = []
+    const rs: Array<{ runId: string }> = []
     for (const n of [1, 2, 3]) rs.push((await hub.ingest('contacts', [{ payload: { email: 'a@x.co', n } }]))[0]!)
     await eventually(async () => (await store.getRun(rs[0]!.runId))?.status === 'waiting', 2000, 5)
     const ends = await Promise.all(rs.map((r) => hub.waitForRun(r.runId, 5000)))
@@ -71,7 +71,7 @@ describe('dedupe step', () => {
       { email: 'a@x.co', phone: '+4420', first: '' },
       { email: 'a@x.co', company: 'Acme' },
     ]
-    const rs = []
+    const rs: Array<{ runId: string }> = []
     for (const payload of payloads) rs.push((await hub.ingest('contacts', [{ payload }]))[0]!)
     const ends = await Promise.all(rs.map((r) => hub.waitForRun(r.runId, 5000)))
     expect(ends.map((r) => r?.status)).toEqual(['succeeded', 'filtered', 'filtered'])

@@ -42,7 +42,7 @@ export default definePipeline({
     { id: 'visitor', map: ({ event }) => ({ email: normalize.email(event.email), visitorId: String(event.visitor_id ?? ''), submittedAt: event.submitted_at }) },
     { id: 'known', filter: ({ visitor }) => visitor.email !== null && visitor.visitorId !== '' },
     // env() is resolved when the pipeline loads, so it sits in a data position, not inside a function.
-    { id: 'touchpoints', action: http.request({ url: env('TOUCHPOINTS_URL', 'http://127.0.0.1:9/touchpoints'), method: 'GET', query: { visitor: ({ visitor }) => visitor.visitorId } }) },
+    { id: 'touchpoints', action: http.request({ url: env('TOUCHPOINTS_URL', 'http://127.0.0.1:9/touchpoints'), method: 'GET', query: ({ visitor }) => ({ visitor: visitor.visitorId }) }) },
     {
       id: 'credit',
       map: ({ touchpoints }) => {
