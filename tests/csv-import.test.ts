@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../src/cli/main.js'
 import type { CliIo } from '../src/cli/io.js'
+import { main } from '../src/cli/main.js'
 import { runsCsvString } from '../src/csv/export.js'
 import { importCsv } from '../src/csv/import.js'
 import { manual } from '../src/pipeline/define.js'
@@ -25,7 +25,11 @@ afterEach(async () => {
   tmp.cleanup()
 })
 
-const leads = compile({ id: 'leads', trigger: manual(), steps: [{ id: 'lead', map: ({ event }) => ({ email: event.email.toLowerCase(), score: Number(event.score) }) }] })
+const leads = compile({
+  id: 'leads',
+  trigger: manual(),
+  steps: [{ id: 'lead', map: ({ event }) => ({ email: event.email.toLowerCase(), score: Number(event.score) }) }],
+})
 
 async function hub() {
   const h = await startHub({ pipelines: [leads], store, actions: new ScriptedActions() })
@@ -39,7 +43,10 @@ describe('CSV import', () => {
   it('starts one run per row, skips bad rows with their line numbers, and reports progress', async () => {
     const h = await hub()
     const progress: number[] = []
-    const s = await importCsv(h, 'leads', Readable.from([CSV.slice(0, 20), CSV.slice(20)]), { batchSize: 2, onProgress: (p) => progress.push(p.rows) })
+    const s = await importCsv(h, 'leads', Readable.from([CSV.slice(0, 20), CSV.slice(20)]), {
+      batchSize: 2,
+      onProgress: (p) => progress.push(p.rows),
+    })
     expect(s).toMatchObject({ rows: 3, accepted: 3, duplicates: 0, bad: 1 })
     expect(s.badRows).toEqual([{ line: 3, message: expect.stringContaining('wrong number of columns') }])
     expect(progress.at(-1)).toBe(3)
@@ -48,7 +55,11 @@ describe('CSV import', () => {
       expect((await h.waitForRun(id))?.status).toBe('succeeded')
       outputs.push((await store.getSteps(id))[0]!.output)
     }
-    expect(outputs).toEqual([{ email: 'a@x.co', score: 90 }, { email: 'c@x.co', score: 70 }, { email: 'd@x.co', score: 10 }])
+    expect(outputs).toEqual([
+      { email: 'a@x.co', score: 90 },
+      { email: 'c@x.co', score: 70 },
+      { email: 'd@x.co', score: 10 },
+    ])
   })
 
   it('with an id column, importing the same file twice starts no new runs', async () => {
@@ -74,13 +85,28 @@ describe('CSV import', () => {
     const h = await hub()
     const server = await createServer(h, { host: '127.0.0.1', port: 0 })
     closers.push(() => server.close())
-    const res = await server.app.inject({ method: 'POST', url: '/api/v1/pipelines/leads/import', headers: { 'content-type': 'text/csv' }, payload: CSV })
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/pipelines/leads/import',
+      headers: { 'content-type': 'text/csv' },
+      payload: CSV,
+    })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toMatchObject({ rows: 3, accepted: 3, bad: 1, badRows: [{ line: 3 }] })
     for (const id of res.json().runIds) await h.waitForRun(id)
-    const wrongType = await server.app.inject({ method: 'POST', url: '/api/v1/pipelines/leads/import', headers: { 'content-type': 'application/json' }, payload: '{}' })
+    const wrongType = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/pipelines/leads/import',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    })
     expect(wrongType.statusCode).toBe(415)
-    const missing = await server.app.inject({ method: 'POST', url: '/api/v1/pipelines/nope/import', headers: { 'content-type': 'text/csv' }, payload: 'a\n1\n' })
+    const missing = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/pipelines/nope/import',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'a\n1\n',
+    })
     expect(missing.statusCode).toBe(404)
     const exp = await server.app.inject({ method: 'GET', url: '/api/v1/runs/export.csv?status=succeeded' })
     expect(exp.headers['content-type']).toContain('text/csv')
@@ -92,12 +118,24 @@ describe('pipewright import / runs export (CLI)', () => {
   function io(): CliIo & { stdout: string[]; stderr: string[] } {
     const stdout: string[] = []
     const stderr: string[] = []
-    return { cwd: tmp.dir, env: {}, out: (t) => stdout.push(t), err: (t) => stderr.push(t), stdin: async () => '', untilSignal: async () => {}, stdout, stderr }
+    return {
+      cwd: tmp.dir,
+      env: {},
+      out: (t) => stdout.push(t),
+      err: (t) => stderr.push(t),
+      stdin: async () => '',
+      untilSignal: async () => {},
+      stdout,
+      stderr,
+    }
   }
 
   it('imports a file, prints progress and bad lines on stderr and a summary; exit 1 when rows were bad', async () => {
     mkdirSync(join(tmp.dir, 'pipelines'))
-    writeFileSync(join(tmp.dir, 'pipelines', 'leads.yaml'), 'id: leads\ntrigger: { manual: {} }\nsteps:\n  - id: lead\n    map: { email: "{{ $lowercase(event.email) }}" }\n')
+    writeFileSync(
+      join(tmp.dir, 'pipelines', 'leads.yaml'),
+      'id: leads\ntrigger: { manual: {} }\nsteps:\n  - id: lead\n    map: { email: "{{ $lowercase(event.email) }}" }\n',
+    )
     writeFileSync(join(tmp.dir, 'leads.csv'), CSV)
     const t = io()
     expect(await main(['import', 'leads', 'leads.csv', '--db', 'sqlite:pw.db'], t)).toBe(1)

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { invocation } from '../src/connectors/contract.js'
+import { ConfigError } from '../src/errors.js'
 import { manual } from '../src/pipeline/define.js'
 import type { Store } from '../src/store/contract.js'
 import { compile, eventually, ScriptedActions, sqliteStore, startHub, tempDir } from './helpers/engine.js'
-import { ConfigError } from '../src/errors.js'
 
 let tmp: ReturnType<typeof tempDir>
 let store: Store
@@ -80,15 +80,43 @@ describe('aggregate step', () => {
   })
 
   it('sends batches to a target pipeline with { items, key, count } and keeps keys apart', async () => {
-    const source = compile({ id: 'signups', trigger: manual(), steps: [{ id: 'collect', aggregate: { key: ({ event }: any) => event.team, size: 2, target: 'team-digest' } }] })
-    const target = compile({ id: 'team-digest', trigger: manual(), steps: [{ id: 'post', action: invocation('http.request', { body: ({ event }: any) => event }) }] })
+    const source = compile({
+      id: 'signups',
+      trigger: manual(),
+      steps: [{ id: 'collect', aggregate: { key: ({ event }: any) => event.team, size: 2, target: 'team-digest' } }],
+    })
+    const target = compile({
+      id: 'team-digest',
+      trigger: manual(),
+      steps: [{ id: 'post', action: invocation('http.request', { body: ({ event }: any) => event }) }],
+    })
     const { hub, actions } = await hubWith([source, target])
-    for (const [team, n] of [['red', 1], ['blue', 2], ['red', 3], ['blue', 4]] as const) await hub.ingest('signups', [{ payload: { team, n } }])
+    for (const [team, n] of [
+      ['red', 1],
+      ['blue', 2],
+      ['red', 3],
+      ['blue', 4],
+    ] as const)
+      await hub.ingest('signups', [{ payload: { team, n } }])
     await eventually(() => actions.calls.length === 2)
     const bodies = actions.calls.map((c) => (c.input as any).body).sort((x, y) => x.key.localeCompare(y.key))
     expect(bodies).toMatchObject([
-      { key: 'blue', count: 2, items: [{ team: 'blue', n: 2 }, { team: 'blue', n: 4 }] },
-      { key: 'red', count: 2, items: [{ team: 'red', n: 1 }, { team: 'red', n: 3 }] },
+      {
+        key: 'blue',
+        count: 2,
+        items: [
+          { team: 'blue', n: 2 },
+          { team: 'blue', n: 4 },
+        ],
+      },
+      {
+        key: 'red',
+        count: 2,
+        items: [
+          { team: 'red', n: 1 },
+          { team: 'red', n: 3 },
+        ],
+      },
     ])
   })
 
@@ -99,7 +127,9 @@ describe('aggregate step', () => {
       expect.unreachable()
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError)
-      expect((e as ConfigError).problems).toMatchObject([{ step: 'b', field: 'aggregate', message: 'aggregate must be a top-level step (not inside route or forEach)' }])
+      expect((e as ConfigError).problems).toMatchObject([
+        { step: 'b', field: 'aggregate', message: 'aggregate must be a top-level step (not inside route or forEach)' },
+      ])
     }
   })
 })

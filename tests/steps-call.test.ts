@@ -24,10 +24,13 @@ const enrich = compile({
   trigger: manual(),
   steps: [
     { id: 'pause', delay: ({ event }: any) => event.pauseMs ?? 0 },
-    { id: 'fail', filter: ({ event }: any) => {
+    {
+      id: 'fail',
+      filter: ({ event }: any) => {
         if (event.boom) throw new NonRetryableError('enrichment provider refused the domain')
         return true
-      } },
+      },
+    },
     { id: 'score', map: ({ event }: any) => ({ domain: event.domain, score: event.domain.length * 10 }) },
   ],
 })
@@ -63,7 +66,11 @@ describe('call step', () => {
     const { hub, actions } = await hubWith(true)
     const [r] = await hub.ingest('lead', [{ payload: { domain: 'acme.com' } }])
     expect((await hub.waitForRun(r!.runId))?.status).toBe('succeeded')
-    expect((actions.calls[0]!.input as any).body).toMatchObject({ status: 'succeeded', output: { domain: 'acme.com', score: 80 }, steps: { fail: true } })
+    expect((actions.calls[0]!.input as any).body).toMatchObject({
+      status: 'succeeded',
+      output: { domain: 'acme.com', score: 80 },
+      steps: { fail: true },
+    })
   })
 
   it('with wait, parks the caller while the called run waits and resumes when it is done', async () => {
@@ -79,7 +86,9 @@ describe('call step', () => {
     const [r] = await hub.ingest('lead', [{ payload: { domain: 'acme.com', boom: true } }])
     const run = await hub.waitForRun(r!.runId)
     expect(run?.status).toBe('dead')
-    expect(run?.error?.message).toMatch(/called pipeline enrich failed: run run_\S+ is dead \((\[PW_NON_RETRYABLE\] )?enrichment provider refused the domain\)/)
+    expect(run?.error?.message).toMatch(
+      /called pipeline enrich failed: run run_\S+ is dead \((\[PW_NON_RETRYABLE\] )?enrichment provider refused the domain\)/,
+    )
     expect(actions.calls).toHaveLength(0)
   })
 })

@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { invocation } from '../src/connectors/contract.js'
+import { type DedupeDecision, type DedupeKeep, dedupeArrive, dedupeSettle } from '../src/engine/dedupe.js'
 import { manual } from '../src/pipeline/define.js'
-import { dedupeArrive, type DedupeDecision, type DedupeKeep, dedupeSettle } from '../src/engine/dedupe.js'
 import type { Store } from '../src/store/contract.js'
 import { compile, eventually, ScriptedActions, sqliteStore, startHub, tempDir } from './helpers/engine.js'
-import { invocation } from '../src/connectors/contract.js'
 
 let tmp: ReturnType<typeof tempDir>
 let store: Store
@@ -117,7 +117,16 @@ describe('dedupe step', () => {
             const ev = queue.shift()!
             const d =
               ev.kind === 'arrive'
-                ? await dedupeArrive(store, { ns, key: ev.key, runId: ev.id, memberId: ev.id, item: { id: ev.id }, keep, windowMs, now: ev.at })
+                ? await dedupeArrive(store, {
+                    ns,
+                    key: ev.key,
+                    runId: ev.id,
+                    memberId: ev.id,
+                    item: { id: ev.id },
+                    keep,
+                    windowMs,
+                    now: ev.at,
+                  })
                 : await dedupeSettle(store, ns, ev.state, keep, ev.id, ev.at)
             apply(d, ev)
           }

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../src/cli/main.js'
 import type { CliIo } from '../src/cli/io.js'
+import { main } from '../src/cli/main.js'
+import { slack } from '../src/connectors/index.js'
 import { manual } from '../src/pipeline/define.js'
 import { createTestHub, runPipeline } from '../src/testing/index.js'
-import { slack } from '../src/connectors/index.js'
 import { tempDir } from './helpers/engine.js'
 
 let tmp: ReturnType<typeof tempDir>
@@ -32,7 +32,16 @@ afterEach(() => tmp.cleanup())
 function io(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = []
   const stderr: string[] = []
-  return { cwd: tmp.dir, env: {}, out: (t) => stdout.push(t), err: (t) => stderr.push(t), stdin: async () => '', untilSignal: async () => {}, stdout, stderr }
+  return {
+    cwd: tmp.dir,
+    env: {},
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    stdin: async () => '',
+    untilSignal: async () => {},
+    stdout,
+    stderr,
+  }
 }
 
 const PASSING = `cases:
@@ -55,16 +64,26 @@ describe('pipewright test', () => {
     writeFileSync(join(tmp.dir, 'pipelines', 'hot-leads.cases', 'slack.yaml'), PASSING)
     const t = io()
     expect(await main(['test'], t)).toBe(0)
-    expect(t.stdout).toEqual(['✓ hot-leads › hot lead posts to Slack  (pipelines/hot-leads.cases/slack.yaml)', '✓ hot-leads › cold lead is filtered and posts nothing  (pipelines/hot-leads.cases/slack.yaml)', '2 passed, 0 failed'])
+    expect(t.stdout).toEqual([
+      '✓ hot-leads › hot lead posts to Slack  (pipelines/hot-leads.cases/slack.yaml)',
+      '✓ hot-leads › cold lead is filtered and posts nothing  (pipelines/hot-leads.cases/slack.yaml)',
+      '2 passed, 0 failed',
+    ])
   })
 
   it('exits 1 with a readable diff of step outputs, status and effects; from JSON cases too', async () => {
     mkdirSync(join(tmp.dir, 'pipelines', 'hot-leads.cases'))
     writeFileSync(
       join(tmp.dir, 'pipelines', 'hot-leads.cases', 'wrong.json'),
-      JSON.stringify({ event: { email: 'cy@x.co', score: 95 }, expect: { steps: { lead: { email: 'CY@x.co' } }, effects: [{ service: 'slack', body: { channel: '#cold' } }] } }),
+      JSON.stringify({
+        event: { email: 'cy@x.co', score: 95 },
+        expect: { steps: { lead: { email: 'CY@x.co' } }, effects: [{ service: 'slack', body: { channel: '#cold' } }] },
+      }),
     )
-    writeFileSync(join(tmp.dir, 'pipelines', 'hot-leads.cases', 'status.json'), JSON.stringify({ name: 'expects success', event: { email: 'd@x.co', score: 1 } }))
+    writeFileSync(
+      join(tmp.dir, 'pipelines', 'hot-leads.cases', 'status.json'),
+      JSON.stringify({ name: 'expects success', event: { email: 'd@x.co', score: 1 } }),
+    )
     const t = io()
     expect(await main(['test', 'hot-leads'], t)).toBe(1)
     const out = t.stdout.join('\n')
@@ -82,7 +101,16 @@ describe('pipewright/testing', () => {
   it('createTestHub + runPipeline give the run, step outputs and sandbox effects', async () => {
     const t = await createTestHub({
       sandbox: ['slack'],
-      pipelines: [{ id: 'ping', trigger: manual(), steps: [{ id: 'msg', map: ({ event }) => `hi ${event.name}` }, { id: 'post', action: slack.postMessage({ channel: '#general', text: ({ msg }) => msg }) }] }],
+      pipelines: [
+        {
+          id: 'ping',
+          trigger: manual(),
+          steps: [
+            { id: 'msg', map: ({ event }) => `hi ${event.name}` },
+            { id: 'post', action: slack.postMessage({ channel: '#general', text: ({ msg }) => msg }) },
+          ],
+        },
+      ],
     })
     try {
       const { run, steps } = await runPipeline(t, 'ping', { name: 'Ada' })

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import fc from 'fast-check'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestHub, runPipeline, type TestHub } from 'pipewright/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pipeline, { uShapedCredit } from './pipeline.js'
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test'
@@ -31,11 +31,18 @@ beforeAll(async () => {
   db = new pg.Client({ connectionString: PG_URL })
   await db.connect()
   await db.query(`DROP TABLE IF EXISTS ${TABLE}`)
-  await db.query(`CREATE TABLE ${TABLE} (email text, touch_index int, channel text, touched_at timestamptz, credit numeric, contact_id text, converted_at timestamptz, PRIMARY KEY (email, touch_index))`)
+  await db.query(
+    `CREATE TABLE ${TABLE} (email text, touch_index int, channel text, touched_at timestamptz, credit numeric, contact_id text, converted_at timestamptz, PRIMARY KEY (email, touch_index))`,
+  )
   t = await createTestHub({
     pipelines: [pipeline],
     sandbox: ['hubspot'],
-    env: { TOUCHPOINTS_URL: `http://127.0.0.1:${(touchpoints.address() as AddressInfo).port}/touchpoints`, POSTGRES_URL: PG_URL, POSTGRES_TABLE: TABLE, POSTGRES_KEY: 'email,touch_index' },
+    env: {
+      TOUCHPOINTS_URL: `http://127.0.0.1:${(touchpoints.address() as AddressInfo).port}/touchpoints`,
+      POSTGRES_URL: PG_URL,
+      POSTGRES_TABLE: TABLE,
+      POSTGRES_KEY: 'email,touch_index',
+    },
   })
 })
 afterAll(async () => {
@@ -48,8 +55,15 @@ afterAll(async () => {
 describe('recipe: multi-touch attribution', () => {
   it('credits first and last 40 % and shares 20 % between the middle touches', () => {
     expect(uShapedCredit([{ channel: 'a', at: '1' }]).map((x) => x.credit)).toEqual([1])
-    expect(uShapedCredit([{ channel: 'a', at: '1' }, { channel: 'b', at: '2' }]).map((x) => x.credit)).toEqual([0.5, 0.5])
-    expect(uShapedCredit(['a', 'b', 'c', 'd', 'e'].map((channel, i) => ({ channel, at: String(i) }))).map((x) => x.credit)).toEqual([0.4, 0.0667, 0.0667, 0.0667, 0.3999])
+    expect(
+      uShapedCredit([
+        { channel: 'a', at: '1' },
+        { channel: 'b', at: '2' },
+      ]).map((x) => x.credit),
+    ).toEqual([0.5, 0.5])
+    expect(uShapedCredit(['a', 'b', 'c', 'd', 'e'].map((channel, i) => ({ channel, at: String(i) }))).map((x) => x.credit)).toEqual([
+      0.4, 0.0667, 0.0667, 0.0667, 0.3999,
+    ])
   })
 
   it('always hands out exactly 100 % of the credit (property)', () => {

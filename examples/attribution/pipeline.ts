@@ -4,7 +4,7 @@
  * credited channels to the HubSpot contact and one row per touch to the warehouse (Postgres).
  */
 import { definePipeline, env, webhook } from 'pipewright'
-import { hubspot, http, postgres } from 'pipewright/connectors'
+import { http, hubspot, postgres } from 'pipewright/connectors'
 import { normalize } from 'pipewright/transforms'
 
 export interface Touch {
@@ -39,10 +39,24 @@ export default definePipeline({
   description: 'Form submission → touchpoints → U-shaped credit → HubSpot contact → warehouse rows',
   trigger: webhook({ path: 'form-submitted', auth: { header: 'x-form-secret', secret: env('FORM_SECRET', 'change-me') } }),
   steps: [
-    { id: 'visitor', map: ({ event }) => ({ email: normalize.email(event.email), visitorId: String(event.visitor_id ?? ''), submittedAt: event.submitted_at }) },
+    {
+      id: 'visitor',
+      map: ({ event }) => ({
+        email: normalize.email(event.email),
+        visitorId: String(event.visitor_id ?? ''),
+        submittedAt: event.submitted_at,
+      }),
+    },
     { id: 'known', filter: ({ visitor }) => visitor.email !== null && visitor.visitorId !== '' },
     // env() is resolved when the pipeline loads, so it sits in a data position, not inside a function.
-    { id: 'touchpoints', action: http.request({ url: env('TOUCHPOINTS_URL', 'http://127.0.0.1:9/touchpoints'), method: 'GET', query: ({ visitor }) => ({ visitor: visitor.visitorId }) }) },
+    {
+      id: 'touchpoints',
+      action: http.request({
+        url: env('TOUCHPOINTS_URL', 'http://127.0.0.1:9/touchpoints'),
+        method: 'GET',
+        query: ({ visitor }) => ({ visitor: visitor.visitorId }),
+      }),
+    },
     {
       id: 'credit',
       map: ({ touchpoints }) => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createTestHub, runPipeline, type TestHub } from 'pipewright/testing'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import pipeline from './pipeline.js'
 
 let t: TestHub
@@ -10,7 +10,12 @@ afterAll(() => t.close())
 beforeEach(() => t.resetSandbox())
 
 // Each test uses its own company: the sandbox is reset between tests, the connector's identity map is not.
-const row = (email: string, intent: number, fit: number) => ({ row_id: `r-${email}-${intent}`, intent, fit, row_data: { email, website: `https://www.${email.split('@')[1]}/about`, company: 'Acme' } })
+const row = (email: string, intent: number, fit: number) => ({
+  row_id: `r-${email}-${intent}`,
+  intent,
+  fit,
+  row_data: { email, website: `https://www.${email.split('@')[1]}/about`, company: 'Acme' },
+})
 
 describe('recipe: Clay → HubSpot → Slack', () => {
   it('creates the company and the contact, associated, and alerts Slack for a hot lead', async () => {

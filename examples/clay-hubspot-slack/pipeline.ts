@@ -10,7 +10,11 @@ import { normalize } from 'pipewright/transforms'
 export default definePipeline({
   id: 'clay-hubspot-slack',
   description: 'Clay enrichment → HubSpot company + contact → Slack for hot leads',
-  trigger: webhook({ path: 'clay-enrichment', auth: { header: 'x-webhook-secret', secret: env('CLAY_CALLBACK_SECRET', 'change-me') }, deliveryId: (p) => p?.row_id }),
+  trigger: webhook({
+    path: 'clay-enrichment',
+    auth: { header: 'x-webhook-secret', secret: env('CLAY_CALLBACK_SECRET', 'change-me') },
+    deliveryId: (p) => p?.row_id,
+  }),
   retry: { maxAttempts: 3, initialInterval: '200ms', maxInterval: '1s' },
   steps: [
     {
@@ -26,15 +30,32 @@ export default definePipeline({
     {
       id: 'company',
       concurrencyKey: ({ lead }) => lead.domain ?? lead.email,
-      action: hubspot.companies.upsert({ matchOn: 'domain', properties: ({ lead }) => ({ domain: lead.domain, name: lead.company ?? lead.domain }) }),
+      action: hubspot.companies.upsert({
+        matchOn: 'domain',
+        properties: ({ lead }) => ({ domain: lead.domain, name: lead.company ?? lead.domain }),
+      }),
     },
     {
       id: 'contact',
-      action: hubspot.contacts.upsert({ matchOn: 'email', properties: ({ lead }) => ({ email: lead.email, hs_lead_score: String(lead.score) }), associate: ({ company }) => company.id }),
+      action: hubspot.contacts.upsert({
+        matchOn: 'email',
+        properties: ({ lead }) => ({ email: lead.email, hs_lead_score: String(lead.score) }),
+        associate: ({ company }) => company.id,
+      }),
     },
     {
       id: 'hot',
-      route: [{ when: ({ lead }) => lead.score > 80, steps: [{ id: 'notify', action: slack.postMessage({ channel: '#high-intent', text: ({ lead }) => `Hot lead ${lead.email} (${lead.score})` }) }] }],
+      route: [
+        {
+          when: ({ lead }) => lead.score > 80,
+          steps: [
+            {
+              id: 'notify',
+              action: slack.postMessage({ channel: '#high-intent', text: ({ lead }) => `Hot lead ${lead.email} (${lead.score})` }),
+            },
+          ],
+        },
+      ],
     },
   ],
 })

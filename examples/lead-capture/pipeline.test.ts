@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestHub, runPipeline, type TestHub } from 'pipewright/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { capture, enriched } from './pipeline.js'
 
 let t: TestHub
@@ -19,10 +19,18 @@ describe('recipe: lead capture (form → Clay → callback → Airtable → Slac
   })
 
   it('stores the enriched lead in Airtable, posts to Slack and sends one welcome e-mail', async () => {
-    const { run } = await runPipeline(t, 'lead-enriched', { email: 'grace@hopper.dev', name: 'Grace Hopper', company: 'Hopper Labs', title: 'CTO', employees: '40' })
+    const { run } = await runPipeline(t, 'lead-enriched', {
+      email: 'grace@hopper.dev',
+      name: 'Grace Hopper',
+      company: 'Hopper Labs',
+      title: 'CTO',
+      employees: '40',
+    })
     expect(run.status).toBe('succeeded')
     const records = (t.sandbox!.emulators.airtable as any).records('appLeads', 'Leads')
-    expect(records.map((r: any) => r.fields)).toMatchObject([{ Email: 'grace@hopper.dev', Name: 'Grace Hopper', Company: 'Hopper Labs', Title: 'CTO', Employees: 40 }])
+    expect(records.map((r: any) => r.fields)).toMatchObject([
+      { Email: 'grace@hopper.dev', Name: 'Grace Hopper', Company: 'Hopper Labs', Title: 'CTO', Employees: 40 },
+    ])
     expect(t.effects('slack').map((r) => (r.body as any).text)).toEqual(['New lead: Grace Hopper <grace@hopper.dev> at Hopper Labs'])
     const mail = (t.sandbox!.emulators.smtp as any).messages()
     expect(mail).toHaveLength(1)

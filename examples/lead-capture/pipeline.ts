@@ -13,7 +13,14 @@ export const capture = definePipeline({
   description: 'Form webhook → Clay table (enrichment)',
   trigger: webhook({ path: 'form', auth: { header: 'x-form-secret', secret: env('FORM_SECRET', 'change-me') } }),
   steps: [
-    { id: 'lead', map: ({ event }) => ({ email: normalize.email(event.email), name: String(event.name ?? '').trim(), domain: normalize.domain(event.email) }) },
+    {
+      id: 'lead',
+      map: ({ event }) => ({
+        email: normalize.email(event.email),
+        name: String(event.name ?? '').trim(),
+        domain: normalize.domain(event.email),
+      }),
+    },
     { id: 'valid', filter: ({ lead }) => lead.email !== null },
     { id: 'enrich', action: clay.sendRow({ row: ({ lead }) => ({ email: lead.email, name: lead.name, domain: lead.domain }) }) },
   ],
@@ -26,7 +33,13 @@ export const enriched = definePipeline({
   steps: [
     {
       id: 'lead',
-      map: ({ event }) => ({ email: normalize.email(event.email), name: event.name ?? '', company: event.company ?? null, title: event.title ?? null, employees: Number(event.employees ?? 0) }),
+      map: ({ event }) => ({
+        email: normalize.email(event.email),
+        name: event.name ?? '',
+        company: event.company ?? null,
+        title: event.title ?? null,
+        employees: Number(event.employees ?? 0),
+      }),
     },
     {
       id: 'record',
@@ -36,7 +49,13 @@ export const enriched = definePipeline({
         fields: ({ lead }) => ({ Email: lead.email, Name: lead.name, Company: lead.company, Title: lead.title, Employees: lead.employees }),
       }),
     },
-    { id: 'announce', action: slack.postMessage({ channel: '#new-leads', text: ({ lead }) => `New lead: ${lead.name} <${lead.email}>${lead.company ? ` at ${lead.company}` : ''}` }) },
+    {
+      id: 'announce',
+      action: slack.postMessage({
+        channel: '#new-leads',
+        text: ({ lead }) => `New lead: ${lead.name} <${lead.email}>${lead.company ? ` at ${lead.company}` : ''}`,
+      }),
+    },
     {
       id: 'welcome',
       action: email.send({
@@ -48,4 +67,3 @@ export const enriched = definePipeline({
     },
   ],
 })
-

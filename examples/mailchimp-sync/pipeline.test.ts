@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestHub, runPipeline, type TestHub } from 'pipewright/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pipeline from './pipeline.js'
 
 let t: TestHub
@@ -13,9 +13,17 @@ afterAll(() => t.close())
 
 describe('recipe: CRM → Mailchimp sync respecting opt-outs', () => {
   it('adds a new contact as subscribed with merge fields and tags', async () => {
-    const { run } = await runPipeline(t, 'mailchimp-sync', change({ email: 'Ada@Acme.com', firstname: 'Ada', lastname: 'Lovelace', company: 'Acme', lifecyclestage: 'customer' }))
+    const { run } = await runPipeline(
+      t,
+      'mailchimp-sync',
+      change({ email: 'Ada@Acme.com', firstname: 'Ada', lastname: 'Lovelace', company: 'Acme', lifecyclestage: 'customer' }),
+    )
     expect(run.status).toBe('succeeded')
-    expect(member('ada@acme.com')).toMatchObject({ status: 'subscribed', merge_fields: { FNAME: 'Ada', LNAME: 'Lovelace', COMPANY: 'Acme' }, tags: ['customer'] })
+    expect(member('ada@acme.com')).toMatchObject({
+      status: 'subscribed',
+      merge_fields: { FNAME: 'Ada', LNAME: 'Lovelace', COMPANY: 'Acme' },
+      tags: ['customer'],
+    })
   })
 
   it('unsubscribes a contact who opted out in the CRM', async () => {

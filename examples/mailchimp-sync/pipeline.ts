@@ -37,7 +37,17 @@ export default definePipeline({
       route: [
         {
           when: ({ contact }) => contact.optedOut,
-          steps: [{ id: 'unsubscribe', action: mailchimp.members.upsert({ listId: env('MAILCHIMP_LIST_ID', 'list1'), email: ({ contact }) => contact.email, statusIfNew: 'unsubscribed', status: 'unsubscribed' }) }],
+          steps: [
+            {
+              id: 'unsubscribe',
+              action: mailchimp.members.upsert({
+                listId: env('MAILCHIMP_LIST_ID', 'list1'),
+                email: ({ contact }) => contact.email,
+                statusIfNew: 'unsubscribed',
+                status: 'unsubscribed',
+              }),
+            },
+          ],
         },
       ],
       otherwise: [

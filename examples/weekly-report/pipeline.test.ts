@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestHub, runPipeline, type TestHub } from 'pipewright/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pipeline, { lastWeek } from './pipeline.js'
 
 const lead = (Created: string, Name: string, Source: string) => ({ Created, Name, Email: `${Name.toLowerCase()}@x.co`, Source })
@@ -14,7 +14,13 @@ beforeAll(async () => {
         bases: {
           appLeads: {
             Leads: {
-              records: [lead('2026-03-01', 'Old', 'ads'), lead('2026-03-02', 'Ada', 'form'), lead('2026-03-05', 'Bo', 'ads'), lead('2026-03-08', 'Cy', 'form'), lead('2026-03-09', 'New', 'form')],
+              records: [
+                lead('2026-03-01', 'Old', 'ads'),
+                lead('2026-03-02', 'Ada', 'form'),
+                lead('2026-03-05', 'Bo', 'ads'),
+                lead('2026-03-08', 'Cy', 'form'),
+                lead('2026-03-09', 'New', 'form'),
+              ],
             },
           },
         },

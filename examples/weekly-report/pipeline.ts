@@ -40,7 +40,10 @@ export default definePipeline({
         const bySource: Record<string, number> = {}
         for (const r of rows) bySource[r.Source ?? 'unknown'] = (bySource[r.Source ?? 'unknown'] ?? 0) + 1
         const lines = rows.map((r: any) => `- ${r.Created}  ${r.Name ?? ''} <${r.Email}>${r.Company ? ` (${r.Company})` : ''}`)
-        const sources = Object.entries(bySource).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s}: ${n}`).join(', ')
+        const sources = Object.entries(bySource)
+          .sort((a, b) => b[1] - a[1])
+          .map(([s, n]) => `${s}: ${n}`)
+          .join(', ')
         return {
           count: rows.length,
           subject: `Leads ${week.since} – ${week.until}: ${rows.length}`,
@@ -48,6 +51,14 @@ export default definePipeline({
         }
       },
     },
-    { id: 'send', action: email.send({ to: env('REPORT_TO', 'sales@acme.test'), from: 'Pipewright <reports@acme.test>', subject: ({ summary }) => summary.subject, text: ({ summary }) => summary.text }) },
+    {
+      id: 'send',
+      action: email.send({
+        to: env('REPORT_TO', 'sales@acme.test'),
+        from: 'Pipewright <reports@acme.test>',
+        subject: ({ summary }) => summary.subject,
+        text: ({ summary }) => summary.text,
+      }),
+    },
   ],
 })

@@ -18,11 +18,28 @@ export interface RunExportQuery {
   steps?: boolean
 }
 
-export const RUN_CSV_COLUMNS = ['run_id', 'pipeline', 'version', 'status', 'current_step', 'attempt', 'created_at', 'finished_at', 'error_code', 'error', 'event', 'output'] as const
+export const RUN_CSV_COLUMNS = [
+  'run_id',
+  'pipeline',
+  'version',
+  'status',
+  'current_step',
+  'attempt',
+  'created_at',
+  'finished_at',
+  'error_code',
+  'error',
+  'event',
+  'output',
+] as const
 
 /** The rows of a run export (redacted like the API). */
 export async function runExportRows(hub: Pick<Hub, 'store' | 'redactor'>, q: RunExportQuery): Promise<Array<Record<string, unknown>>> {
-  const runs = await hub.store.listRuns({ pipelineId: q.pipeline, status: q.status, limit: Math.min(Math.max(1, q.limit ?? 1000), 100_000) })
+  const runs = await hub.store.listRuns({
+    pipelineId: q.pipeline,
+    status: q.status,
+    limit: Math.min(Math.max(1, q.limit ?? 1000), 100_000),
+  })
   const rows: Array<Record<string, unknown>> = []
   for (const r of runs) {
     const [event, steps] = await Promise.all([hub.store.getEvent(r.eventId), hub.store.getSteps(r.id)])

@@ -52,8 +52,14 @@ export interface CsvImportSummary extends CsvImportProgress {
 /** How many run ids a summary keeps (the counts are always exact). */
 const MAX_RUN_IDS = 10_000
 
-export async function importCsv(hub: Pick<Hub, 'ingest' | 'getPipeline'>, pipelineId: string, input: Readable | string, options: CsvImportOptions = {}): Promise<CsvImportSummary> {
-  if (!hub.getPipeline(pipelineId)) throw new PipewrightError(`pipeline ${pipelineId} is not loaded`, { code: ErrorCodes.PIPELINE_NOT_FOUND })
+export async function importCsv(
+  hub: Pick<Hub, 'ingest' | 'getPipeline'>,
+  pipelineId: string,
+  input: Readable | string,
+  options: CsvImportOptions = {},
+): Promise<CsvImportSummary> {
+  if (!hub.getPipeline(pipelineId))
+    throw new PipewrightError(`pipeline ${pipelineId} is not loaded`, { code: ErrorCodes.PIPELINE_NOT_FOUND })
   const batchSize = options.batchSize ?? 200
   const maxBad = options.maxBadRows ?? 100
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
@@ -62,15 +68,29 @@ export async function importCsv(hub: Pick<Hub, 'ingest' | 'getPipeline'>, pipeli
     summary.bad++
     if (summary.badRows.length < maxBad) summary.badRows.push({ line, message })
   }
-  const parser = parse({ columns: true, bom: true, trim: true, skip_empty_lines: true, skip_records_with_error: true, info: true, delimiter: options.delimiter ?? ',' })
-  parser.on('skip', (err: Error & { lines?: number }) => bad(err.lines ?? 0, err.message.replace(/^Invalid Record Length: /, 'wrong number of columns: ')))
+  const parser = parse({
+    columns: true,
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    info: true,
+    delimiter: options.delimiter ?? ',',
+  })
+  parser.on('skip', (err: Error & { lines?: number }) =>
+    bad(err.lines ?? 0, err.message.replace(/^Invalid Record Length: /, 'wrong number of columns: ')),
+  )
   if (typeof input === 'string') parser.end(input)
   else input.on('error', (e) => parser.destroy(e)).pipe(parser)
 
   let batch: Array<{ line: number; payload: Record<string, string> }> = []
   const flush = async () => {
     if (batch.length === 0) return
-    const deliveries = batch.map((b) => ({ payload: b.payload, deliveryId: options.idColumn ? `csv:${b.payload[options.idColumn]}` : null, meta: { csvLine: b.line } }))
+    const deliveries = batch.map((b) => ({
+      payload: b.payload,
+      deliveryId: options.idColumn ? `csv:${b.payload[options.idColumn]}` : null,
+      meta: { csvLine: b.line },
+    }))
     for (let tries = 0; ; tries++) {
       try {
         const results = await hub.ingest(pipelineId, deliveries, { trigger: 'manual' })

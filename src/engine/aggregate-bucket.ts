@@ -33,7 +33,14 @@ export interface BucketTimes {
  * Add a member to a bucket (or find the slot it already holds). `full` when every one of `max`
  * slots is taken, `sealed` when the bucket was collected before this member got in.
  */
-export async function claimSlot(store: BucketStore, ns: string, bucket: string, member: Member, max: number, t: BucketTimes): Promise<ClaimResult> {
+export async function claimSlot(
+  store: BucketStore,
+  ns: string,
+  bucket: string,
+  member: Member,
+  max: number,
+  t: BucketTimes,
+): Promise<ClaimResult> {
   const mine = await store.getKey(ns, `${bucket}@${member.id}`, t.now)
   if (mine && typeof mine.value === 'number') return { kind: 'claimed', index: mine.value }
   const hint = await store.getKey(ns, `${bucket}#next`, t.now)

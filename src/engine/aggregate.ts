@@ -46,7 +46,10 @@ export interface BatchPayload {
 
 export type Arrival = { kind: 'flush-now' | 'timer' | 'added'; batch: string; position: number; flushAt?: number }
 
-export async function aggregateArrive(store: Store, a: { ns: string; group: string; memberId: string; item: unknown; size: number; windowMs: number | null; now: number }): Promise<Arrival> {
+export async function aggregateArrive(
+  store: Store,
+  a: { ns: string; group: string; memberId: string; item: unknown; size: number; windowMs: number | null; now: number },
+): Promise<Arrival> {
   const times = { now: a.now, expiresAt: a.now + KEEP_MS + (a.windowMs ?? 0) }
   const known = (await store.getKey(a.ns, `member:${a.memberId}`, a.now))?.value as string | undefined
   const cur = (await store.getKey(a.ns, `cur:${a.group}`, a.now))?.value
@@ -76,7 +79,16 @@ export async function aggregateArrive(store: Store, a: { ns: string; group: stri
  */
 export async function flushBatch(
   t: AggregateTarget,
-  f: { ns: string; batch: string; size: number; group: string | null; source: CompiledPipeline; stepId: string; targetId: string | null; now: number },
+  f: {
+    ns: string
+    batch: string
+    size: number
+    group: string | null
+    source: CompiledPipeline
+    stepId: string
+    targetId: string | null
+    now: number
+  },
 ): Promise<string | null> {
   const members = await sealBucket(t.store, f.ns, f.batch, f.size, { now: f.now, expiresAt: f.now + KEEP_MS })
   if (members.length === 0) return null

@@ -8,7 +8,7 @@
  * every run of the window the same answer, so at most one run per key and window goes on.
  * @module
  */
-import { claimSlot, type BucketStore, mergeItems, sealBucket } from './aggregate-bucket.js'
+import { type BucketStore, claimSlot, mergeItems, sealBucket } from './aggregate-bucket.js'
 
 export type DedupeKeep = 'first' | 'latest' | 'merge'
 
@@ -57,19 +57,39 @@ export async function dedupeArrive(store: BucketStore, a: Arrival): Promise<Dedu
     return { kind: first ? 'pass' : 'drop', output: { key: a.key, duplicate: !first, duplicateOf: first ? null : (owner ?? null) } }
   }
   await store.setKeyIfAbsent(a.ns, `window:${a.key}`, { id: a.memberId, closesAt }, a.now, closesAt)
-  const win = ((await store.getKey(a.ns, `window:${a.key}`, a.now))?.value as { id: string; closesAt: number } | undefined) ?? { id: a.memberId, closesAt }
+  const win = ((await store.getKey(a.ns, `window:${a.key}`, a.now))?.value as { id: string; closesAt: number } | undefined) ?? {
+    id: a.memberId,
+    closesAt,
+  }
   const state: DedupeWaiting = { key: a.key, phase: 'waiting', bucket: `bucket:${a.key}:${win.id}`, closesAt: win.closesAt }
-  const claim = await claimSlot(store, a.ns, state.bucket, { id: a.memberId, item: { runId: a.runId, item: a.item } }, MAX_DEDUPE_BUCKET, { now: a.now, expiresAt: win.closesAt + KEEP_AFTER_CLOSE_MS })
+  const claim = await claimSlot(store, a.ns, state.bucket, { id: a.memberId, item: { runId: a.runId, item: a.item } }, MAX_DEDUPE_BUCKET, {
+    now: a.now,
+    expiresAt: win.closesAt + KEEP_AFTER_CLOSE_MS,
+  })
   if (claim.kind !== 'claimed') return settle(store, a.ns, state, a.keep, a.memberId, a.now)
   return { kind: 'wait', until: win.closesAt, state }
 }
 
 /** After the window closed: seal it and decide whether this run is the one that goes on. */
-export async function dedupeSettle(store: BucketStore, ns: string, state: DedupeWaiting, keep: DedupeKeep, memberId: string, now: number): Promise<DedupeDecision> {
+export async function dedupeSettle(
+  store: BucketStore,
+  ns: string,
+  state: DedupeWaiting,
+  keep: DedupeKeep,
+  memberId: string,
+  now: number,
+): Promise<DedupeDecision> {
   return settle(store, ns, state, keep, memberId, now)
 }
 
-async function settle(store: BucketStore, ns: string, state: DedupeWaiting, keep: DedupeKeep, memberId: string, now: number): Promise<DedupeDecision> {
+async function settle(
+  store: BucketStore,
+  ns: string,
+  state: DedupeWaiting,
+  keep: DedupeKeep,
+  memberId: string,
+  now: number,
+): Promise<DedupeDecision> {
   const members = await sealBucket(store, ns, state.bucket, MAX_DEDUPE_BUCKET, { now, expiresAt: state.closesAt + KEEP_AFTER_CLOSE_MS })
   const survivor = keep === 'latest' ? members[members.length - 1] : members[0]
   const entries = members.map((m) => m.item as { runId: string; item: unknown })

@@ -6,17 +6,18 @@
  * into a run transition.
  * @module
  */
-import { ErrorCodes, NonRetryableError, PipewrightError, SkipError, serializeError } from '../errors.js'
+
 import type { ActionExecutor } from '../connectors/contract.js'
+import { ErrorCodes, NonRetryableError, PipewrightError, SkipError, serializeError } from '../errors.js'
 import type { CompiledPipeline, CompiledStep, Scope, StepHelpers } from '../pipeline/types.js'
 import type { Store } from '../store/contract.js'
 import type { Clock, DeadLetterRecord, EventRecord, Random, RunRecord, SerializedError, StepResultRecord } from '../types.js'
+import { type AggregateOutput, aggregateArrive, flushBatch, isBatchEvent } from './aggregate.js'
+import { type DedupeDecision, type DedupeWaiting, dedupeArrive, dedupeSettle, isDedupeWaiting } from './dedupe.js'
 import type { HubEvents } from './events.js'
 import { decideFailure } from './failure.js'
 import type { KeyLocks } from './locks.js'
 import type { Redactor } from './redact.js'
-import { aggregateArrive, type AggregateOutput, flushBatch, isBatchEvent } from './aggregate.js'
-import { type DedupeDecision, dedupeArrive, dedupeSettle, isDedupeWaiting, type DedupeWaiting } from './dedupe.js'
 
 export interface EngineContext {
   store: Store
@@ -67,7 +68,11 @@ export class StepTimeoutError extends PipewrightError {
 }
 
 /** Lease and execute one run. Returns quietly if the run is not leasable (another worker, not due, finished). */
-export async function executeRun(ctx: EngineContext, runId: string, cached?: { event: EventRecord; fresh: boolean; leased?: RunRecord }): Promise<void> {
+export async function executeRun(
+  ctx: EngineContext,
+  runId: string,
+  cached?: { event: EventRecord; fresh: boolean; leased?: RunRecord },
+): Promise<void> {
   // A run this process accepted was inserted already leased to it: no second write needed.
   const run = cached?.leased ?? (await ctx.store.leaseRun({ runId, owner: ctx.workerId, now: ctx.clock.now(), leaseMs: ctx.leaseMs })) // MAY THROW
   if (!run) return
@@ -102,9 +107,14 @@ class RunExecution {
     const { ctx, run } = this
     ctx.events.emit('run:start', { run })
     try {
-      if (!this.pipeline) throw new StepFailure('', 1, new NonRetryableError(`pipeline ${run.pipelineId} is not loaded; it was removed or renamed`), null)
-      if (!this.event) throw new StepFailure('', 1, new NonRetryableError(`event ${run.eventId} of run ${run.id} is missing from the store`), null)
-      const scope: Scope = { event: this.event.payload, run: { id: run.id, pipelineId: run.pipelineId, attempt: run.attempt, createdAt: run.createdAt } }
+      if (!this.pipeline)
+        throw new StepFailure('', 1, new NonRetryableError(`pipeline ${run.pipelineId} is not loaded; it was removed or renamed`), null)
+      if (!this.event)
+        throw new StepFailure('', 1, new NonRetryableError(`event ${run.eventId} of run ${run.id} is missing from the store`), null)
+      const scope: Scope = {
+        event: this.event.payload,
+        run: { id: run.id, pipelineId: run.pipelineId, attempt: run.attempt, createdAt: run.createdAt },
+      }
       await this.runSteps(this.batchSteps(this.pipeline.steps), scope, '')
       await this.finish('succeeded')
     } catch (e) {
@@ -138,8 +148,10 @@ class RunExecution {
     if (done && done.status !== 'failed') {
       if (done.status === 'filtered') throw new Stop('filtered')
       if (step.kind === 'dedupe' && isDedupeWaiting(done.output)) return this.settleDedupe(step, scope, path, done.output)
-      if (step.kind === 'call' && isCallWaiting(done.output)) return this.awaitCall(step, scope, path, done.startedAt, done.attempts, done.output)
-      if (step.kind === 'aggregate' && !isBatchEvent(this.event?.meta, step.id)) return this.resumeAggregate(step, path, done.output as AggregateOutput)
+      if (step.kind === 'call' && isCallWaiting(done.output))
+        return this.awaitCall(step, scope, path, done.startedAt, done.attempts, done.output)
+      if (step.kind === 'aggregate' && !isBatchEvent(this.event?.meta, step.id))
+        return this.resumeAggregate(step, path, done.output as AggregateOutput)
       scope[step.id] = done.output
       if (step.kind === 'route') return this.replayRoute(step, done.output as { branch: number | 'otherwise' | null }, scope, prefix)
       if (step.kind === 'delay') return this.waitUntil((done.output as { until: number }).until)
@@ -174,7 +186,17 @@ class RunExecution {
           input = await step.params(scope)
           await this.flushEffects()
           const output = await this.withTimeout(step, path, (signal) =>
-            this.ctx.actions.execute({ ref: step.ref, connection: step.connection ?? undefined, input, runId: this.run.id, pipelineId: this.run.pipelineId, stepId: path, attempt, idempotencyKey: `${this.run.id}:${path}`, signal }),
+            this.ctx.actions.execute({
+              ref: step.ref,
+              connection: step.connection ?? undefined,
+              input,
+              runId: this.run.id,
+              pipelineId: this.run.pipelineId,
+              stepId: path,
+              attempt,
+              idempotencyKey: `${this.run.id}:${path}`,
+              signal,
+            }),
           )
           scope[step.id] = output
           return await this.checkpoint(step, path, startedAt, attempt, output)
@@ -194,7 +216,12 @@ class RunExecution {
           input = await step.input(scope)
           await this.flushEffects()
           const childRunId = await this.ctx.startCall(step.pipeline, input, `${this.run.id}:${path}`, startedAt)
-          if (step.wait) return await this.awaitCall(step, scope, path, startedAt, attempt, { runId: childRunId, phase: 'waiting', until: startedAt + step.wait.timeoutMs })
+          if (step.wait)
+            return await this.awaitCall(step, scope, path, startedAt, attempt, {
+              runId: childRunId,
+              phase: 'waiting',
+              until: startedAt + step.wait.timeoutMs,
+            })
           scope[step.id] = { runId: childRunId }
           return await this.checkpoint(step, path, startedAt, attempt, { runId: childRunId })
         }
@@ -211,7 +238,14 @@ class RunExecution {
     }
   }
 
-  async runRoute(step: Extract<CompiledStep, { kind: 'route' }>, scope: Scope, prefix: string, path: string, startedAt: number, attempt: number) {
+  async runRoute(
+    step: Extract<CompiledStep, { kind: 'route' }>,
+    scope: Scope,
+    prefix: string,
+    path: string,
+    startedAt: number,
+    attempt: number,
+  ) {
     let branch: number | 'otherwise' | null = null
     for (let i = 0; i < step.branches.length; i++) {
       if (await step.branches[i]!.when(scope)) {
@@ -225,14 +259,20 @@ class RunExecution {
     await this.replayRoute(step, { branch }, scope, prefix)
   }
 
-  async replayRoute(step: Extract<CompiledStep, { kind: 'route' }>, out: { branch: number | 'otherwise' | null }, scope: Scope, prefix: string) {
+  async replayRoute(
+    step: Extract<CompiledStep, { kind: 'route' }>,
+    out: { branch: number | 'otherwise' | null },
+    scope: Scope,
+    prefix: string,
+  ) {
     const steps = out.branch === null ? [] : out.branch === 'otherwise' ? (step.otherwise ?? []) : (step.branches[out.branch]?.steps ?? [])
     await this.runSteps(steps, scope, prefix)
   }
 
   async runForEach(step: Extract<CompiledStep, { kind: 'forEach' }>, scope: Scope, path: string, startedAt: number, attempt: number) {
     const items = await step.items(scope)
-    if (!Array.isArray(items)) throw new NonRetryableError(`forEach of step ${step.id} must produce an array, got ${items === null ? 'null' : typeof items}`)
+    if (!Array.isArray(items))
+      throw new NonRetryableError(`forEach of step ${step.id} must produce an array, got ${items === null ? 'null' : typeof items}`)
     const results: unknown[] = new Array(items.length)
     let next = 0
     let failure: unknown = null
@@ -260,7 +300,16 @@ class RunExecution {
     const item = step.keep === 'first' ? undefined : await step.item(scope)
     await this.flushEffects()
     const ns = `dedupe:${this.run.pipelineId}:${step.id}`
-    const d = await dedupeArrive(this.ctx.store, { ns, key, runId: this.run.id, memberId: `${this.run.id}:${path}`, item, keep: step.keep, windowMs: step.windowMs, now: startedAt })
+    const d = await dedupeArrive(this.ctx.store, {
+      ns,
+      key,
+      runId: this.run.id,
+      memberId: `${this.run.id}:${path}`,
+      item,
+      keep: step.keep,
+      windowMs: step.windowMs,
+      now: startedAt,
+    })
     if (d.kind === 'wait') {
       // Parked until the window closes; the waiting state is saved with the run's transition.
       this.record(step, path, startedAt, attempt, 'succeeded', d.state)
@@ -274,7 +323,14 @@ class RunExecution {
     this.waitUntil(state.closesAt)
     const startedAt = this.ctx.clock.now()
     await this.flushEffects()
-    const d = await dedupeSettle(this.ctx.store, `dedupe:${this.run.pipelineId}:${step.id}`, state, step.keep, `${this.run.id}:${path}`, startedAt)
+    const d = await dedupeSettle(
+      this.ctx.store,
+      `dedupe:${this.run.pipelineId}:${step.id}`,
+      state,
+      step.keep,
+      `${this.run.id}:${path}`,
+      startedAt,
+    )
     return this.applyDedupe(step, scope, path, startedAt, 1, d)
   }
 
@@ -298,8 +354,21 @@ class RunExecution {
     const group = step.key ? String(await step.key(scope)) : ''
     await this.flushEffects()
     const ns = `aggregate:${this.run.pipelineId}:${step.id}`
-    const a = await aggregateArrive(this.ctx.store, { ns, group, memberId: `${this.run.id}:${path}`, item, size: step.size, windowMs: step.windowMs, now: startedAt })
-    const output: AggregateOutput = { batch: a.batch, position: a.position, batchRunId: null, ...(a.kind === 'timer' ? { flushAt: a.flushAt } : {}) }
+    const a = await aggregateArrive(this.ctx.store, {
+      ns,
+      group,
+      memberId: `${this.run.id}:${path}`,
+      item,
+      size: step.size,
+      windowMs: step.windowMs,
+      now: startedAt,
+    })
+    const output: AggregateOutput = {
+      batch: a.batch,
+      position: a.position,
+      batchRunId: null,
+      ...(a.kind === 'timer' ? { flushAt: a.flushAt } : {}),
+    }
     if (a.kind === 'flush-now') output.batchRunId = await this.flush(step, a.batch, group, startedAt)
     scope[step.id] = output
     this.record(step, path, startedAt, attempt, 'succeeded', output)
@@ -321,20 +390,42 @@ class RunExecution {
   }
 
   async flush(step: Extract<CompiledStep, { kind: 'aggregate' }>, batch: string, group: string, now: number): Promise<string | null> {
-    return flushBatch(this.ctx, { ns: `aggregate:${this.run.pipelineId}:${step.id}`, batch, size: step.size, group: step.key ? group : null, source: this.pipeline!, stepId: step.id, targetId: step.target, now })
+    return flushBatch(this.ctx, {
+      ns: `aggregate:${this.run.pipelineId}:${step.id}`,
+      batch,
+      size: step.size,
+      group: step.key ? group : null,
+      source: this.pipeline!,
+      stepId: step.id,
+      targetId: step.target,
+      now,
+    })
   }
 
   /** `call` with `wait`: take the called run's result, wait for it briefly, or park and look again. */
-  async awaitCall(step: Extract<CompiledStep, { kind: 'call' }>, scope: Scope, path: string, startedAt: number, attempt: number, state: CallWaiting) {
+  async awaitCall(
+    step: Extract<CompiledStep, { kind: 'call' }>,
+    scope: Scope,
+    path: string,
+    startedAt: number,
+    attempt: number,
+    state: CallWaiting,
+  ) {
     const child = await waitForRunEnd(this.ctx, state.runId, Math.min(CALL_INLINE_WAIT_MS, Math.max(0, state.until - this.ctx.clock.now())))
     const now = this.ctx.clock.now()
     if (child && ['succeeded', 'filtered', 'dead'].includes(child.status)) {
-      if (child.status === 'dead') throw new NonRetryableError(`called pipeline ${step.pipeline} failed: run ${child.id} is dead${child.error ? ` (${child.error.message})` : ''}`)
+      if (child.status === 'dead')
+        throw new NonRetryableError(
+          `called pipeline ${step.pipeline} failed: run ${child.id} is dead${child.error ? ` (${child.error.message})` : ''}`,
+        )
       const output = await callResult(this.ctx.store, child)
       scope[step.id] = output
       return this.checkpoint(step, path, startedAt, attempt, output)
     }
-    if (now >= state.until) throw new NonRetryableError(`called pipeline ${step.pipeline} did not finish in time: run ${state.runId} is ${child?.status ?? 'missing'}`)
+    if (now >= state.until)
+      throw new NonRetryableError(
+        `called pipeline ${step.pipeline} did not finish in time: run ${state.runId} is ${child?.status ?? 'missing'}`,
+      )
     scope[step.id] = state
     this.record(step, path, startedAt, attempt, 'succeeded', state)
     throw new Stop('waiting', Math.min(state.until, now + CALL_POLL_MS))
@@ -342,14 +433,25 @@ class RunExecution {
 
   helpers(path: string, attempt: number, signal: AbortSignal): StepHelpers {
     let n = 0
-    const log = (level: 'info' | 'warn') => (msg: string, data?: object) => this.ctx.events.emit('hub:error', { message: `[${level}] run ${this.run.id} step ${path}: ${msg}`, error: data })
+    const log = (level: 'info' | 'warn') => (msg: string, data?: object) =>
+      this.ctx.events.emit('hub:error', { message: `[${level}] run ${this.run.id} step ${path}: ${msg}`, error: data })
     return {
       signal,
       attempt,
       log: { info: log('info'), warn: log('warn') },
       action: (inv) => {
         const call = ++n
-        return this.ctx.actions.execute({ ref: inv.ref, connection: inv.connection, input: inv.params, runId: this.run.id, pipelineId: this.run.pipelineId, stepId: `${path}#${call}`, attempt, idempotencyKey: `${this.run.id}:${path}#${call}`, signal })
+        return this.ctx.actions.execute({
+          ref: inv.ref,
+          connection: inv.connection,
+          input: inv.params,
+          runId: this.run.id,
+          pipelineId: this.run.pipelineId,
+          stepId: `${path}#${call}`,
+          attempt,
+          idempotencyKey: `${this.run.id}:${path}#${call}`,
+          signal,
+        })
       },
     }
   }
@@ -386,7 +488,16 @@ class RunExecution {
   /** Keep a pure step's result for the next write (it is recomputed if the run restarts first). */
   record(step: CompiledStep, path: string, startedAt: number, attempt: number, status: StepResultRecord['status'], output: unknown) {
     const finishedAt = this.ctx.clock.now()
-    this.#pending.push({ runId: this.run.id, stepPath: path, status, output: this.ctx.redact.value(output), attempts: attempt, startedAt, finishedAt, error: null })
+    this.#pending.push({
+      runId: this.run.id,
+      stepPath: path,
+      status,
+      output: this.ctx.redact.value(output),
+      attempts: attempt,
+      startedAt,
+      finishedAt,
+      error: null,
+    })
     this.emitStep(step, path, startedAt, attempt, status === 'filtered' ? 'filtered' : 'succeeded')
   }
 
@@ -411,7 +522,14 @@ class RunExecution {
     await this.ctx.store.saveSteps(this.run.id, this.ctx.workerId, steps, { currentStep: path, attempt, at: this.ctx.clock.now() }) // MAY THROW
   }
 
-  emitStep(step: CompiledStep, path: string, startedAt: number, attempt: number, status: 'succeeded' | 'filtered' | 'failed', error?: unknown) {
+  emitStep(
+    step: CompiledStep,
+    path: string,
+    startedAt: number,
+    attempt: number,
+    status: 'succeeded' | 'filtered' | 'failed',
+    error?: unknown,
+  ) {
     if (!this.ctx.events.has('step:end')) return
     this.ctx.events.emit('step:end', {
       run: this.run,
@@ -436,7 +554,12 @@ class RunExecution {
   async suspend(dueAt: number) {
     const at = this.ctx.clock.now()
     const steps = this.#pending.splice(0)
-    await this.ctx.store.transition(this.run.id, this.ctx.workerId, { status: 'waiting', at, dueAt, reason: 'delay', currentStep: null, attempt: 0 }, steps)
+    await this.ctx.store.transition(
+      this.run.id,
+      this.ctx.workerId,
+      { status: 'waiting', at, dueAt, reason: 'delay', currentStep: null, attempt: 0 },
+      steps,
+    )
     this.ctx.events.emit('run:waiting', { run: this.run, reason: 'delay', dueAt, stepId: null, attempt: 0, error: null })
     this.ctx.redispatch(this.run.id, dueAt)
   }
@@ -446,13 +569,19 @@ class RunExecution {
     const at = ctx.clock.now()
     const steps = this.#pending.splice(0)
     const step = this.findStep(f.path)
-    const policy = step?.retry ?? this.pipeline?.retry ?? { maxAttempts: 1, initialIntervalMs: 1000, maxIntervalMs: 1000, backoffCoefficient: 1 }
+    const policy = step?.retry ??
+      this.pipeline?.retry ?? { maxAttempts: 1, initialIntervalMs: 1000, maxIntervalMs: 1000, backoffCoefficient: 1 }
     const decision = decideFailure(f.error, policy, f.attempt, ctx.random)
     const error: SerializedError = { ...serializeError(f.error, ctx.redact.text), stepId: f.path || undefined }
     if (decision.kind === 'wait') {
       const dueAt = at + decision.delayMs
       const attempt = decision.countsAsAttempt ? f.attempt : f.attempt - 1
-      await ctx.store.transition(run.id, ctx.workerId, { status: 'waiting', at, dueAt, reason: decision.reason, currentStep: f.path, attempt, error }, steps) // MAY THROW
+      await ctx.store.transition(
+        run.id,
+        ctx.workerId,
+        { status: 'waiting', at, dueAt, reason: decision.reason, currentStep: f.path, attempt, error },
+        steps,
+      ) // MAY THROW
       ctx.events.emit('run:waiting', { run, reason: decision.reason, dueAt, stepId: f.path, attempt, error })
       ctx.redispatch(run.id, dueAt)
       return
@@ -471,7 +600,12 @@ class RunExecution {
       replayedBy: null,
       discardedAt: null,
     }
-    await ctx.store.transition(run.id, ctx.workerId, { status: 'dead', at, deadLetter, error, currentStep: f.path || null, attempt: f.attempt }, steps) // MAY THROW
+    await ctx.store.transition(
+      run.id,
+      ctx.workerId,
+      { status: 'dead', at, deadLetter, error, currentStep: f.path || null, attempt: f.attempt },
+      steps,
+    ) // MAY THROW
     ctx.events.emit('run:dead', { run, deadLetter })
     ctx.events.emit('run:end', { run, status: 'dead', durationMs: at - this.#started })
   }
@@ -507,7 +641,6 @@ function stepInputSnapshot(scope: Scope): unknown {
   const { run: _run, ...rest } = scope
   return rest
 }
-
 
 // ── call with wait ──────────────────────────────────────────────────────────────────────
 
@@ -546,7 +679,10 @@ async function waitForRunEnd(ctx: EngineContext, runId: string, ms: number): Pro
 }
 
 /** A finished called run as the `call` step's output: status, every step's output, and the last one's. */
-async function callResult(store: Store, run: RunRecord): Promise<{ runId: string; status: string; output: unknown; steps: Record<string, unknown> }> {
+async function callResult(
+  store: Store,
+  run: RunRecord,
+): Promise<{ runId: string; status: string; output: unknown; steps: Record<string, unknown> }> {
   const steps: Record<string, unknown> = {}
   let output: unknown = null
   for (const s of await store.getSteps(run.id)) {

@@ -7,7 +7,11 @@ import type { FieldType } from './registry.js'
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
-export function coerceValue(value: unknown, type: FieldType, values?: readonly string[]): { ok: true; value: unknown } | { ok: false; message: string } {
+export function coerceValue(
+  value: unknown,
+  type: FieldType,
+  values?: readonly string[],
+): { ok: true; value: unknown } | { ok: false; message: string } {
   const shown = JSON.stringify(value)
   switch (type) {
     case 'string':
@@ -21,7 +25,9 @@ export function coerceValue(value: unknown, type: FieldType, values?: readonly s
     case 'number': {
       if (typeof value === 'number' && Number.isFinite(value)) return { ok: true, value }
       const n = typeof value === 'string' ? Number(value.replace(/[,_\s]/g, '')) : Number.NaN
-      return typeof value === 'string' && value.trim() !== '' && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, message: `${shown} is not a number` }
+      return typeof value === 'string' && value.trim() !== '' && Number.isFinite(n)
+        ? { ok: true, value: n }
+        : { ok: false, message: `${shown} is not a number` }
     }
     case 'boolean': {
       if (typeof value === 'boolean') return { ok: true, value }

@@ -33,18 +33,26 @@ export interface MapOptions {
   strict?: boolean
 }
 
-export function mapFields(record: Record<string, unknown>, object: StandardObject, connector: string, options: MapOptions = {}): Record<string, unknown> {
+export function mapFields(
+  record: Record<string, unknown>,
+  object: StandardObject,
+  connector: string,
+  options: MapOptions = {},
+): Record<string, unknown> {
   const fields = resolveFields(object, connector, options)
-  if (typeof record !== 'object' || record === null) throw new FieldMapError(`${object} → ${connector}: expected a record, got ${record === null ? 'null' : typeof record}`, '')
+  if (typeof record !== 'object' || record === null)
+    throw new FieldMapError(`${object} → ${connector}: expected a record, got ${record === null ? 'null' : typeof record}`, '')
   const std = STANDARD_OBJECTS[object]
   const out: Record<string, unknown> = {}
   for (const [key, spec] of Object.entries(std)) {
-    if (spec.required && isEmpty(record[key])) throw new FieldMapError(`${object}.${key} is required for ${connector} ("${fields[key]?.name ?? key}") but is empty`, key)
+    if (spec.required && isEmpty(record[key]))
+      throw new FieldMapError(`${object}.${key} is required for ${connector} ("${fields[key]?.name ?? key}") but is empty`, key)
   }
   for (const [key, value] of Object.entries(record)) {
     const target = fields[key]
     if (!target) {
-      if (options.strict) throw new FieldMapError(`${object}.${key} has no ${connector} field; known: ${Object.keys(fields).join(', ')}`, key)
+      if (options.strict)
+        throw new FieldMapError(`${object}.${key} has no ${connector} field; known: ${Object.keys(fields).join(', ')}`, key)
       continue
     }
     if (isEmpty(value)) continue
@@ -57,7 +65,12 @@ export function mapFields(record: Record<string, unknown>, object: StandardObjec
 }
 
 /** The reverse: a platform record (its field names) to the standard object. */
-export function toStandard(record: Record<string, unknown>, object: StandardObject, connector: string, options: MapOptions = {}): Record<string, unknown> {
+export function toStandard(
+  record: Record<string, unknown>,
+  object: StandardObject,
+  connector: string,
+  options: MapOptions = {},
+): Record<string, unknown> {
   const fields = resolveFields(object, connector, options)
   const std = STANDARD_OBJECTS[object]
   const out: Record<string, unknown> = {}
@@ -105,11 +118,16 @@ function isEmpty(v: unknown): boolean {
 function setPath(target: Record<string, unknown>, path: string, value: unknown) {
   const parts = path.split('.')
   let at = target
-  for (const p of parts.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>
+  for (const p of parts.slice(0, -1)) {
+    if (typeof at[p] !== 'object' || at[p] === null) at[p] = {}
+    at = at[p] as Record<string, unknown>
+  }
   at[parts[parts.length - 1]!] = value
 }
 
 function getPath(source: Record<string, unknown>, path: string): unknown {
   if (path in source) return source[path]
-  return path.split('.').reduce<unknown>((at, p) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[p] : undefined), source)
+  return path
+    .split('.')
+    .reduce<unknown>((at, p) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[p] : undefined), source)
 }

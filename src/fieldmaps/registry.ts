@@ -61,7 +61,11 @@ const hubspotContact: Record<string, ConnectorField> = {
   firstName: { name: 'firstname', type: 'string' },
   lastName: { name: 'lastname', type: 'string' },
   company: { name: 'company', type: 'string' },
-  status: { name: 'hs_lead_status', type: 'enum', values: { lead: 'NEW', qualified: 'OPEN', customer: 'CONNECTED', unsubscribed: 'UNQUALIFIED' } },
+  status: {
+    name: 'hs_lead_status',
+    type: 'enum',
+    values: { lead: 'NEW', qualified: 'OPEN', customer: 'CONNECTED', unsubscribed: 'UNQUALIFIED' },
+  },
   createdAt: { name: 'createdate', type: 'datetime' },
 }
 const hubspotCompany: Record<string, ConnectorField> = {
@@ -82,26 +86,56 @@ function columns(names: Record<string, string>, types: Partial<Record<string, Fi
   return out
 }
 
-const airtableContact = columns({ email: 'Email', firstName: 'First Name', lastName: 'Last Name', company: 'Company', status: 'Status', createdAt: 'Created' }, { email: 'email', createdAt: 'date' })
-const airtableCompany = columns({ name: 'Name', domain: 'Domain', employees: 'Employees', status: 'Status', createdAt: 'Created' }, { employees: 'number', createdAt: 'date' })
-const notionContact = columns({ email: 'Email', firstName: 'First name', lastName: 'Last name', company: 'Company', status: 'Status', createdAt: 'Created' }, { email: 'email', createdAt: 'date' })
-const notionCompany = columns({ name: 'Name', domain: 'Domain', employees: 'Employees', status: 'Status', createdAt: 'Created' }, { employees: 'number', createdAt: 'date' })
+const airtableContact = columns(
+  { email: 'Email', firstName: 'First Name', lastName: 'Last Name', company: 'Company', status: 'Status', createdAt: 'Created' },
+  { email: 'email', createdAt: 'date' },
+)
+const airtableCompany = columns(
+  { name: 'Name', domain: 'Domain', employees: 'Employees', status: 'Status', createdAt: 'Created' },
+  { employees: 'number', createdAt: 'date' },
+)
+const notionContact = columns(
+  { email: 'Email', firstName: 'First name', lastName: 'Last name', company: 'Company', status: 'Status', createdAt: 'Created' },
+  { email: 'email', createdAt: 'date' },
+)
+const notionCompany = columns(
+  { name: 'Name', domain: 'Domain', employees: 'Employees', status: 'Status', createdAt: 'Created' },
+  { employees: 'number', createdAt: 'date' },
+)
 const mailchimpContact: Record<string, ConnectorField> = {
   email: { name: 'email_address', type: 'email' },
   firstName: { name: 'merge_fields.FNAME', type: 'string' },
   lastName: { name: 'merge_fields.LNAME', type: 'string' },
   company: { name: 'merge_fields.COMPANY', type: 'string' },
-  status: { name: 'status', type: 'enum', values: { lead: 'subscribed', qualified: 'subscribed', customer: 'subscribed', unsubscribed: 'unsubscribed' } },
+  status: {
+    name: 'status',
+    type: 'enum',
+    values: { lead: 'subscribed', qualified: 'subscribed', customer: 'subscribed', unsubscribed: 'unsubscribed' },
+  },
   createdAt: { name: 'timestamp_signup', type: 'datetime' },
 }
-const csvContact = columns({ email: 'email', firstName: 'first_name', lastName: 'last_name', company: 'company', status: 'status', createdAt: 'created_at' }, { email: 'email', createdAt: 'datetime' })
-const csvCompany = columns({ name: 'name', domain: 'domain', employees: 'employees', status: 'status', createdAt: 'created_at' }, { employees: 'number', createdAt: 'datetime' })
+const csvContact = columns(
+  { email: 'email', firstName: 'first_name', lastName: 'last_name', company: 'company', status: 'status', createdAt: 'created_at' },
+  { email: 'email', createdAt: 'datetime' },
+)
+const csvCompany = columns(
+  { name: 'name', domain: 'domain', employees: 'employees', status: 'status', createdAt: 'created_at' },
+  { employees: 'number', createdAt: 'datetime' },
+)
 
 /** Per connector, per standard object: names and types. */
 export const CONNECTOR_FIELDS: Record<string, Partial<Record<StandardObject, ConnectorObjectFields>>> = {
   hubspot: {
-    contact: { fields: hubspotContact, declared: declaredOf(hubspotContact, { phone: 'string', jobtitle: 'string', lifecyclestage: 'string', website: 'string' }), open: false },
-    company: { fields: hubspotCompany, declared: declaredOf(hubspotCompany, { industry: 'string', phone: 'string', city: 'string', country: 'string' }), open: false },
+    contact: {
+      fields: hubspotContact,
+      declared: declaredOf(hubspotContact, { phone: 'string', jobtitle: 'string', lifecyclestage: 'string', website: 'string' }),
+      open: false,
+    },
+    company: {
+      fields: hubspotCompany,
+      declared: declaredOf(hubspotCompany, { industry: 'string', phone: 'string', city: 'string', country: 'string' }),
+      open: false,
+    },
   },
   airtable: {
     contact: { fields: airtableContact, declared: declaredOf(airtableContact), open: true },
@@ -112,7 +146,11 @@ export const CONNECTOR_FIELDS: Record<string, Partial<Record<StandardObject, Con
     company: { fields: notionCompany, declared: declaredOf(notionCompany), open: true },
   },
   mailchimp: {
-    contact: { fields: mailchimpContact, declared: declaredOf(mailchimpContact, { 'merge_fields.PHONE': 'string', tags: 'string', language: 'string' }), open: false },
+    contact: {
+      fields: mailchimpContact,
+      declared: declaredOf(mailchimpContact, { 'merge_fields.PHONE': 'string', tags: 'string', language: 'string' }),
+      open: false,
+    },
   },
   csv: {
     contact: { fields: csvContact, declared: declaredOf(csvContact), open: true },

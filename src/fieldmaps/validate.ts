@@ -22,8 +22,13 @@ export function checkFieldMaps(pipelines: CompiledPipeline[]): Problem[] {
           else {
             for (const [key, f] of Object.entries(use.options.fields ?? {})) {
               const declared = o.declared[f.name]
-              if (declared === undefined && !o.open) problems.push({ ...where, message: `${use.connector} declares no ${use.object} field "${f.name}" (for ${key}); declared: ${Object.keys(o.declared).join(', ')}` })
-              else if (declared !== undefined && !compatible(f.type, declared)) problems.push({ ...where, message: `${key} is mapped as ${f.type} but ${use.connector} "${f.name}" is ${declared}` })
+              if (declared === undefined && !o.open)
+                problems.push({
+                  ...where,
+                  message: `${use.connector} declares no ${use.object} field "${f.name}" (for ${key}); declared: ${Object.keys(o.declared).join(', ')}`,
+                })
+              else if (declared !== undefined && !compatible(f.type, declared))
+                problems.push({ ...where, message: `${key} is mapped as ${f.type} but ${use.connector} "${f.name}" is ${declared}` })
             }
           }
         }

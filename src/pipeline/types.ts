@@ -212,13 +212,24 @@ export interface CompiledStepBase {
 export type CompiledStep =
   | (CompiledStepBase & { kind: 'map'; value: Evaluator })
   | (CompiledStepBase & { kind: 'filter'; when: Evaluator<boolean> })
-  | (CompiledStepBase & { kind: 'route'; branches: Array<{ when: Evaluator<boolean>; steps: CompiledStep[] }>; otherwise: CompiledStep[] | null })
+  | (CompiledStepBase & {
+      kind: 'route'
+      branches: Array<{ when: Evaluator<boolean>; steps: CompiledStep[] }>
+      otherwise: CompiledStep[] | null
+    })
   | (CompiledStepBase & { kind: 'action'; ref: string; connection: string | null; params: Evaluator<Record<string, unknown>> })
   | (CompiledStepBase & { kind: 'forEach'; items: Evaluator<unknown[]>; steps: CompiledStep[]; concurrency: number })
   | (CompiledStepBase & { kind: 'delay'; ms: Evaluator<number> })
   | (CompiledStepBase & { kind: 'code'; fn: (scope: Scope, helpers: StepHelpers) => unknown | Promise<unknown> })
   | (CompiledStepBase & { kind: 'dedupe'; key: Evaluator<string>; windowMs: number; keep: 'first' | 'latest' | 'merge'; item: Evaluator })
-  | (CompiledStepBase & { kind: 'aggregate'; item: Evaluator; key: Evaluator<string> | null; size: number; windowMs: number | null; target: string | null })
+  | (CompiledStepBase & {
+      kind: 'aggregate'
+      item: Evaluator
+      key: Evaluator<string> | null
+      size: number
+      windowMs: number | null
+      target: string | null
+    })
   | (CompiledStepBase & { kind: 'call'; pipeline: string; input: Evaluator; wait: { timeoutMs: number } | null })
 
 export type StepKind = CompiledStep['kind']

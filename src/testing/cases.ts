@@ -38,13 +38,21 @@ export function loadCases(dir: string, pipelineIds: string[]): TestCase[] {
   for (const entry of readdirSync(dir).sort()) {
     const id = /^(.+)\.cases$/.exec(entry)?.[1]
     if (!id || (pipelineIds.length && !pipelineIds.includes(id))) continue
-    for (const f of readdirSync(join(dir, entry)).filter((x) => /\.(json|ya?ml)$/.test(x)).sort()) {
+    for (const f of readdirSync(join(dir, entry))
+      .filter((x) => /\.(json|ya?ml)$/.test(x))
+      .sort()) {
       const file = join(dir, entry, f)
       const text = readFileSync(file, 'utf8')
       const doc = (f.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as unknown
-      const list = Array.isArray(doc) ? doc : Array.isArray((doc as { cases?: unknown[] } | null)?.cases) ? (doc as { cases: unknown[] }).cases : [doc]
+      const list = Array.isArray(doc)
+        ? doc
+        : Array.isArray((doc as { cases?: unknown[] } | null)?.cases)
+          ? (doc as { cases: unknown[] }).cases
+          : [doc]
       const base = f.replace(/\.(json|ya?ml)$/, '')
-      list.forEach((c, i) => out.push(toCase(c, id, file, list.length > 1 ? `${base} #${i + 1}` : base)))
+      list.forEach((c, i) => {
+        out.push(toCase(c, id, file, list.length > 1 ? `${base} #${i + 1}` : base))
+      })
     }
   }
   return out
@@ -52,7 +60,13 @@ export function loadCases(dir: string, pipelineIds: string[]): TestCase[] {
 
 function toCase(raw: unknown, pipeline: string, file: string, fallback: string): TestCase {
   const c = (raw ?? {}) as Record<string, unknown>
-  return { name: typeof c.name === 'string' ? c.name : fallback, pipeline, file, event: c.event ?? {}, expect: (c.expect ?? {}) as TestCase['expect'] }
+  return {
+    name: typeof c.name === 'string' ? c.name : fallback,
+    pipeline,
+    file,
+    event: c.event ?? {},
+    expect: (c.expect ?? {}) as TestCase['expect'],
+  }
 }
 
 /** Differences between what a case expects and what happened; empty when it passed. */
@@ -60,7 +74,10 @@ export function checkCase(c: TestCase, result: PipelineResult, effects: (service
   const diffs: string[] = []
   const want = c.expect
   const status = want.status ?? 'succeeded'
-  if (result.run.status !== status) diffs.push(`status: expected ${status}, got ${result.run.status}${result.run.error ? ` (${result.run.currentStep}: ${result.run.error.message})` : ''}`)
+  if (result.run.status !== status)
+    diffs.push(
+      `status: expected ${status}, got ${result.run.status}${result.run.error ? ` (${result.run.currentStep}: ${result.run.error.message})` : ''}`,
+    )
   for (const [step, expected] of Object.entries(want.steps ?? {})) {
     if (!(step in result.steps)) diffs.push(`steps.${step}: expected output ${show(expected)}, but the step did not run`)
     else diffs.push(...diffValue(expected, result.steps[step], `steps.${step}`))
@@ -71,7 +88,8 @@ export function checkCase(c: TestCase, result: PipelineResult, effects: (service
     const label = `effect ${e.service}${e.method ? ` ${e.method.toUpperCase()}` : ''}${e.path ? ` ${e.path}` : ''}`
     if (e.count !== undefined ? matching.length !== e.count : matching.length === 0) {
       diffs.push(`${label}: expected ${e.count ?? 'at least 1'} matching request(s), got ${matching.length}`)
-      if (e.body !== undefined && seen.length) diffs.push(...diffValue(e.body, seen[seen.length - 1]!.body, `${label} (closest: last request) body`).map((d) => `  ${d}`))
+      if (e.body !== undefined && seen.length)
+        diffs.push(...diffValue(e.body, seen[seen.length - 1]!.body, `${label} (closest: last request) body`).map((d) => `  ${d}`))
     }
   }
   return diffs
@@ -80,11 +98,13 @@ export function checkCase(c: TestCase, result: PipelineResult, effects: (service
 /** Partial comparison: `expected` objects list only the keys that matter. */
 export function diffValue(expected: unknown, actual: unknown, path: string): string[] {
   if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
-    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return [`${path || '(value)'}:\n    - expected ${show(expected)}\n    + actual   ${show(actual)}`]
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual))
+      return [`${path || '(value)'}:\n    - expected ${show(expected)}\n    + actual   ${show(actual)}`]
     return Object.entries(expected).flatMap(([k, v]) => diffValue(v, (actual as Record<string, unknown>)[k], path ? `${path}.${k}` : k))
   }
   if (Array.isArray(expected)) {
-    if (!Array.isArray(actual) || actual.length !== expected.length) return [`${path}:\n    - expected ${show(expected)}\n    + actual   ${show(actual)}`]
+    if (!Array.isArray(actual) || actual.length !== expected.length)
+      return [`${path}:\n    - expected ${show(expected)}\n    + actual   ${show(actual)}`]
     return expected.flatMap((v, i) => diffValue(v, actual[i], `${path}[${i}]`))
   }
   return Object.is(expected, actual) ? [] : [`${path || '(value)'}:\n    - expected ${show(expected)}\n    + actual   ${show(actual)}`]

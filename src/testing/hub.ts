@@ -50,7 +50,16 @@ export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
   const clock = options.clock === 'manual' ? new ManualClock() : (options.clock ?? null)
   try {
     const pipelines = options.pipelines.map((p) => (isCompiled(p) ? p : compilePipeline(p, { format: 'ts', env })))
-    const runtime = await createRuntime({ cwd: dir, env, pipelines, databaseUrl: `sqlite:${join(dir, 'test.db')}`, scheduler: false, logLevel: 'silent', sweepIntervalMs: 200, ...(clock ? { clock } : {}) })
+    const runtime = await createRuntime({
+      cwd: dir,
+      env,
+      pipelines,
+      databaseUrl: `sqlite:${join(dir, 'test.db')}`,
+      scheduler: false,
+      logLevel: 'silent',
+      sweepIntervalMs: 200,
+      ...(clock ? { clock } : {}),
+    })
     return {
       hub: runtime.hub,
       runtime,
@@ -82,7 +91,12 @@ export interface PipelineResult {
 }
 
 /** Ingest one event, wait for the run to finish (or `timeoutMs`), and return it with its step outputs. */
-export async function runPipeline(t: TestHub | Hub, pipelineId: string, event: unknown, options: { timeoutMs?: number } = {}): Promise<PipelineResult> {
+export async function runPipeline(
+  t: TestHub | Hub,
+  pipelineId: string,
+  event: unknown,
+  options: { timeoutMs?: number } = {},
+): Promise<PipelineResult> {
   const hub = 'hub' in t ? t.hub : t
   const [r] = await hub.ingest(pipelineId, [{ payload: event }], { trigger: 'manual' })
   const run = await hub.waitForRun(r!.runId, options.timeoutMs ?? 10_000)

@@ -14,10 +14,11 @@
  * ```
  * @module
  */
+
+export { ManualClock } from '../engine/clock.js'
+export type { EffectExpectation, TestCase } from './cases.js'
+export { checkCase, diffValue, loadCases } from './cases.js'
 export type { PipelineResult, TestHub, TestHubOptions } from './hub.js'
 export { createTestHub, runPipeline } from './hub.js'
 export type { TestSandbox } from './sandbox.js'
 export { startTestSandbox, testEmulatorRegistry } from './sandbox.js'
-export type { EffectExpectation, TestCase } from './cases.js'
-export { checkCase, diffValue, loadCases } from './cases.js'
-export { ManualClock } from '../engine/clock.js'

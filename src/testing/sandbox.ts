@@ -3,10 +3,11 @@
  * not yet in the sandbox registry (Airtable, Mailchimp, Notion), on random loopback ports.
  * @module
  */
+
+import { sandboxEnv } from '../cli/commands/sandbox.js'
 import { airtableEmulator } from '../connectors/airtable/emulator.js'
 import { mailchimpEmulator } from '../connectors/mailchimp/emulator.js'
 import { notionEmulator } from '../connectors/notion/emulator.js'
-import { sandboxEnv } from '../cli/commands/sandbox.js'
 import { type EmulatorFactory, emulatorRegistry } from '../sandbox/registry.js'
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js'
 
@@ -26,7 +27,15 @@ export interface TestSandbox extends Sandbox {
   env: Record<string, string>
 }
 
-export async function startTestSandbox(options: { services?: string[]; options?: Record<string, Record<string, unknown>> } = {}): Promise<TestSandbox> {
-  const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', registry: testEmulatorRegistry(), services: options.services, options: options.options })
+export async function startTestSandbox(
+  options: { services?: string[]; options?: Record<string, Record<string, unknown>> } = {},
+): Promise<TestSandbox> {
+  const sandbox = await startSandbox({
+    port: 0,
+    host: '127.0.0.1',
+    registry: testEmulatorRegistry(),
+    services: options.services,
+    options: options.options,
+  })
   return { ...sandbox, env: sandboxEnv(sandbox.urls) }
 }

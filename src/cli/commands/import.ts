@@ -55,7 +55,14 @@ export async function importCommand(io: CliIo, pipelineId: string, file: string,
   })
   try {
     if (!runtime.hub.getPipeline(pipelineId)) {
-      io.err(`no pipeline "${pipelineId}"; loaded: ${runtime.hub.pipelines().map((p) => p.id).join(', ') || '(none)'}`)
+      io.err(
+        `no pipeline "${pipelineId}"; loaded: ${
+          runtime.hub
+            .pipelines()
+            .map((p) => p.id)
+            .join(', ') || '(none)'
+        }`,
+      )
       return 2
     }
     let lastShown = 0
@@ -65,7 +72,12 @@ export async function importCommand(io: CliIo, pipelineId: string, file: string,
       io.err(`importing ${pipelineId}: ${p.rows} rows read, ${p.accepted} runs started, ${p.duplicates} duplicates, ${p.bad} bad`)
     }
     const input = file === '-' ? streamOf(await io.stdin()) : createReadStream(path)
-    const summary = await importCsv(runtime.hub, pipelineId, input, { idColumn: opts.idColumn, delimiter: opts.delimiter, batchSize: opts.batchSize ? Number(opts.batchSize) : undefined, onProgress: progress })
+    const summary = await importCsv(runtime.hub, pipelineId, input, {
+      idColumn: opts.idColumn,
+      delimiter: opts.delimiter,
+      batchSize: opts.batchSize ? Number(opts.batchSize) : undefined,
+      onProgress: progress,
+    })
     for (const b of summary.badRows) io.err(`  line ${b.line}: ${b.message}`)
     if (summary.bad > summary.badRows.length) io.err(`  … and ${summary.bad - summary.badRows.length} more bad rows`)
     const statuses: Record<string, number> = {}
@@ -78,7 +90,14 @@ export async function importCommand(io: CliIo, pipelineId: string, file: string,
     if (opts.json) io.out(JSON.stringify({ ...summary, runIds: undefined, statuses }))
     else {
       io.out(`${summary.rows} rows: ${summary.accepted} runs started, ${summary.duplicates} duplicates skipped, ${summary.bad} bad rows`)
-      if (worker) io.out(`runs: ${Object.entries(statuses).map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}`)
+      if (worker)
+        io.out(
+          `runs: ${
+            Object.entries(statuses)
+              .map(([s, n]) => `${n} ${s}`)
+              .join(', ') || 'none'
+          }`,
+        )
       else io.out('runs are queued; a running `pipewright start` or `pipewright worker` executes them')
     }
     const failed = (statuses.dead ?? 0) + (statuses.waiting ?? 0) + (statuses.running ?? 0) + (statuses.queued ?? 0)
@@ -89,7 +108,10 @@ export async function importCommand(io: CliIo, pipelineId: string, file: string,
   }
 }
 
-export async function runsExportCommand(io: CliIo, opts: { db?: string; pipeline?: string; status?: string; limit?: string; format?: string; out?: string; steps?: boolean }): Promise<number> {
+export async function runsExportCommand(
+  io: CliIo,
+  opts: { db?: string; pipeline?: string; status?: string; limit?: string; format?: string; out?: string; steps?: boolean },
+): Promise<number> {
   if ((opts.format ?? 'csv') !== 'csv') {
     io.err(`--format ${opts.format} is not supported; use csv`)
     return 2
@@ -99,7 +121,12 @@ export async function runsExportCommand(io: CliIo, opts: { db?: string; pipeline
   const noActions = { execute: async () => undefined, check: () => null, close: async () => {} }
   const hub = await createHub({ pipelines: [], store, actions: noActions, worker: false, scheduler: false })
   try {
-    const query = { pipeline: opts.pipeline, status: opts.status?.split(',') as RunStatus[] | undefined, limit: opts.limit ? Number(opts.limit) : 1000, steps: opts.steps }
+    const query = {
+      pipeline: opts.pipeline,
+      status: opts.status?.split(',') as RunStatus[] | undefined,
+      limit: opts.limit ? Number(opts.limit) : 1000,
+      steps: opts.steps,
+    }
     if (opts.out) {
       const file = createWriteStream(resolve(io.cwd, opts.out))
       const n = await exportRunsCsv(hub, query, file)

@@ -14,7 +14,9 @@ export async function testCommand(io: CliIo, ids: string[], opts: { dir?: string
   const dir = pipelinesDir(io, opts.dir)
   const cases = loadCases(dir, ids)
   if (cases.length === 0) {
-    io.err(`no test cases in ${dir}${ids.length ? ` for ${ids.join(', ')}` : ''}; add <pipeline>.cases/*.yaml or *.json (see docs/testing.md)`)
+    io.err(
+      `no test cases in ${dir}${ids.length ? ` for ${ids.join(', ')}` : ''}; add <pipeline>.cases/*.yaml or *.json (see docs/testing.md)`,
+    )
     return ids.length ? 1 : 0
   }
   const t = await createTestHub({ pipelines: [], sandbox: true, env: io.env as Record<string, string> })
