@@ -73,6 +73,24 @@ export class GroupCommit {
     return this.queue.length
   }
 
+  /** Tell each writer its outcome — after the commit is on disk when the connection syncs asynchronously. */
+  private settle(tx: TxControl, batch: Pending[], outcomes: Outcome[]): void {
+    const settle = () => {
+      for (let i = 0; i < batch.length; i++) {
+        const o = outcomes[i]!
+        if (o.ok) batch[i]!.resolve(o.value)
+        else batch[i]!.reject(o.error)
+      }
+    }
+    if (!tx.durable) return settle()
+    const syncing = tx.durable().then(settle, (error) => {
+      const mapped = this.mapError(error)
+      for (const p of batch) p.reject(mapped)
+    })
+    this.syncing.add(syncing)
+    void syncing.finally(() => this.syncing.delete(syncing))
+  }
+
   /** Commit everything queued so far, synchronously. Safe to call with an empty queue. */
   flush(): void {
     if (this.queue.length === 0) return
@@ -83,6 +101,23 @@ export class GroupCommit {
     let tx: TxControl | undefined
     try {
       tx = this.connect()
+      tx.begin()
+      // Optimistic pass: writes almost never fail, so run them without per-write savepoints
+      // (two statements fewer per write). If one fails, undo the whole batch and run it again
+      // below, each write in its own savepoint, so only the failing write is rejected.
+      let clean = true
+      for (let i = 0; i < batch.length && clean; i++) {
+        try {
+          outcomes[i] = { ok: true, value: batch[i].run() }
+        } catch {
+          clean = false
+        }
+      }
+      if (clean) {
+        tx.commit() // may throw (disk full, I/O error): the outer catch rejects the batch
+        return this.settle(tx, batch, outcomes)
+      }
+      if (tx.inTransaction()) tx.rollback()
       tx.begin()
       for (let i = 0; i < batch.length; i++) {
         tx.savepoint()
@@ -108,19 +143,6 @@ export class GroupCommit {
       for (const p of batch) p.reject(mapped)
       return
     }
-    const settle = () => {
-      for (let i = 0; i < batch.length; i++) {
-        const o = outcomes[i]
-        if (o.ok) batch[i].resolve(o.value)
-        else batch[i].reject(o.error)
-      }
-    }
-    if (!tx.durable) return settle()
-    const syncing = tx.durable().then(settle, (error) => {
-      const mapped = this.mapError(error)
-      for (const p of batch) p.reject(mapped)
-    })
-    this.syncing.add(syncing)
-    void syncing.finally(() => this.syncing.delete(syncing))
+    this.settle(tx, batch, outcomes)
   }
 }
