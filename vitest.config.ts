@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^pipewright$/, replacement: src('index.ts') },
-      { find: /^pipewright\/(connectors|transforms|testing)$/, replacement: src('$1/index.ts') },
+      { find: /^pipewright\/(connectors|transforms|testing|fieldmaps)$/, replacement: src('$1/index.ts') },
     ],
   },
   test: {

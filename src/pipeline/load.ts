@@ -28,7 +28,7 @@ export async function listPipelineFiles(dir: string): Promise<string[]> {
     throw e
   }
   return names
-    .filter((n) => EXTENSIONS.some((ext) => n.endsWith(ext)) && !n.endsWith('.d.ts') && !/\.(test|spec)\.[mc]?[jt]s$/.test(n) && !n.startsWith('_'))
+    .filter((n) => EXTENSIONS.some((ext) => n.endsWith(ext)) && !n.endsWith('.d.ts') && !/\.(test|spec)\.([mc]?[jt]s|ya?ml)$/.test(n) && !n.startsWith('_'))
     .sort()
     .map((n) => join(dir, n))
 }
