@@ -22,7 +22,10 @@ export async function runE2E() {
 
     // Pipewright, durable
     const db = join(tmp, 'bench.db')
-    const pw = await spawnServer([join(ROOT, 'bin/pipewright.js'), 'start', '--db', `sqlite:${db}`, '--port', '0', '--dir', join(ROOT, 'bench/fixtures/pipelines')], { SINK_URL: sink.url })
+    const pw = await spawnServer(
+      [join(ROOT, 'bin/pipewright.js'), 'start', '--db', `sqlite:${db}`, '--port', '0', '--dir', join(ROOT, 'bench/fixtures/pipelines')],
+      { SINK_URL: sink.url },
+    )
     const sinkBefore = sink.count()
     const t0 = Date.now()
     const load = await autocannon({ url: `${pw.url}/hooks/bench`, duration: DURATION, body: BODY })
@@ -58,8 +61,12 @@ export async function runE2E() {
     }
     console.log('\nEnd to end: webhook → map → filter → route → http action (SQLite, c=50)')
     console.log(`  bare Node http (no durability)   ${fmt(baseRps)} req/s   p50 ${base.latency.p50} ms  p99 ${base.latency.p99} ms`)
-    console.log(`  pipewright acks                  ${fmt(load.requests.average)} acks/s  p50 ${load.latency.p50} ms  p99 ${load.latency.p99} ms  (${fmt(acked)} acked)`)
-    console.log(`  pipewright durable runs          ${fmt(runsPerSec)} runs/s  ack→done p50 ${percentile(lat, 50)} ms  p99 ${percentile(lat, 99)} ms  (${fmt(rows.length)} succeeded, ${fmt(result.pipewright.sinkDeliveries)} delivered)`)
+    console.log(
+      `  pipewright acks                  ${fmt(load.requests.average)} acks/s  p50 ${load.latency.p50} ms  p99 ${load.latency.p99} ms  (${fmt(acked)} acked)`,
+    )
+    console.log(
+      `  pipewright durable runs          ${fmt(runsPerSec)} runs/s  ack→done p50 ${percentile(lat, 50)} ms  p99 ${percentile(lat, 99)} ms  (${fmt(rows.length)} succeeded, ${fmt(result.pipewright.sinkDeliveries)} delivered)`,
+    )
     console.log(`  ratio durable/bare               ${fmt(result.ratio * 100, 1)} %   (targets: ≥ 3,000 runs/s and ≥ 30 %)`)
     return result
   } finally {

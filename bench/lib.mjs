@@ -30,7 +30,11 @@ export async function startSink() {
 
 /** Spawn a node script or the pipewright CLI; resolves with its URL once it says "listening on". */
 export function spawnServer(args, env = {}) {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   child.stdout.on('data', (d) => (out += d))
   child.stderr.on('data', (d) => (out += d))
@@ -60,7 +64,16 @@ export function spawnServer(args, env = {}) {
 
 /** Run autocannon in its own process; returns its JSON result. */
 export function autocannon({ url, connections = 50, duration = 10, amount, body, headers = {}, method = 'POST' }) {
-  const args = [join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(connections), '-m', method, '-H', 'content-type=application/json']
+  const args = [
+    join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'),
+    '-j',
+    '-c',
+    String(connections),
+    '-m',
+    method,
+    '-H',
+    'content-type=application/json',
+  ]
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`)
   if (amount) args.push('-a', String(amount))
   else args.push('-d', String(duration))
@@ -71,13 +84,15 @@ export function autocannon({ url, connections = 50, duration = 10, amount, body,
   let err = ''
   child.stdout.on('data', (d) => (out += d))
   child.stderr.on('data', (d) => (err += d))
-  return new Promise((resolve, reject) => child.once('exit', () => {
-    try {
-      resolve(JSON.parse(out))
-    } catch {
-      reject(new Error(`autocannon failed: ${err}`))
-    }
-  }))
+  return new Promise((resolve, reject) =>
+    child.once('exit', () => {
+      try {
+        resolve(JSON.parse(out))
+      } catch {
+        reject(new Error(`autocannon failed: ${err}`))
+      }
+    }),
+  )
 }
 
 export function percentile(sorted, p) {

@@ -6,19 +6,18 @@
  * @module
  */
 import { join } from 'node:path'
-import type { Logger } from 'pino'
-import type { DestinationStream } from 'pino'
-import { builtinConnectors } from './connectors/registry.js'
+import type { DestinationStream, Logger } from 'pino'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
-import { systemClock } from './engine/clock.js'
+import { builtinConnectors } from './connectors/registry.js'
 import type { Dispatch } from './dispatch/contract.js'
+import { systemClock } from './engine/clock.js'
 import { createHub, type Hub } from './engine/hub.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { createServer, type PipewrightServer } from './server/app.js'
-import { createStore } from './store/index.js'
 import type { Store } from './store/contract.js'
+import { createStore } from './store/index.js'
 import { createScheduler, type Scheduler } from './triggers/schedules.js'
 import type { Clock } from './types.js'
 
@@ -71,7 +70,8 @@ export function secretValues(env: Record<string, string | undefined>): string[] 
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const env = { ...options.env, ...(options.connectionOverrides ?? {}) }
-  const pipelines = options.pipelines ?? (await loadPipelines(options.pipelinesDir ?? join(options.cwd, 'pipelines'), { env, cwd: options.cwd }))
+  const pipelines =
+    options.pipelines ?? (await loadPipelines(options.pipelinesDir ?? join(options.cwd, 'pipelines'), { env, cwd: options.cwd }))
   const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
@@ -86,7 +86,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Distributed mode: rate-limit windows shared through Redis by every process on the same prefix.
   const redisUrl = env.PIPEWRIGHT_REDIS_URL || undefined
   const redisPrefix = env.PIPEWRIGHT_REDIS_PREFIX || undefined
-  const limiterBackend = redisUrl ? (await import('./resilience/redis-limiter.js')).createRedisLimiterBackend({ url: redisUrl, prefix: redisPrefix }) : undefined
+  const limiterBackend = redisUrl
+    ? (await import('./resilience/redis-limiter.js')).createRedisLimiterBackend({ url: redisUrl, prefix: redisPrefix })
+    : undefined
   const gateway = createGateway({
     connectors,
     connections,

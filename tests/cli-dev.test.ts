@@ -25,7 +25,8 @@ describe('pipewright dev', () => {
     })
     try {
       const url = await eventually(() => /listening on (http:\/\/\S+)/.exec(out.join('\n'))?.[1], 15_000)
-      const post = (path: string) => fetch(`${url}/hooks/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })
+      const post = (path: string) =>
+        fetch(`${url}/hooks/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })
       expect((await post('first')).status).toBe(202)
 
       writeFileSync(file, pipeline('second'))

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../src/cli/main.js'
 import type { CliIo } from '../src/cli/io.js'
+import { main } from '../src/cli/main.js'
 import { tempDir } from './helpers/engine.js'
 import { type Receiver, startReceiver } from './helpers/process.js'
 
@@ -58,7 +58,10 @@ describe('pipewright validate', () => {
   })
 
   it('fails with one line per problem naming file, step and field', async () => {
-    writeFileSync(join(tmp.dir, 'pipelines', 'bad.yaml'), 'id: bad\ntrigger: { webhook: { path: bad } }\nsteps:\n  - id: a\n    action: hubspot.nothing.here\n  - id: a\n    filtr: true\n')
+    writeFileSync(
+      join(tmp.dir, 'pipelines', 'bad.yaml'),
+      'id: bad\ntrigger: { webhook: { path: bad } }\nsteps:\n  - id: a\n    action: hubspot.nothing.here\n  - id: a\n    filtr: true\n',
+    )
     const t = io()
     expect(await main(['validate'], t)).toBe(1)
     const text = t.stderr.join('\n')
@@ -138,7 +141,8 @@ describe('pipewright runs and dlq', () => {
   it('replays by filter with a count', async () => {
     const db = `sqlite:${join(tmp.dir, 'filter.db')}`
     rejectNext = true
-    for (const email of ['a@x.io', 'b@x.io', 'c@x.io']) await main(['run', 'leads', '--db', db, '--event', '-'], io({}, JSON.stringify({ email })))
+    for (const email of ['a@x.io', 'b@x.io', 'c@x.io'])
+      await main(['run', 'leads', '--db', db, '--event', '-'], io({}, JSON.stringify({ email })))
     const t = io()
     expect(await main(['dlq', 'replay', '--pipeline', 'leads', '--reason', 'permanent', '--db', db, '--json'], t)).toBe(0)
     expect(JSON.parse(t.stdout[0]!).replayed).toHaveLength(3)

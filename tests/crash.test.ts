@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { eventually, tempDir } from './helpers/engine.js'
-import { ROOT, type Receiver, type Spawned, spawnPipewright, startReceiver } from './helpers/process.js'
+import { type Receiver, ROOT, type Spawned, spawnPipewright, startReceiver } from './helpers/process.js'
 
 const TOTAL = 3000
 const KILL_AFTER = 1200
@@ -27,7 +27,17 @@ describe('crash safety', () => {
   it('loses no acknowledged event when the process is SIGKILLed under load', { timeout: 120_000 }, async () => {
     receiver = await startReceiver()
     const db = join(tmp.dir, 'crash.db')
-    const args = ['start', '--db', `sqlite:${db}`, '--port', '0', '--dir', join(ROOT, 'tests/fixtures/crash/pipelines'), '--lease-ms', '1500']
+    const args = [
+      'start',
+      '--db',
+      `sqlite:${db}`,
+      '--port',
+      '0',
+      '--dir',
+      join(ROOT, 'tests/fixtures/crash/pipelines'),
+      '--lease-ms',
+      '1500',
+    ]
     const env = { RECEIVER_URL: receiver.url }
     let server = await spawnPipewright(args, env)
     spawned.push(server)
@@ -37,7 +47,11 @@ describe('crash safety', () => {
     let killed = false
     const post = async (n: number) => {
       try {
-        const res = await fetch(`${server.url}/hooks/crash`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `lead${n}@acme.com`, n }) })
+        const res = await fetch(`${server.url}/hooks/crash`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: `lead${n}@acme.com`, n }),
+        })
         if (res.status === 202) acked.add(((await res.json()) as { runId: string }).runId)
         else await res.arrayBuffer()
       } catch {
@@ -65,10 +79,14 @@ describe('crash safety', () => {
 
     const store = createSqliteStore({ path: db })
     try {
-      await eventually(async () => {
-        const counts = await store.countRuns({ pipelineId: 'crash' })
-        return counts.succeeded >= acked.size && counts.queued + counts.running + counts.waiting === 0
-      }, 60_000, 250)
+      await eventually(
+        async () => {
+          const counts = await store.countRuns({ pipelineId: 'crash' })
+          return counts.succeeded >= acked.size && counts.queued + counts.running + counts.waiting === 0
+        },
+        60_000,
+        250,
+      )
       for (const runId of acked) {
         const run = await store.getRun(runId)
         expect(run?.status, `run ${runId}`).toBe('succeeded')

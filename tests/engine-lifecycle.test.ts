@@ -35,7 +35,10 @@ describe('pipeline concurrency', () => {
     const p = compile({ id: 'capped', trigger: manual(), concurrency: 2, steps: [{ id: 'w', action: act('crm.write') }] })
     const hub = await startHub({ pipelines: [p], store, actions })
     closers.push(() => hub.close())
-    const rs = await hub.ingest('capped', Array.from({ length: 10 }, (_, i) => ({ payload: { i } })))
+    const rs = await hub.ingest(
+      'capped',
+      Array.from({ length: 10 }, (_, i) => ({ payload: { i } })),
+    )
     for (const r of rs) expect((await hub.waitForRun(r.runId))?.status).toBe('succeeded')
     expect(peak).toBe(2)
   })
@@ -83,7 +86,11 @@ describe('schedules', () => {
   const hourAgo = () => Date.now() - 3_600_000
 
   async function hubWithSchedule(missed: 'skip' | 'run-once' | 'run-all') {
-    const p = compile({ id: 'tick', trigger: schedule({ cron: '*/5 * * * *', missed }), steps: [{ id: 'x', map: ({ event }) => event.tick }] })
+    const p = compile({
+      id: 'tick',
+      trigger: schedule({ cron: '*/5 * * * *', missed }),
+      steps: [{ id: 'x', map: ({ event }) => event.tick }],
+    })
     const hub = await startHub({ pipelines: [p], store })
     closers.push(() => hub.close())
     return hub
@@ -171,7 +178,12 @@ describe('HTTP API and metrics', () => {
     expect((await server.app.inject({ url: '/api/v1/runs/run_nope', headers: auth })).statusCode).toBe(404)
 
     fail = false
-    const replay = await server.app.inject({ method: 'POST', url: '/api/v1/dead-letters/replay', headers: auth, payload: { filter: { pipeline: 'api' }, from: 'failed-step' } })
+    const replay = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/dead-letters/replay',
+      headers: auth,
+      payload: { filter: { pipeline: 'api' }, from: 'failed-step' },
+    })
     expect(replay.statusCode).toBe(200)
     const newId = replay.json().replayed[0].newRunId
     await eventually(async () => (await store.getRun(newId))?.status === 'succeeded')

@@ -39,7 +39,15 @@ describe('run state machine', () => {
       steps: [
         { id: 'lead', map: ({ event }) => ({ email: event.email, score: event.score }) },
         { id: 'has-email', filter: ({ lead }) => Boolean(lead.email) },
-        { id: 'hot', route: [{ when: ({ lead }) => lead.score > 80, steps: [{ id: 'notify', action: act('http.request', { body: ({ lead }: any) => lead.email }) }] }] },
+        {
+          id: 'hot',
+          route: [
+            {
+              when: ({ lead }) => lead.score > 80,
+              steps: [{ id: 'notify', action: act('http.request', { body: ({ lead }: any) => lead.email }) }],
+            },
+          ],
+        },
         { id: 'deliver', action: act('http.request', { url: 'http://x', body: ({ lead }: any) => lead }) },
       ],
     })
@@ -50,13 +58,23 @@ describe('run state machine', () => {
     const steps = await store.getSteps(r!.runId)
     expect(steps.map((s) => s.stepPath)).toEqual(['lead', 'has-email', 'hot', 'notify', 'deliver'])
     expect(steps.find((s) => s.stepPath === 'hot')?.output).toEqual({ branch: 0 })
-    expect(actions.callsOf('http.request').map((c) => c.input)).toEqual([{ body: 'a@b.co' }, { url: 'http://x', body: { email: 'a@b.co', score: 90 } }])
+    expect(actions.callsOf('http.request').map((c) => c.input)).toEqual([
+      { body: 'a@b.co' },
+      { url: 'http://x', body: { email: 'a@b.co', score: 90 } },
+    ])
     expect(actions.calls[0]!.idempotencyKey).toBe(`${r!.runId}:notify`)
   })
 
   it('ends a run as filtered when a filter says no, without calling later actions', async () => {
     const actions = new ScriptedActions()
-    const p = compile({ id: 'f', trigger: manual(), steps: [{ id: 'ok', filter: ({ event }) => event.keep }, { id: 'send', action: act('http.request') }] })
+    const p = compile({
+      id: 'f',
+      trigger: manual(),
+      steps: [
+        { id: 'ok', filter: ({ event }) => event.keep },
+        { id: 'send', action: act('http.request') },
+      ],
+    })
     const hub = await hubWith([p], actions)
     const [r] = await hub.ingest('f', [{ payload: { keep: false } }])
     expect((await hub.waitForRun(r!.runId))?.status).toBe('filtered')
@@ -67,7 +85,12 @@ describe('run state machine', () => {
     const actions = new ScriptedActions().on('http.request', () => {
       throw new NonRetryableError('422 from receiver: email blocked', { status: 422 })
     })
-    const p = compile({ id: 'd', trigger: manual(), retry: fast, steps: [{ id: 'send', action: act('http.request', { body: ({ event }: any) => event }) }] })
+    const p = compile({
+      id: 'd',
+      trigger: manual(),
+      retry: fast,
+      steps: [{ id: 'send', action: act('http.request', { body: ({ event }: any) => event }) }],
+    })
     const hub = await hubWith([p], actions)
     const [r] = await hub.ingest('d', [{ payload: { email: 'x@y.z' } }])
     expect((await hub.waitForRun(r!.runId))?.status).toBe('dead')
@@ -99,7 +122,15 @@ describe('run state machine', () => {
         if (n === 1) throw new Error('503 from chat')
         return { ok: true }
       })
-    const p = compile({ id: 'm', trigger: manual(), retry: fast, steps: [{ id: 'create', action: act('crm.create') }, { id: 'post', action: act('chat.post', { id: ({ create }: any) => create.id }) }] })
+    const p = compile({
+      id: 'm',
+      trigger: manual(),
+      retry: fast,
+      steps: [
+        { id: 'create', action: act('crm.create') },
+        { id: 'post', action: act('chat.post', { id: ({ create }: any) => create.id }) },
+      ],
+    })
     const hub = await hubWith([p], actions)
     const [r] = await hub.ingest('m', [{ payload: {} }])
     await eventually(async () => (await store.getRun(r!.runId))?.status === 'succeeded')
@@ -112,7 +143,18 @@ describe('run state machine', () => {
       if ((c.input as { email: string }).email === 'b@x.co' && n === 2) throw new Error('timeout')
       return { ok: true }
     })
-    const p = compile({ id: 'fe', trigger: manual(), retry: fast, steps: [{ id: 'each', forEach: ({ event }) => event.people, steps: [{ id: 'upsert', action: act('crm.upsert', { email: ({ item }: any) => item }) }] }] })
+    const p = compile({
+      id: 'fe',
+      trigger: manual(),
+      retry: fast,
+      steps: [
+        {
+          id: 'each',
+          forEach: ({ event }) => event.people,
+          steps: [{ id: 'upsert', action: act('crm.upsert', { email: ({ item }: any) => item }) }],
+        },
+      ],
+    })
     const hub = await hubWith([p], actions)
     const [r] = await hub.ingest('fe', [{ payload: { people: ['a@x.co', 'b@x.co', 'c@x.co'] } }])
     await eventually(async () => (await store.getRun(r!.runId))?.status === 'succeeded')
@@ -122,7 +164,14 @@ describe('run state machine', () => {
 
   it('parks a delayed run as waiting and resumes it when due', async () => {
     const actions = new ScriptedActions()
-    const p = compile({ id: 'dl', trigger: manual(), steps: [{ id: 'pause', delay: 150 }, { id: 'send', action: act('http.request') }] })
+    const p = compile({
+      id: 'dl',
+      trigger: manual(),
+      steps: [
+        { id: 'pause', delay: 150 },
+        { id: 'send', action: act('http.request') },
+      ],
+    })
     const hub = await hubWith([p], actions)
     const [r] = await hub.ingest('dl', [{ payload: {} }])
     await eventually(async () => (await store.getRun(r!.runId))?.status === 'waiting')
@@ -140,14 +189,25 @@ describe('run state machine', () => {
       const key = (c.input as { domain: string }).domain
       active.set(key, (active.get(key) ?? 0) + 1)
       maxSame = Math.max(maxSame, active.get(key)!)
-      maxAll = Math.max(maxAll, [...active.values()].reduce((a, b) => a + b, 0))
+      maxAll = Math.max(
+        maxAll,
+        [...active.values()].reduce((a, b) => a + b, 0),
+      )
       await new Promise((r) => setTimeout(r, 20))
       active.set(key, active.get(key)! - 1)
       return {}
     })
-    const p = compile({ id: 'ck', trigger: manual(), concurrencyKey: ({ event }) => event.domain, steps: [{ id: 'up', action: act('crm.upsert', { domain: ({ event }: any) => event.domain }) }] })
+    const p = compile({
+      id: 'ck',
+      trigger: manual(),
+      concurrencyKey: ({ event }) => event.domain,
+      steps: [{ id: 'up', action: act('crm.upsert', { domain: ({ event }: any) => event.domain }) }],
+    })
     const hub = await hubWith([p], actions)
-    const results = await hub.ingest('ck', Array.from({ length: 12 }, (_, i) => ({ payload: { domain: i % 2 ? 'acme.com' : 'globex.com' } })))
+    const results = await hub.ingest(
+      'ck',
+      Array.from({ length: 12 }, (_, i) => ({ payload: { domain: i % 2 ? 'acme.com' : 'globex.com' } })),
+    )
     for (const r of results) await hub.waitForRun(r.runId)
     expect(actions.calls).toHaveLength(12)
     expect(maxSame).toBe(1)
@@ -165,11 +225,17 @@ describe('retry schedule under an injected clock', () => {
       if (n === 3) throw new RetryAfterError('429', 42_000)
       return { ok: true }
     })
-    const p = compile({ id: 'bk', trigger: manual(), retry: { maxAttempts: 5, initialInterval: '1s', maxInterval: '10m' }, steps: [{ id: 'send', action: act('http.request') }] })
+    const p = compile({
+      id: 'bk',
+      trigger: manual(),
+      retry: { maxAttempts: 5, initialInterval: '1s', maxInterval: '10m' },
+      steps: [{ id: 'send', action: act('http.request') }],
+    })
     const hub = await hubWith([p], actions, { clock, random: () => 1 })
     const t0 = clock.now()
     const [r] = await hub.ingest('bk', [{ payload: {} }])
-    const waitFor = async (attempts: number) => eventually(async () => actions.calls.length === attempts && (await store.getRun(r!.runId))?.status === 'waiting')
+    const waitFor = async (attempts: number) =>
+      eventually(async () => actions.calls.length === attempts && (await store.getRun(r!.runId))?.status === 'waiting')
     await waitFor(1)
     expect((await store.getRun(r!.runId))?.dueAt).toBe(t0 + 1000) // random()=1 → the ceiling, 1 s
     await clock.advance(1000)
@@ -189,7 +255,12 @@ describe('retry schedule under an injected clock', () => {
       if (n <= 4) throw new RateLimitedError('429', 5)
       return { ok: true }
     })
-    const p = compile({ id: 'rl', trigger: manual(), retry: { maxAttempts: 2, initialInterval: 10, maxInterval: 10 }, steps: [{ id: 'send', action: act('http.request') }] })
+    const p = compile({
+      id: 'rl',
+      trigger: manual(),
+      retry: { maxAttempts: 2, initialInterval: 10, maxInterval: 10 },
+      steps: [{ id: 'send', action: act('http.request') }],
+    })
     const hub = await hubWith([p], actions)
     const [r] = await hub.ingest('rl', [{ payload: {} }])
     await eventually(async () => (await store.getRun(r!.runId))?.status === 'succeeded')
@@ -206,7 +277,14 @@ describe('replay', () => {
         if (broken) throw new NonRetryableError('channel_not_found')
         return { ok: true }
       })
-    const p = compile({ id: 'rp', trigger: manual(), steps: [{ id: 'create', action: act('crm.create') }, { id: 'post', action: act('chat.post') }] })
+    const p = compile({
+      id: 'rp',
+      trigger: manual(),
+      steps: [
+        { id: 'create', action: act('crm.create') },
+        { id: 'post', action: act('chat.post') },
+      ],
+    })
     const hub = await hubWith([p], actions)
     const [r] = await hub.ingest('rp', [{ payload: { n: 1 } }])
     await eventually(async () => (await store.getRun(r!.runId))?.status === 'dead')
@@ -269,13 +347,15 @@ describe('code steps and timeouts', () => {
     const tmp3 = tempDir()
     const store3 = sqliteStore(tmp3.dir)
     let failOnce = true
-    const actions = new ScriptedActions().on('crm.write', (c) => ({ wrote: c.input })).on('chat.post', () => {
-      if (failOnce) {
-        failOnce = false
-        throw new Error('503')
-      }
-      return { ok: true }
-    })
+    const actions = new ScriptedActions()
+      .on('crm.write', (c) => ({ wrote: c.input }))
+      .on('chat.post', () => {
+        if (failOnce) {
+          failOnce = false
+          throw new Error('503')
+        }
+        return { ok: true }
+      })
     const p = compile({
       id: 'code',
       trigger: manual(),
@@ -299,7 +379,11 @@ describe('code steps and timeouts', () => {
       // The code step ran once (its result was stored before notify retried).
       expect(actions.callsOf('crm.write').map((c) => c.idempotencyKey)).toEqual([`${r!.runId}:sync#1`, `${r!.runId}:sync#2`])
       const steps = await store3.getSteps(r!.runId)
-      expect(steps.find((s) => s.stepPath === 'sync')?.output).toEqual({ a: { wrote: { email: 'a@b.co' } }, b: { wrote: { email: 'A@B.CO' } }, attempt: 1 })
+      expect(steps.find((s) => s.stepPath === 'sync')?.output).toEqual({
+        a: { wrote: { email: 'a@b.co' } },
+        b: { wrote: { email: 'A@B.CO' } },
+        attempt: 1,
+      })
     } finally {
       await hub.close()
       tmp3.cleanup()

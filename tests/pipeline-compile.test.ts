@@ -33,10 +33,11 @@ async function evaluate(p: CompiledPipeline, event: unknown) {
       if (s.kind === 'filter') out[s.id] = scope[s.id] = await s.when(scope)
       if (s.kind === 'action') out[s.id] = await s.params(scope)
       if (s.kind === 'route') {
-        for (const b of s.branches) if (await b.when(scope)) {
-          await walk(b.steps)
-          break
-        }
+        for (const b of s.branches)
+          if (await b.when(scope)) {
+            await walk(b.steps)
+            break
+          }
       }
     }
   }
@@ -76,8 +77,29 @@ const TS = definePipeline({
   steps: [
     { id: 'lead', map: ({ event }) => ({ email: String(event.email).toLowerCase(), score: event.intent * 0.4 + event.fit * 0.6 }) },
     { id: 'has-email', filter: ({ lead }) => lead.email !== '' },
-    { id: 'hot', route: [{ when: ({ lead }) => lead.score > 80, steps: [{ id: 'notify', action: http.request({ url: 'https://hooks.example.com/hot', method: 'POST', body: { text: ({ lead }: Scope) => `Hot lead ${lead.email}` } }) }] }] },
-    { id: 'deliver', timeout: '10s', action: http.request({ url: 'https://crm.example.com/leads', method: 'POST', body: ({ lead }: Scope) => lead }) },
+    {
+      id: 'hot',
+      route: [
+        {
+          when: ({ lead }) => lead.score > 80,
+          steps: [
+            {
+              id: 'notify',
+              action: http.request({
+                url: 'https://hooks.example.com/hot',
+                method: 'POST',
+                body: { text: ({ lead }: Scope) => `Hot lead ${lead.email}` },
+              }),
+            },
+          ],
+        },
+      ],
+    },
+    {
+      id: 'deliver',
+      timeout: '10s',
+      action: http.request({ url: 'https://crm.example.com/leads', method: 'POST', body: ({ lead }: Scope) => lead }),
+    },
   ],
 })
 
@@ -88,17 +110,25 @@ describe('TypeScript and YAML pipelines', () => {
     const a = compilePipeline(TS, { format: 'ts', env: envs })
     const b = compilePipelineYaml(YAML, { env: envs })
     expect(shape(b)).toEqual(shape(a))
-    expect(a.trigger).toMatchObject({ kind: 'webhook', options: { path: 'clay-enrichment', auth: { header: 'x-webhook-secret', secret: 's3cret-value' }, dedupeWindowMs: 86_400_000 } })
+    expect(a.trigger).toMatchObject({
+      kind: 'webhook',
+      options: { path: 'clay-enrichment', auth: { header: 'x-webhook-secret', secret: 's3cret-value' }, dedupeWindowMs: 86_400_000 },
+    })
     expect(a.retry).toEqual({ maxAttempts: 4, initialIntervalMs: 2000, maxIntervalMs: 60_000, backoffCoefficient: 2 })
   })
 
   it('compute the same step values for the same event', async () => {
     const a = compilePipeline(TS, { format: 'ts', env: envs })
     const b = compilePipelineYaml(YAML, { env: envs })
-    for (const event of [{ email: 'Ann@Acme.COM', intent: 90, fit: 95 }, { email: 'bo@x.io', intent: 10, fit: 20 }]) {
+    for (const event of [
+      { email: 'Ann@Acme.COM', intent: 90, fit: 95 },
+      { email: 'bo@x.io', intent: 10, fit: 20 },
+    ]) {
       expect(await evaluate(b, event)).toEqual(await evaluate(a, event))
     }
-    expect(await evaluate(b, { email: 'Ann@Acme.COM', intent: 90, fit: 95 })).toMatchObject({ notify: { body: { text: 'Hot lead ann@acme.com' } } })
+    expect(await evaluate(b, { email: 'Ann@Acme.COM', intent: 90, fit: 95 })).toMatchObject({
+      notify: { body: { text: 'Hot lead ann@acme.com' } },
+    })
   })
 
   it('record a version hash that changes when the definition changes', () => {
@@ -135,10 +165,18 @@ steps:
 `)
     expect(ps).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ file: 'pipelines/bad.yaml', pipeline: 'bad', step: 'a', message: expect.stringContaining('unknown step kind "mapp"') }),
+        expect.objectContaining({
+          file: 'pipelines/bad.yaml',
+          pipeline: 'bad',
+          step: 'a',
+          message: expect.stringContaining('unknown step kind "mapp"'),
+        }),
         expect.objectContaining({ step: 'b', field: 'map', message: expect.stringContaining('unknown step "leed"') }),
         expect.objectContaining({ step: 'b', field: 'id', message: 'duplicate step id "b"' }),
-        expect.objectContaining({ field: 'trigger.schedule.cron', message: expect.stringContaining('invalid cron expression "61 * * * *"') }),
+        expect.objectContaining({
+          field: 'trigger.schedule.cron',
+          message: expect.stringContaining('invalid cron expression "61 * * * *"'),
+        }),
       ]),
     )
     expect(ps).toHaveLength(4)
@@ -170,8 +208,18 @@ steps:
   })
 
   it('accepts a valid schedule with timezone and missed-tick policy', () => {
-    const p = compilePipeline(definePipeline({ id: 'weekly', trigger: schedule({ cron: '0 9 * * MON', timezone: 'Europe/Berlin', missed: 'skip' }), steps: [{ id: 'x', map: () => 1 }] }), { format: 'ts' })
-    expect(p.trigger).toEqual({ kind: 'schedule', options: { cron: '0 9 * * MON', timezone: 'Europe/Berlin', missed: 'skip', payload: null } })
+    const p = compilePipeline(
+      definePipeline({
+        id: 'weekly',
+        trigger: schedule({ cron: '0 9 * * MON', timezone: 'Europe/Berlin', missed: 'skip' }),
+        steps: [{ id: 'x', map: () => 1 }],
+      }),
+      { format: 'ts' },
+    )
+    expect(p.trigger).toEqual({
+      kind: 'schedule',
+      options: { cron: '0 9 * * MON', timezone: 'Europe/Berlin', missed: 'skip', payload: null },
+    })
   })
 })
 
@@ -186,13 +234,18 @@ describe('loading a pipelines directory', () => {
     const dir = join(tmp.dir, 'pipelines')
     mkdirSync(dir)
     writeFileSync(join(dir, 'a.yaml'), 'id: a\ntrigger: { webhook: { path: leads } }\nsteps:\n  - { id: s, map: "{{ event }}" }\n')
-    writeFileSync(join(dir, 'b.ts'), "export default { id: 'b', trigger: { kind: 'manual', options: {} }, steps: [{ id: 's', map: ({ event }: any) => event }] }\n")
+    writeFileSync(
+      join(dir, 'b.ts'),
+      "export default { id: 'b', trigger: { kind: 'manual', options: {} }, steps: [{ id: 's', map: ({ event }: any) => event }] }\n",
+    )
     const loaded = await loadPipelines(dir)
     expect(loaded.map((p) => [p.id, p.source.format])).toEqual([
       ['a', 'yaml'],
       ['b', 'ts'],
     ])
     writeFileSync(join(dir, 'c.yaml'), 'id: a\ntrigger: { webhook: { path: leads } }\nsteps:\n  - { id: s, map: "{{ event }}" }\n')
-    await expect(loadPipelines(dir)).rejects.toThrow(/pipeline id "a" is also used in .*a\.yaml[\s\S]*webhook path "leads" is also used by pipeline a/)
+    await expect(loadPipelines(dir)).rejects.toThrow(
+      /pipeline id "a" is also used in .*a\.yaml[\s\S]*webhook path "leads" is also used by pipeline a/,
+    )
   })
 })

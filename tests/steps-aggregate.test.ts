@@ -48,7 +48,9 @@ describe('aggregate step', () => {
     expect(sent).toHaveLength(3)
     expect(new Set(sent).size).toBe(3)
     for (const e of sent) expect(['a@x.co', 'b@x.co', 'c@x.co', 'd@x.co']).toContain(e)
-    const outputs = await Promise.all(ids.map(async (id) => (await store.getSteps(id)).map((s) => ({ path: s.stepPath, output: s.output as any }))))
+    const outputs = await Promise.all(
+      ids.map(async (id) => (await store.getSteps(id)).map((s) => ({ path: s.stepPath, output: s.output as any }))),
+    )
     for (const steps of outputs) expect(steps.map((s) => s.path)).toEqual(['lead', 'batch'])
     const closer = outputs.find((steps) => steps[1]!.output?.batchRunId)!
     const batchRunId = closer[1]!.output.batchRunId as string

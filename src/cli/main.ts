@@ -6,14 +6,14 @@
 import { Command, CommanderError } from 'commander'
 import { formatProblem, isPipewrightError } from '../errors.js'
 import { demoCommand } from './commands/demo.js'
-import { doctorCommand, usageCommand } from './commands/ops.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
-import { initCommand } from './commands/init.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
-import { testCommand } from './commands/test.js'
+import { initCommand } from './commands/init.js'
 import { runCommand, validateCommand } from './commands/local.js'
+import { doctorCommand, usageCommand } from './commands/ops.js'
 import { sandboxCommand } from './commands/sandbox.js'
 import { serveCommand } from './commands/serve.js'
+import { testCommand } from './commands/test.js'
 import { type CliIo, processIo } from './io.js'
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -30,9 +30,19 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const db = (c: Command) => c.option('--db <url>', 'database URL (default PIPEWRIGHT_DATABASE_URL or sqlite:.pipewright/pipewright.db)')
   const dir = (c: Command) => c.option('--dir <path>', 'pipelines directory', 'pipelines')
 
-  program.command('init').description('create pipelines/ with a first pipeline').action(() => set(initCommand(io)))
-  dir(program.command('validate').description('check every pipeline; one message per problem with file, step and field').option('--json', 'machine-readable output')).action((o) => set(validateCommand(io, o)))
-  dir(db(program.command('run <pipeline>').description('run one event in-process and print the step trace; exit 1 unless the run succeeds')))
+  program
+    .command('init')
+    .description('create pipelines/ with a first pipeline')
+    .action(() => set(initCommand(io)))
+  dir(
+    program
+      .command('validate')
+      .description('check every pipeline; one message per problem with file, step and field')
+      .option('--json', 'machine-readable output'),
+  ).action((o) => set(validateCommand(io, o)))
+  dir(
+    db(program.command('run <pipeline>').description('run one event in-process and print the step trace; exit 1 unless the run succeeds')),
+  )
     .option('--event <file|->', 'JSON event payload file, or - for standard input')
     .option('--sandbox', 'point connectors at local emulators')
     .option('--max-wait <duration>', 'how long to wait for the run to finish', '60s')
@@ -41,7 +51,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 
   for (const mode of ['start', 'dev', 'worker'] as const) {
     const c = dir(db(program.command(mode)))
-      .description(mode === 'start' ? 'serve webhooks, the API and the dashboard, and execute runs' : mode === 'dev' ? 'like start, on loopback, reloading pipelines when files change' : 'execute runs only (distributed mode)')
+      .description(
+        mode === 'start'
+          ? 'serve webhooks, the API and the dashboard, and execute runs'
+          : mode === 'dev'
+            ? 'like start, on loopback, reloading pipelines when files change'
+            : 'execute runs only (distributed mode)',
+      )
       .option('--host <host>', 'bind address (default PIPEWRIGHT_HOST or 127.0.0.1)')
       .option('--port <port>', 'port (default PIPEWRIGHT_PORT or 4280)')
       .option('--concurrency <n>', 'runs executing at once in this process', '64')
@@ -52,7 +68,14 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 
   const runs = program.command('runs').description('inspect runs')
-  db(runs.command('list').option('--pipeline <id>').option('--status <list>', 'comma-separated states').option('--limit <n>', 'rows', '20').option('--json')).action((o) => set(runsList(io, o)))
+  db(
+    runs
+      .command('list')
+      .option('--pipeline <id>')
+      .option('--status <list>', 'comma-separated states')
+      .option('--limit <n>', 'rows', '20')
+      .option('--json'),
+  ).action((o) => set(runsList(io, o)))
   db(runs.command('show <runId>').option('--json')).action((id, o) => set(runsShow(io, id, o)))
   db(runs.command('export').description('run results as CSV: status, error, event and last output per run'))
     .option('--format <format>', 'csv', 'csv')
@@ -63,7 +86,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .option('--out <file>', 'write to a file instead of standard output')
     .action((o) => set(runsExportCommand(io, o)))
 
-  dir(db(program.command('import <pipeline> <file>').description('start one run per CSV row (file or - for stdin); bad rows are reported with line numbers')))
+  dir(
+    db(
+      program
+        .command('import <pipeline> <file>')
+        .description('start one run per CSV row (file or - for stdin); bad rows are reported with line numbers'),
+    ),
+  )
     .option('--id-column <name>', 'column used as delivery id: re-importing the same rows starts no new runs')
     .option('--delimiter <char>', 'field delimiter', ',')
     .option('--batch-size <n>', 'rows per store write', '200')
@@ -72,12 +101,23 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .option('--max-wait <duration>', 'how long to wait for the runs to finish', '10m')
     .option('--json', 'machine-readable summary')
     .action((pipeline, file, o) => set(importCommand(io, pipeline, file, o)))
-  dir(program.command('test [pipelines...]').description('run the test cases in pipelines/<id>.cases/*.yaml|json offline against the sandbox'))
+  dir(
+    program
+      .command('test [pipelines...]')
+      .description('run the test cases in pipelines/<id>.cases/*.yaml|json offline against the sandbox'),
+  )
     .option('--json', 'machine-readable results')
     .action((ids, o) => set(testCommand(io, ids, o)))
 
   const dlq = program.command('dlq').description('dead letters: inspect, replay, discard')
-  db(dlq.command('list').option('--pipeline <id>').option('--reason <reason>').option('--all', 'include replayed and discarded').option('--json')).action((o) => set(dlqList(io, o)))
+  db(
+    dlq
+      .command('list')
+      .option('--pipeline <id>')
+      .option('--reason <reason>')
+      .option('--all', 'include replayed and discarded')
+      .option('--json'),
+  ).action((o) => set(dlqList(io, o)))
   db(dlq.command('show <runId>').option('--json')).action((id, o) => set(dlqShow(io, id, o)))
   dir(db(dlq.command('replay [runIds...]')))
     .description('replay dead letters by id, or every one matching --pipeline/--reason/--step')
@@ -91,14 +131,21 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   db(dlq.command('discard <runIds...>')).action((ids, o) => set(dlqDiscard(io, ids, o)))
 
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
-  program.command('sandbox').description('serve every emulator; prints `<service> <base URL>` lines').option('--port <port>', 'first port', '4301').option('--json').action((o) => set(sandboxCommand(io, o)))
+  program
+    .command('sandbox')
+    .description('serve every emulator; prints `<service> <base URL>` lines')
+    .option('--port <port>', 'first port', '4301')
+    .option('--json')
+    .action((o) => set(sandboxCommand(io, o)))
   program
     .command('demo')
     .description('run the demo pipelines end to end against the sandbox')
     .option('--exit', 'stop when the demo is done instead of serving')
     .option('--port <port>', 'port of the demo server', '0')
     .action((o) => set(demoCommand(io, o)))
-  dir(db(program.command('doctor').description('check the environment: Node, store, Redis, pipelines'))).action((o) => set(doctorCommand(io, o)))
+  dir(db(program.command('doctor').description('check the environment: Node, store, Redis, pipelines'))).action((o) =>
+    set(doctorCommand(io, o)),
+  )
 
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -12,6 +12,7 @@
  */
 
 export { airtable } from './airtable/index.js'
+export { make, n8n, zapier } from './automation/index.js'
 export type { ClayConnection, SendRowInput, SendRowOutput } from './clay/index.js'
 export { clay } from './clay/index.js'
 export type {
@@ -27,8 +28,6 @@ export type {
 export { defineConnector, invocation, isActionInvocation } from './contract.js'
 export { email } from './email/index.js'
 export { ga4 } from './ga4/index.js'
-export { make, n8n, zapier } from './automation/index.js'
-export { postgres } from './postgres/index.js'
 export type { HttpAuth, HttpConnection, HttpConnectorOptions, HttpRequestInput, HttpRequestParams, HttpResponse } from './http/index.js'
 export { createHttpConnector, http } from './http/index.js'
 export type { CompanyUpsertInput, UpsertOutput } from './hubspot/action-companies.js'
@@ -38,6 +37,7 @@ export type { HubspotConnection, HubspotTier } from './hubspot/index.js'
 export { hubspot } from './hubspot/index.js'
 export { mailchimp } from './mailchimp/index.js'
 export { notion } from './notion/index.js'
+export { postgres } from './postgres/index.js'
 export { BUILTIN_CONNECTOR_IDS, type BuiltinConnectorOptions, builtinConnectors } from './registry.js'
 export type { Block, PostMessageInput, SlackConnection, WebhookInput } from './slack/index.js'
 export { blocks, slack } from './slack/index.js'

@@ -48,4 +48,18 @@ export function builtinConnectors(options: BuiltinConnectorOptions = {}): Connec
 }
 
 /** Ids of the built-in connectors, for `validate` and `doctor`. */
-export const BUILTIN_CONNECTOR_IDS: readonly string[] = ['http', 'hubspot', 'slack', 'clay', 'airtable', 'notion', 'mailchimp', 'email', 'ga4', 'postgres', 'make', 'n8n', 'zapier']
+export const BUILTIN_CONNECTOR_IDS: readonly string[] = [
+  'http',
+  'hubspot',
+  'slack',
+  'clay',
+  'airtable',
+  'notion',
+  'mailchimp',
+  'email',
+  'ga4',
+  'postgres',
+  'make',
+  'n8n',
+  'zapier',
+]

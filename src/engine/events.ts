@@ -10,9 +10,25 @@ export interface HubEventMap {
   'event:duplicate': { pipelineId: string; runId: string }
   'run:start': { run: RunRecord }
   'run:end': { run: RunRecord; status: RunStatus; durationMs: number }
-  'run:waiting': { run: RunRecord; reason: WaitReason; dueAt: number; stepId: string | null; attempt: number; error: SerializedError | null }
+  'run:waiting': {
+    run: RunRecord
+    reason: WaitReason
+    dueAt: number
+    stepId: string | null
+    attempt: number
+    error: SerializedError | null
+  }
   'run:dead': { run: RunRecord; deadLetter: DeadLetterRecord }
-  'step:end': { run: RunRecord; stepId: string; kind: string; status: 'succeeded' | 'filtered' | 'failed'; durationMs: number; attempt: number; action: string | null; error?: SerializedError }
+  'step:end': {
+    run: RunRecord
+    stepId: string
+    kind: string
+    status: 'succeeded' | 'filtered' | 'failed'
+    durationMs: number
+    attempt: number
+    action: string | null
+    error?: SerializedError
+  }
   'hub:error': { message: string; error: unknown }
   // Gateway events are forwarded under their own names.
   [gateway: `connector:${string}` | `budget:${string}`]: Record<string, unknown>
@@ -26,7 +42,10 @@ export class HubEvents {
 
   on<K extends HubEventName>(name: K, fn: HubListener<K>): () => void {
     let set = this.#listeners.get(name as string)
-    if (!set) this.#listeners.set(name as string, (set = new Set()))
+    if (!set) {
+      set = new Set()
+      this.#listeners.set(name as string, set)
+    }
     set.add(fn)
     return () => set!.delete(fn)
   }

@@ -163,8 +163,11 @@ class RunExecution {
     let input: unknown = null
     try {
       switch (step.kind) {
-        case 'map':
-          return this.record(step, path, startedAt, attempt, 'succeeded', (scope[step.id] = await step.value(scope)))
+        case 'map': {
+          const value = await step.value(scope)
+          scope[step.id] = value
+          return this.record(step, path, startedAt, attempt, 'succeeded', value)
+        }
         case 'filter': {
           const pass = Boolean(await step.when(scope))
           this.record(step, path, startedAt, attempt, pass ? 'succeeded' : 'filtered', pass)

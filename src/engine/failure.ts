@@ -27,10 +27,13 @@ export function decideFailure(e: unknown, policy: RetryPolicy, attempt: number, 
   if (code === ErrorCodes.RATE_LIMITED) return { kind: 'wait', reason: 'rate-limit', delayMs: after ?? 1000, countsAsAttempt: false }
   if (code === ErrorCodes.CIRCUIT_OPEN) return { kind: 'wait', reason: 'circuit', delayMs: after ?? 30_000, countsAsAttempt: false }
   if (code === ErrorCodes.QUOTA_EXHAUSTED) {
-    return after === undefined ? { kind: 'dead', reason: 'quota' } : { kind: 'wait', reason: 'quota', delayMs: after, countsAsAttempt: false }
+    return after === undefined
+      ? { kind: 'dead', reason: 'quota' }
+      : { kind: 'wait', reason: 'quota', delayMs: after, countsAsAttempt: false }
   }
   // A failing expression fails the same way on every attempt: no retry can fix it.
-  if (isNonRetryable(e) || code === ErrorCodes.PIPELINE_INVALID || code === ErrorCodes.CONFIG_INVALID || code === ErrorCodes.EXPRESSION) return { kind: 'dead', reason: isNonRetryable(e) ? 'permanent' : 'invalid' }
+  if (isNonRetryable(e) || code === ErrorCodes.PIPELINE_INVALID || code === ErrorCodes.CONFIG_INVALID || code === ErrorCodes.EXPRESSION)
+    return { kind: 'dead', reason: isNonRetryable(e) ? 'permanent' : 'invalid' }
   if (attempt >= policy.maxAttempts) return { kind: 'dead', reason: code === ErrorCodes.STEP_TIMEOUT ? 'timeout' : 'retryable-exhausted' }
   return { kind: 'wait', reason: 'retry', delayMs: after ?? nextBackoffMs(policy, attempt, random), countsAsAttempt: true }
 }

@@ -21,11 +21,11 @@ import { newId } from '../ids.js'
 import type { CompiledPipeline, Scope } from '../pipeline/types.js'
 import type { AcceptInput, AcceptResult, Store } from '../store/contract.js'
 import type { Clock, EventRecord, Random, RunRecord, TriggerKind } from '../types.js'
+import { systemClock } from './clock.js'
 import { HubEvents } from './events.js'
 import { type EngineContext, executeRun } from './executor.js'
 import { KeyLocks, Slots } from './locks.js'
 import { createRedactor, type RedactOptions } from './redact.js'
-import { systemClock } from './clock.js'
 
 export interface HubOptions {
   pipelines: CompiledPipeline[]
@@ -125,11 +125,17 @@ export async function createHub(options: HubOptions) {
     startCall: async (pipelineId, input, key, now) => {
       const target = latest.get(pipelineId)
       if (!target) throw new PipewrightError(`call: pipeline ${pipelineId} is not loaded`, { code: ErrorCodes.PIPELINE_NOT_FOUND })
-      const [r] = await ingest(pipelineId, [{ payload: input, deliveryId: `call:${key}` }], { trigger: 'manual', now, dedupeWindowMs: 30 * 86_400_000 })
+      const [r] = await ingest(pipelineId, [{ payload: input, deliveryId: `call:${key}` }], {
+        trigger: 'manual',
+        now,
+        dedupeWindowMs: 30 * 86_400_000,
+      })
       return r!.runId
     },
     redispatch: (runId, dueAt) => {
-      void dispatch.dispatch(runId, dueAt).catch((error) => events.emit('hub:error', { message: `dispatch of ${runId} failed; the sweeper will retry`, error }))
+      void dispatch
+        .dispatch(runId, dueAt)
+        .catch((error) => events.emit('hub:error', { message: `dispatch of ${runId} failed; the sweeper will retry`, error }))
     },
   }
 
@@ -141,7 +147,11 @@ export async function createHub(options: HubOptions) {
     return k === undefined || k === null ? null : String(k)
   }
 
-  async function ingest(pipelineId: string, deliveries: Delivery[], opts: { trigger?: TriggerKind; now?: number; dedupeWindowMs?: number } = {}): Promise<IngestResult[]> {
+  async function ingest(
+    pipelineId: string,
+    deliveries: Delivery[],
+    opts: { trigger?: TriggerKind; now?: number; dedupeWindowMs?: number } = {},
+  ): Promise<IngestResult[]> {
     const p = latest.get(pipelineId)
     if (!p) throw new PipewrightError(`pipeline ${pipelineId} is not loaded`, { code: ErrorCodes.PIPELINE_NOT_FOUND })
     const maxQueued = options.maxQueuedRuns ?? 50_000
@@ -154,7 +164,15 @@ export async function createHub(options: HubOptions) {
     const windowMs = opts.dedupeWindowMs ?? (p.trigger.kind === 'webhook' ? p.trigger.options.dedupeWindowMs : 86_400_000)
     const inputs: AcceptInput[] = []
     for (const d of deliveries) {
-      const event: EventRecord = { id: newId('evt', now), pipelineId, trigger, deliveryId: d.deliveryId ?? null, payload: d.payload, meta: d.meta ?? null, receivedAt: now }
+      const event: EventRecord = {
+        id: newId('evt', now),
+        pipelineId,
+        trigger,
+        deliveryId: d.deliveryId ?? null,
+        payload: d.payload,
+        meta: d.meta ?? null,
+        receivedAt: now,
+      }
       const runId = newId('run', now)
       const run: RunRecord = {
         id: runId,
@@ -349,10 +367,13 @@ export async function createHub(options: HubOptions) {
               resolve()
             }
           })
-          setTimeout(() => {
-            off()
-            resolve()
-          }, Math.min(delay, Math.max(1, deadline - clock.now())))
+          setTimeout(
+            () => {
+              off()
+              resolve()
+            },
+            Math.min(delay, Math.max(1, deadline - clock.now())),
+          )
         })
         delay = Math.min(delay * 2, 250)
       }

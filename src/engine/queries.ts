@@ -14,7 +14,12 @@ export interface RunListQuery {
 }
 
 export async function listRunsQuery(hub: Pick<Hub, 'store'>, q: RunListQuery) {
-  const runs = await hub.store.listRuns({ pipelineId: q.pipeline, status: q.status, limit: Math.min(Math.max(1, q.limit ?? 50), 1000), before: q.before })
+  const runs = await hub.store.listRuns({
+    pipelineId: q.pipeline,
+    status: q.status,
+    limit: Math.min(Math.max(1, q.limit ?? 50), 1000),
+    before: q.before,
+  })
   return runs.map((r) => ({
     id: r.id,
     pipeline: r.pipelineId,
@@ -38,7 +43,11 @@ export async function listRunsQuery(hub: Pick<Hub, 'store'>, q: RunListQuery) {
 export async function describeRun(hub: Pick<Hub, 'store' | 'redactor'> & Partial<Pick<Hub, 'getPipeline'>>, runId: string) {
   const run = await hub.store.getRun(runId)
   if (!run) return null
-  const [event, steps, deadLetter] = await Promise.all([hub.store.getEvent(run.eventId), hub.store.getSteps(runId), run.status === 'dead' ? hub.store.getDeadLetter(runId) : null])
+  const [event, steps, deadLetter] = await Promise.all([
+    hub.store.getEvent(run.eventId),
+    hub.store.getSteps(runId),
+    run.status === 'dead' ? hub.store.getDeadLetter(runId) : null,
+  ])
   const trigger = hub.getPipeline?.(run.pipelineId)?.trigger
   const paths = trigger?.kind === 'webhook' ? (trigger.options.redact ?? []) : []
   return {

@@ -3,7 +3,8 @@
  * secret-looking keys, configured dot-paths, and known secret strings wherever they appear.
  * @module
  */
-const SECRET_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|secret|client_secret|token|access_token|refresh_token|api[-_]?key|x-api-key|x-webhook-secret|x-clay-webhook-auth|private[-_]?key)$/i
+const SECRET_KEY =
+  /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|secret|client_secret|token|access_token|refresh_token|api[-_]?key|x-api-key|x-webhook-secret|x-clay-webhook-auth|private[-_]?key)$/i
 const MASK = '[redacted]'
 
 export interface Redactor {
@@ -44,7 +45,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     let out: Record<string, unknown> | null = null
     for (const [k, x] of Object.entries(v)) {
       const here = [...path, k]
-      const masked = SECRET_KEY.test(k) || paths.some((p) => matches(p, here)) ? (x === null || x === undefined ? x : MASK) : walk(x, here, depth + 1)
+      const masked =
+        SECRET_KEY.test(k) || paths.some((p) => matches(p, here)) ? (x === null || x === undefined ? x : MASK) : walk(x, here, depth + 1)
       if (masked !== x) {
         out ??= { ...(v as Record<string, unknown>) }
         out[k] = masked

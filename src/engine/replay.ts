@@ -58,7 +58,9 @@ export async function replayRuns(hub: Hub, runIds: string[], options: ReplayOpti
     if (old.status === 'dead') deadIds.add(runId)
     const copySteps =
       from === 'failed-step' && old.status === 'dead'
-        ? (await hub.store.getSteps(runId)).filter((s) => s.status !== 'failed' && s.stepPath !== old.currentStep).map((s) => ({ ...s, runId: newRunId }))
+        ? (await hub.store.getSteps(runId))
+            .filter((s) => s.status !== 'failed' && s.stepPath !== old.currentStep)
+            .map((s) => ({ ...s, runId: newRunId }))
         : []
     const newRun: RunRecord = {
       ...old,

@@ -21,9 +21,9 @@
 import jsonata from 'jsonata'
 import { ConfigError, ErrorCodes, formatProblem, PipewrightError, type Problem } from '../errors.js'
 import type { Evaluator, Scope } from '../pipeline/types.js'
+import { compileFast } from './fast.js'
 import { type ExprClock, pipewrightFunctions } from './functions.js'
 import { splitTemplate, type TemplatePart, TemplateSyntaxError } from './scan.js'
-import { compileFast } from './fast.js'
 
 export interface Where {
   file?: string
@@ -221,7 +221,11 @@ function compileNode(value: unknown, ctx: Ctx, depth: number): Compiled {
     return { dynamic: false, value: Object.freeze(build(children.map((c) => (c as { value: unknown }).value))) }
   return {
     dynamic: true,
-    run: (scope) => settle(children.map((c) => (c.dynamic ? c.run(scope) : c.value)), build),
+    run: (scope) =>
+      settle(
+        children.map((c) => (c.dynamic ? c.run(scope) : c.value)),
+        build,
+      ),
   }
 }
 

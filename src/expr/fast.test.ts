@@ -49,14 +49,29 @@ const EXPRESSIONS = [
   'event.obj.a',
 ]
 
-const value = fc.oneof(fc.integer({ min: -100, max: 100 }), fc.double({ noNaN: true, min: -1e6, max: 1e6 }), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.integer(), { maxLength: 3 }))
+const value = fc.oneof(
+  fc.integer({ min: -100, max: 100 }),
+  fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+  fc.string({ maxLength: 8 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.array(fc.integer(), { maxLength: 3 }),
+)
 
 describe('fast expression path', () => {
   it('agrees with JSONata on every input it does not hand back', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...EXPRESSIONS),
-        fc.record({ email: value, intent: value, fit: value, website: fc.constantFrom('https://www.acme.com/x', 'nope', 42, undefined), list: value, obj: fc.oneof(fc.constant({ a: 1 }), value) }),
+        fc.record({
+          email: value,
+          intent: value,
+          fit: value,
+          website: fc.constantFrom('https://www.acme.com/x', 'nope', 42, undefined),
+          list: value,
+          obj: fc.oneof(fc.constant({ a: 1 }), value),
+        }),
         fc.oneof(value, fc.record({ score: value })),
         async (expr, event, lead) => {
           const input = { event, lead, 'has-email': lead }

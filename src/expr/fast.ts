@@ -72,7 +72,9 @@ function build(node: Node, fns: Record<string, (...args: any[]) => unknown>): Fn
     case 'path': {
       const steps = node.steps as Node[]
       if (node.keepSingletonArray || node.tuple || node.group) return unsupported()
-      const names = steps.map((s) => (s.type === 'name' && !s.stages && !s.predicate && !s.group && !s.tuple && !s.focus && !s.index ? String(s.value) : unsupported()))
+      const names = steps.map((s) =>
+        s.type === 'name' && !s.stages && !s.predicate && !s.group && !s.tuple && !s.focus && !s.index ? String(s.value) : unsupported(),
+      )
       return (input) => {
         let v: unknown = input
         for (const name of names) {
@@ -93,7 +95,9 @@ function build(node: Node, fns: Record<string, (...args: any[]) => unknown>): Fn
         }
       }
       if (node.value === '{') {
-        const pairs = (node.lhs as Node[][]).map(([k, v]) => (k!.type === 'string' ? [String(k!.value), build(v!, fns)] as const : unsupported()))
+        const pairs = (node.lhs as Node[][]).map(([k, v]) =>
+          k!.type === 'string' ? ([String(k!.value), build(v!, fns)] as const) : unsupported(),
+        )
         return (i) => {
           const out: Record<string, unknown> = {}
           for (const [k, f] of pairs) {

@@ -31,21 +31,63 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 export function attachRunLogs(events: HubEvents, log: Logger, redactor: Redactor): () => void {
   const offs = [
     events.on('run:end', ({ run, status, durationMs }) => {
-      log.info({ pipeline: run.pipelineId, event: run.eventId, run_id: run.id, step: null, status, duration_ms: durationMs, attempt: run.attempt, action: null }, `run ${status}`)
+      log.info(
+        {
+          pipeline: run.pipelineId,
+          event: run.eventId,
+          run_id: run.id,
+          step: null,
+          status,
+          duration_ms: durationMs,
+          attempt: run.attempt,
+          action: null,
+        },
+        `run ${status}`,
+      )
     }),
     events.on('step:end', (e) => {
       if (e.status !== 'failed') return
       log.warn(
-        { pipeline: e.run.pipelineId, event: e.run.eventId, run_id: e.run.id, step: e.stepId, status: 'failed', duration_ms: e.durationMs, attempt: e.attempt, action: e.action, error: e.error ? { name: e.error.name, code: e.error.code, message: e.error.message, status: e.error.status } : undefined },
+        {
+          pipeline: e.run.pipelineId,
+          event: e.run.eventId,
+          run_id: e.run.id,
+          step: e.stepId,
+          status: 'failed',
+          duration_ms: e.durationMs,
+          attempt: e.attempt,
+          action: e.action,
+          error: e.error ? { name: e.error.name, code: e.error.code, message: e.error.message, status: e.error.status } : undefined,
+        },
         `step ${e.stepId} failed`,
       )
     }),
     events.on('run:waiting', (e) => {
       if (e.reason === 'retry' || e.reason === 'delay') return
-      log.info({ pipeline: e.run.pipelineId, event: e.run.eventId, run_id: e.run.id, step: e.stepId, status: 'waiting', reason: e.reason, due_at: new Date(e.dueAt).toISOString(), attempt: e.attempt }, `run waiting (${e.reason})`)
+      log.info(
+        {
+          pipeline: e.run.pipelineId,
+          event: e.run.eventId,
+          run_id: e.run.id,
+          step: e.stepId,
+          status: 'waiting',
+          reason: e.reason,
+          due_at: new Date(e.dueAt).toISOString(),
+          attempt: e.attempt,
+        },
+        `run waiting (${e.reason})`,
+      )
     }),
     events.on('hub:error', ({ message, error }) => {
-      log.error({ err: error instanceof Error ? { name: error.name, message: redactor.text(error.message), code: (error as { code?: string }).code } : undefined }, redactor.text(message))
+      log.error(
+        {
+          err:
+            error instanceof Error
+              ? { name: error.name, message: redactor.text(error.message), code: (error as { code?: string }).code }
+              : undefined,
+        },
+        redactor.text(message),
+      )
     }),
   ]
   return () => {

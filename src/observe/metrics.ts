@@ -17,8 +17,18 @@ export interface HubMetrics {
 
 export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics {
   const registry = new Registry()
-  const runs = new Counter({ name: 'pipewright_runs_total', help: 'Runs that ended, by pipeline and status', labelNames: ['pipeline', 'status'], registers: [registry] })
-  const waits = new Counter({ name: 'pipewright_run_waits_total', help: 'Runs parked as waiting, by reason', labelNames: ['pipeline', 'reason'], registers: [registry] })
+  const runs = new Counter({
+    name: 'pipewright_runs_total',
+    help: 'Runs that ended, by pipeline and status',
+    labelNames: ['pipeline', 'status'],
+    registers: [registry],
+  })
+  const waits = new Counter({
+    name: 'pipewright_run_waits_total',
+    help: 'Runs parked as waiting, by reason',
+    labelNames: ['pipeline', 'reason'],
+    registers: [registry],
+  })
   const steps = new Histogram({
     name: 'pipewright_step_duration_seconds',
     help: 'Step latency by pipeline, step kind and status',
@@ -26,14 +36,54 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   })
-  const accepted = new Counter({ name: 'pipewright_events_accepted_total', help: 'Events stored and acknowledged', labelNames: ['pipeline'], registers: [registry] })
-  const duplicates = new Counter({ name: 'pipewright_dedupe_hits_total', help: 'Deliveries answered as duplicates', labelNames: ['pipeline'], registers: [registry] })
-  const rejected = new Counter({ name: 'pipewright_webhook_rejected_total', help: 'Webhook requests rejected, by reason', labelNames: ['reason', 'path'], registers: [registry] })
-  const calls = new Counter({ name: 'pipewright_connector_calls_total', help: 'Connector calls by connector, action and outcome', labelNames: ['connector', 'action', 'status'], registers: [registry] })
-  const limited = new Counter({ name: 'pipewright_rate_limited_total', help: 'Calls held back by a rate limit or answered 429', labelNames: ['connector'], registers: [registry] })
-  const saved = new Counter({ name: 'pipewright_saved_calls_total', help: 'Writes skipped by the effect ledger', labelNames: ['connector'], registers: [registry] })
-  const circuit = new Gauge({ name: 'pipewright_circuit_state', help: 'Circuit state per connection: 0 closed, 1 half-open, 2 open', labelNames: ['connection'], registers: [registry] })
-  const budget = new Gauge({ name: 'pipewright_budget_used_ratio', help: 'Share of a connection budget used this period', labelNames: ['connection', 'budget'], registers: [registry] })
+  const accepted = new Counter({
+    name: 'pipewright_events_accepted_total',
+    help: 'Events stored and acknowledged',
+    labelNames: ['pipeline'],
+    registers: [registry],
+  })
+  const duplicates = new Counter({
+    name: 'pipewright_dedupe_hits_total',
+    help: 'Deliveries answered as duplicates',
+    labelNames: ['pipeline'],
+    registers: [registry],
+  })
+  const rejected = new Counter({
+    name: 'pipewright_webhook_rejected_total',
+    help: 'Webhook requests rejected, by reason',
+    labelNames: ['reason', 'path'],
+    registers: [registry],
+  })
+  const calls = new Counter({
+    name: 'pipewright_connector_calls_total',
+    help: 'Connector calls by connector, action and outcome',
+    labelNames: ['connector', 'action', 'status'],
+    registers: [registry],
+  })
+  const limited = new Counter({
+    name: 'pipewright_rate_limited_total',
+    help: 'Calls held back by a rate limit or answered 429',
+    labelNames: ['connector'],
+    registers: [registry],
+  })
+  const saved = new Counter({
+    name: 'pipewright_saved_calls_total',
+    help: 'Writes skipped by the effect ledger',
+    labelNames: ['connector'],
+    registers: [registry],
+  })
+  const circuit = new Gauge({
+    name: 'pipewright_circuit_state',
+    help: 'Circuit state per connection: 0 closed, 1 half-open, 2 open',
+    labelNames: ['connection'],
+    registers: [registry],
+  })
+  const budget = new Gauge({
+    name: 'pipewright_budget_used_ratio',
+    help: 'Share of a connection budget used this period',
+    labelNames: ['connection', 'budget'],
+    registers: [registry],
+  })
   new Gauge({
     name: 'pipewright_queue_depth',
     help: 'Runs waiting in dispatch in this process',
@@ -48,11 +98,20 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics
   events.on('step:end', (e) => steps.observe({ pipeline: e.run.pipelineId, kind: e.kind, status: e.status }, e.durationMs / 1000))
   events.on('event:accepted', ({ pipelineId }) => accepted.inc({ pipeline: pipelineId }))
   events.on('event:duplicate', ({ pipelineId }) => duplicates.inc({ pipeline: pipelineId }))
-  events.on('connector:call', (e) => calls.inc({ connector: String(e.connector ?? ''), action: String(e.action ?? ''), status: String(e.status ?? '') }))
+  events.on('connector:call', (e) =>
+    calls.inc({ connector: String(e.connector ?? ''), action: String(e.action ?? ''), status: String(e.status ?? '') }),
+  )
   events.on('connector:rateLimited', (e) => limited.inc({ connector: String(e.connector ?? '') }))
   events.on('connector:saved', (e) => saved.inc({ connector: String(e.connector ?? '') }))
-  events.on('connector:circuit', (e) => circuit.set({ connection: String(e.connection ?? '') }, e.state === 'open' ? 2 : e.state === 'half-open' ? 1 : 0))
-  events.on('budget:level', (e) => budget.set({ connection: String(e.connection ?? ''), budget: String(e.budget ?? '') }, Number(e.limit) > 0 ? Number(e.used) / Number(e.limit) : 0))
+  events.on('connector:circuit', (e) =>
+    circuit.set({ connection: String(e.connection ?? '') }, e.state === 'open' ? 2 : e.state === 'half-open' ? 1 : 0),
+  )
+  events.on('budget:level', (e) =>
+    budget.set(
+      { connection: String(e.connection ?? ''), budget: String(e.budget ?? '') },
+      Number(e.limit) > 0 ? Number(e.used) / Number(e.limit) : 0,
+    ),
+  )
 
   return { registry, rejected, accepted, render: () => registry.metrics() }
 }

@@ -3,14 +3,15 @@
  * Every problem is collected and reported at once, each naming file, step and field.
  * @module
  */
-import { ConfigError, type Problem } from '../errors.js'
+
 import { isActionInvocation } from '../connectors/contract.js'
+import { ConfigError, type Problem } from '../errors.js'
 import type { RetryPolicy } from '../types.js'
-import { compileComputed, type Where } from './computed.js'
-import { tryParseDuration } from './duration.js'
-import { isEnvRef } from './define.js'
-import { checkTemplateRefs } from './refs.js'
 import { compileTrigger } from './compile-trigger.js'
+import { compileComputed, type Where } from './computed.js'
+import { isEnvRef } from './define.js'
+import { tryParseDuration } from './duration.js'
+import { checkTemplateRefs } from './refs.js'
 import type { CompiledPipeline, CompiledStep, PipelineDefinition, RetryOptions, StepDefinition } from './types.js'
 import { hashDefinition } from './version.js'
 
@@ -55,16 +56,20 @@ export function compilePipeline(def: PipelineDefinition, options: CompileOptions
   const problems: Problem[] = []
   const file = options.file
   const raw = def as unknown as Record<string, unknown>
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError([{ file, message: 'the pipeline must be an object with id, trigger and steps' }])
+  if (typeof raw !== 'object' || raw === null)
+    throw new ConfigError([{ file, message: 'the pipeline must be an object with id, trigger and steps' }])
   const id = typeof raw.id === 'string' ? raw.id : ''
-  if (!PIPELINE_ID_RE.test(id)) problems.push({ file, field: 'id', message: `pipeline id must be lower-case letters, digits, - or _ (got ${JSON.stringify(raw.id)})` })
+  if (!PIPELINE_ID_RE.test(id))
+    problems.push({ file, field: 'id', message: `pipeline id must be lower-case letters, digits, - or _ (got ${JSON.stringify(raw.id)})` })
   for (const key of Object.keys(raw)) {
     if (!['id', 'description', 'trigger', 'steps', 'retry', 'concurrency', 'concurrencyKey', 'timeout'].includes(key)) {
       problems.push({ file, pipeline: id, field: key, message: `unknown pipeline field "${key}"` })
     }
   }
   const env = options.env ?? {}
-  const resolved = resolveEnv(raw, env, (name) => problems.push({ file, pipeline: id, message: `environment variable ${name} is not set` })) as Record<string, unknown>
+  const resolved = resolveEnv(raw, env, (name) =>
+    problems.push({ file, pipeline: id, message: `environment variable ${name} is not set` }),
+  ) as Record<string, unknown>
 
   const ctx: Ctx = { file, pipeline: id, problems, seen: new Set() }
   const retry = compileRetry(resolved.retry as RetryOptions | undefined, DEFAULT_RETRY, ctx, 'retry')
@@ -75,7 +80,10 @@ export function compilePipeline(def: PipelineDefinition, options: CompileOptions
     if (Number.isInteger(resolved.concurrency) && (resolved.concurrency as number) > 0) concurrency = resolved.concurrency as number
     else problems.push({ file, pipeline: id, field: 'concurrency', message: 'must be a whole number greater than 0' })
   }
-  const concurrencyKey = resolved.concurrencyKey === undefined ? null : compileSafe(resolved.concurrencyKey, { file, pipeline: id, field: 'concurrencyKey' }, ctx)
+  const concurrencyKey =
+    resolved.concurrencyKey === undefined
+      ? null
+      : compileSafe(resolved.concurrencyKey, { file, pipeline: id, field: 'concurrencyKey' }, ctx)
   let steps: CompiledStep[] = []
   if (!Array.isArray(resolved.steps) || resolved.steps.length === 0) {
     problems.push({ file, pipeline: id, field: 'steps', message: 'a pipeline needs a non-empty list of steps' })
@@ -118,7 +126,8 @@ function compileSteps(list: StepDefinition[], defaults: Defaults, visible: strin
       out.push(step)
       known.push(step.id)
       // Outputs of steps inside route branches are visible after the route.
-      if (step.kind === 'route') for (const b of [...step.branches.map((x) => x.steps), step.otherwise ?? []]) known.push(...b.map((s) => s.id))
+      if (step.kind === 'route')
+        for (const b of [...step.branches.map((x) => x.steps), step.otherwise ?? []]) known.push(...b.map((s) => s.id))
     }
   })
   return out
@@ -133,11 +142,22 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
   }
   const id = raw.id
   if (typeof id !== 'string' || !ID_RE.test(id)) {
-    problems.push({ file, pipeline, field: `${path}.id`, message: `step id must start with a letter or _ and use letters, digits, - or _ (got ${JSON.stringify(id)})` })
+    problems.push({
+      file,
+      pipeline,
+      field: `${path}.id`,
+      message: `step id must start with a letter or _ and use letters, digits, - or _ (got ${JSON.stringify(id)})`,
+    })
     return null
   }
   if (ctx.seen.has(id) || ['event', 'run', 'item', 'index'].includes(id)) {
-    problems.push({ file, pipeline, step: id, field: 'id', message: ctx.seen.has(id) ? `duplicate step id "${id}"` : `"${id}" is reserved` })
+    problems.push({
+      file,
+      pipeline,
+      step: id,
+      field: 'id',
+      message: ctx.seen.has(id) ? `duplicate step id "${id}"` : `"${id}" is reserved`,
+    })
   }
   ctx.seen.add(id)
   const kinds = STEP_KINDS.filter((k) => k in raw)
@@ -153,13 +173,17 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
   }
   const kind = kinds[0]!
   for (const key of Object.keys(raw)) {
-    if (key !== kind && !COMMON_KEYS.has(key) && !KIND_KEYS[kind].includes(key)) problems.push({ ...where, field: key, message: `unknown field "${key}" for a ${kind} step` })
+    if (key !== kind && !COMMON_KEYS.has(key) && !KIND_KEYS[kind].includes(key))
+      problems.push({ ...where, field: key, message: `unknown field "${key}" for a ${kind} step` })
   }
   const base = {
     id,
     retry: compileRetry(raw.retry as RetryOptions | undefined, defaults.retry, ctx, 'retry', id),
     timeoutMs: compileTimeout(raw.timeout, defaults.timeoutMs, ctx, 'timeout', id),
-    concurrencyKey: raw.concurrencyKey === undefined ? null : (compileSafe(raw.concurrencyKey, { ...where, field: 'concurrencyKey' }, ctx, visible) as CompiledStep['concurrencyKey']),
+    concurrencyKey:
+      raw.concurrencyKey === undefined
+        ? null
+        : (compileSafe(raw.concurrencyKey, { ...where, field: 'concurrencyKey' }, ctx, visible) as CompiledStep['concurrencyKey']),
   }
   const value = raw[kind]
   const field = (f: string): Where => ({ ...where, field: f })
@@ -171,7 +195,12 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
     case 'delay':
       return { ...base, kind, ms: compileDelay(value, field('delay'), ctx, visible) }
     case 'code':
-      if (typeof value !== 'function') problems.push({ ...where, field: 'code', message: 'code must be an async function (scope, helpers) => result; YAML pipelines cannot define code steps' })
+      if (typeof value !== 'function')
+        problems.push({
+          ...where,
+          field: 'code',
+          message: 'code must be an async function (scope, helpers) => result; YAML pipelines cannot define code steps',
+        })
       return { ...base, kind, fn: value as any }
     case 'action':
       return compileAction(base, raw, visible, ctx)
@@ -185,17 +214,30 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
           problems.push({ ...where, field: `route[${i}]`, message: 'each branch needs `when` and a list of `steps`' })
           return { when: () => false, steps: [] }
         }
-        return { when: compileSafe(b.when, field(`route[${i}].when`), ctx, visible) as (s: any) => boolean, steps: compileSteps(b.steps, defaults, visible, ctx, `${id}.route[${i}].steps`) }
+        return {
+          when: compileSafe(b.when, field(`route[${i}].when`), ctx, visible) as (s: any) => boolean,
+          steps: compileSteps(b.steps, defaults, visible, ctx, `${id}.route[${i}].steps`),
+        }
       })
-      const otherwise = raw.otherwise === undefined ? null : Array.isArray(raw.otherwise) ? compileSteps(raw.otherwise as StepDefinition[], defaults, visible, ctx, `${id}.otherwise`) : null
-      if (raw.otherwise !== undefined && !Array.isArray(raw.otherwise)) problems.push({ ...where, field: 'otherwise', message: 'otherwise must be a list of steps' })
+      const otherwise =
+        raw.otherwise === undefined
+          ? null
+          : Array.isArray(raw.otherwise)
+            ? compileSteps(raw.otherwise as StepDefinition[], defaults, visible, ctx, `${id}.otherwise`)
+            : null
+      if (raw.otherwise !== undefined && !Array.isArray(raw.otherwise))
+        problems.push({ ...where, field: 'otherwise', message: 'otherwise must be a list of steps' })
       return { ...base, kind, branches, otherwise }
     }
     case 'forEach': {
-      if (!Array.isArray(raw.steps) || raw.steps.length === 0) problems.push({ ...where, field: 'steps', message: 'forEach needs a non-empty list of steps to run for each item' })
+      if (!Array.isArray(raw.steps) || raw.steps.length === 0)
+        problems.push({ ...where, field: 'steps', message: 'forEach needs a non-empty list of steps to run for each item' })
       const concurrency = raw.concurrency === undefined ? 1 : Number(raw.concurrency)
-      if (!Number.isInteger(concurrency) || concurrency < 1) problems.push({ ...where, field: 'concurrency', message: 'must be a whole number greater than 0' })
-      const inner = Array.isArray(raw.steps) ? compileSteps(raw.steps as StepDefinition[], defaults, [...visible, 'item', 'index'], ctx, `${id}.steps`) : []
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        problems.push({ ...where, field: 'concurrency', message: 'must be a whole number greater than 0' })
+      const inner = Array.isArray(raw.steps)
+        ? compileSteps(raw.steps as StepDefinition[], defaults, [...visible, 'item', 'index'], ctx, `${id}.steps`)
+        : []
       return { ...base, kind, items: compileSafe(value, field('forEach'), ctx, visible) as any, steps: inner, concurrency }
     }
     case 'dedupe': {
@@ -207,10 +249,20 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
       const windowMs = tryParseDuration(d.window as string)
       if (typeof windowMs === 'string') problems.push({ ...where, field: 'dedupe.window', message: windowMs })
       const keep = (d.keep ?? 'first') as 'first' | 'latest' | 'merge'
-      if (!['first', 'latest', 'merge'].includes(keep)) problems.push({ ...where, field: 'dedupe.keep', message: 'keep must be first, latest or merge' })
-      for (const k of Object.keys(d)) if (!['key', 'window', 'keep', 'item'].includes(k)) problems.push({ ...where, field: `dedupe.${k}`, message: `unknown dedupe option "${k}"; expected key, window, keep, item` })
+      if (!['first', 'latest', 'merge'].includes(keep))
+        problems.push({ ...where, field: 'dedupe.keep', message: 'keep must be first, latest or merge' })
+      for (const k of Object.keys(d))
+        if (!['key', 'window', 'keep', 'item'].includes(k))
+          problems.push({ ...where, field: `dedupe.${k}`, message: `unknown dedupe option "${k}"; expected key, window, keep, item` })
       const item = compileSafe(d.item ?? '{{ event }}', field('dedupe.item'), ctx, visible)
-      return { ...base, kind, key: compileSafe(d.key, field('dedupe.key'), ctx, visible) as any, windowMs: typeof windowMs === 'number' ? windowMs : 0, keep, item }
+      return {
+        ...base,
+        kind,
+        key: compileSafe(d.key, field('dedupe.key'), ctx, visible) as any,
+        windowMs: typeof windowMs === 'number' ? windowMs : 0,
+        keep,
+        item,
+      }
     }
     case 'aggregate':
       return compileAggregate(base, value, where, ctx, visible)
@@ -227,7 +279,8 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
         const ms = t === undefined ? DEFAULT_CALL_WAIT_MS : tryParseDuration(t as string)
         if (typeof ms === 'string') problems.push({ ...where, field: 'call.wait.timeout', message: ms })
         wait = { timeoutMs: typeof ms === 'number' ? ms : DEFAULT_CALL_WAIT_MS }
-      } else if (c.wait !== undefined && c.wait !== false) problems.push({ ...where, field: 'call.wait', message: 'wait must be true, false or { timeout }' })
+      } else if (c.wait !== undefined && c.wait !== false)
+        problems.push({ ...where, field: 'call.wait', message: 'wait must be true, false or { timeout }' })
       return { ...base, kind, pipeline: c.pipeline, input: compileSafe(c.input ?? '{{ event }}', field('call.input'), ctx, visible), wait }
     }
   }
@@ -236,7 +289,14 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
 /** An aggregate step ends the runs that add items, so it may only sit at the top level. */
 function checkNestedAggregates(steps: CompiledStep[], nested: boolean, ctx: Ctx): void {
   for (const s of steps) {
-    if (s.kind === 'aggregate' && nested) ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, step: s.id, field: 'aggregate', message: 'aggregate must be a top-level step (not inside route or forEach)' })
+    if (s.kind === 'aggregate' && nested)
+      ctx.problems.push({
+        file: ctx.file,
+        pipeline: ctx.pipeline,
+        step: s.id,
+        field: 'aggregate',
+        message: 'aggregate must be a top-level step (not inside route or forEach)',
+      })
     if (s.kind === 'route') for (const b of [...s.branches.map((x) => x.steps), s.otherwise ?? []]) checkNestedAggregates(b, true, ctx)
     if (s.kind === 'forEach') checkNestedAggregates(s.steps, true, ctx)
   }
@@ -249,17 +309,22 @@ function compileAggregate(base: any, value: unknown, where: Where, ctx: Ctx, vis
     problem('', 'aggregate needs { size?, window?, item?, key?, target? } with size or window')
     return null
   }
-  for (const k of Object.keys(a)) if (!['item', 'key', 'size', 'window', 'target'].includes(k)) problem(k, `unknown aggregate option "${k}"; expected item, key, size, window, target`)
-  if (a.size === undefined && a.window === undefined) problem('', 'aggregate needs size (items per batch) or window (time per batch), or both')
+  for (const k of Object.keys(a))
+    if (!['item', 'key', 'size', 'window', 'target'].includes(k))
+      problem(k, `unknown aggregate option "${k}"; expected item, key, size, window, target`)
+  if (a.size === undefined && a.window === undefined)
+    problem('', 'aggregate needs size (items per batch) or window (time per batch), or both')
   const size = a.size === undefined ? MAX_AGGREGATE_SIZE : Number(a.size)
-  if (!Number.isInteger(size) || size < 1 || size > MAX_AGGREGATE_SIZE) problem('size', `must be a whole number from 1 to ${MAX_AGGREGATE_SIZE}`)
+  if (!Number.isInteger(size) || size < 1 || size > MAX_AGGREGATE_SIZE)
+    problem('size', `must be a whole number from 1 to ${MAX_AGGREGATE_SIZE}`)
   let windowMs: number | null = null
   if (a.window !== undefined) {
     const ms = tryParseDuration(a.window as string)
     if (typeof ms === 'string' || ms === 0) problem('window', typeof ms === 'string' ? ms : 'must be greater than 0')
     else windowMs = ms
   }
-  if (a.target !== undefined && (typeof a.target !== 'string' || !PIPELINE_ID_RE.test(a.target))) problem('target', 'target must be the id of a pipeline')
+  if (a.target !== undefined && (typeof a.target !== 'string' || !PIPELINE_ID_RE.test(a.target)))
+    problem('target', 'target must be the id of a pipeline')
   return {
     ...base,
     kind: 'aggregate',
@@ -285,11 +350,17 @@ function compileAction(base: any, raw: Record<string, unknown>, visible: string[
     ref = a
     params = raw.with ?? {}
   } else {
-    ctx.problems.push({ ...where, field: 'action', message: 'action must be a connector action like http.request({...}) or, in YAML, a name like "http.request" with `with:` parameters' })
+    ctx.problems.push({
+      ...where,
+      field: 'action',
+      message: 'action must be a connector action like http.request({...}) or, in YAML, a name like "http.request" with `with:` parameters',
+    })
     return null
   }
-  if (!/^[a-z][a-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/.test(ref)) ctx.problems.push({ ...where, field: 'action', message: `"${ref}" is not an action name of the form <connector>.<action>` })
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) ctx.problems.push({ ...where, field: 'with', message: 'action parameters must be an object' })
+  if (!/^[a-z][a-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/.test(ref))
+    ctx.problems.push({ ...where, field: 'action', message: `"${ref}" is not an action name of the form <connector>.<action>` })
+  if (typeof params !== 'object' || params === null || Array.isArray(params))
+    ctx.problems.push({ ...where, field: 'with', message: 'action parameters must be an object' })
   return { ...base, kind: 'action', ref, connection, params: compileSafe(params, { ...where, field: 'with' }, ctx, visible) as any }
 }
 
@@ -323,7 +394,11 @@ function compileRetry(opts: RetryOptions | undefined, base: RetryPolicy, ctx: Ct
   if (opts === undefined) return base
   const where = { file: ctx.file, pipeline: ctx.pipeline, step }
   if (typeof opts !== 'object' || opts === null) {
-    ctx.problems.push({ ...where, field, message: 'retry must be an object { maxAttempts, initialInterval, maxInterval, backoffCoefficient }' })
+    ctx.problems.push({
+      ...where,
+      field,
+      message: 'retry must be an object { maxAttempts, initialInterval, maxInterval, backoffCoefficient }',
+    })
     return base
   }
   const out = { ...base }
@@ -345,7 +420,12 @@ function compileRetry(opts: RetryOptions | undefined, base: RetryPolicy, ctx: Ct
     if (typeof opts.backoffCoefficient === 'number' && opts.backoffCoefficient >= 1) out.backoffCoefficient = opts.backoffCoefficient
     else ctx.problems.push({ ...where, field: `${field}.backoffCoefficient`, message: 'must be a number of at least 1' })
   }
-  if (out.maxIntervalMs < out.initialIntervalMs) ctx.problems.push({ ...where, field: `${field}.maxInterval`, message: `${field}.maxInterval cannot be less than ${field}.initialInterval` })
+  if (out.maxIntervalMs < out.initialIntervalMs)
+    ctx.problems.push({
+      ...where,
+      field: `${field}.maxInterval`,
+      message: `${field}.maxInterval cannot be less than ${field}.initialInterval`,
+    })
   return Object.freeze(out)
 }
 
@@ -353,7 +433,13 @@ function compileTimeout(v: unknown, fallback: number, ctx: Ctx, field: string, s
   if (v === undefined) return fallback
   const ms = tryParseDuration(v as string)
   if (typeof ms === 'string' || ms === 0) {
-    ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, step, field, message: typeof ms === 'string' ? ms : 'must be greater than 0' })
+    ctx.problems.push({
+      file: ctx.file,
+      pipeline: ctx.pipeline,
+      step,
+      field,
+      message: typeof ms === 'string' ? ms : 'must be greater than 0',
+    })
     return fallback
   }
   return ms

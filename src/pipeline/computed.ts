@@ -38,7 +38,11 @@ export function compileComputed<T = unknown>(value: unknown, where: Where): Eval
   if (!containsFunction(value)) return compileTemplate(value, where) as Evaluator<T>
   if (Array.isArray(value)) {
     const parts = value.map((v, i) => compileComputed(v, { ...where, field: `${where.field ?? ''}[${i}]` }))
-    return ((scope: Scope) => settle(parts.map((p) => p(scope)), (vals) => vals)) as Evaluator<T>
+    return ((scope: Scope) =>
+      settle(
+        parts.map((p) => p(scope)),
+        (vals) => vals,
+      )) as Evaluator<T>
   }
   const obj = value as Record<string, unknown>
   const keys = Object.keys(obj)

@@ -28,7 +28,8 @@ const BYTES: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 
 
 /** Bytes of a size: a number, or `"800kb"`, `"1mb"`. */
 export function tryParseBytes(value: number | string): number | string {
-  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : `must be a positive whole number of bytes, got ${value}`
+  if (typeof value === 'number')
+    return Number.isInteger(value) && value > 0 ? value : `must be a positive whole number of bytes, got ${value}`
   const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(String(value))
   if (!m) return `"${value}" is not a size; use bytes or a number with kb, mb or gb`
   return Math.round(Number(m[1]) * BYTES[(m[2] ?? 'b').toLowerCase()]!)

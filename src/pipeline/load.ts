@@ -28,7 +28,13 @@ export async function listPipelineFiles(dir: string): Promise<string[]> {
     throw e
   }
   return names
-    .filter((n) => EXTENSIONS.some((ext) => n.endsWith(ext)) && !n.endsWith('.d.ts') && !/\.(test|spec)\.([mc]?[jt]s|ya?ml)$/.test(n) && !n.startsWith('_'))
+    .filter(
+      (n) =>
+        EXTENSIONS.some((ext) => n.endsWith(ext)) &&
+        !n.endsWith('.d.ts') &&
+        !/\.(test|spec)\.([mc]?[jt]s|ya?ml)$/.test(n) &&
+        !n.startsWith('_'),
+    )
     .sort()
     .map((n) => join(dir, n))
 }
@@ -48,7 +54,8 @@ export async function loadPipelineFile(file: string, options: LoadOptions = {}):
     throw new ConfigError([{ file: shown, message: `cannot load: ${(e as Error).message.split('\n')[0]}` }])
   }
   const defs = Object.entries(mod).filter(([, v]) => isDefinitionLike(v)) as Array<[string, PipelineDefinition]>
-  if (defs.length === 0) throw new ConfigError([{ file: shown, message: 'exports no pipeline; use `export default definePipeline({...})`' }])
+  if (defs.length === 0)
+    throw new ConfigError([{ file: shown, message: 'exports no pipeline; use `export default definePipeline({...})`' }])
   const problems: Problem[] = []
   const out: CompiledPipeline[] = []
   for (const [, def] of defs) {
@@ -91,11 +98,23 @@ export function crossCheck(pipelines: CompiledPipeline[]): Problem[] {
   const paths = new Map<string, CompiledPipeline>()
   for (const p of pipelines) {
     const other = ids.get(p.id)
-    if (other) problems.push({ file: p.source.file ?? undefined, pipeline: p.id, field: 'id', message: `pipeline id "${p.id}" is also used in ${other.source.file}` })
+    if (other)
+      problems.push({
+        file: p.source.file ?? undefined,
+        pipeline: p.id,
+        field: 'id',
+        message: `pipeline id "${p.id}" is also used in ${other.source.file}`,
+      })
     ids.set(p.id, p)
     if (p.trigger.kind === 'webhook') {
       const prev = paths.get(p.trigger.options.path)
-      if (prev) problems.push({ file: p.source.file ?? undefined, pipeline: p.id, field: 'trigger.webhook.path', message: `webhook path "${p.trigger.options.path}" is also used by pipeline ${prev.id}` })
+      if (prev)
+        problems.push({
+          file: p.source.file ?? undefined,
+          pipeline: p.id,
+          field: 'trigger.webhook.path',
+          message: `webhook path "${p.trigger.options.path}" is also used by pipeline ${prev.id}`,
+        })
       paths.set(p.trigger.options.path, p)
     }
   }

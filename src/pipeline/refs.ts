@@ -19,7 +19,8 @@ export function checkTemplateRefs(value: unknown, visible: string[], depth = 0):
         continue // syntax errors are reported by the expression compiler with their position
       }
       for (const name of rootNames(ast)) {
-        if (!visible.includes(name)) problems.push(`expression {{${m[1]}}} refers to unknown step "${name}"; known here: ${visible.join(', ')}`)
+        if (!visible.includes(name))
+          problems.push(`expression {{${m[1]}}} refers to unknown step "${name}"; known here: ${visible.join(', ')}`)
       }
     }
     return problems

@@ -5,14 +5,14 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { runsCsvString } from '../csv/export.js'
+import { importCsv } from '../csv/import.js'
 import type { Hub } from '../engine/hub.js'
+import { describeRun, listRunsQuery } from '../engine/queries.js'
 import { discardDeadLetter, replayDeadLetters, replayRuns } from '../engine/replay.js'
 import { ErrorCodes } from '../errors.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
 import { HttpError } from './http-error.js'
-import { describeRun, listRunsQuery } from '../engine/queries.js'
-import { importCsv } from '../csv/import.js'
-import { runsCsvString } from '../csv/export.js'
 
 export interface ApiOptions {
   hub: Hub
@@ -28,7 +28,8 @@ function checkToken(req: FastifyRequest, token: string | null) {
   const header = req.headers.authorization ?? ''
   const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
   const want = Buffer.from(token)
-  if (given.length !== want.length || !timingSafeEqual(given, want)) throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'missing or wrong bearer token for /api', undefined, { 'www-authenticate': 'Bearer' })
+  if (given.length !== want.length || !timingSafeEqual(given, want))
+    throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'missing or wrong bearer token for /api', undefined, { 'www-authenticate': 'Bearer' })
 }
 
 const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']
@@ -40,13 +41,35 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
       api.addHook('onRequest', async (req) => checkToken(req, opts.token))
 
       api.get('/pipelines', async () => ({
-        pipelines: hub.pipelines().map((p) => ({ id: p.id, version: p.version, description: p.description, trigger: { kind: p.trigger.kind, ...(p.trigger.kind === 'webhook' ? { path: p.trigger.options.path } : p.trigger.kind === 'schedule' ? { cron: p.trigger.options.cron, timezone: p.trigger.options.timezone } : {}) }, steps: p.steps.map((s) => ({ id: s.id, kind: s.kind })), source: p.source })),
+        pipelines: hub.pipelines().map((p) => ({
+          id: p.id,
+          version: p.version,
+          description: p.description,
+          trigger: {
+            kind: p.trigger.kind,
+            ...(p.trigger.kind === 'webhook'
+              ? { path: p.trigger.options.path }
+              : p.trigger.kind === 'schedule'
+                ? { cron: p.trigger.options.cron, timezone: p.trigger.options.timezone }
+                : {}),
+          },
+          steps: p.steps.map((s) => ({ id: s.id, kind: s.kind })),
+          source: p.source,
+        })),
       }))
 
       api.get('/runs', async (req) => {
         const q = req.query as Record<string, string | undefined>
-        if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s))) throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
-        return { runs: await listRunsQuery(hub, { pipeline: q.pipeline, status: q.status?.split(',') as RunStatus[] | undefined, limit: q.limit ? Number(q.limit) : 50, before: q.before }) }
+        if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s)))
+          throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
+        return {
+          runs: await listRunsQuery(hub, {
+            pipeline: q.pipeline,
+            status: q.status?.split(',') as RunStatus[] | undefined,
+            limit: q.limit ? Number(q.limit) : 50,
+            before: q.before,
+          }),
+        }
       })
 
       // CSV import: the body streams through the parser (one run per row), no size limit.
@@ -55,16 +78,26 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         const id = (req.params as { id: string }).id
         if (!hub.getPipeline(id)) throw new HttpError(404, ErrorCodes.PIPELINE_NOT_FOUND, `no pipeline ${id}`)
         const ct = String(req.headers['content-type'] ?? '')
-        if (!/^(text|application)\/csv/.test(ct)) throw new HttpError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'send the CSV with content-type text/csv')
+        if (!/^(text|application)\/csv/.test(ct))
+          throw new HttpError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'send the CSV with content-type text/csv')
         const q = req.query as Record<string, string | undefined>
-        const summary = await importCsv(hub, id, req.body as NodeJS.ReadableStream as never, { idColumn: q.idColumn, delimiter: q.delimiter })
+        const summary = await importCsv(hub, id, req.body as NodeJS.ReadableStream as never, {
+          idColumn: q.idColumn,
+          delimiter: q.delimiter,
+        })
         return { ...summary, runIds: summary.runIds.slice(0, 1000) }
       })
 
       api.get('/runs/export.csv', async (req, reply) => {
         const q = req.query as Record<string, string | undefined>
-        if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s))) throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
-        const csv = await runsCsvString(hub, { pipeline: q.pipeline, status: q.status?.split(',') as RunStatus[] | undefined, limit: q.limit ? Number(q.limit) : 1000, steps: q.steps === 'true' })
+        if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s)))
+          throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
+        const csv = await runsCsvString(hub, {
+          pipeline: q.pipeline,
+          status: q.status?.split(',') as RunStatus[] | undefined,
+          limit: q.limit ? Number(q.limit) : 1000,
+          steps: q.steps === 'true',
+        })
         reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="runs.csv"')
         return csv
       })
@@ -84,23 +117,44 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
 
       api.get('/dead-letters', async (req) => {
         const q = req.query as Record<string, string | undefined>
-        return { deadLetters: await hub.store.listDeadLetters({ pipelineId: q.pipeline, reason: q.reason as DeadReason | undefined, stepId: q.step, includeResolved: q.all === 'true', limit: q.limit ? Number(q.limit) : 100 }) }
+        return {
+          deadLetters: await hub.store.listDeadLetters({
+            pipelineId: q.pipeline,
+            reason: q.reason as DeadReason | undefined,
+            stepId: q.step,
+            includeResolved: q.all === 'true',
+            limit: q.limit ? Number(q.limit) : 100,
+          }),
+        }
       })
 
       api.get('/dead-letters/:runId', async (req) => {
         const d = await hub.store.getDeadLetter((req.params as { runId: string }).runId)
-        if (!d) throw new HttpError(404, ErrorCodes.DEAD_LETTER_NOT_FOUND, `no dead letter for run ${(req.params as { runId: string }).runId}`)
+        if (!d)
+          throw new HttpError(404, ErrorCodes.DEAD_LETTER_NOT_FOUND, `no dead letter for run ${(req.params as { runId: string }).runId}`)
         return d
       })
 
       api.post('/dead-letters/replay', async (req) => {
-        const body = parseBody(req) as { runIds?: string[]; filter?: { pipeline?: string; reason?: DeadReason; step?: string }; from?: string; version?: string }
+        const body = parseBody(req) as {
+          runIds?: string[]
+          filter?: { pipeline?: string; reason?: DeadReason; step?: string }
+          from?: string
+          version?: string
+        }
         if (Array.isArray(body.runIds)) return replayRuns(hub, body.runIds.map(String), replayOptions(body))
-        if (body.filter && typeof body.filter === 'object') return replayDeadLetters(hub, { pipelineId: body.filter.pipeline, reason: body.filter.reason, stepId: body.filter.step }, replayOptions(body))
+        if (body.filter && typeof body.filter === 'object')
+          return replayDeadLetters(
+            hub,
+            { pipelineId: body.filter.pipeline, reason: body.filter.reason, stepId: body.filter.step },
+            replayOptions(body),
+          )
         throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'give runIds: [...] or filter: { pipeline, reason, step }')
       })
 
-      api.post('/dead-letters/:runId/replay', async (req) => replayRuns(hub, [(req.params as { runId: string }).runId], replayOptions(parseBody(req))))
+      api.post('/dead-letters/:runId/replay', async (req) =>
+        replayRuns(hub, [(req.params as { runId: string }).runId], replayOptions(parseBody(req))),
+      )
 
       api.post('/dead-letters/:runId/discard', async (req) => {
         await discardDeadLetter(hub, (req.params as { runId: string }).runId)

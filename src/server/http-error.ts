@@ -39,8 +39,19 @@ export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } }
 }
 
-export function sendError(reply: FastifyReply, status: number, code: string, message: string, details?: unknown, headers: Record<string, string> = {}) {
-  return reply.code(status).headers(headers).type('application/json').send(errorBody(code, message, details))
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  details?: unknown,
+  headers: Record<string, string> = {},
+) {
+  return reply
+    .code(status)
+    .headers(headers)
+    .type('application/json')
+    .send(errorBody(code, message, details))
 }
 
 /** Fastify error handler: our errors by code, fastify's client errors by their status, else 500. */
@@ -50,14 +61,23 @@ export function onError(log: (msg: string, err: unknown) => void) {
     if (isPipewrightError(error) && STATUS_BY_CODE[error.code]) {
       const status = STATUS_BY_CODE[error.code]!
       const after = (error as { retryAfterMs?: number }).retryAfterMs
-      const headers: Record<string, string> = status === 429 || status === 503 ? { 'retry-after': String(Math.max(1, Math.ceil((after ?? 5000) / 1000))) } : {}
+      const headers: Record<string, string> =
+        status === 429 || status === 503 ? { 'retry-after': String(Math.max(1, Math.ceil((after ?? 5000) / 1000))) } : {}
       return sendError(reply, status, error.code, error.message.replace(/^\[PW_[A-Z_]+\] /, ''), error.details, headers)
     }
     const fe = error as FastifyError
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 413, ErrorCodes.PAYLOAD_TOO_LARGE, 'request body is larger than this endpoint accepts')
-    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return sendError(reply, 415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'unsupported or missing content type')
-    if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (fe.statusCode === 400 && fe.code?.startsWith('FST_'))) return sendError(reply, 400, ErrorCodes.BAD_REQUEST, fe.message)
-    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return sendError(reply, fe.statusCode, ErrorCodes.BAD_REQUEST, fe.message)
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return sendError(reply, 413, ErrorCodes.PAYLOAD_TOO_LARGE, 'request body is larger than this endpoint accepts')
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')
+      return sendError(reply, 415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'unsupported or missing content type')
+    if (
+      fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      (fe.statusCode === 400 && fe.code?.startsWith('FST_'))
+    )
+      return sendError(reply, 400, ErrorCodes.BAD_REQUEST, fe.message)
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+      return sendError(reply, fe.statusCode, ErrorCodes.BAD_REQUEST, fe.message)
     log('unhandled error in HTTP handler', error)
     return sendError(reply, 500, ErrorCodes.INTERNAL, 'internal error; see the server log')
   }

@@ -64,7 +64,15 @@ export interface DeadLetterFilter {
 /** How a run ends or pauses; applied with its step results in one write. */
 export type RunTransition =
   | { status: 'succeeded' | 'filtered'; at: number }
-  | { status: 'waiting'; at: number; dueAt: number; reason: WaitReason; currentStep: string | null; attempt: number; error?: SerializedError | null }
+  | {
+      status: 'waiting'
+      at: number
+      dueAt: number
+      reason: WaitReason
+      currentStep: string | null
+      attempt: number
+      error?: SerializedError | null
+    }
   | { status: 'queued'; at: number; dueAt: number }
   | { status: 'dead'; at: number; deadLetter: DeadLetterRecord; error: SerializedError | null; currentStep: string | null; attempt: number }
 
@@ -134,7 +142,12 @@ export interface Store {
    * Checkpoint step results (and optionally the run's current step) while a run is leased.
    * Fails with code PW_LEASE_LOST if `owner` no longer holds the lease.
    */
-  saveSteps(runId: string, owner: string, steps: StepResultRecord[], progress?: { currentStep: string | null; attempt: number; at: number }): Promise<void>
+  saveSteps(
+    runId: string,
+    owner: string,
+    steps: StepResultRecord[],
+    progress?: { currentStep: string | null; attempt: number; at: number },
+  ): Promise<void>
   /** Step results of a run, in the order they were first written. */
   getSteps(runId: string): Promise<StepResultRecord[]>
   /**
@@ -172,4 +185,4 @@ export interface Store {
 }
 
 /** Error thrown by stores when the backend is unreachable (mapped to 503 at ingress). */
-export { StoreUnavailableError, LeaseLostError } from './errors.js'
+export { LeaseLostError, StoreUnavailableError } from './errors.js'

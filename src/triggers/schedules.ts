@@ -45,7 +45,7 @@ export function createScheduler(hub: Hub): Scheduler {
 
   async function fire(pipelineId: string, tick: Date) {
     const p = hub.getPipeline(pipelineId)
-    if (!p || p.trigger.kind !== 'schedule') throw new Error(`pipeline ${pipelineId} has no schedule trigger`)
+    if (p?.trigger.kind !== 'schedule') throw new Error(`pipeline ${pipelineId} has no schedule trigger`)
     const payload = {
       ...(typeof p.trigger.options.payload === 'object' && p.trigger.options.payload ? p.trigger.options.payload : {}),
       tick: tick.toISOString(),

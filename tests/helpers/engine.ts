@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ActionCall, ActionExecutor } from '../../src/connectors/contract.js'
 import { createHub, type HubOptions } from '../../src/engine/hub.js'
-import type { CompiledPipeline, PipelineDefinition } from '../../src/pipeline/types.js'
 import { compilePipeline } from '../../src/pipeline/compile.js'
-import { createSqliteStore } from '../../src/store/sqlite/index.js'
+import type { CompiledPipeline, PipelineDefinition } from '../../src/pipeline/types.js'
 import type { Store } from '../../src/store/contract.js'
+import { createSqliteStore } from '../../src/store/sqlite/index.js'
 
 export function tempDir(prefix = 'pw-test-'): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix))

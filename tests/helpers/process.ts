@@ -19,7 +19,11 @@ export interface Spawned {
 
 /** Start `pipewright <args>` and resolve once it prints "listening on <url>". */
 export function spawnPipewright(args: string[], env: Record<string, string>, cwd = ROOT, timeoutMs = 20_000): Promise<Spawned> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))

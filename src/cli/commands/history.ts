@@ -26,7 +26,11 @@ async function openHub(io: CliIo, opts: { db?: string; dir?: string }, withPipel
 export async function runsList(io: CliIo, opts: { db?: string; pipeline?: string; status?: string; limit?: string; json?: boolean }) {
   const hub = await openHub(io, opts)
   try {
-    const runs = await listRunsQuery(hub, { pipeline: opts.pipeline, status: opts.status?.split(',') as RunStatus[] | undefined, limit: opts.limit ? Number(opts.limit) : 20 })
+    const runs = await listRunsQuery(hub, {
+      pipeline: opts.pipeline,
+      status: opts.status?.split(',') as RunStatus[] | undefined,
+      limit: opts.limit ? Number(opts.limit) : 20,
+    })
     io.out(opts.json ? JSON.stringify(runs) : table(runs, ['id', 'pipeline', 'status', 'step', 'attempt', 'createdAt']))
     return 0
   } finally {
@@ -44,9 +48,22 @@ export async function runsShow(io: CliIo, runId: string, opts: { db?: string; js
     }
     if (opts.json) io.out(JSON.stringify(r, null, 2))
     else {
-      io.out(`run ${r.run.id}  ${r.run.pipelineId}@${r.run.pipelineVersion}  ${r.run.status}${r.run.replayOf ? `  (replay of ${r.run.replayOf})` : ''}`)
+      io.out(
+        `run ${r.run.id}  ${r.run.pipelineId}@${r.run.pipelineVersion}  ${r.run.status}${r.run.replayOf ? `  (replay of ${r.run.replayOf})` : ''}`,
+      )
       io.out(`event ${r.event?.id ?? '-'}  ${JSON.stringify(r.event?.payload ?? null).slice(0, 200)}`)
-      io.out(table(r.steps.map((s) => ({ step: s.stepPath, status: s.status, attempts: s.attempts, ms: s.finishedAt - s.startedAt, output: s.output })), ['step', 'status', 'attempts', 'ms', 'output']))
+      io.out(
+        table(
+          r.steps.map((s) => ({
+            step: s.stepPath,
+            status: s.status,
+            attempts: s.attempts,
+            ms: s.finishedAt - s.startedAt,
+            output: s.output,
+          })),
+          ['step', 'status', 'attempts', 'ms', 'output'],
+        ),
+      )
       if (r.run.error) io.out(`error at ${r.run.currentStep}: ${r.run.error.message}`)
       if (r.deadLetter) io.out(`dead letter: ${r.deadLetter.reason} after ${r.deadLetter.attempts} attempt(s)`)
     }
@@ -59,8 +76,28 @@ export async function runsShow(io: CliIo, runId: string, opts: { db?: string; js
 export async function dlqList(io: CliIo, opts: { db?: string; pipeline?: string; reason?: string; all?: boolean; json?: boolean }) {
   const hub = await openHub(io, opts)
   try {
-    const rows = await hub.store.listDeadLetters({ pipelineId: opts.pipeline, reason: opts.reason as DeadReason | undefined, includeResolved: opts.all, limit: 1000 })
-    io.out(opts.json ? JSON.stringify(rows) : table(rows.map((d) => ({ run: d.runId, pipeline: d.pipelineId, reason: d.reason, step: d.stepId, attempts: d.attempts, error: d.error?.message, at: d.createdAt })), ['run', 'pipeline', 'reason', 'step', 'attempts', 'error', 'at']))
+    const rows = await hub.store.listDeadLetters({
+      pipelineId: opts.pipeline,
+      reason: opts.reason as DeadReason | undefined,
+      includeResolved: opts.all,
+      limit: 1000,
+    })
+    io.out(
+      opts.json
+        ? JSON.stringify(rows)
+        : table(
+            rows.map((d) => ({
+              run: d.runId,
+              pipeline: d.pipelineId,
+              reason: d.reason,
+              step: d.stepId,
+              attempts: d.attempts,
+              error: d.error?.message,
+              at: d.createdAt,
+            })),
+            ['run', 'pipeline', 'reason', 'step', 'attempts', 'error', 'at'],
+          ),
+    )
     return 0
   } finally {
     await hub.close()
@@ -82,7 +119,11 @@ export async function dlqShow(io: CliIo, runId: string, opts: { db?: string; jso
   }
 }
 
-export async function dlqReplay(io: CliIo, runIds: string[], opts: { db?: string; dir?: string; pipeline?: string; reason?: string; step?: string; from?: string; version?: string; json?: boolean }) {
+export async function dlqReplay(
+  io: CliIo,
+  runIds: string[],
+  opts: { db?: string; dir?: string; pipeline?: string; reason?: string; step?: string; from?: string; version?: string; json?: boolean },
+) {
   if (runIds.length === 0 && !opts.pipeline && !opts.reason && !opts.step) {
     io.err('give run ids, or a filter: --pipeline, --reason, --step')
     return 2
@@ -100,7 +141,11 @@ export async function dlqReplay(io: CliIo, runIds: string[], opts: { db?: string
     }
     const r = runIds.length
       ? await replayRuns(hub, runIds, { from, version, onProgress })
-      : await replayDeadLetters(hub, { pipelineId: opts.pipeline, reason: opts.reason as DeadReason | undefined, stepId: opts.step }, { from, version, onProgress })
+      : await replayDeadLetters(
+          hub,
+          { pipelineId: opts.pipeline, reason: opts.reason as DeadReason | undefined, stepId: opts.step },
+          { from, version, onProgress },
+        )
     if (opts.json) io.out(JSON.stringify(r))
     else {
       io.out(`${r.replayed.length} replayed, ${r.skipped.length} skipped`)

@@ -7,12 +7,12 @@ import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { builtinConnectors } from '../../connectors/registry.js'
-import { checkFieldMaps } from '../../fieldmaps/validate.js'
 import { ConfigError, formatProblem, type Problem } from '../../errors.js'
+import { checkFieldMaps } from '../../fieldmaps/validate.js'
+import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import type { CompiledPipeline, CompiledStep } from '../../pipeline/types.js'
 import { createRuntime } from '../../runtime.js'
-import { tryParseDuration } from '../../pipeline/duration.js'
 import type { CliIo } from '../io.js'
 import { sandboxOverrides } from './sandbox.js'
 
@@ -30,8 +30,22 @@ export function checkActions(pipelines: CompiledPipeline[]): Problem[] {
         const [cid, ...rest] = s.ref.split('.')
         const c = connectors.get(cid!)
         const action = rest.join('.')
-        if (!c) problems.push({ file: p.source.file ?? undefined, pipeline: p.id, step: s.id, field: 'action', message: `unknown connector "${cid}"; available: ${[...connectors.keys()].join(', ')}` })
-        else if (!c.actions[action]) problems.push({ file: p.source.file ?? undefined, pipeline: p.id, step: s.id, field: 'action', message: `connector ${cid} has no action "${action}"; available: ${Object.keys(c.actions).join(', ')}` })
+        if (!c)
+          problems.push({
+            file: p.source.file ?? undefined,
+            pipeline: p.id,
+            step: s.id,
+            field: 'action',
+            message: `unknown connector "${cid}"; available: ${[...connectors.keys()].join(', ')}`,
+          })
+        else if (!c.actions[action])
+          problems.push({
+            file: p.source.file ?? undefined,
+            pipeline: p.id,
+            step: s.id,
+            field: 'action',
+            message: `connector ${cid} has no action "${action}"; available: ${Object.keys(c.actions).join(', ')}`,
+          })
       }
       if (s.kind === 'route') for (const b of [...s.branches.map((x) => x.steps), s.otherwise ?? []]) walk(p, b)
       if (s.kind === 'forEach') walk(p, s.steps)
@@ -52,15 +66,29 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; json?: bo
     if (e instanceof ConfigError) problems = e.problems
     else throw e
   }
-  if (opts.json) io.out(JSON.stringify({ ok: problems.length === 0, pipelines: pipelines.map((p) => ({ id: p.id, version: p.version, file: p.source.file })), problems }))
+  if (opts.json)
+    io.out(
+      JSON.stringify({
+        ok: problems.length === 0,
+        pipelines: pipelines.map((p) => ({ id: p.id, version: p.version, file: p.source.file })),
+        problems,
+      }),
+    )
   else if (problems.length) {
     io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${dir}:`)
     for (const p of problems) io.err(`  - ${formatProblem(p)}`)
-  } else io.out(`${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'} valid: ${pipelines.map((p) => `${p.id}@${p.version}`).join(', ') || '(none)'}`)
+  } else
+    io.out(
+      `${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'} valid: ${pipelines.map((p) => `${p.id}@${p.version}`).join(', ') || '(none)'}`,
+    )
   return problems.length === 0 ? 0 : 1
 }
 
-export async function runCommand(io: CliIo, pipelineId: string, opts: { event?: string; dir?: string; db?: string; sandbox?: boolean; maxWait?: string; json?: boolean }): Promise<number> {
+export async function runCommand(
+  io: CliIo,
+  pipelineId: string,
+  opts: { event?: string; dir?: string; db?: string; sandbox?: boolean; maxWait?: string; json?: boolean },
+): Promise<number> {
   const text = opts.event === undefined ? '{}' : opts.event === '-' ? await io.stdin() : await readFile(resolve(io.cwd, opts.event), 'utf8')
   let payload: unknown
   try {
@@ -89,7 +117,14 @@ export async function runCommand(io: CliIo, pipelineId: string, opts: { event?: 
     })
     const p = runtime.hub.getPipeline(pipelineId)
     if (!p) {
-      io.err(`no pipeline "${pipelineId}"; loaded: ${runtime.hub.pipelines().map((x) => x.id).join(', ') || '(none)'}`)
+      io.err(
+        `no pipeline "${pipelineId}"; loaded: ${
+          runtime.hub
+            .pipelines()
+            .map((x) => x.id)
+            .join(', ') || '(none)'
+        }`,
+      )
       return 2
     }
     const [r] = await runtime.hub.ingest(pipelineId, [{ payload }], { trigger: 'manual' })
@@ -103,7 +138,9 @@ export async function runCommand(io: CliIo, pipelineId: string, opts: { event?: 
         io.out(`  ${mark} ${s.stepPath.padEnd(24)} ${String(s.finishedAt - s.startedAt).padStart(5)} ms  ${preview(s.output)}`)
       }
       if (run?.error) io.out(`  ✗ ${run.currentStep ?? ''} attempt ${run.attempt}: ${run.error.message}`)
-      io.out(`status: ${run?.status ?? 'unknown'}${run?.status === 'waiting' ? ` (${run.waitReason}, due ${new Date(run.dueAt).toISOString()})` : ''}`)
+      io.out(
+        `status: ${run?.status ?? 'unknown'}${run?.status === 'waiting' ? ` (${run.waitReason}, due ${new Date(run.dueAt).toISOString()})` : ''}`,
+      )
     }
     return run?.status === 'succeeded' ? 0 : 1
   } catch (e) {

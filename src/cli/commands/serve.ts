@@ -36,7 +36,12 @@ function reportConfig(io: CliIo, e: unknown): number {
 
 export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', opts: ServeOptions): Promise<number> {
   const sandbox = opts.sandbox ? await sandboxOverrides() : null
-  if (sandbox) io.out(`sandbox: ${Object.entries(sandbox.urls).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  if (sandbox)
+    io.out(
+      `sandbox: ${Object.entries(sandbox.urls)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    )
   let runtime: Awaited<ReturnType<typeof createRuntime>>
   try {
     runtime = await createRuntime({
@@ -57,7 +62,9 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
     return reportConfig(io, e)
   }
   const names = runtime.hub.pipelines().map((p) => p.id)
-  io.out(`pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.url ? `, listening on ${runtime.url}` : ''}`)
+  io.out(
+    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.url ? `, listening on ${runtime.url}` : ''}`,
+  )
   let watcher: ReturnType<typeof watch> | null = null
   if (mode === 'dev') {
     let timer: NodeJS.Timeout | null = null
@@ -71,7 +78,8 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
             runtime.hub.setPipelines(list)
             io.out(`reloaded ${list.length} pipeline(s): ${list.map((p) => `${p.id}@${p.version}`).join(', ')}`)
           } catch (e) {
-            if (e instanceof ConfigError) io.err(`not reloaded; fix these and save again:\n${e.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`)
+            if (e instanceof ConfigError)
+              io.err(`not reloaded; fix these and save again:\n${e.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`)
             else io.err(`not reloaded: ${(e as Error).message}`)
           }
         }, 150)

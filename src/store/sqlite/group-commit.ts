@@ -82,7 +82,10 @@ export class GroupCommit {
         else batch[i]!.reject(o.error)
       }
     }
-    if (!tx.durable) return settle()
+    if (!tx.durable) {
+      settle()
+      return
+    }
     const syncing = tx.durable().then(settle, (error) => {
       const mapped = this.mapError(error)
       for (const p of batch) p.reject(mapped)
@@ -115,7 +118,8 @@ export class GroupCommit {
       }
       if (clean) {
         tx.commit() // may throw (disk full, I/O error): the outer catch rejects the batch
-        return this.settle(tx, batch, outcomes)
+        this.settle(tx, batch, outcomes)
+        return
       }
       if (tx.inTransaction()) tx.rollback()
       tx.begin()
