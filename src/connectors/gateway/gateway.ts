@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import { ConsecutiveBreaker } from 'cockatiel'
 import { ErrorCodes, isPipewrightError, NonRetryableError } from '../../errors.js'
 import { type BudgetRow, createBudgets } from '../../resilience/budget.js'
@@ -89,6 +90,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   })
   const maxInPlaceWaitMs = options.maxInPlaceWaitMs ?? 1000
   const closing = new AbortController()
+  // Every batched call waiting on a rate limit listens on this one signal: no listener cap.
+  setMaxListeners(0, closing.signal)
   const runtimes = new Map<string, Runtime>()
 
   function runtimeOf(conn: ResolvedConnection): Runtime {
