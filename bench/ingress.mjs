@@ -9,13 +9,12 @@
 // `npx tsc -p tsconfig.build.json` first. BENCH_MODE=worker runs the (one-map-step) runs in the
 // same process; the default, --no-worker, measures acknowledgements alone.
 
-import { spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { fmt, ROOT, spawnServer } from './lib.mjs'
+import { autocannon, fmt, ROOT, spawnServer } from './lib.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const CONNECTIONS = 50
@@ -31,25 +30,7 @@ const BIG_REQUESTS = 1000
 const sign = (body) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
 
 /** autocannon in its own process; the body goes through a file (an 800 KB argv would not fit). */
-function load({ url, bodyFile, headers, connections = CONNECTIONS, duration, amount }) {
-  const args = [join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(connections), '-m', 'POST', '-i', bodyFile]
-  for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...headers })) args.push('-H', `${k}=${v}`)
-  args.push(...(amount ? ['-a', String(amount)] : ['-d', String(duration)]), url)
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d) => (out += d))
-  child.stderr.on('data', (d) => (err += d))
-  return new Promise((resolve, reject) =>
-    child.once('exit', () => {
-      try {
-        resolve(JSON.parse(out))
-      } catch {
-        reject(new Error(`autocannon failed: ${err}`))
-      }
-    }),
-  )
-}
+const load = ({ connections = CONNECTIONS, ...rest }) => autocannon({ connections, ...rest })
 
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))

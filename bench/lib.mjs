@@ -62,8 +62,8 @@ export function spawnServer(args, env = {}) {
   })
 }
 
-/** Run autocannon in its own process; returns its JSON result. */
-export function autocannon({ url, connections = 50, duration = 10, amount, body, headers = {}, method = 'POST' }) {
+/** Run autocannon in its own process; `bodyFile` for bodies too large for argv. Returns its JSON result. */
+export function autocannon({ url, connections = 50, duration = 10, amount, body, bodyFile, headers = {}, method = 'POST' }) {
   const args = [
     join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'),
     '-j',
@@ -78,6 +78,7 @@ export function autocannon({ url, connections = 50, duration = 10, amount, body,
   if (amount) args.push('-a', String(amount))
   else args.push('-d', String(duration))
   if (body !== undefined) args.push('-b', body)
+  if (bodyFile !== undefined) args.push('-i', bodyFile)
   args.push(url)
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
