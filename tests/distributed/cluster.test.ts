@@ -89,8 +89,13 @@ describe.skipIf(!ready)('distributed: one API process and worker processes on Po
       tag: 'crash',
       onAck: (n) => {
         if (n === 400 && !killed) {
-          victim.kill('SIGKILL')
-          killed = victim.exited.then(() => leasedBy(victim.pid))
+          killed = (async () => {
+            // Kill while the victim holds leases, so the test proves something (bounded wait).
+            for (let i = 0; i < 200 && (await leasedBy(victim.pid)).size === 0; i++) await new Promise((r) => setTimeout(r, 10))
+            victim.kill('SIGKILL')
+            await victim.exited
+            return leasedBy(victim.pid)
+          })()
         }
       },
     })
