@@ -196,3 +196,36 @@ describe('HTTP API and metrics', () => {
     expect((await server.app.inject({ url: '/readyz' })).statusCode).toBe(200)
   })
 })
+
+describe('logs from code steps', () => {
+  it('writes helpers.log lines at their level with the run and step, secrets masked', async () => {
+    const lines: any[] = []
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l))
+        cb()
+      },
+    })
+    const p = compile({
+      id: 'chatty',
+      trigger: manual(),
+      steps: [
+        {
+          id: 'work',
+          code: async (_scope, h) => {
+            h.log.info('calling the CRM with key sk_live_SUPERSECRET123', { token: 'abc', rows: 3 })
+            return 1
+          },
+        },
+      ],
+    })
+    const hub = await startHub({ pipelines: [p], store, redact: { secrets: ['sk_live_SUPERSECRET123'] } })
+    closers.push(() => hub.close())
+    attachRunLogs(hub.events, createLogger({ destination: sink as any }), hub.redactor)
+    const [r] = await hub.ingest('chatty', [{ payload: {} }])
+    await hub.waitForRun(r!.runId)
+    const line = await eventually(() => lines.find((l) => l.step === 'work' && l.msg.startsWith('calling')))
+    expect(line).toMatchObject({ level: 'info', run_id: r!.runId, pipeline: 'chatty', data: { token: '[redacted]', rows: 3 } })
+    expect(line.msg).toBe('calling the CRM with key [redacted]')
+  })
+})

@@ -29,6 +29,8 @@ export interface HubEventMap {
     action: string | null
     error?: SerializedError
   }
+  /** A line logged by user code through `helpers.log` in a `code` step (already redacted). */
+  'step:log': { run: RunRecord; stepId: string; level: 'info' | 'warn'; message: string; data?: object }
   'hub:error': { message: string; error: unknown }
   // Gateway events are forwarded under their own names.
   [gateway: `connector:${string}` | `budget:${string}`]: Record<string, unknown>

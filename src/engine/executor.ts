@@ -437,7 +437,13 @@ class RunExecution {
   helpers(path: string, attempt: number, signal: AbortSignal): StepHelpers {
     let n = 0
     const log = (level: 'info' | 'warn') => (msg: string, data?: object) =>
-      this.ctx.events.emit('hub:error', { message: `[${level}] run ${this.run.id} step ${path}: ${msg}`, error: data })
+      this.ctx.events.emit('step:log', {
+        run: this.run,
+        stepId: path,
+        level,
+        message: this.ctx.redact.text(msg),
+        data: data ? this.ctx.redact.value(data) : undefined,
+      })
     return {
       signal,
       attempt,

@@ -78,6 +78,9 @@ export function attachRunLogs(events: HubEvents, log: Logger, redactor: Redactor
         `run waiting (${e.reason})`,
       )
     }),
+    events.on('step:log', (e) => {
+      log[e.level]({ pipeline: e.run.pipelineId, event: e.run.eventId, run_id: e.run.id, step: e.stepId, data: e.data }, e.message)
+    }),
     events.on('hub:error', ({ message, error }) => {
       log.error(
         {
