@@ -75,6 +75,9 @@ export class BackPressureError extends PipewrightError {
 
 export type Hub = Awaited<ReturnType<typeof createHub>>
 
+/** How soon a run that found its concurrency key or pipeline slot busy comes round again. */
+const BUSY_RETRY_MS = 250
+
 export async function createHub(options: HubOptions) {
   const clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
@@ -222,34 +225,34 @@ export async function createHub(options: HubOptions) {
     if (inflight.has(runId)) return
     const cached = fresh.get(runId)
     fresh.delete(runId)
-    let pipelineId: string | undefined
-    let key: string | null = null
-    if (cached) {
-      pipelineId = cached.event.pipelineId
-      key = cached.key
-    } else {
-      const run = await store.getRun(runId)
-      if (!run) return
-      pipelineId = run.pipelineId
-      key = run.concurrencyKey
-    }
+    // A run accepted here is already leased to us; any other is leased first (the lease returns
+    // the run, so no separate read), and handed back in the rare case its key or slot is busy.
+    const leased = cached ? cached.run : await store.leaseRun({ runId, owner: workerId, now: clock.now(), leaseMs })
+    if (!leased) return
+    const pipelineId = leased.pipelineId
+    const key = cached ? cached.key : leased.concurrencyKey
     const p = latest.get(pipelineId)
-    const lockKey = key === null ? null : `${pipelineId}#${key}`
-    if (lockKey && !locks.tryAcquire(lockKey)) {
-      push(keyWaiters, lockKey, runId)
-      if (cached) fresh.set(runId, cached)
-      return
+    // Busy key or pipeline slot: a run accepted here waits in memory and is woken when the
+    // holder finishes; any other hands its lease back and comes round again shortly.
+    const wait = async (waiters: Map<string, string[]>, name: string) => {
+      if (cached) {
+        fresh.set(runId, cached)
+        push(waiters, name, runId)
+        return
+      }
+      await store.releaseLeases(workerId, [runId], clock.now())
+      ctx.redispatch(runId, clock.now() + BUSY_RETRY_MS)
     }
+    const lockKey = key === null ? null : `${pipelineId}#${key}`
+    if (lockKey && !locks.tryAcquire(lockKey)) return wait(keyWaiters, lockKey)
     const limit = p?.concurrency ?? null
     if (limit !== null && !slots.tryTake(pipelineId, limit)) {
       if (lockKey) locks.release(lockKey)
-      push(pipelineWaiters, pipelineId, runId)
-      if (cached) fresh.set(runId, cached)
-      return
+      return wait(pipelineWaiters, pipelineId)
     }
     inflight.add(runId)
     try {
-      await executeRun(ctx, runId, cached ? { event: cached.event, fresh: true, leased: cached.run } : undefined)
+      await executeRun(ctx, runId, cached ? { event: cached.event, fresh: true, leased: cached.run } : { fresh: false, leased })
     } catch (error) {
       events.emit('hub:error', { message: `run ${runId} could not be executed; it will be retried by the sweeper`, error })
     } finally {
