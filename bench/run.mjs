@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline measured in
 // the same run. Results are also written to bench/results/latest.json.
 // Pick some with `npm run bench -- e2e ingress`.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -32,5 +32,8 @@ for (const [name, file, fn] of BENCHES) {
   }
 }
 mkdirSync(join(here, 'results'), { recursive: true })
-writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`)
+const file = join(here, 'results', 'latest.json')
+// A partial run (`npm run bench -- e2e`) updates its own sections and keeps the others.
+const previous = wanted.length && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}
+writeFileSync(file, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`)
 console.log(`\nresults written to bench/results/latest.json`)
