@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { Store } from '../src/store/contract.js'
 import { createStore } from '../src/store/index.js'
 import { createPostgresStore } from '../src/store/postgres/index.js'
-import { storeSuite } from './conformance/store-suite.js'
+import { makeAccept, storeSuite } from './conformance/store-suite.js'
 
 const CANDIDATES = ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test']
 
@@ -95,37 +95,7 @@ describe.skipIf(!url)('Postgres store', () => {
         const T = 1_700_000_000_000
         const ids = Array.from({ length: 20 }, (_, i) => `run-${i}`)
         await one.acceptMany(
-          ids.map((id) => ({
-            event: {
-              id: `evt-${id}`,
-              pipelineId: 'p',
-              trigger: 'webhook' as const,
-              deliveryId: null,
-              payload: {},
-              meta: null,
-              receivedAt: T,
-            },
-            run: {
-              id,
-              pipelineId: 'p',
-              pipelineVersion: 'v',
-              eventId: `evt-${id}`,
-              status: 'queued' as const,
-              currentStep: null,
-              attempt: 0,
-              dueAt: T,
-              waitReason: null,
-              leaseOwner: null,
-              leaseExpiresAt: null,
-              concurrencyKey: null,
-              replayOf: null,
-              replayFrom: null,
-              error: null,
-              createdAt: T,
-              updatedAt: T,
-              finishedAt: null,
-            },
-          })),
+          ids.map((id) => makeAccept({ event: { id: `evt-${id}`, pipelineId: 'p', receivedAt: T }, run: { id, dueAt: T } })),
         )
         const results = await Promise.all(
           ids.flatMap((runId) => [
@@ -152,38 +122,13 @@ describe.skipIf(!url)('Postgres store', () => {
         for (let i = 0; i < 200; i++) {
           const id = `r${i}`
           pending.push(
-            store.accept({
-              event: {
-                id: `e${i}`,
-                pipelineId: 'p',
-                trigger: 'webhook',
-                deliveryId: `d${i % 50}`,
-                payload: { i },
-                meta: null,
-                receivedAt: T,
-              },
-              run: {
-                id,
-                pipelineId: 'p',
-                pipelineVersion: 'v',
-                eventId: `e${i}`,
-                status: 'queued',
-                currentStep: null,
-                attempt: 0,
-                dueAt: T,
-                waitReason: null,
-                leaseOwner: null,
-                leaseExpiresAt: null,
-                concurrencyKey: null,
-                replayOf: null,
-                replayFrom: null,
-                error: null,
-                createdAt: T,
-                updatedAt: T,
-                finishedAt: null,
-              },
-              dedupe: { scope: 'p', key: `d${i % 50}`, expiresAt: T + 60_000 },
-            }),
+            store.accept(
+              makeAccept({
+                event: { id: `e${i}`, pipelineId: 'p', deliveryId: `d${i % 50}`, payload: { i }, receivedAt: T },
+                run: { id, dueAt: T },
+                dedupe: { scope: 'p', key: `d${i % 50}`, expiresAt: T + 60_000 },
+              }),
+            ),
           )
           if (i % 7 === 0) await new Promise((r) => setImmediate(r))
         }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import type { Store } from '../src/store/contract.js'
 import { createStore } from '../src/store/index.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
-import { storeSuite } from './conformance/store-suite.js'
+import { makeAccept, storeSuite } from './conformance/store-suite.js'
 
 storeSuite('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
@@ -87,30 +87,12 @@ describe('SQLite store specifics', () => {
     const two = createSqliteStore({ path })
     try {
       const T = 1_700_000_000_000
-      const input = (i: number) => ({
-        event: { id: `e${i}`, pipelineId: 'p', trigger: 'webhook' as const, deliveryId: 'd', payload: null, meta: null, receivedAt: T },
-        run: {
-          id: `r${i}`,
-          pipelineId: 'p',
-          pipelineVersion: 'v',
-          eventId: `e${i}`,
-          status: 'queued' as const,
-          currentStep: null,
-          attempt: 0,
-          dueAt: T,
-          waitReason: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-          concurrencyKey: null,
-          replayOf: null,
-          replayFrom: null,
-          error: null,
-          createdAt: T,
-          updatedAt: T,
-          finishedAt: null,
-        },
-        dedupe: { scope: 'p', key: 'd', expiresAt: T + 1_000 },
-      })
+      const input = (i: number) =>
+        makeAccept({
+          event: { id: `e${i}`, pipelineId: 'p', deliveryId: 'd', receivedAt: T },
+          run: { id: `r${i}`, dueAt: T },
+          dedupe: { scope: 'p', key: 'd', expiresAt: T + 1_000 },
+        })
       const accepted = await Promise.all([one.accept(input(1)), two.accept(input(2))])
       expect(accepted.filter((r) => r.accepted)).toHaveLength(1)
       const winner = accepted.find((r) => r.accepted) as { runId: string }

@@ -28,7 +28,8 @@ function uid(prefix: string): string {
   return `${prefix}-${counter.toString().padStart(5, '0')}`
 }
 
-function makeEvent(over: Partial<EventRecord> = {}): EventRecord {
+/** Test record builders, shared by the backend-specific store tests. */
+export function makeEvent(over: Partial<EventRecord> = {}): EventRecord {
   return {
     id: uid('evt'),
     pipelineId: 'clay-to-hubspot',
@@ -41,7 +42,7 @@ function makeEvent(over: Partial<EventRecord> = {}): EventRecord {
   }
 }
 
-function makeRun(eventId: string, over: Partial<RunRecord> = {}): RunRecord {
+export function makeRun(eventId: string, over: Partial<RunRecord> = {}): RunRecord {
   return {
     id: uid('run'),
     pipelineId: 'clay-to-hubspot',
@@ -65,7 +66,9 @@ function makeRun(eventId: string, over: Partial<RunRecord> = {}): RunRecord {
   }
 }
 
-function makeAccept(over: { run?: Partial<RunRecord>; event?: Partial<EventRecord>; dedupe?: AcceptInput['dedupe'] } = {}): AcceptInput {
+export function makeAccept(
+  over: { run?: Partial<RunRecord>; event?: Partial<EventRecord>; dedupe?: AcceptInput['dedupe'] } = {},
+): AcceptInput {
   const event = makeEvent(over.event)
   const run = makeRun(event.id, { pipelineId: event.pipelineId, createdAt: event.receivedAt, updatedAt: event.receivedAt, ...over.run })
   return over.dedupe ? { event, run, dedupe: over.dedupe } : { event, run }
