@@ -21,10 +21,21 @@ describe('recipe: Clay → HubSpot → Slack', () => {
   it('creates the company and the contact, associated, and alerts Slack for a hot lead', async () => {
     const { run, steps } = await runPipeline(t, 'clay-hubspot-slack', row('Ada@Acme.com', 90, 95))
     expect(run.status).toBe('succeeded')
-    expect(steps.lead).toEqual({ email: 'ada@acme.com', domain: 'acme.com', company: 'Acme', score: 93 })
+    expect(steps.lead).toEqual({
+      email: 'ada@acme.com',
+      domain: 'acme.com',
+      company: 'Acme',
+      firstname: null,
+      lastname: null,
+      score: 93,
+      channel: '#high-intent',
+    })
     expect(steps.contact).toMatchObject({ id: expect.any(String) })
     const slackPosts = t.effects('slack').filter((r) => r.path === '/api/chat.postMessage')
-    expect(slackPosts.map((r) => (r.body as any).text)).toEqual(['Hot lead ada@acme.com (93)'])
+    expect(slackPosts.map((r) => (r.body as any).text)).toEqual([
+      `Hot lead: ada@acme.com at Acme (score 93, HubSpot company ${(steps.company as any).id})`,
+    ])
+    expect(slackPosts.map((r) => (r.body as any).channel)).toEqual(['#high-intent'])
   })
 
   it('updates HubSpot but stays quiet in Slack for a lead scoring 80 or less', async () => {

@@ -20,7 +20,10 @@ import { type CliIo, table } from '../io.js'
 import { sandboxOverrides } from './sandbox.js'
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
-export const DEMO_PIPELINES = join(PACKAGE_ROOT, 'examples', 'demo', 'pipelines')
+/** The demo runs recipe (a) itself; the loader skips the recipe's test file. */
+export const DEMO_PIPELINES = join(PACKAGE_ROOT, 'examples', 'clay-hubspot-slack')
+const DEMO_PIPELINE = 'clay-hubspot-slack'
+const DEMO_PATH = 'clay-enrichment'
 const SECRET = 'demo-secret'
 /** Channels that exist in the demo's Slack workspace; any other channel is `channel_not_found`. */
 export const DEMO_CHANNELS = ['high-intent', 'general']
@@ -101,10 +104,10 @@ export async function demoCommand(io: CliIo, opts: { exit?: boolean; port?: stri
         .map(([s, u]) => `${s} ${u}`)
         .join(' · ')}`,
     )
-    io.out(`posting ${DEMO_EVENTS.length} Clay enrichment rows to ${runtime.url}/hooks/clay-leads`)
+    io.out(`posting ${DEMO_EVENTS.length} Clay enrichment rows to ${runtime.url}/hooks/${DEMO_PATH}`)
     let duplicates = 0
     for (const event of DEMO_EVENTS) {
-      const res = await fetch(`${runtime.url}/hooks/clay-leads`, {
+      const res = await fetch(`${runtime.url}/hooks/${DEMO_PATH}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET },
         body: JSON.stringify(event),
@@ -115,7 +118,7 @@ export async function demoCommand(io: CliIo, opts: { exit?: boolean; port?: stri
       io.out(`  ${event.row_id.padEnd(6)} ${String(event.row_data.email).trim().padEnd(28)} → ${res.status} ${what}`)
     }
     const counts = await settle(runtime, 12_000)
-    const dead = await runtime.hub.store.listDeadLetters({ pipelineId: 'clay-leads' })
+    const dead = await runtime.hub.store.listDeadLetters({ pipelineId: DEMO_PIPELINE })
     const landed = report(io, sandbox.emulators, counts, dead, duplicates)
     io.out('')
     io.out(`inspect runs: ${runtime.url}/api/v1/runs  ·  dead letters: ${runtime.url}/api/v1/dead-letters  ·  dashboard: ${runtime.url}/`)
@@ -142,7 +145,7 @@ async function settle(
   let counts: Record<RunStatus, number>
   do {
     await new Promise((r) => setTimeout(r, 50))
-    counts = await runtime.hub.store.countRuns({ pipelineId: 'clay-leads' })
+    counts = await runtime.hub.store.countRuns({ pipelineId: DEMO_PIPELINE })
   } while (counts.queued + counts.running + counts.waiting > 0 && Date.now() < deadline)
   return counts
 }
