@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { CliIo } from '../src/cli/io.js'
 import { main } from '../src/cli/main.js'
+import { type RecordingIo, recordingIo } from './helpers/cli.js'
 import { tempDir } from './helpers/engine.js'
 import { type Receiver, startReceiver } from './helpers/process.js'
 
@@ -10,19 +10,8 @@ let tmp: ReturnType<typeof tempDir>
 let receiver: Receiver
 let rejectNext = false
 
-function io(env: Record<string, string> = {}, stdin = ''): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = []
-  const stderr: string[] = []
-  return {
-    cwd: tmp.dir,
-    env: { RECEIVER_URL: receiver.url, ...env },
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    stdin: async () => stdin,
-    untilSignal: async () => {},
-    stdout,
-    stderr,
-  }
+function io(env: Record<string, string> = {}, stdin = ''): RecordingIo {
+  return recordingIo(tmp.dir, { RECEIVER_URL: receiver.url, ...env }, stdin)
 }
 
 const PIPELINE = `id: leads

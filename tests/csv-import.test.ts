@@ -2,13 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { CliIo } from '../src/cli/io.js'
 import { main } from '../src/cli/main.js'
 import { runsCsvString } from '../src/csv/export.js'
 import { importCsv } from '../src/csv/import.js'
 import { manual } from '../src/pipeline/define.js'
 import { createServer } from '../src/server/app.js'
 import type { Store } from '../src/store/contract.js'
+import { type RecordingIo, recordingIo } from './helpers/cli.js'
 import { compile, ScriptedActions, sqliteStore, startHub, tempDir } from './helpers/engine.js'
 
 let tmp: ReturnType<typeof tempDir>
@@ -115,19 +115,8 @@ describe('CSV import', () => {
 })
 
 describe('pipewright import / runs export (CLI)', () => {
-  function io(): CliIo & { stdout: string[]; stderr: string[] } {
-    const stdout: string[] = []
-    const stderr: string[] = []
-    return {
-      cwd: tmp.dir,
-      env: {},
-      out: (t) => stdout.push(t),
-      err: (t) => stderr.push(t),
-      stdin: async () => '',
-      untilSignal: async () => {},
-      stdout,
-      stderr,
-    }
+  function io(): RecordingIo {
+    return recordingIo(tmp.dir)
   }
 
   it('imports a file, prints progress and bad lines on stderr and a summary; exit 1 when rows were bad', async () => {

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { CliIo } from '../src/cli/io.js'
 import { main } from '../src/cli/main.js'
 import { slack } from '../src/connectors/index.js'
 import { manual } from '../src/pipeline/define.js'
 import { createTestHub, runPipeline } from '../src/testing/index.js'
+import { type RecordingIo, recordingIo } from './helpers/cli.js'
 import { tempDir } from './helpers/engine.js'
 
 let tmp: ReturnType<typeof tempDir>
@@ -29,19 +29,8 @@ steps:
 })
 afterEach(() => tmp.cleanup())
 
-function io(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = []
-  const stderr: string[] = []
-  return {
-    cwd: tmp.dir,
-    env: {},
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    stdin: async () => '',
-    untilSignal: async () => {},
-    stdout,
-    stderr,
-  }
+function io(): RecordingIo {
+  return recordingIo(tmp.dir)
 }
 
 const PASSING = `cases:
