@@ -1,12 +1,14 @@
 /**
- * Webhook ingress through HTTP (fastify inject) on a real hub: temp SQLite store, scripted
- * actions, the real server. Every rejection must store nothing; every client mistake is a 4xx.
+ * Webhook ingress through HTTP on a real hub: temp SQLite store, scripted actions, the real
+ * server listening on loopback (requests take the plain node:http ingress listener), and the
+ * fastify route through `inject`. Every rejection must store nothing; every client mistake is
+ * a 4xx.
  */
 import { readFileSync } from 'node:fs'
+import { request } from 'node:http'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
-import type { LightMyRequestResponse } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { Hub } from '../src/engine/hub.js'
@@ -37,7 +39,37 @@ interface Env {
   actions: ScriptedActions
   db: string
   counts(): { events: number; runs: number }
-  post(path: string, body: string | Buffer, headers?: Record<string, string>): Promise<LightMyRequestResponse>
+  /** POST over a real loopback connection. */
+  post(path: string, body: string | Buffer, headers?: Record<string, string>): Promise<Reply>
+  /** The same through fastify's `inject` (the route that serves in-process callers). */
+  inject(path: string, body: string | Buffer, headers?: Record<string, string>): Promise<Reply>
+}
+
+interface Reply {
+  statusCode: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+  json(): any
+}
+
+/** One HTTP/1.1 request on its own connection; the body is sent as given with its length. */
+function httpPost(base: string, path: string, body: string | Buffer, headers: Record<string, string>): Promise<Reply> {
+  const url = new URL(path, base)
+  const payload = typeof body === 'string' ? Buffer.from(body) : body
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(payload.length) } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c) => chunks.push(c))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        resolve({ statusCode: res.statusCode!, headers: res.headers, body: text, json: () => JSON.parse(text) })
+      })
+      res.on('error', reject)
+    })
+    // The server may answer (413) and close before the whole body is written.
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)))
+    req.end(payload)
+  })
 }
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -54,7 +86,8 @@ async function setup(
   const actions = new ScriptedActions()
   const pipelines = triggers.map(({ steps, ...t }, i) => compile({ id: `p${i}`, trigger: webhook(t), steps: steps ?? echo }))
   const hub = await startHub({ pipelines, store, actions, ...hubOptions })
-  const server = await createServer(hub, {})
+  const server = await createServer(hub, { port: 0 })
+  const base = await server.listen()
   const db = join(tmp.dir, 'pw.db')
   cleanups.push(
     tmp.cleanup,
@@ -75,13 +108,16 @@ async function setup(
         read.close()
       }
     },
-    post: (path, body, headers = {}) =>
-      server.app.inject({
+    post: (path, body, headers = {}) => httpPost(base, `/hooks/${path}`, body, { 'content-type': 'application/json', ...headers }),
+    inject: async (path, body, headers = {}) => {
+      const res = await server.app.inject({
         method: 'POST',
         url: `/hooks/${path}`,
         payload: body,
         headers: { 'content-type': 'application/json', ...headers },
-      }),
+      })
+      return { statusCode: res.statusCode, headers: res.headers, body: res.body, json: () => res.json() }
+    },
   }
 }
 
@@ -186,6 +222,46 @@ describe('client mistakes are 4xx and store nothing', () => {
     expect(metrics).toContain('pipewright_webhook_rejected_total{reason="PW_UNSUPPORTED_MEDIA_TYPE",path="in"} 1')
   })
 
+  it('answers 413 to a streamed body once it passes the limit, and 404 to an unknown path with a body; both over a real connection', async () => {
+    const env = await setup([{ path: 'small', maxBodyBytes: 1024 }])
+    const url = new URL('/hooks/small', env.server.url().replace('[::1]', 'localhost'))
+    const status = await new Promise<{ code: number; body: string }>((resolve, reject) => {
+      // No Content-Length: the body arrives chunked, so only counting the bytes can stop it.
+      const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+        let body = ''
+        res.on('data', (c) => (body += c))
+        res.on('end', () => resolve({ code: res.statusCode!, body }))
+      })
+      req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)))
+      req.write('{"pad":"')
+      for (let i = 0; i < 8; i++) req.write('x'.repeat(512))
+      req.end('"}')
+    })
+    expect(status.code).toBe(413)
+    expect(JSON.parse(status.body).error.message).toBe('body is larger than 1024 bytes, the most this webhook accepts')
+    const missing = await env.post('elsewhere', JSON.stringify({ pad: 'y'.repeat(4096) }))
+    expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'PW_NOT_FOUND'])
+    expect(env.counts()).toEqual({ events: 0, runs: 0 })
+    const metrics = await env.server.metrics.render()
+    expect(metrics).toContain('pipewright_webhook_rejected_total{reason="PW_PAYLOAD_TOO_LARGE",path="small"} 1')
+    expect(metrics).toContain('pipewright_webhook_rejected_total{reason="PW_NOT_FOUND",path="unknown"} 1')
+  })
+
+  it('answers the same through fastify (inject) as over a real connection', async () => {
+    const env = await setup([{ path: 'in', auth: SCHEMES.hmac! }])
+    const headers = signHmacSha256('hmac-secret-1', BODY, { header: 'x-hub-signature-256', prefix: 'sha256=' })
+    const viaInject = await env.inject('in', BODY, headers)
+    const viaHttp = await env.post('in', BODY, headers)
+    expect([viaInject.statusCode, viaHttp.statusCode]).toEqual([202, 202])
+    expect(Object.keys(viaInject.json()).sort()).toEqual(Object.keys(viaHttp.json()).sort())
+    expect(viaInject.headers['content-type']).toBe(viaHttp.headers['content-type'])
+    const forged = { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }
+    const [a, b] = [await env.inject('in', BODY, forged), await env.post('in', BODY, forged)]
+    expect([a.statusCode, b.statusCode]).toEqual([401, 401])
+    expect(a.json()).toEqual(b.json())
+    expect(env.counts()).toEqual({ events: 2, runs: 2 })
+  })
+
   it('answers 400 listing every failing path of a schema violation', async () => {
     const schema = z.object({ email: z.email(), score: z.number().max(100), company: z.object({ domain: z.string() }) })
     const env = await setup([{ path: 'typed', schema }])
@@ -246,16 +322,16 @@ describe('client mistakes are 4xx and store nothing', () => {
         body,
         header,
         async (path, ct, raw, headers) => {
-          const res = await env.server.app.inject({
-            method: 'POST',
-            url: `/hooks/${path}`,
-            payload: raw,
-            headers: { ...headers, 'content-type': ct.replace(/[^\x20-\x7e]/g, '') },
-          })
+          const all = { ...headers, 'content-type': ct.replace(/[^\x20-\x7e]/g, '') }
+          const injected = await env.server.app.inject({ method: 'POST', url: `/hooks/${path}`, payload: raw, headers: all })
+          expect(injected.statusCode, injected.body).toBeLessThan(500)
+          // Over a real connection the length is the framing, so the client sets it.
+          const { 'content-length': _framing, ...sent } = all
+          const res = await env.post(path, raw, sent)
           expect(res.statusCode, res.body).toBeLessThan(500)
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     )
   })
 })

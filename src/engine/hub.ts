@@ -191,7 +191,7 @@ export async function createHub(options: HubOptions) {
         waitReason: null,
         leaseOwner: cacheFresh ? workerId : null,
         leaseExpiresAt: cacheFresh ? now + leaseMs : null,
-        concurrencyKey: await computeKey(p, d.payload, runId, now),
+        concurrencyKey: p.concurrencyKey ? await computeKey(p, d.payload, runId, now) : null,
         replayOf: null,
         replayFrom: null,
         error: null,
@@ -216,7 +216,10 @@ export async function createHub(options: HubOptions) {
         events.emit('event:duplicate', { pipelineId, runId: r.duplicateOf })
       }
     })
-    if (toDispatch.length) await dispatch.dispatchMany(toDispatch)
+    // An in-process queue only serves a worker in this process: without one (`start --no-worker`
+    // on SQLite), workers elsewhere find these runs in the store, and queueing them here would
+    // only grow memory.
+    if (toDispatch.length && (runsHere || dispatch.kind !== 'memory')) await dispatch.dispatchMany(toDispatch)
     return out
   }
 

@@ -8,7 +8,9 @@
  * ```
  * @module
  */
+
 import { readFile } from 'node:fs/promises'
+import { createServer as createHttpServer } from 'node:http'
 import { dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -16,7 +18,7 @@ import type { Hub } from '../engine/hub.js'
 import { ErrorCodes } from '../errors.js'
 import { createMetrics, type HubMetrics } from '../observe/metrics.js'
 import { registerApi } from './api.js'
-import { registerHooks } from './hooks.js'
+import { createWebhookIngress, registerHooks, webhookListener } from './hooks.js'
 import { onError, sendError } from './http-error.js'
 
 export interface ServerOptions {
@@ -86,18 +88,34 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     1024 * 1024,
     ...hub.pipelines().map((p) => (p.trigger.kind === 'webhook' ? p.trigger.options.maxBodyBytes : 0)),
   )
+  const metrics = createMetrics(hub.events, hub.dispatch)
+  const ingress = createWebhookIngress({ hub, metrics, bodyLimit, log })
+  let closing = false
+  const hooks = webhookListener(ingress, {
+    isClosing: () => closing,
+    onError: (message, error) => hub.events.emit('hub:error', { message, error }),
+  })
   const app = Fastify({
     logger: false,
     bodyLimit: options.apiBodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
-    keepAliveTimeout: 72_000,
     forceCloseConnections: 'idle',
+    // Webhook deliveries take the plain node:http listener (see hooks.ts); the rest is fastify's.
+    serverFactory: (handler) => {
+      const server = createHttpServer((req, res) => {
+        if (!hooks(req, res)) handler(req, res)
+      })
+      server.keepAliveTimeout = 72_000
+      return server
+    },
   })
-  const metrics = createMetrics(hub.events, hub.dispatch)
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.setErrorHandler(onError((msg, err) => hub.events.emit('hub:error', { message: msg, error: err })))
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`))
 
-  await registerHooks(app, { hub, metrics, bodyLimit, log })
+  await registerHooks(app, { hub, metrics, bodyLimit, log }, ingress)
   await registerApi(app, { hub, token, usage: options.usage, connections: options.connections })
 
   app.get('/healthz', async () => ({ status: 'ok' }))

@@ -72,7 +72,10 @@ export const SAFE_HEADERS: readonly string[] = [
 
 function flatHeaders(headers: IngressRequest['headers']): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
+  for (const k in headers) {
+    const v = headers[k]
+    if (v !== undefined) out[k.toLowerCase()] = typeof v === 'string' ? v : v.join(', ')
+  }
   return out
 }
 

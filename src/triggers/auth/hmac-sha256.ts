@@ -12,6 +12,7 @@
 import { createHmac } from 'node:crypto'
 import type { WebhookAuth } from '../../pipeline/types.js'
 import { type AuthRequest, type AuthResult, asBuffer, bytesEqual, decodeStrict, fail, OK, readHeader, secretList } from './common.js'
+import { hmacSha256 } from './hmac.js'
 
 export type HmacSha256Auth = Extract<WebhookAuth, { scheme: 'hmac-sha256' }>
 
@@ -30,7 +31,7 @@ export function verifyHmacSha256(auth: HmacSha256Auth, req: AuthRequest): AuthRe
   if (!presented) return fail(`header ${header} is not a ${encoding} signature`)
   let matched = false
   for (const secret of secretList(auth.secret)) {
-    matched = bytesEqual(createHmac('sha256', secret).update(req.rawBody).digest(), presented) || matched
+    matched = bytesEqual(hmacSha256(secret, req.rawBody), presented) || matched
   }
   return matched ? OK : fail(`signature in ${header} does not match any configured secret`)
 }

@@ -14,7 +14,6 @@
  * contracts file, so both the decoded and the as-received URI are tried).
  * @module
  */
-import { createHmac } from 'node:crypto'
 import type { WebhookAuth } from '../../pipeline/types.js'
 import {
   type AuthRequest,
@@ -29,6 +28,7 @@ import {
   readHeader,
   secretList,
 } from './common.js'
+import { hmacSha256 } from './hmac.js'
 
 export type HubSpotV3Auth = Extract<WebhookAuth, { scheme: 'hubspot-v3' }>
 
@@ -69,11 +69,7 @@ export function publicRequestUrl(req: AuthRequest, publicBaseUrl: string | undef
 }
 
 function digest(secret: string, method: string, uri: string, body: Buffer, ts: string): Buffer {
-  return createHmac('sha256', secret)
-    .update(method + uri, 'utf8')
-    .update(body)
-    .update(ts, 'utf8')
-    .digest()
+  return hmacSha256(secret, method + uri, body, ts)
 }
 
 export function verifyHubSpotV3(auth: HubSpotV3Auth, req: AuthRequest, now: number, toleranceMs = DEFAULT_TOLERANCE_MS): AuthResult {

@@ -3,7 +3,6 @@
  * with `X-Slack-Request-Timestamp` in Unix seconds, within ±5 minutes.
  * @module
  */
-import { createHmac } from 'node:crypto'
 import type { WebhookAuth } from '../../pipeline/types.js'
 import {
   type AuthRequest,
@@ -18,6 +17,7 @@ import {
   readHeader,
   secretList,
 } from './common.js'
+import { hmacSha256 } from './hmac.js'
 
 export type SlackAuth = Extract<WebhookAuth, { scheme: 'slack' }>
 
@@ -25,7 +25,7 @@ const SIG = 'x-slack-signature'
 const TS = 'x-slack-request-timestamp'
 
 function digest(secret: string, ts: string, body: Buffer): Buffer {
-  return createHmac('sha256', secret).update(`v0:${ts}:`, 'utf8').update(body).digest()
+  return hmacSha256(secret, `v0:${ts}:`, body)
 }
 
 export function verifySlack(auth: SlackAuth, req: AuthRequest, now: number, toleranceMs = DEFAULT_TOLERANCE_MS): AuthResult {

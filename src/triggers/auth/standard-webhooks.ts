@@ -5,7 +5,6 @@
  * Accepted when any `v1` entry matches any configured secret; timestamps within ±5 minutes.
  * @module
  */
-import { createHmac } from 'node:crypto'
 import type { WebhookAuth } from '../../pipeline/types.js'
 import {
   type AuthRequest,
@@ -20,6 +19,7 @@ import {
   readHeader,
   secretList,
 } from './common.js'
+import { hmacSha256 } from './hmac.js'
 
 export type StandardWebhooksAuth = Extract<WebhookAuth, { scheme: 'standard-webhooks' }>
 
@@ -29,7 +29,7 @@ export function decodeStandardSecret(secret: string): Buffer | null {
 }
 
 function digest(key: Buffer, id: string, timestampSec: string, body: Buffer): Buffer {
-  return createHmac('sha256', key).update(`${id}.${timestampSec}.`, 'utf8').update(body).digest()
+  return hmacSha256(key, `${id}.${timestampSec}.`, body)
 }
 
 export function verifyStandardWebhook(

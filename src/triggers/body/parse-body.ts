@@ -33,7 +33,7 @@ export function parseBody(raw: Buffer, contentType: string | undefined): ParsedB
   const base = { ok: true as const, mediaType: ct.mediaType, charset: ct.charset, kind: ct.kind }
   switch (ct.kind) {
     case 'json': {
-      if (decoded.text.trim() === '') return malformed('body is empty; expected JSON')
+      if (!/\S/.test(decoded.text)) return malformed('body is empty; expected JSON')
       const parsed = parseJson(decoded.text)
       if ('error' in parsed) return malformed(`body is not valid JSON: ${parsed.error}`, parsed.where ?? undefined)
       return { ...base, items: [{ payload: parsed.value }] }
