@@ -321,6 +321,19 @@ describe('recovery', () => {
   })
 })
 
+describe('ingest-only hubs', () => {
+  it('store accepted runs as queued for workers elsewhere and keep no in-memory queue of them', async () => {
+    const p = compile({ id: 'api', trigger: manual(), steps: [{ id: 'send', action: act('http.request') }] })
+    const hub = await startHub({ pipelines: [p], store, worker: false })
+    hubs.push(hub)
+    const results = await hub.ingest('api', Array.from({ length: 50 }, (_, i) => ({ payload: { i } })))
+    expect(await hub.dispatch.depth()).toBe(0)
+    const counts = await store.countRuns({ pipelineId: 'api' })
+    expect(counts.queued).toBe(50)
+    expect((await store.getRun(results[0]!.runId))?.leaseOwner).toBeNull()
+  })
+})
+
 describe('expression failures', () => {
   it('dead-letters a failing expression at once (reason invalid) instead of retrying it', async () => {
     const tmp2 = tempDir()
