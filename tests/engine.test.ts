@@ -326,7 +326,10 @@ describe('ingest-only hubs', () => {
     const p = compile({ id: 'api', trigger: manual(), steps: [{ id: 'send', action: act('http.request') }] })
     const hub = await startHub({ pipelines: [p], store, worker: false })
     hubs.push(hub)
-    const results = await hub.ingest('api', Array.from({ length: 50 }, (_, i) => ({ payload: { i } })))
+    const results = await hub.ingest(
+      'api',
+      Array.from({ length: 50 }, (_, i) => ({ payload: { i } })),
+    )
     expect(await hub.dispatch.depth()).toBe(0)
     const counts = await store.countRuns({ pipelineId: 'api' })
     expect(counts.queued).toBe(50)

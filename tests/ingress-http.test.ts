@@ -47,7 +47,7 @@ interface Env {
 
 interface Reply {
   statusCode: number
-  headers: Record<string, string | string[] | undefined>
+  headers: Record<string, string | string[] | number | undefined>
   body: string
   json(): any
 }
@@ -322,7 +322,7 @@ describe('client mistakes are 4xx and store nothing', () => {
         body,
         header,
         async (path, ct, raw, headers) => {
-          const all = { ...headers, 'content-type': ct.replace(/[^\x20-\x7e]/g, '') }
+          const all: Record<string, string> = { ...headers, 'content-type': ct.replace(/[^\x20-\x7e]/g, '') }
           const injected = await env.server.app.inject({ method: 'POST', url: `/hooks/${path}`, payload: raw, headers: all })
           expect(injected.statusCode, injected.body).toBeLessThan(500)
           // Over a real connection the length is the framing, so the client sets it.

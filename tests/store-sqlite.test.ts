@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest'
 import type { Store } from '../src/store/contract.js'
 import { createStore } from '../src/store/index.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
+import * as initial from '../src/store/sqlite/migrations/0001-initial.js'
+import { buildStatements, sqliteBuilder } from '../src/store/sqlite/statements.js'
 import { makeAccept, storeSuite } from './conformance/store-suite.js'
 
 storeSuite('sqlite', async () => {
@@ -40,7 +42,48 @@ describe('SQLite store specifics', () => {
       await store.close()
       const db = new Database(path, { readonly: true })
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }])
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }])
+      db.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('upgrades a version-1 database to the lean run indexes, keeping its runs, and finds due runs through them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
+    try {
+      const path = join(dir, 'old.db')
+      const old = new Database(path)
+      old.pragma('journal_mode = WAL')
+      old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')
+      for (const statement of initial.statements) old.exec(statement)
+      old.prepare('INSERT INTO schema_migrations VALUES (1, ?, 0)').run(initial.name)
+      old.close()
+      const before = createSqliteStore({ path })
+      const due = makeAccept({ run: { dueAt: 1_000 } })
+      await before.accept(due)
+      await before.close()
+
+      const store = createSqliteStore({ path })
+      try {
+        expect(await store.listDueRuns(2_000, 10)).toEqual([expect.objectContaining({ id: due.run.id })])
+        expect((await store.getRun(due.run.id))?.status).toBe('queued')
+      } finally {
+        await store.close()
+      }
+      const db = new Database(path, { readonly: true })
+      const names = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name")
+        .all()
+        .map((r) => (r as { name: string }).name)
+      expect(names).toEqual(['runs_by_creation', 'runs_by_pipeline_creation', 'runs_due', 'runs_lease_expiry'])
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${buildStatements(sqliteBuilder()).listDue.sql}`)
+        .all(0, 0, 10)
+        .map((r) => (r as { detail: string }).detail)
+        .join('\n')
+      expect(plan).toContain('USING INDEX runs_due')
+      expect(plan).toContain('USING INDEX runs_lease_expiry')
       db.close()
     } finally {
       await rm(dir, { recursive: true, force: true })

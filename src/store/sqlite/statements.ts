@@ -61,6 +61,13 @@ const DEAD_COLS = [
   'discarded_at',
 ] as const
 
+/**
+ * Status tests written as literals rather than bound parameters: SQLite uses a partial index
+ * only when the query's WHERE visibly implies the index's (migration 0002).
+ */
+const WAITING_TO_RUN = sql<boolean>`status IN ('queued', 'waiting')`
+const LEASED = sql<boolean>`status = 'running'`
+
 export function buildStatements(db: Kysely<Schema>) {
   const leased = { id: param('runId'), owner: param('owner') }
   const heldRun = () =>
@@ -206,10 +213,7 @@ export function buildStatements(db: Kysely<Schema>) {
         .select(['id', 'pipeline_id', 'concurrency_key'])
         .select(sql<number>`CASE WHEN status = 'running' THEN lease_expires_at ELSE due_at END`.as('due'))
         .where((eb) =>
-          eb.or([
-            eb.and([eb('status', 'in', ['queued', 'waiting']), eb('due_at', '<=', param('now'))]),
-            eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<=', param('now'))]),
-          ]),
+          eb.or([eb.and([WAITING_TO_RUN, eb('due_at', '<=', param('now'))]), eb.and([LEASED, eb('lease_expires_at', '<=', param('now'))])]),
         )
         .orderBy('due')
         .orderBy('id')
@@ -219,7 +223,7 @@ export function buildStatements(db: Kysely<Schema>) {
       db
         .selectFrom('runs')
         .select((eb) => eb.fn.min('due_at').as('due'))
-        .where('status', 'in', ['queued', 'waiting']),
+        .where(WAITING_TO_RUN),
     ),
 
     // keyed values
