@@ -464,6 +464,18 @@ describe('retention and synchronous responses', () => {
     expect(JSON.stringify(shown.json().event)).not.toContain('4242424242424242')
   })
 
+  it('stores a JSON body as the text that was sent, and reads it back as the parsed payload', async () => {
+    const env = await setup([{ path: 'plain' }])
+    const sent = '{\n  "email": "ann@acme.com",\n  "score": 91.0,\n  "tags": [ "a" ]\n}'
+    const res = await env.post('plain', sent)
+    expect(res.statusCode).toBe(202)
+    const read = new Database(env.db, { readonly: true })
+    const row = read.prepare('SELECT payload FROM events WHERE id = ?').get(res.json().eventId) as { payload: string }
+    read.close()
+    expect(row.payload).toBe(sent)
+    expect((await env.hub.store.getEvent(res.json().eventId))?.payload).toEqual({ email: 'ann@acme.com', score: 91, tags: ['a'] })
+  })
+
   it('keeps no copy when retain is not set', async () => {
     const env = await setup([{ path: 'plain' }])
     const res = await env.post('plain', BODY)

@@ -54,6 +54,8 @@ export interface HubOptions {
 
 export interface Delivery {
   payload: unknown
+  /** The payload's JSON text as received, if the caller has it: stored instead of re-serialising. */
+  payloadJson?: string
   deliveryId?: string | null
   meta?: Record<string, unknown> | null
 }
@@ -199,7 +201,10 @@ export async function createHub(options: HubOptions) {
         updatedAt: now,
         finishedAt: null,
       }
-      inputs.push({ event, run, dedupe: d.deliveryId ? { scope: pipelineId, key: d.deliveryId, expiresAt: now + windowMs } : undefined })
+      const input: AcceptInput = { event, run }
+      if (d.deliveryId) input.dedupe = { scope: pipelineId, key: d.deliveryId, expiresAt: now + windowMs }
+      if (d.payloadJson !== undefined) input.payloadJson = d.payloadJson
+      inputs.push(input)
     }
     const results: AcceptResult[] = inputs.length === 1 ? [await store.accept(inputs[0]!)] : await store.acceptMany(inputs)
     const out: IngestResult[] = []

@@ -34,6 +34,12 @@ export interface AcceptInput {
    * existing run id is returned. Two identical concurrent deliveries start one run.
    */
   dedupe?: { scope: string; key: string; expiresAt: number }
+  /**
+   * The payload's JSON text as the sender sent it, when the whole payload came as one JSON
+   * body: stored as is instead of serialising `event.payload` again (it parses to the same
+   * value). A large webhook body is then not copied once more on its way to disk.
+   */
+  payloadJson?: string
 }
 
 export type AcceptResult = { accepted: true; eventId: string; runId: string } | { accepted: false; duplicateOf: string }

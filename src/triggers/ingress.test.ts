@@ -122,6 +122,13 @@ describe('HubSpot batches', () => {
     expect(out[0]!.payload).toHaveLength(3)
   })
 
+  it('keeps the JSON text of a whole-body payload for storage, but not of split elements', () => {
+    const whole = events(prepareDelivery({ ...trigger, split: undefined }, request(), NOW))
+    expect(whole[0]!.payloadJson).toBe(body.toString('utf8'))
+    expect(JSON.parse(whole[0]!.payloadJson!)).toEqual(whole[0]!.payload)
+    expect(events(prepareDelivery(trigger, request(), NOW)).map((e) => e.payloadJson)).toEqual([undefined, undefined, undefined])
+  })
+
   it('accepts an empty batch as zero events', () => {
     const empty = Buffer.from('[]')
     const headers = { 'content-type': 'application/json', ...signWebhookRequest(trigger.auth, { body: empty, url: '/hooks/crm' }, NOW) }

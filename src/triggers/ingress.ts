@@ -37,6 +37,8 @@ export interface IngressRequest {
 
 export interface IngressEvent {
   payload: unknown
+  /** The payload's JSON text as received, when the whole body was this one JSON payload. */
+  payloadJson?: string
   /** The sender's id of this event, or null when none could be found. */
   deliveryId: string | null
   /** Safe request facts for debugging (never auth, cookies, signatures or secrets). */
@@ -176,7 +178,10 @@ export function prepareDelivery(trigger: WebhookTriggerOptions, req: IngressRequ
     const meta: Record<string, unknown> = { ...baseMeta }
     if (item.index !== undefined) meta.index = item.index
     if (item.rowNumber !== undefined) meta.rowNumber = item.rowNumber
-    events.push({ payload: item.payload, deliveryId, meta })
+    const json = splitting ? undefined : body.items[0]?.json
+    events.push(
+      json === undefined ? { payload: item.payload, deliveryId, meta } : { payload: item.payload, payloadJson: json, deliveryId, meta },
+    )
   }
   return { ok: true, events }
 }

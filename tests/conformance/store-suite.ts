@@ -153,6 +153,13 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
         expect(await store.getRun('missing')).toBeNull()
       })
 
+      it('stores the JSON text given with an accept, which reads back as the same payload', async () => {
+        await setup()
+        const input = { ...makeAccept({ event: { payload: { a: 1, b: ['x', 2.5] } } }), payloadJson: '{ "a" : 1.0, "b" : [ "x", 2.5 ] }' }
+        await store.accept(input)
+        expect((await store.getEvent(input.event.id))?.payload).toEqual({ a: 1, b: ['x', 2.5] })
+      })
+
       it('acceptMany returns one result per input, in input order, and stores all of them', async () => {
         await setup()
         const dedupe = { scope: 'hook', key: 'same', expiresAt: T0 + 60_000 }

@@ -16,7 +16,7 @@ import type { Querier } from './querier.js'
 /** One round trip per accept (accept-statements.ts); dedupe claim first, in issue order. */
 export async function acceptOne(q: Querier, input: AcceptInput): Promise<AcceptResult> {
   const { event, run, dedupe } = input
-  const values = { ...prefixed('e_', eventValues(event)), ...prefixed('r_', runValues(run)) }
+  const values = { ...prefixed('e_', eventValues(event, input.payloadJson)), ...prefixed('r_', runValues(run)) }
   if (!dedupe) {
     await q.run('acceptPlain', values)
     return { accepted: true, eventId: event.id, runId: run.id }

@@ -13,13 +13,14 @@ export function fromJson<T = unknown>(v: string | null): T {
   return (v === null ? null : JSON.parse(v)) as T
 }
 
-export function eventValues(e: EventRecord): EventsTable {
+/** `payloadJson`: the payload's JSON text when the caller already has it (see AcceptInput). */
+export function eventValues(e: EventRecord, payloadJson?: string): EventsTable {
   return {
     id: e.id,
     pipeline_id: e.pipelineId,
     trigger: e.trigger,
     delivery_id: e.deliveryId,
-    payload: toJson(e.payload),
+    payload: payloadJson ?? toJson(e.payload),
     meta: toJson(e.meta),
     received_at: e.receivedAt,
   }

@@ -28,7 +28,7 @@ export function acceptOne(s: Statements, input: AcceptInput): AcceptResult {
       if (live) return { accepted: false, duplicateOf: live.run_id }
     }
   }
-  s.insertEvent.run(eventValues(event))
+  s.insertEvent.run(eventValues(event, input.payloadJson))
   s.insertRun.run(runValues(run))
   return { accepted: true, eventId: event.id, runId: run.id }
 }

@@ -22,7 +22,7 @@ export interface ParsedBody {
   charset: string
   kind: 'json' | 'form' | 'csv'
   /** JSON and form: one item without a row number. CSV: one item per data row. */
-  items: Array<{ payload: unknown; rowNumber?: number }>
+  items: Array<{ payload: unknown; rowNumber?: number; json?: string }>
 }
 
 export function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody | BodyProblem {
@@ -36,7 +36,7 @@ export function parseBody(raw: Buffer, contentType: string | undefined): ParsedB
       if (!/\S/.test(decoded.text)) return malformed('body is empty; expected JSON')
       const parsed = parseJson(decoded.text)
       if ('error' in parsed) return malformed(`body is not valid JSON: ${parsed.error}`, parsed.where ?? undefined)
-      return { ...base, items: [{ payload: parsed.value }] }
+      return { ...base, items: [{ payload: parsed.value, json: decoded.text }] }
     }
     case 'form': {
       const form = parseForm(decoded.text)
