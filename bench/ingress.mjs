@@ -145,7 +145,10 @@ export async function runIngress() {
     console.log(
       `  800 KB bodies ×${BIG_REQUESTS} (c=10)           ${fmt(big1k['2xx'])} acked, ${big1k.non2xx} non-2xx, ${fmt(big1k.reqPerSec)} req/s, p99 ${big1k.p99Ms} ms`,
     )
-    console.log(`  server RSS before → 500 → 1,000     ${fmt(rss.beforeMb, 1)} → ${fmt(rss.middleMb, 1)} → ${fmt(rss.afterMb, 1)} MB`)
+    const keptMb = (BIG_REQUESTS * bigBody.length) / 1024 / 1024
+    console.log(
+      `  server RSS before → 500 → 1,000     ${fmt(rss.beforeMb, 1)} → ${fmt(rss.middleMb, 1)} → ${fmt(rss.afterMb, 1)} MB  (keeping the bodies would add ≥ ${fmt(keptMb)} MB)`,
+    )
     console.log(`  events stored                       ${fmt(stored)} (acks incl. warm-ups: ${fmt(ackedTotal)})`)
     return result
   } finally {
