@@ -11,8 +11,13 @@ const ok = (r: ReturnType<typeof parseBody>) => {
 
 describe('content types', () => {
   it('parses application/json and vendor +json types', () => {
-    expect(ok(parseBody(Buffer.from('{"a":1}'), 'application/json')).items).toEqual([{ payload: { a: 1 } }])
-    expect(ok(parseBody(Buffer.from('[1]'), 'application/vnd.acme.event+json; charset=utf-8')).items).toEqual([{ payload: [1] }])
+    expect(ok(parseBody(Buffer.from('{"a":1}'), 'application/json')).items).toEqual([{ payload: { a: 1 }, json: '{"a":1}' }])
+    expect(ok(parseBody(Buffer.from('[1]'), 'application/vnd.acme.event+json; charset=utf-8')).items).toEqual([
+      { payload: [1], json: '[1]' },
+    ])
+    // The text kept for storage is the decoded text, without a byte-order mark.
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(' {"b":2} ')])
+    expect(ok(parseBody(bom, 'application/json')).items).toEqual([{ payload: { b: 2 }, json: ' {"b":2} ' }])
   })
 
   it('answers 415 for an unsupported or missing type, naming what is accepted', () => {
