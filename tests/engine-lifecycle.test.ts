@@ -187,6 +187,10 @@ describe('HTTP API and metrics', () => {
     expect(replay.statusCode).toBe(200)
     const newId = replay.json().replayed[0].newRunId
     await eventually(async () => (await store.getRun(newId))?.status === 'succeeded')
+    // The counter moves when the engine hears its final write is durable, a moment after a
+    // reader can already see the row.
+    const succeeded = 'pipewright_runs_total{pipeline="api",status="succeeded"} 1'
+    await eventually(async () => (await server.app.inject({ url: '/metrics' })).body.includes(succeeded))
 
     const metrics = await server.app.inject({ url: '/metrics' })
     expect(metrics.body).toContain('pipewright_runs_total{pipeline="api",status="dead"} 1')
