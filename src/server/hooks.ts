@@ -132,7 +132,7 @@ export function createWebhookIngress(opts: HooksOptions): WebhookIngress {
 
   return {
     handle,
-    reject: (path, status, code, message, headers) => reject(path, status, code, message, headers),
+    reject,
     bodyLimitFor: (path) => {
       const found = webhook(path)
       return found ? (found.trigger.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : null

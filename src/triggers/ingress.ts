@@ -110,6 +110,8 @@ interface Item {
   /** Where the item came from when the body held several: array index or CSV line. */
   index?: number
   rowNumber?: number
+  /** The JSON text of a payload that was the whole body (never of a split element or CSV row). */
+  json?: string
 }
 
 /** Validate, split and identify one webhook request. Pure: `now` (ms) is the only clock. */
@@ -125,9 +127,7 @@ export function prepareDelivery(trigger: WebhookTriggerOptions, req: IngressRequ
   const body = parseBody(req.rawBody, headers['content-type'])
   if (!body.ok) return reject(body.status, body.code, body.message, body.details)
 
-  let items: Item[] = body.items.map((i) =>
-    i.rowNumber === undefined ? { payload: i.payload } : { payload: i.payload, rowNumber: i.rowNumber },
-  )
+  let items: Item[] = body.items
   // A CSV with only a header, or an empty array with `split`, leaves `items` empty: the route
   // answers 202 `{ runs: [] }` and stores nothing.
   const splitting = trigger.split !== undefined && body.kind === 'json' && Array.isArray(items[0]?.payload)
@@ -178,9 +178,10 @@ export function prepareDelivery(trigger: WebhookTriggerOptions, req: IngressRequ
     const meta: Record<string, unknown> = { ...baseMeta }
     if (item.index !== undefined) meta.index = item.index
     if (item.rowNumber !== undefined) meta.rowNumber = item.rowNumber
-    const json = splitting ? undefined : body.items[0]?.json
     events.push(
-      json === undefined ? { payload: item.payload, deliveryId, meta } : { payload: item.payload, payloadJson: json, deliveryId, meta },
+      item.json === undefined
+        ? { payload: item.payload, deliveryId, meta }
+        : { payload: item.payload, payloadJson: item.json, deliveryId, meta },
     )
   }
   return { ok: true, events }
