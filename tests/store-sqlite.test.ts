@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import type { Store } from '../src/store/contract.js'
 import { createStore } from '../src/store/index.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
+import { listRunsQuery, PIPELINE_IDS_SQL } from '../src/store/sqlite/listings.js'
 import * as initial from '../src/store/sqlite/migrations/0001-initial.js'
 import { buildStatements, sqliteBuilder } from '../src/store/sqlite/statements.js'
 import { makeAccept, storeSuite } from './conformance/store-suite.js'
@@ -42,14 +43,18 @@ describe('SQLite store specifics', () => {
       await store.close()
       const db = new Database(path, { readonly: true })
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }])
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([
+        { version: 1 },
+        { version: 2 },
+        { version: 3 },
+      ])
       db.close()
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
   })
 
-  it('upgrades a version-1 database to the lean run indexes, keeping its runs, and finds due runs through them', async () => {
+  it('upgrades a version-1 database to the lean run indexes, keeping its runs, and finds due and listed runs through them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
     try {
       const path = join(dir, 'old.db')
@@ -76,7 +81,7 @@ describe('SQLite store specifics', () => {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name")
         .all()
         .map((r) => (r as { name: string }).name)
-      expect(names).toEqual(['runs_by_creation', 'runs_by_pipeline_creation', 'runs_due', 'runs_lease_expiry'])
+      expect(names).toEqual(['runs_by_pipeline_creation', 'runs_due', 'runs_lease_expiry'])
       const plan = db
         .prepare(`EXPLAIN QUERY PLAN ${buildStatements(sqliteBuilder()).listDue.sql}`)
         .all(0, 0, 10)
@@ -84,6 +89,21 @@ describe('SQLite store specifics', () => {
         .join('\n')
       expect(plan).toContain('USING INDEX runs_due')
       expect(plan).toContain('USING INDEX runs_lease_expiry')
+      // Listing all pipelines: distinct pipeline ids by index seeks, then each pipeline's range.
+      const idsPlan = db
+        .prepare(`EXPLAIN QUERY PLAN ${PIPELINE_IDS_SQL}`)
+        .all()
+        .map((r) => (r as { detail: string }).detail)
+      expect(idsPlan.filter((d) => d.includes('runs'))).toEqual([
+        'SEARCH runs USING COVERING INDEX runs_by_pipeline_creation',
+        'SEARCH runs USING COVERING INDEX runs_by_pipeline_creation (pipeline_id>?)',
+      ])
+      const page = listRunsQuery(sqliteBuilder(), { pipelineId: 'p', limit: 10 })
+      const pagePlan = db
+        .prepare(`EXPLAIN QUERY PLAN ${page.sql}`)
+        .all(...page.parameters)
+        .map((r) => (r as { detail: string }).detail)
+      expect(pagePlan).toEqual(['SEARCH runs USING INDEX runs_by_pipeline_creation (pipeline_id=?)'])
       db.close()
     } finally {
       await rm(dir, { recursive: true, force: true })

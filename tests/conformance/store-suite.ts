@@ -74,6 +74,22 @@ export function makeAccept(
   return over.dedupe ? { event, run, dedupe: over.dedupe } : { event, run }
 }
 
+/** Every run id `listRuns` yields, following `before` from page to page. */
+async function pageThrough(store: Store, limit: number): Promise<string[]> {
+  const seen: string[] = []
+  let before: string | undefined
+  for (let page = 0; page < 20; page++) {
+    const rows = await store.listRuns(before === undefined ? { limit } : { limit, before })
+    if (rows.length === 0) break
+    seen.push(...rows.map((r) => r.id))
+    before = rows[rows.length - 1].id
+  }
+  return seen
+}
+
+/** The listing order: newest first, ties broken by id, descending. */
+const newestFirst = (runs: RunRecord[]) => [...runs].sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1))
+
 function makeStep(runId: string, stepPath: string, over: Partial<StepResultRecord> = {}): StepResultRecord {
   return {
     runId,
@@ -617,17 +633,32 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
         await store.acceptMany(inputs)
         const all = await store.listRuns({ limit: 100 })
         expect(all).toHaveLength(11)
-        const seen: string[] = []
-        let before: string | undefined
-        for (let page = 0; page < 10; page++) {
-          const rows = await store.listRuns(before === undefined ? { limit: 4 } : { limit: 4, before })
-          if (rows.length === 0) break
-          seen.push(...rows.map((r) => r.id))
-          before = rows[rows.length - 1].id
-        }
+        const seen = await pageThrough(store, 4)
         expect(seen).toEqual(all.map((r) => r.id))
         expect(new Set(seen).size).toBe(11)
         for (let i = 1; i < all.length; i++) expect(all[i - 1].createdAt).toBeGreaterThanOrEqual(all[i].createdAt)
+      })
+
+      it('pages through several pipelines in one newest-first order, ties broken by id', async () => {
+        await setup()
+        // Four pipelines whose runs interleave in time, several per millisecond, ids not in time order.
+        const inputs = Array.from({ length: 23 }, (_, i) =>
+          makeAccept({ event: { receivedAt: T0 + ((i * 7) % 9), pipelineId: ['a', 'b', 'c', 'd'][i % 4] } }),
+        )
+        await store.acceptMany(inputs)
+        const expected = newestFirst(inputs.map((x) => x.run)).map((r) => r.id)
+        const all = await store.listRuns({ limit: 100 })
+        expect(all.map((r) => r.id)).toEqual(expected)
+        const seen = await pageThrough(store, 5)
+        expect(seen).toEqual(expected)
+        const window = await store.listRuns({ since: T0 + 3, until: T0 + 6, limit: 4 })
+        const inWindow = inputs.map((x) => x.run).filter((r) => r.createdAt >= T0 + 3 && r.createdAt < T0 + 6)
+        expect(window.map((r) => r.id)).toEqual(
+          newestFirst(inWindow)
+            .slice(0, 4)
+            .map((r) => r.id),
+        )
+        expect(await store.listRuns({ limit: 0 })).toEqual([])
       })
     })
 

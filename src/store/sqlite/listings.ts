@@ -5,7 +5,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { RunStatus } from '../../types.js'
 import type { DeadLetterFilter, RunFilter } from '../contract.js'
-import type { Schema } from './schema.js'
+import type { RunsTable, Schema } from './schema.js'
 
 export const DEFAULT_LIMIT = 100
 
@@ -34,7 +34,11 @@ function runsWhere(db: Kysely<Schema>, f: Omit<RunFilter, 'limit'>) {
   return q
 }
 
-/** Newest first; `before` continues after the given run id (keyset pagination). */
+/**
+ * Newest first; `before` continues after the given run id (keyset pagination). With a
+ * `pipelineId` this walks `runs_by_pipeline_creation`; for all pipelines see
+ * {@link listRunsAcrossPipelines}.
+ */
 export function listRunsQuery(db: Kysely<Schema>, f: RunFilter = {}) {
   return runsWhere(db, f)
     .selectAll()
@@ -42,6 +46,36 @@ export function listRunsQuery(db: Kysely<Schema>, f: RunFilter = {}) {
     .orderBy('id', 'desc')
     .limit(f.limit ?? DEFAULT_LIMIT)
     .compile()
+}
+
+/**
+ * Every distinct `pipeline_id` in `runs`, one index seek each (a loose index scan over
+ * `runs_by_pipeline_creation`), so it costs O(pipelines × log runs), not a scan.
+ */
+export const PIPELINE_IDS_SQL = `WITH RECURSIVE p(id) AS (
+  SELECT (SELECT min(pipeline_id) FROM runs)
+  UNION ALL
+  SELECT (SELECT min(pipeline_id) FROM runs WHERE pipeline_id > p.id) FROM p WHERE p.id IS NOT NULL
+) SELECT id FROM p WHERE id IS NOT NULL`
+
+/**
+ * The all-pipelines listing without an index over all runs by creation (migration 0003 drops
+ * it to make each ingest cheaper): the newest `limit` matching runs of each pipeline, each read
+ * through its own index range, merged into one newest-first page. Same order and filters as
+ * {@link listRunsQuery}; the listing reads at most pipelines × limit rows.
+ */
+export function listRunsAcrossPipelines(
+  db: Kysely<Schema>,
+  f: RunFilter,
+  query: <T>(q: { sql: string; parameters: readonly unknown[] }) => T[],
+): RunsTable[] {
+  const limit = f.limit ?? DEFAULT_LIMIT
+  const rows: RunsTable[] = []
+  for (const { id } of query<{ id: string }>({ sql: PIPELINE_IDS_SQL, parameters: [] })) {
+    rows.push(...query<RunsTable>(listRunsQuery(db, { ...f, pipelineId: id, limit })))
+  }
+  rows.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+  return rows.slice(0, limit)
 }
 
 export function countRunsQuery(db: Kysely<Schema>, f: Omit<RunFilter, 'limit' | 'before'> = {}) {

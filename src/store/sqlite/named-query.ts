@@ -22,8 +22,6 @@ export interface NamedQuery {
   bind(values: Values): unknown[]
 }
 
-type Slot = { name: string } | { literal: unknown }
-
 /** SQLite cannot bind booleans or undefined. */
 function forSqlite(v: unknown): unknown {
   if (v === undefined) return null
@@ -33,11 +31,25 @@ function forSqlite(v: unknown): unknown {
 
 export function named(query: { compile(): CompiledQuery }): NamedQuery {
   const compiled = query.compile()
-  const slots: Slot[] = compiled.parameters.map((p) =>
-    typeof p === 'string' && p.startsWith(MARK) ? { name: p.slice(MARK.length) } : { literal: p },
-  )
+  // Per position: the name to read from `values`, or null for a literal kept in `literals`.
+  // Two flat arrays and a counted loop: the inserts on the ingest path bind 7 and 18 values.
+  const names: Array<string | null> = []
+  const literals: unknown[] = []
+  for (const p of compiled.parameters) {
+    const isName = typeof p === 'string' && p.startsWith(MARK)
+    names.push(isName ? p.slice(MARK.length) : null)
+    literals.push(isName ? undefined : p)
+  }
   return {
     sql: compiled.sql,
-    bind: (values) => slots.map((s) => forSqlite('name' in s ? (values as Record<string, unknown>)[s.name] : s.literal)),
+    bind: (values) => {
+      const record = values as Record<string, unknown>
+      const out = new Array<unknown>(names.length)
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]
+        out[i] = forSqlite(name === null ? literals[i] : record[name])
+      }
+      return out
+    },
   }
 }

@@ -23,7 +23,7 @@ import type {
 import { storeUnavailable } from '../errors.js'
 import { type Connection, openConnection } from './connection.js'
 import { GroupCommit } from './group-commit.js'
-import { countRunsQuery, emptyCounts, listDeadLettersQuery, listRunsQuery, listUsageQuery } from './listings.js'
+import { countRunsQuery, emptyCounts, listDeadLettersQuery, listRunsAcrossPipelines, listRunsQuery, listUsageQuery } from './listings.js'
 import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from './rows.js'
 import type { DeadLettersTable, EventsTable, KeyedValuesTable, RunsTable, Schema, StepResultsTable, UsageCountersTable } from './schema.js'
 import { sqliteBuilder } from './statements.js'
@@ -120,8 +120,14 @@ export class SqliteStore implements Store {
     })
   }
 
-  listRuns(filter?: RunFilter): Promise<RunRecord[]> {
-    return this.read((c) => c.query<RunsTable>(listRunsQuery(this.builder, filter)).map(toRun))
+  listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    return this.read((c) => {
+      const rows =
+        filter.pipelineId === undefined
+          ? listRunsAcrossPipelines(this.builder, filter, c.query)
+          : c.query<RunsTable>(listRunsQuery(this.builder, filter))
+      return rows.map(toRun)
+    })
   }
 
   countRuns(filter?: Omit<RunFilter, 'limit' | 'before'>): Promise<Record<RunStatus, number>> {

@@ -36,6 +36,10 @@ describe('hmacSha256', () => {
   it('equals createHmac for messages above the one-shot size, and the RFC 4231 vector', () => {
     const big = Buffer.alloc(200 * 1024, 7)
     expect(hmacSha256('k', 'prefix.', big).toString('hex')).toBe(reference('k', ['prefix.', big]))
+    // Between the reused scratch buffer's first size and the one-shot limit; then small again.
+    const mid = Buffer.alloc(40 * 1024, 9)
+    expect(hmacSha256('k', mid, 'é').toString('hex')).toBe(reference('k', [mid, 'é']))
+    expect(hmacSha256('k', 'x').toString('hex')).toBe(reference('k', ['x']))
     // RFC 4231 test case 2
     expect(hmacSha256('Jefe', 'what do ya want for nothing?').toString('hex')).toBe(
       '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',

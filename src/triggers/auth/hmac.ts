@@ -44,19 +44,30 @@ function padsFor(key: string | Buffer): Pads {
 }
 
 /**
+ * Where the padded key block and the message meet for the inner hash (and the outer one).
+ * Reused by every call: the hashing is synchronous, so no two calls share it at once.
+ */
+let scratch = Buffer.allocUnsafe(BLOCK + 4096)
+
+/**
  * HMAC-SHA256 of `parts` concatenated (strings as UTF-8) under `key` (a string is taken as its
  * UTF-8 bytes, as `createHmac` does).
  */
 export function hmacSha256(key: string | Buffer, ...parts: Array<Buffer | string>): Buffer {
-  const chunks = parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))
   let size = 0
-  for (const c of chunks) size += c.length
+  for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length
   if (size > ONE_SHOT_MAX) {
     const mac = createHmac('sha256', key)
-    for (const c of chunks) mac.update(c)
+    for (const p of parts) mac.update(p)
     return mac.digest()
   }
   const { inner, outer } = padsFor(key)
-  const innerDigest = hash('sha256', Buffer.concat([inner, ...chunks], BLOCK + size), 'buffer')
-  return hash('sha256', Buffer.concat([outer, innerDigest], BLOCK + innerDigest.length), 'buffer')
+  if (scratch.length < BLOCK + size) scratch = Buffer.allocUnsafe(BLOCK + size)
+  inner.copy(scratch, 0)
+  let at = BLOCK
+  for (const p of parts) at += typeof p === 'string' ? scratch.write(p, at, 'utf8') : p.copy(scratch, at)
+  const innerDigest = hash('sha256', scratch.subarray(0, at), 'buffer')
+  outer.copy(scratch, 0)
+  innerDigest.copy(scratch, BLOCK)
+  return hash('sha256', scratch.subarray(0, BLOCK + innerDigest.length), 'buffer')
 }

@@ -33,6 +33,19 @@ describe('content types', () => {
       message: 'charset koi8-r is not supported; use utf-8, iso-8859-1 or utf-16le',
     })
   })
+
+  it('gives the same answer for a header seen before, however many different headers came between', () => {
+    const latin = 'text/csv; charset="ISO-8859-1"'
+    const first = ok(parseBody(Buffer.from('a\n\xe9', 'latin1'), latin))
+    // More distinct accepted values than are kept, and rejected ones, in between.
+    for (let i = 0; i < 100; i++) ok(parseBody(Buffer.from('{}'), `application/vnd.x${i}+json`))
+    for (let i = 0; i < 2; i++) expect(parseBody(Buffer.from('{}'), 'application/json; charset=koi8-r')).toMatchObject({ status: 415 })
+    const again = ok(parseBody(Buffer.from('a\n\xe9', 'latin1'), latin))
+    expect(again).toEqual(first)
+    expect(again.items).toEqual([{ payload: { a: 'é' }, rowNumber: 2 }])
+    expect(ok(parseBody(Buffer.from('{}'), latin.replace('csv', 'plain').replace('text/plain', 'application/json'))).charset).toBe('latin1')
+    expect(parseBody(Buffer.from('{}'), ' ')).toMatchObject({ status: 415, message: expect.stringContaining('missing') })
+  })
 })
 
 describe('charsets', () => {

@@ -41,9 +41,28 @@ function kindOf(mediaType: string): BodyKind | null {
   return null
 }
 
+/**
+ * Senders repeat the same few Content-Type values, so accepted ones are kept (the results are
+ * never modified). Bounded: a sender cycling through odd values only refills it.
+ */
+const accepted = new Map<string, Readonly<ContentType>>()
+const ACCEPTED_MAX = 64
+
 /** Parse a Content-Type header into a body kind and charset, or a 415 problem. */
-export function parseContentType(header: string | undefined): ContentType | BodyProblem {
-  if (header === undefined || header.trim() === '') return unsupported(`Content-Type header is missing; send one of ${SUPPORTED_TYPES}`)
+export function parseContentType(header: string | undefined): Readonly<ContentType> | BodyProblem {
+  if (header === undefined) return unsupported(`Content-Type header is missing; send one of ${SUPPORTED_TYPES}`)
+  const known = accepted.get(header)
+  if (known) return known
+  const parsed = parseUncached(header)
+  if ('ok' in parsed) return parsed
+  if (accepted.size >= ACCEPTED_MAX) accepted.clear()
+  const frozen = Object.freeze(parsed)
+  accepted.set(header, frozen)
+  return frozen
+}
+
+function parseUncached(header: string): ContentType | BodyProblem {
+  if (header.trim() === '') return unsupported(`Content-Type header is missing; send one of ${SUPPORTED_TYPES}`)
   const [type, ...params] = header.split(';')
   const mediaType = type!.trim().toLowerCase()
   const kind = kindOf(mediaType)
