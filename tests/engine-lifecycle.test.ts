@@ -196,6 +196,7 @@ describe('HTTP API and metrics', () => {
     expect(metrics.body).toContain('pipewright_runs_total{pipeline="api",status="dead"} 1')
     expect(metrics.body).toContain('pipewright_runs_total{pipeline="api",status="succeeded"} 1')
     expect(metrics.body).toContain('pipewright_step_duration_seconds_bucket')
+    expect(metrics.body).toContain('pipewright_events_accepted_total{pipeline="api"} 1')
     expect((await server.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' })
     expect((await server.app.inject({ url: '/readyz' })).statusCode).toBe(200)
   })

@@ -96,7 +96,17 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics
   events.on('run:end', ({ run, status }) => runs.inc({ pipeline: run.pipelineId, status }))
   events.on('run:waiting', ({ run, reason }) => waits.inc({ pipeline: run.pipelineId, reason }))
   events.on('step:end', (e) => steps.observe({ pipeline: e.run.pipelineId, kind: e.kind, status: e.status }, e.durationMs / 1000))
-  events.on('event:accepted', ({ pipelineId }) => accepted.inc({ pipeline: pipelineId }))
+  // Counted once per acknowledged webhook: keep each pipeline's labelled child rather than
+  // hashing the label set on every increment.
+  const acceptedBy = new Map<string, { inc(): void }>()
+  events.on('event:accepted', ({ pipelineId }) => {
+    let child = acceptedBy.get(pipelineId)
+    if (!child) {
+      child = accepted.labels({ pipeline: pipelineId })
+      acceptedBy.set(pipelineId, child)
+    }
+    child.inc()
+  })
   events.on('event:duplicate', ({ pipelineId }) => duplicates.inc({ pipeline: pipelineId }))
   events.on('connector:call', (e) =>
     calls.inc({ connector: String(e.connector ?? ''), action: String(e.action ?? ''), status: String(e.status ?? '') }),

@@ -3,7 +3,7 @@
  * requested `synchronous` level, applies migrations and prepares every named statement.
  * @module
  */
-import { closeSync, fsync, mkdirSync, openSync } from 'node:fs'
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import type { TxControl } from './group-commit.js'
@@ -44,8 +44,11 @@ export function openConnection(path: string, synchronous: 'full' | 'normal'): Co
   try {
     db.pragma('journal_mode = WAL')
     // `full` durability without blocking the event loop: COMMIT runs at NORMAL (in WAL mode that
-    // still syncs around checkpoints) and the WAL file is fsynced on the thread pool after each
-    // group commit; writers are told "done" only after that fsync (see group-commit.ts).
+    // still syncs around checkpoints) and the WAL file is synced on the thread pool after each
+    // group commit; writers are told "done" only after that sync (see group-commit.ts). It is
+    // `fdatasync`, as SQLite's own syncs are on Linux: the file's data and size reach the disk,
+    // not its modification time (once the WAL has reached its working size, a commit rewrites
+    // frames within it and only data changes).
     const asyncSync = synchronous === 'full' && path !== ':memory:'
     db.pragma(`synchronous = ${synchronous === 'full' && !asyncSync ? 'FULL' : 'NORMAL'}`)
     db.pragma('busy_timeout = 5000')
@@ -77,7 +80,7 @@ export function openConnection(path: string, synchronous: 'full' | 'normal'): Co
             reject(error)
             return
           }
-          fsync(walFd, (error) => (error ? reject(error) : resolvePromise()))
+          fdatasync(walFd, (error) => (error ? reject(error) : resolvePromise()))
         })
     }
     const release = () => {
