@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import type { Store } from '../src/store/contract.js'
 import { createStore } from '../src/store/index.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
-import { listRunsQuery, PIPELINE_IDS_SQL } from '../src/store/sqlite/listings.js'
+import { listRunsAcrossPipelines, listRunsQuery, PIPELINE_IDS_SQL } from '../src/store/sqlite/listings.js'
 import * as initial from '../src/store/sqlite/migrations/0001-initial.js'
 import { buildStatements, sqliteBuilder } from '../src/store/sqlite/statements.js'
 import { makeAccept, storeSuite } from './conformance/store-suite.js'
@@ -48,6 +48,52 @@ describe('SQLite store specifics', () => {
         { version: 2 },
         { version: 3 },
       ])
+      db.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('lists all pipelines as one merge of per-pipeline index walks, also past the compound-SELECT limit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
+    try {
+      const path = join(dir, 'many.db')
+      const store = createSqliteStore({ path })
+      // 520 pipelines: more arms than one SQLite compound SELECT may have (500).
+      const inputs = Array.from({ length: 1040 }, (_, i) =>
+        makeAccept({ event: { pipelineId: `p${String(i % 520).padStart(3, '0')}`, receivedAt: 1_000 + ((i * 37) % 101) } }),
+      )
+      await store.acceptMany(inputs)
+      const expected = inputs
+        .map((x) => x.run)
+        .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1))
+        .map((r) => r.id)
+      expect((await store.listRuns({ limit: 25 })).map((r) => r.id)).toEqual(expected.slice(0, 25))
+      const next = await store.listRuns({ limit: 25, before: expected[24] })
+      expect(next.map((r) => r.id)).toEqual(expected.slice(25, 50))
+      await store.close()
+
+      const db = new Database(path, { readonly: true })
+      const plans: string[] = []
+      const query = <T>(q: { sql: string; parameters: readonly unknown[] }): T[] => {
+        if (q.sql.includes('union all')) {
+          plans.push(
+            db
+              .prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
+              .all(...q.parameters)
+              .map((r) => (r as { detail: string }).detail)
+              .join('\n'),
+          )
+        }
+        return db.prepare(q.sql).all(...q.parameters) as T[]
+      }
+      expect(listRunsAcrossPipelines(sqliteBuilder(), { limit: 3, status: 'queued' }, query).map((r) => r.id)).toEqual(expected.slice(0, 3))
+      expect(plans).toHaveLength(3) // 200 + 200 + 120 pipelines
+      for (const plan of plans) {
+        expect(plan).toContain('MERGE (UNION ALL)')
+        expect(plan).toContain('USING INDEX runs_by_pipeline_creation (pipeline_id=?)')
+        expect(plan).not.toContain('TEMP B-TREE')
+      }
       db.close()
     } finally {
       await rm(dir, { recursive: true, force: true })

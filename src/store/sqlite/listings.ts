@@ -58,11 +58,16 @@ export const PIPELINE_IDS_SQL = `WITH RECURSIVE p(id) AS (
   SELECT (SELECT min(pipeline_id) FROM runs WHERE pipeline_id > p.id) FROM p WHERE p.id IS NOT NULL
 ) SELECT id FROM p WHERE id IS NOT NULL`
 
+/** SQLite allows 500 arms in one compound SELECT; stay well below it. */
+const ARMS_PER_QUERY = 200
+
 /**
  * The all-pipelines listing without an index over all runs by creation (migration 0003 drops
- * it to make each ingest cheaper): the newest `limit` matching runs of each pipeline, each read
- * through its own index range, merged into one newest-first page. Same order and filters as
- * {@link listRunsQuery}; the listing reads at most pipelines × limit rows.
+ * it to make each ingest cheaper). One `UNION ALL` arm per pipeline with the outer
+ * `ORDER BY created_at DESC, id DESC LIMIT n`: SQLite runs it as a merge of the arms, each
+ * walking its own `runs_by_pipeline_creation` range in order, and stops after `n` rows, so a
+ * page reads about `n` rows however many pipelines there are. Same order and filters as
+ * {@link listRunsQuery}. More pipelines than fit one statement are merged here, page by page.
  */
 export function listRunsAcrossPipelines(
   db: Kysely<Schema>,
@@ -70,12 +75,23 @@ export function listRunsAcrossPipelines(
   query: <T>(q: { sql: string; parameters: readonly unknown[] }) => T[],
 ): RunsTable[] {
   const limit = f.limit ?? DEFAULT_LIMIT
-  const rows: RunsTable[] = []
-  for (const { id } of query<{ id: string }>({ sql: PIPELINE_IDS_SQL, parameters: [] })) {
-    rows.push(...query<RunsTable>(listRunsQuery(db, { ...f, pipelineId: id, limit })))
+  const ids = query<{ id: string }>({ sql: PIPELINE_IDS_SQL, parameters: [] }).map((r) => r.id)
+  const pages: RunsTable[][] = []
+  for (let i = 0; i < ids.length; i += ARMS_PER_QUERY) {
+    const arms = ids.slice(i, i + ARMS_PER_QUERY).map((id) => runsWhere(db, { ...f, pipelineId: id }).selectAll())
+    const merged = arms
+      .slice(1)
+      .reduce((q, arm) => q.unionAll(arm), arms[0]!)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+    pages.push(query<RunsTable>(merged.compile()))
   }
-  rows.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-  return rows.slice(0, limit)
+  if (pages.length <= 1) return pages[0] ?? []
+  return pages
+    .flat()
+    .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, limit)
 }
 
 export function countRunsQuery(db: Kysely<Schema>, f: Omit<RunFilter, 'limit' | 'before'> = {}) {
