@@ -33,6 +33,13 @@ storeSuite('sqlite', async () => {
   }
 })
 
+/** The lines of SQLite's query plan for `sql`. */
+const planOf = (db: Database.Database, sql: string, parameters: readonly unknown[] = []) =>
+  db
+    .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .all(...parameters)
+    .map((r) => (r as { detail: string }).detail)
+
 describe('SQLite store specifics', () => {
   it('creates parent directories and a WAL-mode database file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
@@ -77,13 +84,7 @@ describe('SQLite store specifics', () => {
       const plans: string[] = []
       const query = <T>(q: { sql: string; parameters: readonly unknown[] }): T[] => {
         if (q.sql.includes('union all')) {
-          plans.push(
-            db
-              .prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
-              .all(...q.parameters)
-              .map((r) => (r as { detail: string }).detail)
-              .join('\n'),
-          )
+          plans.push(planOf(db, q.sql, q.parameters).join('\n'))
         }
         return db.prepare(q.sql).all(...q.parameters) as T[]
       }
@@ -128,27 +129,17 @@ describe('SQLite store specifics', () => {
         .all()
         .map((r) => (r as { name: string }).name)
       expect(names).toEqual(['runs_by_pipeline_creation', 'runs_due', 'runs_lease_expiry'])
-      const plan = db
-        .prepare(`EXPLAIN QUERY PLAN ${buildStatements(sqliteBuilder()).listDue.sql}`)
-        .all(0, 0, 10)
-        .map((r) => (r as { detail: string }).detail)
-        .join('\n')
+      const plan = planOf(db, buildStatements(sqliteBuilder()).listDue.sql, [0, 0, 10]).join('\n')
       expect(plan).toContain('USING INDEX runs_due')
       expect(plan).toContain('USING INDEX runs_lease_expiry')
       // Listing all pipelines: distinct pipeline ids by index seeks, then each pipeline's range.
-      const idsPlan = db
-        .prepare(`EXPLAIN QUERY PLAN ${PIPELINE_IDS_SQL}`)
-        .all()
-        .map((r) => (r as { detail: string }).detail)
+      const idsPlan = planOf(db, PIPELINE_IDS_SQL)
       expect(idsPlan.filter((d) => d.includes('runs'))).toEqual([
         'SEARCH runs USING COVERING INDEX runs_by_pipeline_creation',
         'SEARCH runs USING COVERING INDEX runs_by_pipeline_creation (pipeline_id>?)',
       ])
       const page = listRunsQuery(sqliteBuilder(), { pipelineId: 'p', limit: 10 })
-      const pagePlan = db
-        .prepare(`EXPLAIN QUERY PLAN ${page.sql}`)
-        .all(...page.parameters)
-        .map((r) => (r as { detail: string }).detail)
+      const pagePlan = planOf(db, page.sql, page.parameters)
       expect(pagePlan).toEqual(['SEARCH runs USING INDEX runs_by_pipeline_creation (pipeline_id=?)'])
       db.close()
     } finally {
