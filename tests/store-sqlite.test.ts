@@ -10,7 +10,7 @@ import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { listRunsAcrossPipelines, listRunsQuery, PIPELINE_IDS_SQL } from '../src/store/sqlite/listings.js'
 import * as initial from '../src/store/sqlite/migrations/0001-initial.js'
 import { buildStatements, sqliteBuilder } from '../src/store/sqlite/statements.js'
-import { makeAccept, storeSuite } from './conformance/store-suite.js'
+import { makeAccept, newestFirst, storeSuite } from './conformance/store-suite.js'
 
 storeSuite('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
@@ -71,10 +71,7 @@ describe('SQLite store specifics', () => {
         makeAccept({ event: { pipelineId: `p${String(i % 520).padStart(3, '0')}`, receivedAt: 1_000 + ((i * 37) % 101) } }),
       )
       await store.acceptMany(inputs)
-      const expected = inputs
-        .map((x) => x.run)
-        .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1))
-        .map((r) => r.id)
+      const expected = newestFirst(inputs.map((x) => x.run)).map((r) => r.id)
       expect((await store.listRuns({ limit: 25 })).map((r) => r.id)).toEqual(expected.slice(0, 25))
       const next = await store.listRuns({ limit: 25, before: expected[24] })
       expect(next.map((r) => r.id)).toEqual(expected.slice(25, 50))

@@ -88,7 +88,7 @@ async function pageThrough(store: Store, limit: number): Promise<string[]> {
 }
 
 /** The listing order: newest first, ties broken by id, descending. */
-const newestFirst = (runs: RunRecord[]) => [...runs].sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1))
+export const newestFirst = (runs: RunRecord[]) => [...runs].sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1))
 
 function makeStep(runId: string, stepPath: string, over: Partial<StepResultRecord> = {}): StepResultRecord {
   return {
