@@ -5,6 +5,12 @@
  * alone while the others commit. Promises settle only after COMMIT returned, i.e. after the
  * sync. Reads call `flush()` first, synchronously, so they observe every earlier write.
  *
+ * While an earlier batch's fsync is still in flight, the flush waits a few more event-loop
+ * turns (at most {@link MAX_DEFERRED_TURNS}) so that the writes arriving meanwhile join the
+ * same transaction. Each commit costs about the same whatever its size (SQLite rewrites the
+ * right-most pages of every B-tree it touched), so larger batches cost less per write; the
+ * wait is bounded, and a write with no sync in flight before it commits on the next turn.
+ *
  * better-sqlite3 is synchronous, so a flush never interleaves with anything else in this
  * process; other processes are serialised by `BEGIN IMMEDIATE` and `busy_timeout`.
  * @module
@@ -35,6 +41,11 @@ interface Pending {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
+/** Event-loop turns a flush waits for an earlier batch's fsync before committing anyway. */
+export const MAX_DEFERRED_TURNS = 4
+/** A queue this long commits at the next turn, sync in flight or not. */
+export const FLUSH_AT = 256
+
 export class GroupCommit {
   private queue: Pending[] = []
   private scheduled = false
@@ -54,12 +65,19 @@ export class GroupCommit {
       this.queue.push({ run, resolve, reject })
       if (!this.scheduled) {
         this.scheduled = true
-        setImmediate(() => {
-          this.scheduled = false
-          this.flush()
-        })
+        setImmediate(this.onTurn, 0)
       }
     })
+  }
+
+  /** Commit now, or one turn later while an earlier batch is still syncing (see the module doc). */
+  private readonly onTurn = (turns: number): void => {
+    if (this.syncing.size > 0 && turns < MAX_DEFERRED_TURNS && this.queue.length < FLUSH_AT) {
+      setImmediate(this.onTurn, turns + 1)
+      return
+    }
+    this.scheduled = false
+    this.flush()
   }
 
   private readonly syncing = new Set<Promise<void>>()

@@ -1,0 +1,131 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { describe, expect, it } from 'vitest'
+import { FLUSH_AT, GroupCommit, MAX_DEFERRED_TURNS, type TxControl } from './group-commit.js'
+
+/**
+ * A transaction log standing in for the connection: it records which writes each COMMIT
+ * carried, and each batch's fsync finishes only when the test says so (a real fsync's timing
+ * cannot be controlled; the store tests exercise the real one).
+ */
+function recordingTx() {
+  const commits: number[][] = []
+  let open: number[] | null = null
+  const syncs: Array<() => void> = []
+  const tx: TxControl & { write(n: number): number } = {
+    begin: () => {
+      open = []
+    },
+    commit: () => {
+      commits.push(open!)
+      open = null
+    },
+    rollback: () => {
+      open = null
+    },
+    inTransaction: () => open !== null,
+    savepoint: () => {},
+    release: () => {},
+    rollbackToSavepoint: () => {},
+    durable: () => new Promise<void>((resolve) => syncs.push(resolve)),
+    write: (n) => {
+      open!.push(n)
+      return n
+    },
+  }
+  return { tx, commits, syncs }
+}
+
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await nextTurn()
+}
+
+describe('GroupCommit', () => {
+  it('commits a lone write on the next turn when no sync is in flight, and settles it after its sync', async () => {
+    const { tx, commits, syncs } = recordingTx()
+    const gc = new GroupCommit(
+      () => tx,
+      (e) => e,
+    )
+    let settled = false
+    const p = gc
+      .submit(() => tx.write(1))
+      .then((v) => {
+        settled = true
+        return v
+      })
+    await turns(1)
+    expect(commits).toEqual([[1]])
+    expect(settled).toBe(false) // committed but not yet on disk
+    syncs.shift()!()
+    await expect(p).resolves.toBe(1)
+  })
+
+  it('while a batch is syncing, writes from the next turns join one later commit', async () => {
+    const { tx, commits, syncs } = recordingTx()
+    const gc = new GroupCommit(
+      () => tx,
+      (e) => e,
+    )
+    const first = gc.submit(() => tx.write(1))
+    await turns(1)
+    expect(commits).toEqual([[1]])
+
+    // Batch 1 is still syncing: writes issued over the next turns wait and share a commit.
+    const later = [gc.submit(() => tx.write(2))]
+    await turns(1)
+    later.push(gc.submit(() => tx.write(3)))
+    await turns(1)
+    later.push(gc.submit(() => tx.write(4)))
+    expect(commits).toEqual([[1]])
+
+    syncs.shift()!() // batch 1 reaches the disk: the waiting writes commit on the next turn
+    await first
+    await turns(2)
+    expect(commits).toEqual([[1], [2, 3, 4]])
+    syncs.shift()!()
+    await expect(Promise.all(later)).resolves.toEqual([2, 3, 4])
+  })
+
+  it(`waits at most ${MAX_DEFERRED_TURNS} turns for a slow sync, then commits anyway`, async () => {
+    const { tx, commits, syncs } = recordingTx()
+    const gc = new GroupCommit(
+      () => tx,
+      (e) => e,
+    )
+    void gc.submit(() => tx.write(1))
+    await turns(1)
+    void gc.submit(() => tx.write(2)) // batch 1's sync never finishes in this test
+    await turns(MAX_DEFERRED_TURNS)
+    expect(commits).toEqual([[1]])
+    await turns(2)
+    expect(commits).toEqual([[1], [2]])
+    expect(syncs).toHaveLength(2) // both batches are syncing at once
+  })
+
+  it(`does not wait once ${FLUSH_AT} writes are queued`, async () => {
+    const { tx, commits } = recordingTx()
+    const gc = new GroupCommit(
+      () => tx,
+      (e) => e,
+    )
+    void gc.submit(() => tx.write(0))
+    await turns(1)
+    for (let i = 1; i <= FLUSH_AT; i++) void gc.submit(() => tx.write(i))
+    await turns(1)
+    expect(commits).toHaveLength(2)
+    expect(commits[1]).toHaveLength(FLUSH_AT)
+  })
+
+  it('a read flushes waiting writes at once', async () => {
+    const { tx, commits } = recordingTx()
+    const gc = new GroupCommit(
+      () => tx,
+      (e) => e,
+    )
+    void gc.submit(() => tx.write(1))
+    await turns(1)
+    void gc.submit(() => tx.write(2))
+    gc.flush() // what SqliteStore does before every read
+    expect(commits).toEqual([[1], [2]])
+  })
+})
