@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { FLUSH_AT, GroupCommit, MAX_DEFERRED_TURNS, type TxControl } from './group-commit.js'
 
 /**
- * A transaction log standing in for the connection: it records which writes each COMMIT
- * carried, and each batch's fsync finishes only when the test says so (a real fsync's timing
- * cannot be controlled; the store tests exercise the real one).
+ * A group commit over a transaction log standing in for the connection: the log records which
+ * writes each COMMIT carried, and each batch's fsync finishes only when the test says so (a real
+ * fsync's timing cannot be controlled; the store tests exercise the real one).
  */
 function recordingTx() {
   const commits: number[][] = []
@@ -32,7 +32,11 @@ function recordingTx() {
       return n
     },
   }
-  return { tx, commits, syncs }
+  const gc = new GroupCommit(
+    () => tx,
+    (e) => e,
+  )
+  return { tx, gc, commits, syncs }
 }
 
 const turns = async (n: number) => {
@@ -41,11 +45,7 @@ const turns = async (n: number) => {
 
 describe('GroupCommit', () => {
   it('commits a lone write on the next turn when no sync is in flight, and settles it after its sync', async () => {
-    const { tx, commits, syncs } = recordingTx()
-    const gc = new GroupCommit(
-      () => tx,
-      (e) => e,
-    )
+    const { tx, gc, commits, syncs } = recordingTx()
     let settled = false
     const p = gc
       .submit(() => tx.write(1))
@@ -61,11 +61,7 @@ describe('GroupCommit', () => {
   })
 
   it('while a batch is syncing, writes from the next turns join one later commit', async () => {
-    const { tx, commits, syncs } = recordingTx()
-    const gc = new GroupCommit(
-      () => tx,
-      (e) => e,
-    )
+    const { tx, gc, commits, syncs } = recordingTx()
     const first = gc.submit(() => tx.write(1))
     await turns(1)
     expect(commits).toEqual([[1]])
@@ -87,11 +83,7 @@ describe('GroupCommit', () => {
   })
 
   it(`waits at most ${MAX_DEFERRED_TURNS} turns for a slow sync, then commits anyway`, async () => {
-    const { tx, commits, syncs } = recordingTx()
-    const gc = new GroupCommit(
-      () => tx,
-      (e) => e,
-    )
+    const { tx, gc, commits, syncs } = recordingTx()
     void gc.submit(() => tx.write(1))
     await turns(1)
     void gc.submit(() => tx.write(2)) // batch 1's sync never finishes in this test
@@ -103,11 +95,7 @@ describe('GroupCommit', () => {
   })
 
   it(`does not wait once ${FLUSH_AT} writes are queued`, async () => {
-    const { tx, commits } = recordingTx()
-    const gc = new GroupCommit(
-      () => tx,
-      (e) => e,
-    )
+    const { tx, gc, commits } = recordingTx()
     void gc.submit(() => tx.write(0))
     await turns(1)
     for (let i = 1; i <= FLUSH_AT; i++) void gc.submit(() => tx.write(i))
@@ -117,11 +105,7 @@ describe('GroupCommit', () => {
   })
 
   it('a read flushes waiting writes at once', async () => {
-    const { tx, commits } = recordingTx()
-    const gc = new GroupCommit(
-      () => tx,
-      (e) => e,
-    )
+    const { tx, gc, commits } = recordingTx()
     void gc.submit(() => tx.write(1))
     await turns(1)
     void gc.submit(() => tx.write(2))
