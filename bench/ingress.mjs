@@ -8,6 +8,11 @@
 // (HMAC has no timestamp; the trigger configures no deliveryId). Needs dist/: run
 // `npx tsc -p tsconfig.build.json` first. BENCH_MODE=worker runs the (one-map-step) runs in the
 // same process; the default, --no-worker, measures acknowledgements alone.
+//
+// Each round also prints both servers' CPU time per request (main thread, and all threads), read
+// from /proc: on a shared 2-core machine the bare server's req/s moves by up to 40 % between
+// adjacent rounds (it is partly limited by the load generator), while CPU per request says what
+// each request costs whatever the neighbours do.
 
 import { createHmac } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -32,6 +37,33 @@ const sign = (body) => `sha256=${createHmac('sha256', SECRET).update(body).diges
 
 /** autocannon in its own process; the body goes through a file (an 800 KB argv would not fit). */
 const load = ({ connections = CONNECTIONS, ...rest }) => autocannon({ connections, ...rest })
+
+/**
+ * CPU time (µs) a process has used so far: its main thread (the event loop) and all its threads.
+ * Linux /proc; clock ticks are 10 ms (USER_HZ 100). Null elsewhere.
+ */
+function cpuUs(pid) {
+  const ticks = (path) => {
+    const stat = readFileSync(path, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) * 10_000 // utime + stime
+  }
+  try {
+    return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) }
+  } catch {
+    return null
+  }
+}
+
+/** A load round, with the server's CPU time per answered request over the round. */
+async function measured(pid, options) {
+  const before = cpuUs(pid)
+  const r = await load(options)
+  const after = cpuUs(pid)
+  const n = r.requests.total || 1
+  r.cpuUsPerRequest = before && after ? { main: (after.main - before.main) / n, all: (after.all - before.all) / n } : null
+  return r
+}
 
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
@@ -89,8 +121,8 @@ async function measure(tmp) {
     const warm = await load({ ...signed, duration: 1 })
     ackedTotal += warm['2xx']
     for (let i = 0; i < ROUNDS; i++) {
-      const base = await load({ url: `${bare.url}/`, bodyFile: small, duration: DURATION })
-      const acks = await load({ ...signed, duration: DURATION })
+      const base = await measured(bare.child.pid, { url: `${bare.url}/`, bodyFile: small, duration: DURATION })
+      const acks = await measured(pw.child.pid, { ...signed, duration: DURATION })
       ackedTotal += acks['2xx']
       rounds.push({ base, acks, ratio: acks.requests.average / base.requests.average })
     }
@@ -134,6 +166,7 @@ async function measure(tmp) {
     p50Ms: r.acks.latency.p50,
     p99Ms: r.acks.latency.p99,
     ratio: r.ratio,
+    cpuUsPerRequest: { bare: r.base.cpuUsPerRequest, pipewright: r.acks.cpuUsPerRequest },
   })
   const result = {
     durationS: DURATION,
@@ -166,10 +199,12 @@ async function measure(tmp) {
   }
   console.log(`\nIngress: HMAC-signed JSON webhook → durable 202 (SQLite synchronous=FULL, c=${CONNECTIONS}, ${result.mode})`)
   console.log(`  ${ROUNDS} rounds of ${DURATION} s each, alternating bare and pipewright:`)
+  const cpu = (c) => (c ? `${fmt(c.main)} µs main thread, ${fmt(c.all)} µs all threads` : 'n/a')
   for (const [n, r] of rounds.entries()) {
     console.log(
       `    round ${n + 1}: bare ${fmt(r.base.requests.average)} req/s, pipewright ${fmt(r.acks.requests.average)} acks/s (p50 ${r.acks.latency.p50} ms, p99 ${r.acks.latency.p99} ms), ${fmt(r.ratio * 100, 1)} %`,
     )
+    console.log(`      CPU per request: bare ${cpu(r.base.cpuUsPerRequest)}; pipewright ${cpu(r.acks.cpuUsPerRequest)}`)
   }
   console.log('  median round:')
   console.log(
