@@ -129,16 +129,28 @@ describe('createEmulator', () => {
   })
 })
 
+/**
+ * Start the sandbox from a base port below Linux's ephemeral range (32768+), so no client socket
+ * of a parallel test can hold it; another listener can, so a taken pair is retried elsewhere.
+ */
+async function startOnFreePorts(registry: NonNullable<Parameters<typeof startSandbox>[0]>['registry']) {
+  for (let attempt = 1; ; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 10_000)
+    try {
+      return { sb: await startSandbox({ registry, port: base }), base }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw e
+    }
+  }
+}
+
 describe('startSandbox', () => {
   it('starts the chosen emulators on consecutive ports and formats one line per service', async () => {
     const registry = [
       { service: 'one', create: () => rowsEmulator() },
       { service: 'two', create: () => rowsEmulator() },
     ]
-    const probe = await startSandbox({ registry, services: ['one'] })
-    const base = Number(new URL(probe.urls.one).port) + 7
-    await probe.close()
-    const sb = await startSandbox({ registry, port: base })
+    const { sb, base } = await startOnFreePorts(registry)
     try {
       expect(sb.urls).toEqual({ one: `http://127.0.0.1:${base}`, two: `http://127.0.0.1:${base + 1}` })
       expect(formatSandboxLines(sb.urls)).toEqual([`one http://127.0.0.1:${base}`, `two http://127.0.0.1:${base + 1}`])
