@@ -11,8 +11,8 @@
 //
 // Each round also prints both servers' CPU time per request (main thread, and all threads), read
 // from /proc: on a shared 2-core machine the bare server's req/s moves by up to 40 % between
-// adjacent rounds (it is partly limited by the load generator), while CPU per request says what
-// each request costs whatever the neighbours do.
+// adjacent rounds (it is partly limited by the load generator); its CPU per request moves less,
+// and the two figures side by side show where the ratio comes from.
 
 import { createHmac } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
