@@ -137,6 +137,9 @@ async function measure(tmp) {
     for (let i = 0; i < ROUNDS; i++) {
       const base = await measured(bare.child.pid, { url: `${bare.url}/`, bodyFile: small, duration: DURATION })
       const least = await measured(floor.child.pid, { ...floorSigned, duration: DURATION })
+      // A floor that answered anything but 202 (a 401 from a wrong signature is fast) would
+      // make its figure meaningless.
+      if (least.non2xx || least.errors) throw new Error(`the floor server answered ${least.non2xx} non-2xx and ${least.errors} errors`)
       const acks = await measured(pw.child.pid, { ...signed, duration: DURATION })
       ackedTotal += acks['2xx']
       rounds.push({ base, least, acks, ratio: acks.requests.average / base.requests.average })
