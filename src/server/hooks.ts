@@ -68,7 +68,9 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 export function webhookPath(url: string): string {
   const q = url.indexOf('?')
   const p = q < 0 ? url : url.slice(0, q)
-  return p.startsWith('/hooks/') ? p.slice('/hooks/'.length).replace(/\/+$/, '') : ''
+  if (!p.startsWith('/hooks/')) return ''
+  const rest = p.slice('/hooks/'.length)
+  return rest.endsWith('/') ? rest.replace(/\/+$/, '') : rest
 }
 
 export function createWebhookIngress(opts: HooksOptions): WebhookIngress {

@@ -32,9 +32,10 @@ export interface Connection {
 function prepare(db: Database.Database, q: NamedQuery): Prepared {
   const stmt = db.prepare(q.sql)
   return {
-    run: (v) => stmt.run(...q.bind(v)).changes,
-    get: (v) => stmt.get(...q.bind(v)) as any,
-    all: (v) => stmt.all(...q.bind(v)) as any[],
+    // One array argument binds as the anonymous parameters, in order, without a spread.
+    run: (v) => stmt.run(q.bind(v)).changes,
+    get: (v) => stmt.get(q.bind(v)) as any,
+    all: (v) => stmt.all(q.bind(v)) as any[],
   }
 }
 
