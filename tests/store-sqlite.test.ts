@@ -177,6 +177,47 @@ describe('SQLite store specifics', () => {
     }
   })
 
+  it('accepts issued in one turn share multi-row inserts: every row stored as given, past the per-statement row limit, and a colliding accept rejected alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
+    const store = createSqliteStore({ path: join(dir, 'multi.db') })
+    try {
+      await store.migrate()
+      const T = 1_700_000_000_000
+      // 150 accepts in one turn: more than one INSERT's 64 rows, so three statements per table.
+      const inputs = Array.from({ length: 150 }, (_, i) =>
+        makeAccept({
+          event: { id: `e${i}`, pipelineId: 'p', receivedAt: T + i, payload: { n: i, text: `row ${i}` }, meta: { i } },
+          run: { id: `r${i}`, dueAt: T + i, concurrencyKey: i % 2 ? `k${i}` : null },
+        }),
+      )
+      inputs[7]!.payloadJson = '{"n": 7, "as": "sent"}'
+      const results = await Promise.all(inputs.map((input) => store.accept(input)))
+      expect(results).toEqual(inputs.map((input) => ({ accepted: true, eventId: input.event.id, runId: input.run.id })))
+      for (const i of [0, 7, 63, 64, 127, 128, 149]) {
+        const event = await store.getEvent(`e${i}`)
+        expect(event).toEqual(i === 7 ? { ...inputs[i]!.event, payload: { n: 7, as: 'sent' } } : inputs[i]!.event)
+        expect(await store.getRun(`r${i}`)).toEqual(inputs[i]!.run)
+      }
+      expect(await store.listRuns({ limit: 500 })).toHaveLength(150)
+
+      // An accept whose run id is already stored fails; its neighbours in the same turn commit.
+      const again = [
+        makeAccept({ event: { id: 'e-new-1', pipelineId: 'p', receivedAt: T }, run: { id: 'r-new-1' } }),
+        makeAccept({ event: { id: 'e-new-2', pipelineId: 'p', receivedAt: T }, run: { id: 'r3' } }),
+        makeAccept({ event: { id: 'e-new-3', pipelineId: 'p', receivedAt: T }, run: { id: 'r-new-3' } }),
+      ]
+      const settled = await Promise.allSettled(again.map((input) => store.accept(input)))
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      expect(await store.getEvent('e-new-2')).toBeNull()
+      expect(await store.getRun('r-new-1')).not.toBeNull()
+      expect(await store.getRun('r-new-3')).not.toBeNull()
+      expect((await store.getRun('r3'))?.eventId).toBe('e3')
+    } finally {
+      await store.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('two stores on one file (as two processes would be): one lease winner, one run per delivery id', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pw-store-'))
     const path = join(dir, 'shared.db')

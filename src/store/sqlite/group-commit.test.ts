@@ -112,4 +112,37 @@ describe('GroupCommit', () => {
     gc.flush() // what SqliteStore does before every read
     expect(commits).toEqual([[1], [2]])
   })
+
+  it('runs neighbouring writes of one group as one call, in queue order, and a failing one alone', async () => {
+    const { tx, gc, commits, syncs } = recordingTx()
+    const calls: string[] = []
+    const group = {
+      one: (n: number) => {
+        calls.push(`one ${n}`)
+        if (n === 13) throw new Error('thirteen')
+        return tx.write(n)
+      },
+      many: (ns: number[]) => {
+        calls.push(`many ${ns.join(',')}`)
+        if (ns.includes(13)) throw new Error('thirteen')
+        return ns.map((n) => tx.write(n))
+      },
+    }
+    const first = [gc.submitTo(group, 1), gc.submitTo(group, 2), gc.submit(() => tx.write(3)), gc.submitTo(group, 4), gc.submitTo(group, 5)]
+    await turns(1)
+    expect(calls).toEqual(['many 1,2', 'many 4,5'])
+    expect(commits).toEqual([[1, 2, 3, 4, 5]])
+    syncs.shift()!()
+    await expect(Promise.all(first)).resolves.toEqual([1, 2, 3, 4, 5])
+
+    // A group call that throws: the batch runs again one write at a time; only 13 is rejected.
+    calls.length = 0
+    const second = [gc.submitTo(group, 12), gc.submitTo(group, 13), gc.submitTo(group, 14)]
+    await turns(1)
+    expect(calls).toEqual(['many 12,13,14', 'one 12', 'one 13', 'one 14'])
+    expect(commits[1]).toEqual([12, 14])
+    syncs.shift()!()
+    const settled = await Promise.allSettled(second)
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+  })
 })

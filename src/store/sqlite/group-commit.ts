@@ -11,6 +11,10 @@
  * right-most pages of every B-tree it touched), so larger batches cost less per write; the
  * wait is bounded, and a write with no sync in flight before it commits on the next turn.
  *
+ * Writes of one kind (accepts with no delivery id to claim) can be submitted to a
+ * {@link WriteGroup}: neighbours in the queue then run as one call, a multi-row INSERT per table
+ * in place of two INSERTs per write (about 2 µs less CPU per accepted event here).
+ *
  * better-sqlite3 is synchronous, so a flush never interleaves with anything else in this
  * process; other processes are serialised by `BEGIN IMMEDIATE` and `busy_timeout`.
  * @module
@@ -33,10 +37,27 @@ export interface TxControl {
   durable?: () => Promise<void>
 }
 
+/**
+ * Writes of one kind that can also run together: `many(items)` does what `one(item)` does for
+ * each item, in order, and returns their values in the same order (a multi-row INSERT in place
+ * of one INSERT per write).
+ */
+export interface WriteGroup<I, T> {
+  one(item: I): T
+  many(items: I[]): T[]
+}
+
 interface Pending {
-  run: () => unknown
+  /** A write on its own; absent for a write submitted to a group. */
+  run?: () => unknown
+  group?: WriteGroup<unknown, unknown>
+  item?: unknown
   resolve: (value: any) => void
   reject: (error: unknown) => void
+}
+
+function runOne(p: Pending): unknown {
+  return p.group ? p.group.one(p.item) : p.run!()
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
@@ -63,6 +84,21 @@ export class GroupCommit {
   submit<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, resolve, reject })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(this.onTurn, 0)
+      }
+    })
+  }
+
+  /**
+   * Queue a write that belongs to `group`: when it is queued right after others of the same
+   * group, the optimistic pass runs them all with one `group.many` call. Order is kept: only
+   * neighbours in the queue are taken together.
+   */
+  submitTo<I, T>(group: WriteGroup<I, T>, item: I): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ group: group as WriteGroup<unknown, unknown>, item, resolve, reject })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(this.onTurn, 0)
@@ -126,13 +162,25 @@ export class GroupCommit {
       // Optimistic pass: writes almost never fail, so run them without per-write savepoints
       // (two statements fewer per write). If one fails, undo the whole batch and run it again
       // below, each write in its own savepoint, so only the failing write is rejected.
+      // Neighbouring writes of one group run as one `many` call.
       let clean = true
-      for (let i = 0; i < batch.length && clean; i++) {
-        try {
-          outcomes[i] = { ok: true, value: batch[i].run() }
-        } catch {
-          clean = false
+      try {
+        for (let i = 0; i < batch.length; ) {
+          const group = batch[i]!.group
+          let end = i + 1
+          if (group) while (end < batch.length && batch[end]!.group === group) end++
+          if (end - i > 1) {
+            const items = new Array(end - i)
+            for (let k = i; k < end; k++) items[k - i] = batch[k]!.item
+            const values = group!.many(items)
+            for (let k = i; k < end; k++) outcomes[k] = { ok: true, value: values[k - i] }
+          } else {
+            outcomes[i] = { ok: true, value: runOne(batch[i]!) }
+          }
+          i = end
         }
+      } catch {
+        clean = false
       }
       if (clean) {
         tx.commit() // may throw (disk full, I/O error): the outer catch rejects the batch
@@ -144,7 +192,7 @@ export class GroupCommit {
       for (let i = 0; i < batch.length; i++) {
         tx.savepoint()
         try {
-          outcomes[i] = { ok: true, value: batch[i].run() }
+          outcomes[i] = { ok: true, value: runOne(batch[i]!) }
           tx.release()
         } catch (error) {
           // May throw when SQLite already rolled the whole transaction back (disk full, I/O):

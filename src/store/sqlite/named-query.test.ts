@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { named, param } from './named-query.js'
+import { named, namedRows, param } from './named-query.js'
 import { sqliteBuilder } from './statements.js'
 
 describe('named queries', () => {
@@ -33,5 +33,41 @@ describe('named queries', () => {
     const conn = new Database(':memory:')
     expect(conn.prepare(q.sql).get(q.bind({ "it's": 2, 'a-b': 5 }))).toEqual({ total: 7 })
     conn.close()
+  })
+
+  it('binds a multi-row statement row after row, and refuses rows of different shapes', () => {
+    const build = (n: number) =>
+      db
+        .insertInto('dedupe_keys')
+        .values(Array.from({ length: n }, () => ({ scope: 'p', key: param('key'), run_id: param('runId'), expires_at: param('at') })))
+    const q = namedRows(build, 3)
+    expect(q.rows).toBe(3)
+    expect(
+      q.bind([
+        { key: 'a', runId: 'r1', at: 1 },
+        { key: 'b', runId: 'r2', at: 2 },
+        { key: 'c', runId: 'r3', at: undefined },
+      ]),
+    ).toEqual(['p', 'a', 'r1', 1, 'p', 'b', 'r2', 2, 'p', 'c', 'r3', null])
+    const conn = new Database(':memory:')
+    conn.exec('CREATE TABLE dedupe_keys (scope TEXT, key TEXT, run_id TEXT, expires_at INTEGER)')
+    conn.prepare(q.sql).run(
+      q.bind([
+        { key: 'a', runId: 'r1', at: 1 },
+        { key: 'b', runId: 'r2', at: 2 },
+        { key: 'c', runId: 'r3', at: 3 },
+      ]),
+    )
+    expect(conn.prepare('SELECT key, run_id FROM dedupe_keys ORDER BY key').all()).toEqual([
+      { key: 'a', run_id: 'r1' },
+      { key: 'b', run_id: 'r2' },
+      { key: 'c', run_id: 'r3' },
+    ])
+    conn.close()
+    const uneven = (n: number) =>
+      db
+        .insertInto('dedupe_keys')
+        .values(Array.from({ length: n }, (_, i) => ({ scope: 'p', key: param(`key${i}`), run_id: 'r', expires_at: 1 })))
+    expect(() => namedRows(uneven, 2)).toThrow(/rows .* differ/)
   })
 })

@@ -22,7 +22,7 @@ import type {
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
 import { type Connection, openConnection } from './connection.js'
-import { GroupCommit } from './group-commit.js'
+import { GroupCommit, type WriteGroup } from './group-commit.js'
 import { countRunsQuery, emptyCounts, listDeadLettersQuery, listRunsAcrossPipelines, listRunsQuery, listUsageQuery } from './listings.js'
 import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from './rows.js'
 import type { DeadLettersTable, EventsTable, KeyedValuesTable, RunsTable, Schema, StepResultsTable, UsageCountersTable } from './schema.js'
@@ -92,7 +92,14 @@ export class SqliteStore implements Store {
   }
 
   // ── ingest ──
+  /** Accepts with no delivery id to claim: neighbours in a group commit share multi-row INSERTs. */
+  private readonly plainAccepts: WriteGroup<AcceptInput, AcceptResult> = {
+    one: (input) => ops.acceptOne(this.connection().s, input),
+    many: (inputs) => ops.acceptPlain(this.connection(), inputs),
+  }
+
   accept(input: AcceptInput): Promise<AcceptResult> {
+    if (!input.dedupe) return this.writer.submitTo(this.plainAccepts, input)
     return this.write((c) => ops.acceptOne(c.s, input))
   }
 

@@ -291,3 +291,15 @@ export function buildStatements(db: Kysely<Schema>) {
 }
 
 export type StatementName = keyof ReturnType<typeof buildStatements>
+
+/**
+ * Multi-row inserts of the accept path, by row count: a group commit that accepts 25 events
+ * writes them with one statement per table instead of 25 (see write-ops.ts `acceptPlain`).
+ */
+export function buildRowInserts(db: Kysely<Schema>) {
+  const rows = <K extends string>(names: readonly K[], n: number) => Array.from({ length: n }, () => columns(names))
+  return {
+    events: (n: number) => db.insertInto('events').values(rows(EVENT_COLS, n)),
+    runs: (n: number) => db.insertInto('runs').values(rows(RUN_COLS, n)),
+  }
+}

@@ -8,7 +8,7 @@ import { ErrorCodes, PipewrightError } from '../../errors.js'
 import type { RunRecord, StepResultRecord } from '../../types.js'
 import type { AcceptInput, AcceptResult, LeaseRequest, RunTransition } from '../contract.js'
 import { LeaseLostError } from '../errors.js'
-import type { Statements } from './connection.js'
+import type { Connection, Statements } from './connection.js'
 import { deadLetterValues, eventValues, runValues, stepValues, toJson, toRun } from './rows.js'
 import type { RunsTable } from './schema.js'
 
@@ -31,6 +31,25 @@ export function acceptOne(s: Statements, input: AcceptInput): AcceptResult {
   s.insertEvent.run(eventValues(event, input.payloadJson))
   s.insertRun.run(runValues(run))
   return { accepted: true, eventId: event.id, runId: run.id }
+}
+
+/**
+ * Accepts without a delivery id to claim (nothing to look up first): every event, then every
+ * run, each table in as few multi-row INSERTs as the count allows. Same rows as `acceptOne`.
+ */
+export function acceptPlain(c: Connection, inputs: readonly AcceptInput[]): AcceptResult[] {
+  const events = new Array(inputs.length)
+  const runs = new Array(inputs.length)
+  const results: AcceptResult[] = new Array(inputs.length)
+  for (let i = 0; i < inputs.length; i++) {
+    const { event, run, payloadJson } = inputs[i]!
+    events[i] = eventValues(event, payloadJson)
+    runs[i] = runValues(run)
+    results[i] = { accepted: true, eventId: event.id, runId: run.id }
+  }
+  c.insertRows('events', events)
+  c.insertRows('runs', runs)
+  return results
 }
 
 export function leaseRun(s: Statements, req: LeaseRequest): RunRecord | null {
