@@ -30,23 +30,26 @@ export function parseBody(raw: Buffer, contentType: string | undefined): ParsedB
   if ('ok' in ct) return ct
   const decoded = decodeBody(raw, ct.charset)
   if ('ok' in decoded) return decoded
-  const base = { ok: true as const, mediaType: ct.mediaType, charset: ct.charset, kind: ct.kind }
-  switch (ct.kind) {
+  const { mediaType, charset, kind } = ct
+  switch (kind) {
     case 'json': {
-      if (!/\S/.test(decoded.text)) return malformed('body is empty; expected JSON')
       const parsed = parseJson(decoded.text)
-      if ('error' in parsed) return malformed(`body is not valid JSON: ${parsed.error}`, parsed.where ?? undefined)
-      return { ...base, items: [{ payload: parsed.value, json: decoded.text }] }
+      if ('error' in parsed) {
+        // An empty (or all-blank) body fails to parse too; say so rather than "unexpected end".
+        if (!/\S/.test(decoded.text)) return malformed('body is empty; expected JSON')
+        return malformed(`body is not valid JSON: ${parsed.error}`, parsed.where ?? undefined)
+      }
+      return { ok: true, mediaType, charset, kind, items: [{ payload: parsed.value, json: decoded.text }] }
     }
     case 'form': {
       const form = parseForm(decoded.text)
       if ('ok' in form) return form
-      return { ...base, items: [{ payload: form.value }] }
+      return { ok: true, mediaType, charset, kind, items: [{ payload: form.value }] }
     }
     case 'csv': {
       const csv = parseCsv(decoded.text)
       if ('ok' in csv) return csv
-      return { ...base, items: csv.rows.map((r) => ({ payload: r.record, rowNumber: r.rowNumber })) }
+      return { ok: true, mediaType, charset, kind, items: csv.rows.map((r) => ({ payload: r.record, rowNumber: r.rowNumber })) }
     }
   }
 }
