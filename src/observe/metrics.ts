@@ -36,11 +36,23 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   })
+  // Counted once per acknowledged webhook, so counted in plain numbers and handed to the
+  // counter when it is read: a prom-client child's inc() hashes and validates its labels on
+  // every call, which the ingress hot path would pay per event.
+  const acceptedBy = new Map<string, number>()
+  const acceptedReported = new Map<string, number>()
   const accepted = new Counter({
     name: 'pipewright_events_accepted_total',
     help: 'Events stored and acknowledged',
     labelNames: ['pipeline'],
     registers: [registry],
+    collect() {
+      for (const [pipeline, n] of acceptedBy) {
+        const delta = n - (acceptedReported.get(pipeline) ?? 0)
+        if (delta > 0) this.inc({ pipeline }, delta)
+        acceptedReported.set(pipeline, n)
+      }
+    },
   })
   const duplicates = new Counter({
     name: 'pipewright_dedupe_hits_total',
@@ -96,17 +108,7 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics
   events.on('run:end', ({ run, status }) => runs.inc({ pipeline: run.pipelineId, status }))
   events.on('run:waiting', ({ run, reason }) => waits.inc({ pipeline: run.pipelineId, reason }))
   events.on('step:end', (e) => steps.observe({ pipeline: e.run.pipelineId, kind: e.kind, status: e.status }, e.durationMs / 1000))
-  // Counted once per acknowledged webhook: keep each pipeline's labelled child rather than
-  // hashing the label set on every increment.
-  const acceptedBy = new Map<string, { inc(): void }>()
-  events.on('event:accepted', ({ pipelineId }) => {
-    let child = acceptedBy.get(pipelineId)
-    if (!child) {
-      child = accepted.labels({ pipeline: pipelineId })
-      acceptedBy.set(pipelineId, child)
-    }
-    child.inc()
-  })
+  events.on('event:accepted', ({ pipelineId }) => acceptedBy.set(pipelineId, (acceptedBy.get(pipelineId) ?? 0) + 1))
   events.on('event:duplicate', ({ pipelineId }) => duplicates.inc({ pipeline: pipelineId }))
   events.on('connector:call', (e) =>
     calls.inc({ connector: String(e.connector ?? ''), action: String(e.action ?? ''), status: String(e.status ?? '') }),

@@ -186,16 +186,24 @@ export async function registerHooks(app: FastifyInstance, opts: HooksOptions, in
   })
 }
 
+const TEXT_TYPE = 'text/plain; charset=utf-8'
+const JSON_TYPE = 'application/json; charset=utf-8'
+
 /** A mapped response body that is a string goes out as text; anything else as JSON. */
 function serialize(r: WebhookResponse): { type: string; payload: string } {
-  if (typeof r.body === 'string') return { type: 'text/plain; charset=utf-8', payload: r.body }
-  return { type: 'application/json; charset=utf-8', payload: JSON.stringify(r.body ?? null) }
+  if (typeof r.body === 'string') return { type: TEXT_TYPE, payload: r.body }
+  return { type: JSON_TYPE, payload: JSON.stringify(r.body ?? null) }
 }
 
 function send(res: ServerResponse, r: WebhookResponse, close = false): void {
   if (res.headersSent || res.destroyed) return
-  const { type, payload } = serialize(r)
-  const headers: Record<string, string | number> = { 'content-type': type, 'content-length': Buffer.byteLength(payload), ...r.headers }
+  const text = typeof r.body === 'string'
+  const payload = text ? (r.body as string) : JSON.stringify(r.body ?? null)
+  const headers: Record<string, string | number> = {
+    'content-type': text ? TEXT_TYPE : JSON_TYPE,
+    'content-length': Buffer.byteLength(payload),
+  }
+  if (r.headers) Object.assign(headers, r.headers)
   if (close) headers.connection = 'close'
   res.writeHead(r.status, headers).end(payload)
 }

@@ -81,12 +81,26 @@ function flatHeaders(headers: IngressRequest['headers']): Record<string, string>
   return out
 }
 
-function safeHeaders(trigger: WebhookTriggerOptions, headers: Record<string, string>): Record<string, string> {
+/**
+ * The headers a trigger may copy into `meta.headers`: {@link SAFE_HEADERS} plus its delivery-id
+ * header, less its auth header. Worked out once per trigger options object.
+ */
+const safeNamesByTrigger = new WeakMap<WebhookTriggerOptions, readonly string[]>()
+
+function safeNames(trigger: WebhookTriggerOptions): readonly string[] {
+  let names = safeNamesByTrigger.get(trigger)
+  if (names) return names
   const auth = trigger.auth as { header?: string } | undefined
   const hidden = auth?.header?.toLowerCase()
   const allowed = typeof trigger.deliveryId === 'string' ? [...SAFE_HEADERS, trigger.deliveryId.toLowerCase()] : SAFE_HEADERS
+  names = allowed.filter((name) => name !== hidden)
+  safeNamesByTrigger.set(trigger, names)
+  return names
+}
+
+function safeHeaders(trigger: WebhookTriggerOptions, headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const name of allowed) if (name !== hidden && headers[name] !== undefined) out[name] = headers[name]
+  for (const name of safeNames(trigger)) if (headers[name] !== undefined) out[name] = headers[name]
   return out
 }
 
