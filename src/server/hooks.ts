@@ -197,12 +197,8 @@ function serialize(r: WebhookResponse): { type: string; payload: string } {
 
 function send(res: ServerResponse, r: WebhookResponse, close = false): void {
   if (res.headersSent || res.destroyed) return
-  const text = typeof r.body === 'string'
-  const payload = text ? (r.body as string) : JSON.stringify(r.body ?? null)
-  const headers: Record<string, string | number> = {
-    'content-type': text ? TEXT_TYPE : JSON_TYPE,
-    'content-length': Buffer.byteLength(payload),
-  }
+  const { type, payload } = serialize(r)
+  const headers: Record<string, string | number> = { 'content-type': type, 'content-length': Buffer.byteLength(payload) }
   if (r.headers) Object.assign(headers, r.headers)
   if (close) headers.connection = 'close'
   res.writeHead(r.status, headers).end(payload)
