@@ -40,18 +40,14 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics
   // counter when it is read: a prom-client child's inc() hashes and validates its labels on
   // every call, which the ingress hot path would pay per event.
   const acceptedBy = new Map<string, number>()
-  const acceptedReported = new Map<string, number>()
   const accepted = new Counter({
     name: 'pipewright_events_accepted_total',
     help: 'Events stored and acknowledged',
     labelNames: ['pipeline'],
     registers: [registry],
     collect() {
-      for (const [pipeline, n] of acceptedBy) {
-        const delta = n - (acceptedReported.get(pipeline) ?? 0)
-        if (delta > 0) this.inc({ pipeline }, delta)
-        acceptedReported.set(pipeline, n)
-      }
+      this.reset()
+      for (const [pipeline, n] of acceptedBy) this.inc({ pipeline }, n)
     },
   })
   const duplicates = new Counter({

@@ -83,6 +83,7 @@ describe('malformed JSON', () => {
 
   it('rejects an empty JSON body', () => {
     expect(parseBody(Buffer.alloc(0), 'application/json')).toMatchObject({ status: 400, message: 'body is empty; expected JSON' })
+    expect(parseBody(Buffer.from(' \r\n\t'), 'application/json')).toMatchObject({ status: 400, message: 'body is empty; expected JSON' })
   })
 })
 
