@@ -148,7 +148,11 @@ describe('pipewright init and usage errors', () => {
       const t = { ...io(), cwd: fresh.dir }
       expect(await main(['init'], t)).toBe(0)
       expect(await main(['validate'], { ...io(), cwd: fresh.dir })).toBe(0)
-      expect(await main(['init'], { ...io(), cwd: fresh.dir })).toBe(1)
+      // A second init keeps every file it finds.
+      const again = { ...io(), cwd: fresh.dir, stdout: [] as string[] }
+      again.out = (t) => again.stdout.push(t)
+      expect(await main(['init'], again)).toBe(0)
+      expect(again.stdout.join('\n')).toContain('nothing to create')
     } finally {
       fresh.cleanup()
     }

@@ -13,7 +13,27 @@ export interface CliIo {
   untilSignal: () => Promise<void>
 }
 
+/** A mistake in how the command was called (exit code 2), with a message that says how to call it. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+/**
+ * Output that survives a closed pipe: `pipewright dlq list | head` ends quietly when `head` has
+ * read enough, instead of dying with an EPIPE stack trace. Installed once per process.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
+      throw err
+    })
+  }
+}
+
 export function processIo(): CliIo {
+  quietOnClosedPipe()
   return {
     cwd: process.cwd(),
     env: process.env,

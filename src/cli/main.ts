@@ -3,7 +3,8 @@
  * HTTP API uses too. `main(argv, io)` returns the exit code, so tests run it in-process.
  * @module
  */
-import { Command, CommanderError } from 'commander'
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { formatProblem, isPipewrightError } from '../errors.js'
 import { demoCommand } from './commands/demo.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
@@ -14,26 +15,48 @@ import { doctorCommand, usageCommand } from './commands/ops.js'
 import { sandboxCommand } from './commands/sandbox.js'
 import { serveCommand } from './commands/serve.js'
 import { testCommand } from './commands/test.js'
-import { type CliIo, processIo } from './io.js'
+import { withEnvFile } from './env-file.js'
+import { type CliIo, processIo, UsageError } from './io.js'
 
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+/** The package version, from the package.json beside src/ or dist/. */
+export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
+
+const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']
+const DEAD_REASONS = ['retryable-exhausted', 'permanent', 'quota', 'circuit', 'timeout', 'invalid']
+
+/** `--status a,b`: each state must be a run state. */
+function statusList(value: string): string {
+  const bad = value.split(',').filter((s) => !RUN_STATUSES.includes(s.trim()))
+  if (bad.length) throw new InvalidArgumentError(`${bad.join(', ')} is not a run state; use ${RUN_STATUSES.join(', ')}`)
+  return value
+}
+const choice = (flags: string, description: string, choices: string[], fallback?: string) => {
+  const o = new Option(flags, description).choices(choices)
+  return fallback === undefined ? o : o.default(fallback)
+}
+
+export async function main(argv: string[], given: CliIo = processIo()): Promise<number> {
+  const io = withEnvFile(given)
   let code = 0
   const set = async (p: Promise<number>): Promise<void> => {
     code = await p
   }
   const program = new Command('pipewright')
     .description('Durable webhook pipelines for revenue and marketing operations')
+    .version(VERSION, '-V, --version', 'print the version')
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError()
 
   const db = (c: Command) => c.option('--db <url>', 'database URL (default PIPEWRIGHT_DATABASE_URL or sqlite:.pipewright/pipewright.db)')
-  const dir = (c: Command) => c.option('--dir <path>', 'pipelines directory', 'pipelines')
+  const dir = (c: Command) => c.option('--dir <path>', 'pipelines directory (default: ./pipelines)')
 
   program
     .command('init')
-    .description('create pipelines/ with a first pipeline')
-    .action(() => set(initCommand(io)))
+    .description('create a first pipeline (TypeScript; --yaml for YAML), its test, .env and .env.example')
+    .option('--yaml', 'write the pipeline in YAML instead of TypeScript')
+    .action((o) => set(initCommand(io, o)))
   dir(
     program
       .command('validate')
@@ -72,15 +95,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     runs
       .command('list')
       .option('--pipeline <id>')
-      .option('--status <list>', 'comma-separated states')
+      .option('--status <list>', 'comma-separated states', statusList)
       .option('--limit <n>', 'rows', '20')
       .option('--json'),
   ).action((o) => set(runsList(io, o)))
   db(runs.command('show <runId>').option('--json')).action((id, o) => set(runsShow(io, id, o)))
   db(runs.command('export').description('run results as CSV: status, error, event and last output per run'))
-    .option('--format <format>', 'csv', 'csv')
+    .addOption(choice('--format <format>', 'output format', ['csv'], 'csv'))
     .option('--pipeline <id>')
-    .option('--status <list>', 'comma-separated states')
+    .option('--status <list>', 'comma-separated states', statusList)
     .option('--limit <n>', 'rows', '1000')
     .option('--steps', 'add one column per step output')
     .option('--out <file>', 'write to a file instead of standard output')
@@ -114,7 +137,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     dlq
       .command('list')
       .option('--pipeline <id>')
-      .option('--reason <reason>')
+      .addOption(choice('--reason <reason>', 'why the runs died', DEAD_REASONS))
       .option('--all', 'include replayed and discarded')
       .option('--json'),
   ).action((o) => set(dlqList(io, o)))
@@ -122,10 +145,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   dir(db(dlq.command('replay [runIds...]')))
     .description('replay dead letters by id, or every one matching --pipeline/--reason/--step')
     .option('--pipeline <id>')
-    .option('--reason <reason>')
+    .addOption(choice('--reason <reason>', 'why the runs died', DEAD_REASONS))
     .option('--step <stepId>')
-    .option('--from <from>', 'trigger | failed-step', 'trigger')
-    .option('--version <version>', 'pinned | latest', 'pinned')
+    .addOption(choice('--from <from>', 'where the new run starts', ['trigger', 'failed-step'], 'trigger'))
+    .addOption(choice('--version <version>', 'pipeline version to run', ['pinned', 'latest'], 'pinned'))
     .option('--json')
     .action((ids, o) => set(dlqReplay(io, ids, o)))
   db(dlq.command('discard <runIds...>')).action((ids, o) => set(dlqDiscard(io, ids, o)))
@@ -151,6 +174,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     await program.parseAsync(argv, { from: 'user' })
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2
+    if (e instanceof UsageError) {
+      io.err(`pipewright: ${e.message}`)
+      return 2
+    }
     if (isPipewrightError(e) && Array.isArray(e.details)) {
       io.err(e.message.split('\n')[0]!)
       for (const p of e.details) io.err(`  - ${formatProblem(p)}`)

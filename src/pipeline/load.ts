@@ -3,8 +3,10 @@
  * jiti, YAML through the YAML loader. Problems from every file are collected and reported at once.
  * @module
  */
+import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createJiti } from 'jiti'
 import { ConfigError, type Problem } from '../errors.js'
 import { compilePipeline } from './compile.js'
@@ -39,6 +41,34 @@ export async function listPipelineFiles(dir: string): Promise<string[]> {
     .map((n) => join(dir, n))
 }
 
+/**
+ * `pipewright`, `pipewright/connectors`, … inside a TypeScript pipeline mean this very package —
+ * the one running it — so a pipeline loads the same way from a project that installed Pipewright,
+ * from a global install, or with `npx` in a folder that has no node_modules at all.
+ */
+function selfAliases(): Record<string, string> {
+  // Running from src/ (this repository's tests): the built dist/ when there is one, since
+  // transpiling all of src/ for each pipeline file takes a minute. Both are this package.
+  const fromSource = import.meta.url.endsWith('.ts')
+  const built = fromSource && existsSync(fileURLToPath(new URL('../../dist/index.js', import.meta.url)))
+  const entry = (path: string) =>
+    fileURLToPath(new URL(built ? `../../dist/${path}.js` : `../${path}.${fromSource ? 'ts' : 'js'}`, import.meta.url))
+  return {
+    'pipewright/connectors': entry('connectors/index'),
+    'pipewright/transforms': entry('transforms/index'),
+    'pipewright/testing': entry('testing/index'),
+    'pipewright/fieldmaps': entry('fieldmaps/index'),
+    pipewright: entry('index'),
+  }
+}
+
+/** `line:col` of the failure inside `file`, from a parse error's message or a stack frame. */
+function locate(err: Error, file: string): string | null {
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const m = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(`${err.message}\n${err.stack ?? ''}`)
+  return m ? `${m[1]}:${m[2]}` : null
+}
+
 /** Load one file; returns its pipelines (a TS module may export several). */
 export async function loadPipelineFile(file: string, options: LoadOptions = {}): Promise<CompiledPipeline[]> {
   const shown = options.cwd ? relative(options.cwd, file) : file
@@ -46,12 +76,18 @@ export async function loadPipelineFile(file: string, options: LoadOptions = {}):
     const def = parsePipelineYaml(await readFile(file, 'utf8'), shown)
     return [compilePipeline(def, { format: 'yaml', file: shown, env: options.env })]
   }
-  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false })
+  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false, alias: selfAliases() })
   let mod: Record<string, unknown>
   try {
     mod = (await jiti.import(file)) as Record<string, unknown>
   } catch (e) {
-    throw new ConfigError([{ file: shown, message: `cannot load: ${(e as Error).message.split('\n')[0]}` }])
+    const err = e as Error
+    const at = locate(err, file)
+    const message = err.message
+      .replace(/^ParseError:\s*/, '')
+      .split('\n')[0]!
+      .trim()
+    throw new ConfigError([{ file: at ? `${shown}:${at}` : shown, message: `cannot load: ${message}` }])
   }
   const defs = Object.entries(mod).filter(([, v]) => isDefinitionLike(v)) as Array<[string, PipelineDefinition]>
   if (defs.length === 0)

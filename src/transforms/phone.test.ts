@@ -15,6 +15,14 @@ describe('normalize.phone', () => {
     ['+1 415 555 0123 ext. 42', undefined, '+14155550123'],
     ['\u202a+1 415 555 0123\u202c', undefined, '+14155550123'],
     [14155550123, 'US', '+14155550123'],
+    // The 00 international prefix, whatever the default country (or none).
+    ['0044 20 7946 0958', undefined, '+442079460958'],
+    ['0044 20 7946 0958', 'US', '+442079460958'],
+    ['0049 30 1234567', 'GB', '+49301234567'],
+    ['00 1 415 555 0123', 'DE', '+14155550123'],
+    ['0033 1 23 45 67 89', 'FR', '+33123456789'],
+    // Australia dials abroad with 0011: still read in the default country.
+    ['0011 44 20 7946 0958', 'AU', '+442079460958'],
   ])('%j (%s) → %j', (input, country, expected) => {
     expect(phone(input, { defaultCountry: country })).toBe(expected)
   })

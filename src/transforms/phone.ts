@@ -6,6 +6,7 @@
  * ```ts
  * normalize.phone('(415) 555-0123', { defaultCountry: 'US' }) // '+14155550123'
  * normalize.phone('+44 20 7946 0958')                         // '+442079460958'
+ * normalize.phone('0044 20 7946 0958', { defaultCountry: 'US' }) // '+442079460958' (00 = international prefix)
  * normalize.phone('555-0123')                                 // null (no country to read it in)
  * ```
  * @module
@@ -30,6 +31,10 @@ export function phone(input: unknown, options: PhoneOptions | string = {}): stri
   // A `tel:` URI carries the number; text around a number ("call +1 …") is not accepted.
   const s = cleaned.replace(/^tel:/i, '')
   const country = typeof opts.defaultCountry === 'string' ? opts.defaultCountry.trim().toUpperCase() : undefined
+  // `00` is the international prefix in most of the world: `0044 20 …` is +44 wherever it was
+  // written, even when the default country dials abroad differently (the US uses 011).
+  const international = /^00[1-9]/.test(s) ? parsePhoneNumberFromString(`+${s.slice(2)}`, { extract: false }) : undefined
+  if (international?.isValid()) return international.number
   const parsed = parsePhoneNumberFromString(s, {
     defaultCountry: country !== undefined && isSupportedCountry(country) ? country : undefined,
     extract: false,
