@@ -3,9 +3,9 @@
  * HTTP API uses too. `main(argv, io)` returns the exit code, so tests run it in-process.
  * @module
  */
-import { readFileSync } from 'node:fs'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { formatProblem, isPipewrightError } from '../errors.js'
+import { VERSION } from '../version.js'
 import { demoCommand } from './commands/demo.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
@@ -17,9 +17,6 @@ import { serveCommand } from './commands/serve.js'
 import { testCommand } from './commands/test.js'
 import { withEnvFile } from './env-file.js'
 import { type CliIo, processIo, UsageError } from './io.js'
-
-/** The package version, from the package.json beside src/ or dist/. */
-export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 
 const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']
 const DEAD_REASONS = ['retryable-exhausted', 'permanent', 'quota', 'circuit', 'timeout', 'invalid']

@@ -12,6 +12,7 @@ import { describeRun, listRunsQuery } from '../engine/queries.js'
 import { discardDeadLetter, replayDeadLetters, replayRuns } from '../engine/replay.js'
 import { ErrorCodes } from '../errors.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
+import { apiDocs } from './api-schemas.js'
 import { HttpError } from './http-error.js'
 
 export interface ApiOptions {
@@ -39,8 +40,13 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
   await app.register(
     async (api) => {
       api.addHook('onRequest', async (req) => checkToken(req, opts.token))
+      // Route schemas document the API (GET /api/v1/openapi.json); handlers check their input
+      // and answers go out as they are, so nothing an answer carries is dropped by a schema.
+      api.setValidatorCompiler(() => (data) => ({ value: data }))
+      api.setSerializerCompiler(() => (data) => JSON.stringify(data))
+      api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger())
 
-      api.get('/pipelines', async () => ({
+      api.get('/pipelines', { schema: apiDocs.listPipelines }, async () => ({
         pipelines: hub.pipelines().map((p) => ({
           id: p.id,
           version: p.version,
@@ -58,7 +64,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         })),
       }))
 
-      api.get('/runs', async (req) => {
+      api.get('/runs', { schema: apiDocs.listRuns }, async (req) => {
         const q = req.query as Record<string, string | undefined>
         if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s)))
           throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
@@ -74,7 +80,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
 
       // CSV import: the body streams through the parser (one run per row), no size limit.
       api.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload))
-      api.post('/pipelines/:id/import', async (req) => {
+      api.post('/pipelines/:id/import', { schema: apiDocs.importCsv }, async (req) => {
         const id = (req.params as { id: string }).id
         if (!hub.getPipeline(id)) throw new HttpError(404, ErrorCodes.PIPELINE_NOT_FOUND, `no pipeline ${id}`)
         const ct = String(req.headers['content-type'] ?? '')
@@ -88,7 +94,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         return { ...summary, runIds: summary.runIds.slice(0, 1000) }
       })
 
-      api.get('/runs/export.csv', async (req, reply) => {
+      api.get('/runs/export.csv', { schema: apiDocs.exportRuns }, async (req, reply) => {
         const q = req.query as Record<string, string | undefined>
         if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s)))
           throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
@@ -102,20 +108,20 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         return csv
       })
 
-      api.get('/runs/:id', async (req) => {
+      api.get('/runs/:id', { schema: apiDocs.getRun }, async (req) => {
         const out = await describeRun(hub, (req.params as { id: string }).id)
         if (!out) throw new HttpError(404, ErrorCodes.RUN_NOT_FOUND, `no run ${(req.params as { id: string }).id}`)
         return out
       })
 
-      api.post('/runs/:id/replay', async (req) => {
+      api.post('/runs/:id/replay', { schema: apiDocs.replayRun }, async (req) => {
         const body = parseBody(req)
         const r = await replayRuns(hub, [(req.params as { id: string }).id], replayOptions(body))
         if (r.replayed.length === 0) throw new HttpError(409, ErrorCodes.BAD_REQUEST, r.skipped[0]?.reason ?? 'cannot replay')
         return r
       })
 
-      api.get('/dead-letters', async (req) => {
+      api.get('/dead-letters', { schema: apiDocs.listDeadLetters }, async (req) => {
         const q = req.query as Record<string, string | undefined>
         return {
           deadLetters: await hub.store.listDeadLetters({
@@ -131,7 +137,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
       // The exact number a bulk replay of this filter would select now, and the `until` bound that
       // pins the set: POST /dead-letters/replay with `filter: { ..., until }, limit: count` replays
       // those and no dead letter created after the count.
-      api.get('/dead-letters/count', async (req) => {
+      api.get('/dead-letters/count', { schema: apiDocs.countDeadLetters }, async (req) => {
         const q = req.query as Record<string, string | undefined>
         const until = hub.clock.now() + 1
         const count = await hub.store.countDeadLetters({
@@ -143,14 +149,14 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         return { count, until }
       })
 
-      api.get('/dead-letters/:runId', async (req) => {
+      api.get('/dead-letters/:runId', { schema: apiDocs.getDeadLetter }, async (req) => {
         const d = await hub.store.getDeadLetter((req.params as { runId: string }).runId)
         if (!d)
           throw new HttpError(404, ErrorCodes.DEAD_LETTER_NOT_FOUND, `no dead letter for run ${(req.params as { runId: string }).runId}`)
         return d
       })
 
-      api.post('/dead-letters/replay', async (req) => {
+      api.post('/dead-letters/replay', { schema: apiDocs.replayDeadLetters }, async (req) => {
         const body = parseBody(req) as {
           runIds?: string[]
           filter?: { pipeline?: string; reason?: DeadReason; step?: string; until?: unknown }
@@ -174,17 +180,17 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'give runIds: [...] or filter: { pipeline, reason, step }')
       })
 
-      api.post('/dead-letters/:runId/replay', async (req) =>
+      api.post('/dead-letters/:runId/replay', { schema: apiDocs.replayDeadLetter }, async (req) =>
         replayRuns(hub, [(req.params as { runId: string }).runId], replayOptions(parseBody(req))),
       )
 
-      api.post('/dead-letters/:runId/discard', async (req) => {
+      api.post('/dead-letters/:runId/discard', { schema: apiDocs.discardDeadLetter }, async (req) => {
         await discardDeadLetter(hub, (req.params as { runId: string }).runId)
         return { discarded: true }
       })
 
-      api.get('/usage', async () => ({ usage: opts.usage ? await opts.usage() : [] }))
-      api.get('/connections', async () => ({ connections: opts.connections ? opts.connections() : [] }))
+      api.get('/usage', { schema: apiDocs.usage }, async () => ({ usage: opts.usage ? await opts.usage() : [] }))
+      api.get('/connections', { schema: apiDocs.connections }, async () => ({ connections: opts.connections ? opts.connections() : [] }))
     },
     { prefix: '/api/v1' },
   )

@@ -20,6 +20,7 @@ import { createMetrics, type HubMetrics } from '../observe/metrics.js'
 import { registerApi } from './api.js'
 import { createWebhookIngress, registerHooks, webhookListener } from './hooks.js'
 import { onError, sendError } from './http-error.js'
+import { registerOpenApi } from './openapi.js'
 
 export interface ServerOptions {
   host?: string
@@ -121,6 +122,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`))
 
   await registerHooks(app, { hub, metrics, bodyLimit, log }, ingress)
+  await registerOpenApi(app)
   await registerApi(app, { hub, token, usage: options.usage, connections: options.connections })
 
   app.get('/healthz', async () => ({ status: 'ok' }))

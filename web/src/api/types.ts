@@ -47,10 +47,10 @@ export interface RunDetail {
 export interface PipelineSummary {
   id: string
   version: string
-  description?: string
+  description?: string | null
   trigger: { kind: string; path?: string; cron?: string; timezone?: string }
   steps: Array<{ id: string; kind: string }>
-  source?: string
+  source?: { format: 'ts' | 'yaml'; file: string | null }
 }
 
 /** One row of `GET /usage`: a connection's budget in the current period. */
