@@ -13,9 +13,11 @@ import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
 import { createHub, type Hub } from './engine/hub.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
+import { createMetrics } from './observe/metrics.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { createServer, type PipewrightServer } from './server/app.js'
+import { type HealthServer, startHealthServer } from './server/health.js'
 import type { Store } from './store/contract.js'
 import { createStore } from './store/index.js'
 import { createScheduler, type Scheduler } from './triggers/schedules.js'
@@ -37,6 +39,11 @@ export interface RuntimeOptions {
   dispatch?: Dispatch
   /** Serve HTTP. @defaultValue false */
   server?: boolean
+  /**
+   * Without the server (a worker): serve /healthz, /readyz and /metrics on this port.
+   * @defaultValue env PIPEWRIGHT_METRICS_PORT, else none
+   */
+  metricsPort?: number
   host?: string
   port?: number
   worker?: boolean
@@ -57,6 +64,8 @@ export interface Runtime {
   scheduler: Scheduler | null
   logger: Logger
   url: string | null
+  /** Where a worker serves /healthz, /readyz and /metrics, when it does. */
+  healthUrl: string | null
   gateway: ReturnType<typeof createGateway>
   close(deadlineMs?: number): Promise<void>
 }
@@ -134,8 +143,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       usage: () => gateway.usage(),
       connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
       log: (msg, data) => logger.info(data ?? {}, msg),
+      processMetrics: true,
     })
     url = await server.listen()
+  }
+  let health: HealthServer | null = null
+  const metricsPort = options.metricsPort ?? (env.PIPEWRIGHT_METRICS_PORT ? Number(env.PIPEWRIGHT_METRICS_PORT) : undefined)
+  if (!server && metricsPort !== undefined) {
+    health = await startHealthServer(hub, createMetrics(hub.events, hub.dispatch, { process: true }), {
+      host: options.host ?? env.PIPEWRIGHT_HOST ?? '127.0.0.1',
+      port: metricsPort,
+    })
   }
   return {
     hub,
@@ -143,10 +161,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     scheduler,
     logger,
     url,
+    healthUrl: health?.url ?? null,
     gateway,
     async close(deadlineMs = 10_000) {
       scheduler?.stop()
       if (server) await server.close()
+      await health?.close()
       await hub.close({ deadlineMs })
       await limiterBackend?.close()
       detachLogs()

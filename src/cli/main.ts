@@ -84,6 +84,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
       .option('--lease-ms <ms>', 'run lease duration')
     if (mode === 'start') c.option('--no-worker', 'API and ingress only; runs execute in `pipewright worker` processes')
     if (mode !== 'worker') c.option('--sandbox', 'point connectors at local emulators')
+    else c.option('--metrics-port <port>', 'serve /healthz, /readyz and /metrics on this port (default PIPEWRIGHT_METRICS_PORT)')
     c.action((o) => set(serveCommand(io, mode, o)))
   }
 

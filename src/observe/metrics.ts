@@ -4,7 +4,7 @@
  * saved calls, dedupe hits and rejected webhook requests.
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { Dispatch } from '../dispatch/contract.js'
 import type { HubEvents } from '../engine/events.js'
 
@@ -15,8 +15,19 @@ export interface HubMetrics {
   render(): Promise<string>
 }
 
-export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics {
+export interface MetricsOptions {
+  /**
+   * Also export the process's own metrics (prom-client defaults: CPU, resident memory, heap,
+   * event-loop lag, open handles, GC) under their standard names (`process_*`, `nodejs_*`).
+   * On for `pipewright start|worker|dev`; off in tests, which build many servers in one process.
+   * @defaultValue false
+   */
+  process?: boolean
+}
+
+export function createMetrics(events: HubEvents, dispatch: Dispatch, options: MetricsOptions = {}): HubMetrics {
   const registry = new Registry()
+  if (options.process) collectDefaultMetrics({ register: registry })
   const runs = new Counter({
     name: 'pipewright_runs_total',
     help: 'Runs that ended, by pipeline and status',

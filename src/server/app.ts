@@ -18,6 +18,7 @@ import type { Hub } from '../engine/hub.js'
 import { ErrorCodes } from '../errors.js'
 import { createMetrics, type HubMetrics } from '../observe/metrics.js'
 import { registerApi } from './api.js'
+import { readiness } from './health.js'
 import { createWebhookIngress, registerHooks, webhookListener } from './hooks.js'
 import { onError, sendError } from './http-error.js'
 import { registerOpenApi } from './openapi.js'
@@ -32,6 +33,8 @@ export interface ServerOptions {
   log?: (msg: string, data?: object) => void
   /** Body limit for endpoints other than webhooks. @defaultValue 1 MiB */
   apiBodyLimit?: number
+  /** Export the process's CPU, memory and event-loop metrics on /metrics. @defaultValue false */
+  processMetrics?: boolean
 }
 
 export interface PipewrightServer {
@@ -94,7 +97,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     1024 * 1024,
     ...hub.pipelines().map((p) => (p.trigger.kind === 'webhook' ? p.trigger.options.maxBodyBytes : 0)),
   )
-  const metrics = createMetrics(hub.events, hub.dispatch)
+  const metrics = createMetrics(hub.events, hub.dispatch, { process: options.processMetrics })
   const ingress = createWebhookIngress({ hub, metrics, bodyLimit, log })
   let closing = false
   const hooks = webhookListener(ingress, {
@@ -127,12 +130,9 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {
-    try {
-      await hub.store.ping()
-      return { status: 'ready', store: hub.store.kind, dispatch: hub.dispatch.kind }
-    } catch {
-      return sendError(reply, 503, ErrorCodes.STORE_UNAVAILABLE, 'the store does not answer', undefined, { 'retry-after': '5' })
-    }
+    const r = await readiness(hub)
+    if (r.status === 503) reply.header('retry-after', '5')
+    return reply.code(r.status).send(r.body)
   })
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await metrics.render()))
   app.get('/', async (_req, reply) => {

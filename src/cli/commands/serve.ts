@@ -23,6 +23,7 @@ export interface ServeOptions {
   concurrency?: string
   sandbox?: boolean
   leaseMs?: string
+  metricsPort?: string
 }
 
 function reportConfig(io: CliIo, e: unknown): number {
@@ -55,6 +56,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
       worker: mode === 'worker' ? true : opts.worker !== false,
       concurrency: opts.concurrency ? Number(opts.concurrency) : undefined,
       leaseMs: opts.leaseMs ? Number(opts.leaseMs) : undefined,
+      metricsPort: opts.metricsPort ? Number(opts.metricsPort) : undefined,
       connectionOverrides: sandbox?.env,
     })
   } catch (e) {
@@ -63,7 +65,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
   }
   const names = runtime.hub.pipelines().map((p) => p.id)
   io.out(
-    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.url ? `, listening on ${runtime.url}` : ''}`,
+    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.url ? `, listening on ${runtime.url}` : ''}${runtime.healthUrl ? `, health and metrics on ${runtime.healthUrl}` : ''}`,
   )
   let watcher: ReturnType<typeof watch> | null = null
   if (mode === 'dev') {
