@@ -12,6 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AcceptInput, Store } from '../../src/store/contract.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../src/types.js'
+import { consentSuite } from './consent-suite.js'
 
 export interface StoreHarness {
   store: Store
@@ -134,6 +135,7 @@ async function expectRejectCode(p: Promise<unknown>, code: string): Promise<void
 
 export function storeSuite(name: string, create: () => Promise<StoreHarness>): void {
   describe(`Store conformance: ${name}`, () => {
+    consentSuite(create)
     let harness: StoreHarness | undefined
     let store: Store
 

@@ -16,6 +16,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import { ConsecutiveBreaker } from 'cockatiel'
+import { storeConsent } from '../../consent/access.js'
 import { ErrorCodes, isPipewrightError, NonRetryableError } from '../../errors.js'
 import { type BudgetRow, createBudgets } from '../../resilience/budget.js'
 import { type CircuitBreaker, type CircuitStateName, createCircuitBreaker } from '../../resilience/circuit-breaker.js'
@@ -93,6 +94,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // Every batched call waiting on a rate limit listens on this one signal: no listener cap.
   setMaxListeners(0, closing.signal)
   const runtimes = new Map<string, Runtime>()
+  const consent = storeConsent(store, clock)
 
   function runtimeOf(conn: ResolvedConnection): Runtime {
     let rt = runtimes.get(conn.key)
@@ -133,6 +135,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clock,
       signal,
       identity: rt.identity,
+      consent,
       observeHeaders: (headers) => void limiter.observe(s.conn.key, specs, headers).catch(() => undefined),
     }
   }

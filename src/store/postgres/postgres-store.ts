@@ -6,6 +6,14 @@
  */
 import type { Kysely } from 'kysely'
 import pg from 'pg'
+import {
+  type ConsentFilter,
+  type ConsentHistoryEntry,
+  type ConsentInput,
+  type ConsentRecord,
+  consentSubject,
+  DEFAULT_CONSENT_SCOPE,
+} from '../../consent/types.js'
 import { ConfigError, ErrorCodes } from '../../errors.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../types.js'
 import type {
@@ -31,6 +39,7 @@ import type {
   StepResultsTable,
   UsageCountersTable,
 } from '../sqlite/schema.js'
+import * as consent from './consent-ops.js'
 import { PgGroupCommit } from './group-commit.js'
 import { migratePostgres } from './migrate.js'
 import { compileStatements, type PgStatements, postgresBuilder, type Querier, querier } from './querier.js'
@@ -345,6 +354,27 @@ export class PostgresStore implements Store {
         updatedAt: r.updated_at,
       })),
     )
+  }
+
+  // ── consent ──
+  recordConsent(input: ConsentInput, now: number): Promise<{ applied: boolean; record: ConsentRecord }> {
+    return this.write((q) => consent.recordConsent(q.query, input, now))
+  }
+
+  getConsent(subject: string, scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentRecord | null> {
+    return this.read((q) => consent.getConsent(q.query, scope, consentSubject(subject)))
+  }
+
+  getConsents(subjects: string[], scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentRecord[]> {
+    return this.read((q) => consent.getConsents(q.query, scope, subjects.map(consentSubject)))
+  }
+
+  listConsent(filter: ConsentFilter = {}): Promise<ConsentRecord[]> {
+    return this.read((q) => consent.listConsent(q.query, filter))
+  }
+
+  consentHistory(subject: string, scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentHistoryEntry[]> {
+    return this.read((q) => consent.consentHistory(q.query, scope, consentSubject(subject)))
   }
 
   // ── housekeeping ──

@@ -8,6 +8,14 @@
  */
 import { resolve } from 'node:path'
 import type { Kysely } from 'kysely'
+import {
+  type ConsentFilter,
+  type ConsentHistoryEntry,
+  type ConsentInput,
+  type ConsentRecord,
+  consentSubject,
+  DEFAULT_CONSENT_SCOPE,
+} from '../../consent/types.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../types.js'
 import type {
   AcceptInput,
@@ -22,6 +30,7 @@ import type {
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
 import { type Connection, openConnection } from './connection.js'
+import * as consent from './consent-ops.js'
 import { GroupCommit, type WriteGroup } from './group-commit.js'
 import { countRunsQuery, emptyCounts, listDeadLettersQuery, listRunsAcrossPipelines, listRunsQuery, listUsageQuery } from './listings.js'
 import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from './rows.js'
@@ -257,6 +266,27 @@ export class SqliteStore implements Store {
         .query<UsageCountersTable>(listUsageQuery(this.builder, connection))
         .map((r) => ({ connection: r.connection, period: r.period, used: r.used, updatedAt: r.updated_at })),
     )
+  }
+
+  // ── consent ──
+  recordConsent(input: ConsentInput, now: number): Promise<{ applied: boolean; record: ConsentRecord }> {
+    return this.write((c) => consent.recordConsent(c.query, input, now))
+  }
+
+  getConsent(subject: string, scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentRecord | null> {
+    return this.read((c) => consent.getConsent(c.query, scope, consentSubject(subject)))
+  }
+
+  getConsents(subjects: string[], scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentRecord[]> {
+    return this.read((c) => consent.getConsents(c.query, scope, subjects.map(consentSubject)))
+  }
+
+  listConsent(filter: ConsentFilter = {}): Promise<ConsentRecord[]> {
+    return this.read((c) => consent.listConsent(c.query, filter))
+  }
+
+  consentHistory(subject: string, scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentHistoryEntry[]> {
+    return this.read((c) => consent.consentHistory(c.query, scope, consentSubject(subject)))
   }
 
   // ── housekeeping ──
