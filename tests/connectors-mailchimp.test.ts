@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createGateway } from '../src/connectors/gateway/index.js'
 import { mailchimpConnector, subscriberHash } from '../src/connectors/mailchimp/connector.js'
 import { mailchimpEmulator } from '../src/connectors/mailchimp/emulator.js'
+import { metaOf } from '../src/connectors/mailchimp/emulator-state.js'
 import { memoryConsent } from '../src/consent/access.js'
 import { systemClock } from '../src/engine/clock.js'
 import { isNonRetryable } from '../src/errors.js'
@@ -109,8 +110,14 @@ describe('mailchimp members.upsert: consent', () => {
 
   it('sends interests with the member', async () => {
     const { emu, upsert } = await setup({}, ['i@acme.com'])
+    const interests = new Map([
+      ['abc123', { id: 'abc123', name: 'News', display_order: 1 }],
+      ['def456', { id: 'def456', name: 'Events', display_order: 2 }],
+    ])
+    metaOf(emu.state, 'l1').categories.set('cat1', { id: 'cat1', title: 'Topics', type: 'checkboxes', interests })
     await upsert({ listId: 'l1', email: 'i@acme.com', statusIfNew: 'subscribed', interests: { abc123: true, def456: false } })
     expect(emu.requests().find((r) => r.method === 'PUT')?.body).toMatchObject({ interests: { abc123: true, def456: false } })
+    expect(emu.member('l1', 'i@acme.com')?.interests).toEqual({ abc123: true, def456: false })
   })
 })
 
