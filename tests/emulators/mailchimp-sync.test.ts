@@ -185,7 +185,7 @@ async function untar(buf: Buffer): Promise<Record<string, string>> {
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
       let text = ''
-      stream.on('data', (c: Buffer) => (text += c.toString('utf8')))
+      stream.on('data', (c: unknown) => (text += (c as Buffer).toString('utf8')))
       stream.on('end', () => {
         if (header.type === 'file') out[header.name] = text
         next()
