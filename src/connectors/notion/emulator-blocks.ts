@@ -50,7 +50,9 @@ export const BLOCK_TYPES = [
 
 /** Notion's code-block languages. */
 export const CODE_LANGUAGES: ReadonlySet<string> = new Set(
-  'abap,abc,agda,arduino,ascii art,assembly,bash,basic,bnf,c,c#,c++,clojure,coffeescript,coq,css,dart,dhall,diff,docker,ebnf,elixir,elm,erlang,f#,flow,fortran,gherkin,glsl,go,graphql,groovy,haskell,hcl,html,idris,java,javascript,json,julia,kotlin,latex,less,lisp,livescript,llvm ir,lua,makefile,markdown,markup,matlab,mathematica,mermaid,nix,notion formula,objective-c,ocaml,pascal,perl,php,plain text,powershell,prolog,protobuf,purescript,python,r,racket,reason,ruby,rust,sass,scala,scheme,scss,shell,smalltalk,solidity,sql,swift,toml,typescript,vb.net,verilog,vhdl,visual basic,webassembly,xml,yaml,java/c/c++/c#'.split(','),
+  'abap,abc,agda,arduino,ascii art,assembly,bash,basic,bnf,c,c#,c++,clojure,coffeescript,coq,css,dart,dhall,diff,docker,ebnf,elixir,elm,erlang,f#,flow,fortran,gherkin,glsl,go,graphql,groovy,haskell,hcl,html,idris,java,javascript,json,julia,kotlin,latex,less,lisp,livescript,llvm ir,lua,makefile,markdown,markup,matlab,mathematica,mermaid,nix,notion formula,objective-c,ocaml,pascal,perl,php,plain text,powershell,prolog,protobuf,purescript,python,r,racket,reason,ruby,rust,sass,scala,scheme,scss,shell,smalltalk,solidity,sql,swift,toml,typescript,vb.net,verilog,vhdl,visual basic,webassembly,xml,yaml,java/c/c++/c#'.split(
+    ',',
+  ),
 )
 
 const MAX_TEXT = 2000
@@ -68,7 +70,8 @@ function richTextItem(item: unknown, path: string): Record<string, unknown> {
     throw invalid(`${path} should be a text rich text object.`)
   const content = r.text.content
   if (typeof content !== 'string') throw invalid(`${path}.text.content should be a string, instead was \`${JSON.stringify(content)}\`.`)
-  if (content.length > MAX_TEXT) throw invalid(`${path}.text.content.length should be ≤ \`${MAX_TEXT}\`, instead was \`${content.length}\`.`)
+  if (content.length > MAX_TEXT)
+    throw invalid(`${path}.text.content.length should be ≤ \`${MAX_TEXT}\`, instead was \`${content.length}\`.`)
   const url = r.text.link?.url
   if (r.text.link && (typeof url !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(url)))
     throw invalid(`${path}.text.link.url should be a valid URL, instead was \`${JSON.stringify(url)}\`.`)
@@ -108,7 +111,8 @@ function blockData(type: string, raw: unknown, path: string, tableWidth?: number
       return {}
     case 'code': {
       const language = typeof o.language === 'string' ? o.language : 'plain text'
-      if (!CODE_LANGUAGES.has(language)) throw invalid(`${path}.code.language should be one of Notion's languages, instead was \`"${language}"\`.`)
+      if (!CODE_LANGUAGES.has(language))
+        throw invalid(`${path}.code.language should be one of Notion's languages, instead was \`"${language}"\`.`)
       return { caption: richText(o.caption, `${path}.code.caption`), rich_text: richText(o.rich_text, `${path}.code.rich_text`), language }
     }
     case 'to_do':
@@ -119,7 +123,8 @@ function blockData(type: string, raw: unknown, path: string, tableWidth?: number
       return { rich_text: richText(o.rich_text, `${path}.${type}.rich_text`), is_toggleable: o.is_toggleable === true, color }
     case 'table': {
       const width = o.table_width
-      if (typeof width !== 'number' || !Number.isInteger(width) || width < 1) throw invalid(`${path}.table.table_width should be a positive integer.`)
+      if (typeof width !== 'number' || !Number.isInteger(width) || width < 1)
+        throw invalid(`${path}.table.table_width should be a positive integer.`)
       return { table_width: width, has_column_header: o.has_column_header === true, has_row_header: o.has_row_header === true }
     }
     case 'table_row': {
@@ -148,15 +153,24 @@ export function planChildren(list: unknown, path = 'body.children', depth = 0, c
     const b = raw as Record<string, unknown>
     const type = typeof b?.type === 'string' ? b.type : Object.keys(b ?? {}).find((k) => (BLOCK_TYPES as readonly string[]).includes(k))
     if (!type || !(BLOCK_TYPES as readonly string[]).includes(type))
-      throw invalid(`${at} should be a block object of a supported type, instead was \`${JSON.stringify(b?.type ?? Object.keys(b ?? {})[0])}\`.`)
+      throw invalid(
+        `${at} should be a block object of a supported type, instead was \`${JSON.stringify(b?.type ?? Object.keys(b ?? {})[0])}\`.`,
+      )
     if (++count.n > MAX_BLOCKS) throw invalid(`${path}: a request may hold at most ${MAX_BLOCKS} blocks.`)
     if (type === 'table_row' && tableWidth === undefined) throw invalid(`${at}: a table_row must be a child of a table.`)
     const data = blockData(type, b[type], at, tableWidth)
     const nested = (b[type] as { children?: unknown } | undefined)?.children ?? b.children
     let children: Planned[] = []
     if (nested !== undefined) {
-      if (depth >= MAX_DEPTH) throw invalid(`${at}: blocks may be nested at most ${MAX_DEPTH} levels in one request; append deeper children in a later request.`)
-      children = planChildren(nested, `${at}.${type}.children`, depth + 1, count, type === 'table' ? (data.table_width as number) : undefined)
+      if (depth >= MAX_DEPTH)
+        throw invalid(`${at}: blocks may be nested at most ${MAX_DEPTH} levels in one request; append deeper children in a later request.`)
+      children = planChildren(
+        nested,
+        `${at}.${type}.children`,
+        depth + 1,
+        count,
+        type === 'table' ? (data.table_width as number) : undefined,
+      )
     }
     if (type === 'table' && children.length === 0) throw invalid(`${at}.table.children should contain at least one table_row.`)
     return { type, data, children }
@@ -190,7 +204,15 @@ export function blockJson(b: BlockState, store: BlockStore) {
 }
 
 /** Write planned blocks under `parentId` (a page or block), at `index` (end when undefined); returns the top-level blocks. */
-export function insertBlocks(store: BlockStore, h: BlockHelpers, parentId: string, pageId: string, planned: Planned[], at: string, index?: number): BlockState[] {
+export function insertBlocks(
+  store: BlockStore,
+  h: BlockHelpers,
+  parentId: string,
+  pageId: string,
+  planned: Planned[],
+  at: string,
+  index?: number,
+): BlockState[] {
   const siblings = store.children.get(parentId) ?? []
   const created: BlockState[] = []
   for (const p of planned) {
@@ -217,7 +239,11 @@ export function insertBlocks(store: BlockStore, h: BlockHelpers, parentId: strin
 }
 
 const notFound = (id: string) =>
-  new NotionFault(404, 'object_not_found', `Could not find block with ID: ${id}. Make sure the relevant pages and databases are shared with your integration.`)
+  new NotionFault(
+    404,
+    'object_not_found',
+    `Could not find block with ID: ${id}. Make sure the relevant pages and databases are shared with your integration.`,
+  )
 
 export function createBlockRoutes(store: () => BlockStore, h: BlockHelpers) {
   const live = (id: string) => {
@@ -248,7 +274,14 @@ export function createBlockRoutes(store: () => BlockStore, h: BlockHelpers) {
       }
       const page = kids.slice(start, start + size)
       const next = kids[start + size]?.id ?? null
-      return json(200, { object: 'list', results: page.map((b) => blockJson(b, s)), next_cursor: next, has_more: next !== null, type: 'block', block: {} })
+      return json(200, {
+        object: 'list',
+        results: page.map((b) => blockJson(b, s)),
+        next_cursor: next,
+        has_more: next !== null,
+        type: 'block',
+        block: {},
+      })
     },
     append(req: EmulatorRequest, now: number): EmulatorReply {
       const { id, pageId } = container(req.params.id!)
@@ -258,14 +291,22 @@ export function createBlockRoutes(store: () => BlockStore, h: BlockHelpers) {
       const s = store()
       const siblings = s.children.get(id) ?? []
       let index: number | undefined
-      const after = typeof body.after === 'string' ? body.after : body.position?.type === 'after_block' ? body.position.after_block?.id : undefined
+      const after =
+        typeof body.after === 'string' ? body.after : body.position?.type === 'after_block' ? body.position.after_block?.id : undefined
       if (after !== undefined) {
         const i = siblings.indexOf(after)
         if (i < 0 || s.blocks.get(after)?.in_trash) throw invalid(`after should be the ID of a child of ${id}, instead was \`"${after}"\`.`)
         index = i + 1
       } else if (body.position?.type === 'start') index = 0
       const created = insertBlocks(s, h, id, pageId, planned, new Date(now).toISOString(), index)
-      return json(200, { object: 'list', results: created.map((b) => blockJson(b, s)), next_cursor: null, has_more: false, type: 'block', block: {} })
+      return json(200, {
+        object: 'list',
+        results: created.map((b) => blockJson(b, s)),
+        next_cursor: null,
+        has_more: false,
+        type: 'block',
+        block: {},
+      })
     },
     get(req: EmulatorRequest): EmulatorReply {
       return json(200, blockJson(live(req.params.id!), store()))

@@ -91,7 +91,14 @@ const error = (status: number, code: string, message: string, headers: Record<st
 export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmulator {
   const burst = options.burst ?? 9
   const seed = (): NotionState => {
-    const state: NotionState = { databases: new Map(), dataSources: new Map(), pages: new Map(), seq: 0, blocks: new Map(), children: new Map() }
+    const state: NotionState = {
+      databases: new Map(),
+      dataSources: new Map(),
+      pages: new Map(),
+      seq: 0,
+      blocks: new Map(),
+      children: new Map(),
+    }
     for (const [dbId, db] of Object.entries(options.databases ?? DEFAULT_DATABASES)) {
       state.databases.set(dbId, { id: dbId, title: db.title ?? 'Untitled', dataSources: Object.keys(db.dataSources) })
       for (const [dsId, ds] of Object.entries(db.dataSources)) {
@@ -314,7 +321,8 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
 
   route('POST', '/v1/pages', (req, state, now) => {
     validate(POST_PAGE_BODY, req.body)
-    const planned = (req.body as { children?: unknown }).children === undefined ? [] : planChildren((req.body as { children?: unknown }).children)
+    const planned =
+      (req.body as { children?: unknown }).children === undefined ? [] : planChildren((req.body as { children?: unknown }).children)
     const body = req.body as { parent: Record<string, string>; properties: Record<string, unknown> }
     let ds: DataSourceState | undefined
     if (body.parent.data_source_id) ds = dataSource(state, body.parent.data_source_id)
