@@ -276,13 +276,13 @@ class Pass {
     const sa = this.shadow(link.id, 'a')
     const sb = this.shadow(link.id, 'b')
     const plan = await planLink(this.sync, { a, b, shadowA: sa, shadowB: sb }, this.norm)
-    const relations = await this.relations(link, a, sb)
+    const relations = await this.relations(a, sb)
     if (repair && (plan.writeA || plan.writeB || relations.ops.length)) this.report.repaired += 1
     this.apply(link, a, b, plan, relations)
   }
 
   /** Relation targets of side a's foreign keys, translated through the other syncs' links. */
-  async relations(link: SyncLink, a: SourceRecord, sb: SyncShadow | null) {
+  async relations(a: SourceRecord, sb: SyncShadow | null) {
     const ops: Array<{ name: string; set?: string; unset?: string }> = []
     const values: Record<string, unknown> = {}
     for (const rel of this.sync.relations) {
@@ -577,7 +577,7 @@ class Pass {
       return
     }
     const plan = await planLink(this.sync, { a, b, shadowA: null, shadowB: null }, this.norm)
-    this.apply(link, a, b, plan, await this.relations(link, a, null))
+    this.apply(link, a, b, plan, await this.relations(a, null))
   }
 
   async unmatched(c: Candidate, r: SourceRecord) {
@@ -597,7 +597,7 @@ class Pass {
       [to]: { values: shadowValues(to, this.sync.fields, fields, this.norm[to]), modifiedAt: null },
     }
     if (c.side === 'a') {
-      const rel = await this.relations(half, r, null)
+      const rel = await this.relations(r, null)
       shadows.b = { values: { ...shadows.b!.values, ...rel.values }, modifiedAt: null }
       shadows.a = { values: this.aValues(shadows.a!.values, r), modifiedAt: r.modifiedAt }
       this.addJob(half, { b: { op: 'create', fields, ...(upsertOn ? { upsertOn } : {}) } }, shadows, rel.ops)
