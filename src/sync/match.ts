@@ -24,6 +24,8 @@ export interface Occupied {
   linkId: string
   key: string | null
   fallbackKey: string | null
+  /** Being written or deleted now: its key may be free next pass, so the group waits. */
+  busy?: boolean
 }
 
 export interface MatchResult {
@@ -37,10 +39,10 @@ export interface MatchResult {
 
 export function matchCandidates(candidates: readonly Candidate[], occupied: readonly Occupied[] = []): MatchResult {
   const out: MatchResult = { pairs: [], ambiguous: [], unmatched: [], deferred: [] }
-  const occupiedBy = { key: new Map<string, string[]>(), fallback: new Map<string, string[]>() }
+  const occupiedBy = { key: new Map<string, Occupied[]>(), fallback: new Map<string, Occupied[]>() }
   for (const o of occupied) {
-    if (o.key) push(occupiedBy.key, o.key, o.linkId)
-    if (o.fallbackKey) push(occupiedBy.fallback, o.fallbackKey, o.linkId)
+    if (o.key) push(occupiedBy.key, o.key, o)
+    if (o.fallbackKey) push(occupiedBy.fallback, o.fallbackKey, o)
   }
   const second = stage(candidates, 'key', occupiedBy.key, out)
   const rest = stage(second, 'fallback', occupiedBy.fallback, out)
@@ -49,7 +51,7 @@ export function matchCandidates(candidates: readonly Candidate[], occupied: read
 }
 
 /** One matching stage; returns the candidates left for the next one. */
-function stage(list: readonly Candidate[], via: 'key' | 'fallback', occupied: Map<string, string[]>, out: MatchResult): Candidate[] {
+function stage(list: readonly Candidate[], via: 'key' | 'fallback', occupied: Map<string, Occupied[]>, out: MatchResult): Candidate[] {
   const groups = new Map<string, Candidate[]>()
   const left: Candidate[] = []
   for (const c of list) {
@@ -58,8 +60,9 @@ function stage(list: readonly Candidate[], via: 'key' | 'fallback', occupied: Ma
     else push(groups, k, c)
   }
   for (const [key, members] of groups) {
-    const linkedTo = occupied.get(key) ?? []
-    if (members.some((m) => m.busy)) {
+    const occupants = occupied.get(key) ?? []
+    const linkedTo = occupants.map((o) => o.linkId)
+    if (members.some((m) => m.busy) || occupants.some((o) => o.busy)) {
       out.deferred.push(...members.filter((m) => !m.busy))
       continue
     }

@@ -482,7 +482,13 @@ class Pass {
     const occupied = []
     for (const l of stored.values()) {
       if (l.state === 'linked' || l.state === 'deleted') {
-        if (l.state === 'linked') occupied.push({ linkId: l.id, key: l.key, fallbackKey: l.fallbackKey })
+        // a linked record being written or deleted in this pass (or still in flight) may free its key
+        const mine = this.linkWrites.get(l.id)
+        const busy =
+          mine?.state === 'deleted' ||
+          (mine?.pendingRun !== undefined && mine.pendingRun !== l.pendingRun) ||
+          (l.pendingRun ? await this.busy(l) : false)
+        if (l.state === 'linked') occupied.push({ linkId: l.id, key: l.key, fallbackKey: l.fallbackKey, busy })
         continue
       }
       const side: SyncSideName = l.aId ? 'a' : 'b'
@@ -503,7 +509,11 @@ class Pass {
         records: g.members.map((x) => ({ side: x.side, id: x.id })),
         ...(g.linkedTo.length ? { linkedTo: g.linkedTo } : {}),
       })
-      for (const x of g.members) this.halfLink(x, 'ambiguous')
+      for (const x of g.members) {
+        this.halfLink(x, 'ambiguous')
+        // looked at again every pass: a duplicate deleted or changed elsewhere can resolve it
+        this.dirty.push({ side: x.side, recordId: x.id, reason: 'ambiguous', at: this.now })
+      }
     }
     // pairs: fetch stored halves' records, then decide as a first pairing
     const need = { a: [] as string[], b: [] as string[] }
@@ -592,19 +602,42 @@ class Pass {
     const fields = await createFields(this.sync, to, r.fields, this.norm[to])
     const keys = [this.sync.match, this.sync.match.fallback].filter((k) => k !== null)
     const upsertOn = keys.map((k) => k[to]).find((f) => this.env.sides[to].matchKeys.includes(f) && fields[f] !== undefined)
+    // fields that only flow the other way take the new record's (empty) value on the source side
+    const back = await backFields(this.sync, c.side, fields, r.fields, this.norm[c.side])
     const shadows: WriteJob['shadows'] = {
-      [c.side]: { values: shadowValues(c.side, this.sync.fields, r.fields, this.norm[c.side]), modifiedAt: r.modifiedAt },
+      [c.side]: { values: { ...shadowValues(c.side, this.sync.fields, r.fields, this.norm[c.side]), ...back }, modifiedAt: r.modifiedAt },
       [to]: { values: shadowValues(to, this.sync.fields, fields, this.norm[to]), modifiedAt: null },
     }
+    const ops: Partial<Record<SyncSideName, SideOp>> = { [to]: { op: 'create', fields, ...(upsertOn ? { upsertOn } : {}) } }
+    if (Object.keys(back).length) ops[c.side] = { op: 'update', id: r.id, fields: back }
+    let relOps: Array<{ name: string; set?: string; unset?: string }> = []
     if (c.side === 'a') {
       const rel = await this.relations(r, null)
+      relOps = rel.ops
       shadows.b = { values: { ...shadows.b!.values, ...rel.values }, modifiedAt: null }
       shadows.a = { values: this.aValues(shadows.a!.values, r), modifiedAt: r.modifiedAt }
-      this.addJob(half, { b: { op: 'create', fields, ...(upsertOn ? { upsertOn } : {}) } }, shadows, rel.ops)
-    } else {
-      this.addJob(half, { a: { op: 'create', fields, ...(upsertOn ? { upsertOn } : {}) } }, shadows, [])
     }
+    this.addJob(half, ops, shadows, relOps)
   }
+}
+
+/** On a create from side `from`: the fields that flow only into `from`, set from the new record. */
+async function backFields(
+  sync: CompiledSync,
+  from: SyncSideName,
+  created: Record<string, unknown>,
+  source: Record<string, unknown>,
+  norm: (f: string, v: unknown) => unknown,
+) {
+  const to = other(from)
+  const out: Record<string, unknown> = {}
+  for (const f of sync.fields) {
+    if (f.direction !== (from === 'a' ? 'b-to-a' : 'a-to-b')) continue
+    const raw = (from === 'a' ? f.toA : f.toB)(created[f[to]], created)
+    const want = norm(f[from], raw instanceof Promise ? await raw : raw)
+    if (!sameValue(want, source[f[from]])) out[f[from]] = plain(want)
+  }
+  return out
 }
 
 function emptyRead(): SideRead {

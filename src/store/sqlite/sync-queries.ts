@@ -312,6 +312,18 @@ export function applyStatements(db: SyncDb, syncId: string, c: SyncChange): Comp
         .compile(),
     )
   }
+  // clean before marking: a record cleaned and marked again in one change stays marked
+  for (const d of c.clean ?? []) {
+    out.push(
+      db
+        .deleteFrom('sync_dirty')
+        .where('sync_id', '=', syncId)
+        .where('side', '=', d.side)
+        .where('record_id', '=', d.recordId)
+        .where('at', '<=', d.upTo)
+        .compile(),
+    )
+  }
   for (const part of chunks(dedupeDirty(c.dirty ?? []), 200)) {
     out.push(
       db
@@ -322,17 +334,6 @@ export function applyStatements(db: SyncDb, syncId: string, c: SyncChange): Comp
             .columns(['sync_id', 'side', 'record_id'])
             .doUpdateSet((eb) => ({ reason: eb.ref('excluded.reason'), at: eb.ref('excluded.at') })),
         )
-        .compile(),
-    )
-  }
-  for (const d of c.clean ?? []) {
-    out.push(
-      db
-        .deleteFrom('sync_dirty')
-        .where('sync_id', '=', syncId)
-        .where('side', '=', d.side)
-        .where('record_id', '=', d.recordId)
-        .where('at', '<=', d.upTo)
         .compile(),
     )
   }
