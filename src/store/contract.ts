@@ -25,6 +25,7 @@ import type {
   StepResultRecord,
   WaitReason,
 } from '../types.js'
+import type { SyncStore } from './sync-contract.js'
 
 /** A new event and the run it starts, stored together (one transaction). */
 export interface AcceptInput {
@@ -200,6 +201,9 @@ export interface Store {
   listConsent(filter?: ConsentFilter): Promise<ConsentRecord[]>
   /** Every change offered for a contact, oldest first, with whether it applied. */
   consentHistory(subject: string, scope?: string): Promise<ConsentHistoryEntry[]>
+  // ── syncs (DESIGN §12): links, shadows, cursors, conflicts, dirty set ─────────────────
+  /** The sync tables; see sync-contract.ts. */
+  readonly sync: SyncStore
 
   // ── housekeeping ──────────────────────────────────────────────────────────────────────
   /** Delete expired keys and payloads past retention; returns rows removed. */
@@ -211,3 +215,14 @@ export interface Store {
 
 /** Error thrown by stores when the backend is unreachable (mapped to 503 at ingress). */
 export { LeaseLostError, StoreUnavailableError } from './errors.js'
+export type {
+  SyncChange,
+  SyncConflict,
+  SyncDirty,
+  SyncLink,
+  SyncLinkFilter,
+  SyncLinkState,
+  SyncShadow,
+  SyncSideName,
+  SyncStore,
+} from './sync-contract.js'

@@ -29,6 +29,7 @@ import type {
   UsageKey,
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
+import type { SyncStore } from '../sync-contract.js'
 import { type Connection, openConnection } from './connection.js'
 import * as consent from './consent-ops.js'
 import { GroupCommit, type WriteGroup } from './group-commit.js'
@@ -44,6 +45,7 @@ import {
 import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from './rows.js'
 import type { DeadLettersTable, EventsTable, KeyedValuesTable, RunsTable, Schema, StepResultsTable, UsageCountersTable } from './schema.js'
 import { sqliteBuilder } from './statements.js'
+import { sqliteSyncStore } from './sync-store.js'
 import { mapSqliteError } from './unavailable.js'
 import * as ops from './write-ops.js'
 
@@ -64,6 +66,11 @@ export class SqliteStore implements Store {
   private readonly target: string
   private readonly writer: GroupCommit
   private readonly builder: Kysely<Schema> = sqliteBuilder()
+  readonly sync: SyncStore = sqliteSyncStore(
+    this.builder as Kysely<unknown>,
+    (fn) => this.read(fn),
+    (fn) => this.write(fn),
+  )
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.target = `sqlite:${options.path === ':memory:' ? ':memory:' : resolve(options.path)}`

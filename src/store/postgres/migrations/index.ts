@@ -4,6 +4,7 @@
  * @module
  */
 import * as m0001 from './0001-initial.js'
+import * as m0004 from './0004-sync.js'
 import * as m0008 from './0008-consent.js'
 
 export interface Migration {
@@ -14,5 +15,6 @@ export interface Migration {
 
 export const migrations: readonly Migration[] = [
   { version: 1, ...m0001 },
+  { version: 4, ...m0004 },
   { version: 8, ...m0008 },
 ]
