@@ -24,6 +24,7 @@ import type {
   StepResultRecord,
   WaitReason,
 } from '../types.js'
+import type { AlertStore, InventoryStore, SeriesStore } from './observe/contract.js'
 
 /** A new event and the run it starts, stored together (one transaction). */
 export interface AcceptInput {
@@ -181,6 +182,14 @@ export interface Store {
   addUsage(key: UsageKey, amount: number, now: number): Promise<number>
   getUsage(key: UsageKey): Promise<number>
   listUsage(connection?: string): Promise<Array<UsageKey & { used: number; updatedAt: number }>>
+
+  // ── operating the hub (src/store/observe/contract.ts) ─────────────────────────────────
+  /** Per-minute totals and gauges that alerts and charts read. */
+  readonly series: SeriesStore
+  /** Alert incidents and their notification outbox. */
+  readonly alerts: AlertStore
+  /** The structure of connected accounts (`pipewright inventory`). */
+  readonly inventory: InventoryStore
 
   // ── housekeeping ──────────────────────────────────────────────────────────────────────
   /** Delete expired keys and payloads past retention; returns rows removed. */

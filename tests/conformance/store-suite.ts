@@ -12,6 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AcceptInput, Store } from '../../src/store/contract.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../src/types.js'
+import { observeSuite } from './observe-suite.js'
 
 export interface StoreHarness {
   store: Store
@@ -133,6 +134,7 @@ async function expectRejectCode(p: Promise<unknown>, code: string): Promise<void
 }
 
 export function storeSuite(name: string, create: () => Promise<StoreHarness>): void {
+  observeSuite(name, create)
   describe(`Store conformance: ${name}`, () => {
     let harness: StoreHarness | undefined
     let store: Store

@@ -7,6 +7,7 @@
  * @module
  */
 import { resolve } from 'node:path'
+import type Database from 'better-sqlite3'
 import type { Kysely } from 'kysely'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../types.js'
 import type {
@@ -21,6 +22,8 @@ import type {
   UsageKey,
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
+import { type ObserveStores, observeStores } from '../observe/index.js'
+import { runSqlite } from '../observe/sql.js'
 import { type Connection, openConnection } from './connection.js'
 import { GroupCommit, type WriteGroup } from './group-commit.js'
 import { countRunsQuery, emptyCounts, listDeadLettersQuery, listRunsAcrossPipelines, listRunsQuery, listUsageQuery } from './listings.js'
@@ -47,6 +50,16 @@ export class SqliteStore implements Store {
   private readonly target: string
   private readonly writer: GroupCommit
   private readonly builder: Kysely<Schema> = sqliteBuilder()
+  /** Statements of the observe operations, prepared once per open connection. */
+  private readonly opStatements = new WeakMap<Connection, Map<string, Database.Statement>>()
+  private readonly observe: ObserveStores = observeStores({
+    dialect: 'sqlite',
+    write: (op) => this.write((c) => runSqlite(c.db, op(), this.opCache(c))),
+    read: (op) => this.read((c) => runSqlite(c.db, op(), this.opCache(c))),
+  })
+  readonly series = this.observe.series
+  readonly alerts = this.observe.alerts
+  readonly inventory = this.observe.inventory
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.target = `sqlite:${options.path === ':memory:' ? ':memory:' : resolve(options.path)}`
@@ -54,6 +67,15 @@ export class SqliteStore implements Store {
       () => this.connection().tx,
       (e) => this.mapError(e),
     )
+  }
+
+  private opCache(c: Connection): Map<string, Database.Statement> {
+    let cache = this.opStatements.get(c)
+    if (!cache) {
+      cache = new Map()
+      this.opStatements.set(c, cache)
+    }
+    return cache
   }
 
   private mapError(error: unknown): unknown {

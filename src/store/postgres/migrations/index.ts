@@ -4,6 +4,7 @@
  * @module
  */
 import * as m0001 from './0001-initial.js'
+import * as m0007 from './0007-observe.js'
 
 export interface Migration {
   version: number
@@ -11,4 +12,7 @@ export interface Migration {
   statements: readonly string[]
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, ...m0001 }]
+export const migrations: readonly Migration[] = [
+  { version: 1, ...m0001 },
+  { version: 7, ...m0007 },
+]
