@@ -25,6 +25,7 @@ import type {
   WaitReason,
 } from '../types.js'
 import type { AlertStore, InventoryStore, SeriesStore } from './observe/contract.js'
+import type { SyncStore } from './sync-contract.js'
 
 /** A new event and the run it starts, stored together (one transaction). */
 export interface AcceptInput {
@@ -192,6 +193,9 @@ export interface Store {
   readonly alerts: AlertStore
   /** The structure of connected accounts (`pipewright inventory`). */
   readonly inventory: InventoryStore
+  // ── syncs (DESIGN §12): links, shadows, cursors, conflicts, dirty set ─────────────────
+  /** The sync tables; see sync-contract.ts. */
+  readonly sync: SyncStore
 
   // ── housekeeping ──────────────────────────────────────────────────────────────────────
   /** Delete expired keys and payloads past retention; returns rows removed. */
@@ -203,3 +207,14 @@ export interface Store {
 
 /** Error thrown by stores when the backend is unreachable (mapped to 503 at ingress). */
 export { LeaseLostError, StoreUnavailableError } from './errors.js'
+export type {
+  SyncChange,
+  SyncConflict,
+  SyncDirty,
+  SyncLink,
+  SyncLinkFilter,
+  SyncLinkState,
+  SyncShadow,
+  SyncSideName,
+  SyncStore,
+} from './sync-contract.js'

@@ -24,6 +24,7 @@ import type {
 import { storeUnavailable } from '../errors.js'
 import { type ObserveStores, observeStores } from '../observe/index.js'
 import { runSqlite } from '../observe/sql.js'
+import type { SyncStore } from '../sync-contract.js'
 import { type Connection, openConnection } from './connection.js'
 import { GroupCommit, type WriteGroup } from './group-commit.js'
 import {
@@ -38,6 +39,7 @@ import {
 import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from './rows.js'
 import type { DeadLettersTable, EventsTable, KeyedValuesTable, RunsTable, Schema, StepResultsTable, UsageCountersTable } from './schema.js'
 import { sqliteBuilder } from './statements.js'
+import { sqliteSyncStore } from './sync-store.js'
 import { mapSqliteError } from './unavailable.js'
 import * as ops from './write-ops.js'
 
@@ -68,6 +70,11 @@ export class SqliteStore implements Store {
   readonly series = this.observe.series
   readonly alerts = this.observe.alerts
   readonly inventory = this.observe.inventory
+  readonly sync: SyncStore = sqliteSyncStore(
+    this.builder as Kysely<unknown>,
+    (fn) => this.read(fn),
+    (fn) => this.write(fn),
+  )
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.target = `sqlite:${options.path === ':memory:' ? ':memory:' : resolve(options.path)}`

@@ -4,6 +4,7 @@
  * @module
  */
 import * as m0001 from './0001-initial.js'
+import * as m0004 from './0004-sync.js'
 import * as m0007 from './0007-observe.js'
 
 export interface Migration {
@@ -14,5 +15,6 @@ export interface Migration {
 
 export const migrations: readonly Migration[] = [
   { version: 1, ...m0001 },
+  { version: 4, ...m0004 },
   { version: 7, ...m0007 },
 ]
