@@ -25,6 +25,7 @@ import type {
   StepResultRecord,
   WaitReason,
 } from '../types.js'
+import type { AlertStore, InventoryStore, SeriesStore } from './observe/contract.js'
 import type { SyncStore } from './sync-contract.js'
 
 /** A new event and the run it starts, stored together (one transaction). */
@@ -201,6 +202,13 @@ export interface Store {
   listConsent(filter?: ConsentFilter): Promise<ConsentRecord[]>
   /** Every change offered for a contact, oldest first, with whether it applied. */
   consentHistory(subject: string, scope?: string): Promise<ConsentHistoryEntry[]>
+  // ── operating the hub (src/store/observe/contract.ts) ─────────────────────────────────
+  /** Per-minute totals and gauges that alerts and charts read. */
+  readonly series: SeriesStore
+  /** Alert incidents and their notification outbox. */
+  readonly alerts: AlertStore
+  /** The structure of connected accounts (`pipewright inventory`). */
+  readonly inventory: InventoryStore
   // ── syncs (DESIGN §12): links, shadows, cursors, conflicts, dirty set ─────────────────
   /** The sync tables; see sync-contract.ts. */
   readonly sync: SyncStore

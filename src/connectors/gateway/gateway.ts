@@ -159,7 +159,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     } catch (error) {
       if (typeof (error as { status?: unknown })?.status === 'number') for (const st of states) st.answered = true
       if (isPipewrightError(error) && error.code === ErrorCodes.RATE_LIMITED) {
+        // Our own pacing refused before the request (throttle above); this refusal is the provider's.
         const waitMs = (error as { retryAfterMs?: number }).retryAfterMs ?? 0
+        const httpStatus = (error as { status?: unknown }).status
+        emit({
+          type: 'connector:providerLimited',
+          ...where,
+          retryAfterMs: waitMs,
+          ...(typeof httpStatus === 'number' ? { httpStatus } : {}),
+        })
         await limiter.block(s.conn.key, waitMs)
       }
       throw error

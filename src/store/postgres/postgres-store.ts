@@ -28,6 +28,9 @@ import type {
   UsageKey,
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
+import { type ObserveStores, observeStores } from '../observe/index.js'
+import type { Op } from '../observe/sql.js'
+import { runPostgres } from '../observe/sql.js'
 import {
   countDeadLettersQuery,
   countRunsQuery,
@@ -95,6 +98,14 @@ export class PostgresStore implements Store {
   private readonly builder: Kysely<Schema> = postgresBuilder()
   private readonly writer: PgGroupCommit
   private migrated: Promise<void> | null = null
+  private readonly observe: ObserveStores = observeStores({
+    dialect: 'postgres',
+    write: (op) => this.transaction(op, true),
+    read: (op) => this.transaction(op, false),
+  })
+  readonly series = this.observe.series
+  readonly alerts = this.observe.alerts
+  readonly inventory = this.observe.inventory
   readonly sync: SyncStore = postgresSyncStore(
     this.builder as Kysely<unknown>,
     (fn) => this.read((r) => fn((c) => r.query(c))),
@@ -174,6 +185,34 @@ export class PostgresStore implements Store {
         const query = async <R>(c: { sql: string; parameters: readonly unknown[] }) =>
           (await client.query(c.sql, c.parameters as unknown[])).rows as R[]
         return await fn({ ...q, query })
+      } catch (error) {
+        if (isConnectionFailure(error)) broken = error as Error
+        throw error
+      } finally {
+        client.release(broken)
+      }
+    } catch (error) {
+      throw mapPostgresError(this.target, error)
+    }
+  }
+
+  /** An observe operation on one client, after this process's earlier writes; in BEGIN/COMMIT when it writes. */
+  private async transaction<T>(op: () => Op<T>, writes: boolean): Promise<T> {
+    try {
+      await this.writer.settled()
+      const client = await this.connect()
+      let broken: Error | undefined
+      try {
+        if (!writes) return await runPostgres(client, op())
+        await client.query('BEGIN')
+        try {
+          const out = await runPostgres(client, op())
+          await client.query('COMMIT')
+          return out
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined)
+          throw error
+        }
       } catch (error) {
         if (isConnectionFailure(error)) broken = error as Error
         throw error

@@ -7,6 +7,7 @@
  * @module
  */
 import { resolve } from 'node:path'
+import type Database from 'better-sqlite3'
 import type { Kysely } from 'kysely'
 import {
   type ConsentFilter,
@@ -29,6 +30,8 @@ import type {
   UsageKey,
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
+import { type ObserveStores, observeStores } from '../observe/index.js'
+import { runSqlite } from '../observe/sql.js'
 import type { SyncStore } from '../sync-contract.js'
 import { type Connection, openConnection } from './connection.js'
 import * as consent from './consent-ops.js'
@@ -66,6 +69,16 @@ export class SqliteStore implements Store {
   private readonly target: string
   private readonly writer: GroupCommit
   private readonly builder: Kysely<Schema> = sqliteBuilder()
+  /** Statements of the observe operations, prepared once per open connection. */
+  private readonly opStatements = new WeakMap<Connection, Map<string, Database.Statement>>()
+  private readonly observe: ObserveStores = observeStores({
+    dialect: 'sqlite',
+    write: (op) => this.write((c) => runSqlite(c.db, op(), this.opCache(c))),
+    read: (op) => this.read((c) => runSqlite(c.db, op(), this.opCache(c))),
+  })
+  readonly series = this.observe.series
+  readonly alerts = this.observe.alerts
+  readonly inventory = this.observe.inventory
   readonly sync: SyncStore = sqliteSyncStore(
     this.builder as Kysely<unknown>,
     (fn) => this.read(fn),
@@ -78,6 +91,15 @@ export class SqliteStore implements Store {
       () => this.connection().tx,
       (e) => this.mapError(e),
     )
+  }
+
+  private opCache(c: Connection): Map<string, Database.Statement> {
+    let cache = this.opStatements.get(c)
+    if (!cache) {
+      cache = new Map()
+      this.opStatements.set(c, cache)
+    }
+    return cache
   }
 
   private mapError(error: unknown): unknown {
