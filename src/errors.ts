@@ -18,6 +18,9 @@ export const ErrorCodes = {
   CONFIG_INVALID: 'PW_CONFIG_INVALID',
   PIPELINE_INVALID: 'PW_PIPELINE_INVALID',
   PIPELINE_NOT_FOUND: 'PW_PIPELINE_NOT_FOUND',
+  SYNC_INVALID: 'PW_SYNC_INVALID',
+  SYNC_NOT_FOUND: 'PW_SYNC_NOT_FOUND',
+  SYNC_BUSY: 'PW_SYNC_BUSY',
   EXPRESSION: 'PW_EXPRESSION',
   RETRYABLE: 'PW_RETRYABLE',
   NON_RETRYABLE: 'PW_NON_RETRYABLE',
@@ -35,9 +38,11 @@ export const ErrorCodes = {
   CONNECTOR_NETWORK: 'PW_CONNECTOR_NETWORK',
   CIRCUIT_OPEN: 'PW_CIRCUIT_OPEN',
   QUOTA_EXHAUSTED: 'PW_QUOTA_EXHAUSTED',
+  CONSENT_REQUIRED: 'PW_CONSENT_REQUIRED',
   SHUTTING_DOWN: 'PW_SHUTTING_DOWN',
   // ingress (HTTP boundary)
   NOT_FOUND: 'PW_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'PW_METHOD_NOT_ALLOWED',
   UNAUTHORIZED: 'PW_UNAUTHORIZED',
   BAD_REQUEST: 'PW_BAD_REQUEST',
   PAYLOAD_INVALID: 'PW_PAYLOAD_INVALID',
@@ -145,13 +150,20 @@ export class CircuitOpenError extends PipewrightError {
 export interface Problem {
   file?: string
   pipeline?: string
+  sync?: string
   step?: string
   field?: string
   message: string
 }
 
 export function formatProblem(p: Problem): string {
-  const where = [p.file, p.pipeline && `pipeline ${p.pipeline}`, p.step && `step ${p.step}`, p.field && `field ${p.field}`]
+  const where = [
+    p.file,
+    p.pipeline && `pipeline ${p.pipeline}`,
+    p.sync && `sync ${p.sync}`,
+    p.step && `step ${p.step}`,
+    p.field && `field ${p.field}`,
+  ]
     .filter(Boolean)
     .join(', ')
   return where ? `${where}: ${p.message}` : p.message

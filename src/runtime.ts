@@ -7,19 +7,27 @@
  */
 import { join } from 'node:path'
 import type { DestinationStream, Logger } from 'pino'
+import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { builtinConnectors } from './connectors/registry.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
 import { createHub, type Hub } from './engine/hub.js'
+import { type Alerting, createAlerting } from './observe/alerts/alerting.js'
+import { type AlertsConfig, loadAlertsConfig } from './observe/alerts/config.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
 import { createMetrics } from './observe/metrics.js'
+import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { createServer, type PipewrightServer } from './server/app.js'
 import { type HealthServer, startHealthServer } from './server/health.js'
 import type { Store } from './store/contract.js'
 import { createStore } from './store/index.js'
+import { loadSyncs } from './sync/load.js'
+import { syncPipelines } from './sync/pipelines.js'
+import { createSyncRunner, type SyncRunner } from './sync/runner.js'
+import type { CompiledSync } from './sync/types.js'
 import { createScheduler, type Scheduler } from './triggers/schedules.js'
 import type { Clock } from './types.js'
 
@@ -33,6 +41,14 @@ export interface RuntimeOptions {
   pipelinesDir?: string
   /** Pipelines already compiled (skips loading the directory). */
   pipelines?: CompiledPipeline[]
+  /** @defaultValue `<cwd>/syncs` */
+  syncsDir?: string
+  /** Syncs already compiled (skips loading the directory). */
+  syncs?: CompiledSync[]
+  /** Connectors besides the built-in ones (yours, or the `memory` connector in tests). */
+  connectors?: ConnectorDefinition<any>[]
+  /** Connections besides the environment's: connector id → connection name → raw config. */
+  connections?: Record<string, Record<string, Record<string, unknown>>>
   /** @defaultValue env PIPEWRIGHT_DATABASE_URL, else sqlite:.pipewright/pipewright.db */
   databaseUrl?: string
   store?: Store
@@ -56,17 +72,31 @@ export interface RuntimeOptions {
   logDestination?: DestinationStream
   logLevel?: string
   clock?: Clock
+  /**
+   * Record metric series in the store and evaluate alert rules in this process. Off for
+   * one-shot commands (`run`, `test`). @defaultValue true
+   */
+  observe?: boolean
+  /** Alert rules and channels. @defaultValue `alerts.yaml` in `cwd`, else the defaults */
+  alerts?: AlertsConfig
 }
 
 export interface Runtime {
   hub: Hub
   server: PipewrightServer | null
   scheduler: Scheduler | null
+  /** The loaded syncs and their runner (passes on schedule, on demand, on webhook nudges). */
+  syncs: SyncRunner
+  /** The pipelines the syncs bring (write and webhook pipelines); keep them when replacing pipelines. */
+  syncPipelines: CompiledPipeline[]
   logger: Logger
   url: string | null
   /** Where a worker serves /healthz, /readyz and /metrics, when it does. */
   healthUrl: string | null
   gateway: ReturnType<typeof createGateway>
+  /** Null when `observe` is off. */
+  alerting: Alerting | null
+  series: SeriesRecorder | null
   close(deadlineMs?: number): Promise<void>
 }
 
@@ -81,15 +111,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const env = { ...options.env, ...(options.connectionOverrides ?? {}) }
   const pipelines =
     options.pipelines ?? (await loadPipelines(options.pipelinesDir ?? join(options.cwd, 'pipelines'), { env, cwd: options.cwd }))
+  const syncs = options.syncs ?? (await loadSyncs(options.syncsDir ?? join(options.cwd, 'syncs'), { env, cwd: options.cwd }))
+  const observe = options.observe ?? true
+  // Read before anything starts, so a mistake in alerts.yaml stops start-up with its message.
+  const alertsConfig = observe ? (options.alerts ?? (await loadAlertsConfig(options.cwd, env))) : null
   const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
-  const connectors = builtinConnectors()
+  const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
   const connections: Record<string, Record<string, Record<string, unknown>>> = {}
   for (const c of connectors) {
     const raw = c.fromEnv?.(env)
     if (raw) connections[c.id] = { default: raw }
   }
+  for (const [id, named] of Object.entries(options.connections ?? {})) connections[id] = { ...connections[id], ...named }
   const clock = options.clock ?? systemClock
   let hubRef: Hub | null = null
   // Distributed mode: rate-limit windows shared through Redis by every process on the same prefix.
@@ -116,23 +151,69 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       onError: (message, error) => (hubRef ? hubRef.events.emit('hub:error', { message, error }) : logger.warn({ err: error }, message)),
     })
   }
+  let runner: SyncRunner | null = null
+  const syncPipes = syncPipelines(syncs, {
+    store,
+    clock,
+    sides: (id) => runner!.sides(id),
+    nudge: (id) => runner?.nudge(id),
+  })
   const hub = await createHub({
-    pipelines,
+    pipelines: [...pipelines, ...syncPipes],
     store,
     actions: gateway,
     dispatch,
     clock,
     worker: options.worker,
-    concurrency: options.concurrency,
+    // a sync's writes are runs coalesced into provider batches (100 per HubSpot call): room for full batches
+    concurrency: options.concurrency ?? (syncs.length ? 256 : undefined),
     leaseMs: options.leaseMs,
     sweepIntervalMs: options.sweepIntervalMs,
     redact: { secrets: secretValues(env) },
   })
   hubRef = hub
   const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
-  const scheduler = (options.scheduler ?? options.worker ?? true) ? createScheduler(hub) : null
+  const onError = (message: string, error: unknown) => hub.events.emit('hub:error', { message, error })
+  const series = observe
+    ? createSeriesRecorder({
+        events: hub.events,
+        store,
+        clock,
+        source: hub.workerId,
+        circuits: () => gateway.circuitStates(),
+        dispatch: hub.dispatch,
+        onError,
+      })
+    : null
+  const alerting = alertsConfig
+    ? createAlerting({
+        store,
+        clock,
+        config: alertsConfig,
+        owner: hub.workerId,
+        sources: { usage: () => gateway.usage(), pipelines: () => hub.pipelines().map((p) => p.id) },
+        beforeEvaluate: () => series?.flush() ?? Promise.resolve(),
+        onTransition: (t) =>
+          logger[t.transition === 'resolved' ? 'info' : 'warn'](
+            { alert: t.rule, subject: t.subject, severity: t.severity, incident: t.incidentId, transition: t.transition },
+            `alert ${t.transition}: ${hub.redactor.text(t.summary)}`,
+          ),
+        onDelivery: (r) => {
+          for (const f of r.failed)
+            logger.error({ channel: f.channel, notification: f.id }, `alert message not delivered: ${hub.redactor.text(f.error)}`)
+          for (const f of r.retrying)
+            logger.warn({ channel: f.channel, notification: f.id }, `alert message will be retried: ${hub.redactor.text(f.error)}`)
+        },
+        onError,
+      })
+    : null
+  const scheduling = options.scheduler ?? options.worker ?? true
+  const scheduler = scheduling ? createScheduler(hub) : null
+  runner = createSyncRunner({ hub, syncs, schedule: scheduling })
   await hub.start()
   if (scheduler) await scheduler.start()
+  await runner.start()
+  alerting?.start()
   let server: PipewrightServer | null = null
   let url: string | null = null
   if (options.server) {
@@ -141,6 +222,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       port: options.port ?? Number(env.PIPEWRIGHT_PORT ?? 4280),
       apiToken: env.PIPEWRIGHT_API_TOKEN || null,
       usage: () => gateway.usage(),
+      circuits: () => gateway.circuitStates(),
+      alerting,
       connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
       log: (msg, data) => logger.info(data ?? {}, msg),
       processMetrics: true,
@@ -150,7 +233,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let health: HealthServer | null = null
   const metricsPort = options.metricsPort ?? (env.PIPEWRIGHT_METRICS_PORT ? Number(env.PIPEWRIGHT_METRICS_PORT) : undefined)
   if (!server && metricsPort !== undefined) {
-    health = await startHealthServer(hub, createMetrics(hub.events, hub.dispatch, { process: true }), {
+    const metrics = createMetrics(hub.events, hub.dispatch, {
+      process: true,
+      usage: () => gateway.usage(),
+      circuits: () => gateway.circuitStates(),
+    })
+    health = await startHealthServer(hub, metrics, {
       host: options.host ?? env.PIPEWRIGHT_HOST ?? '127.0.0.1',
       port: metricsPort,
     })
@@ -159,14 +247,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     hub,
     server,
     scheduler,
+    syncs: runner,
+    syncPipelines: syncPipes,
     logger,
     url,
     healthUrl: health?.url ?? null,
     gateway,
+    alerting,
+    series,
     async close(deadlineMs = 10_000) {
       scheduler?.stop()
+      await runner?.close()
       if (server) await server.close()
       await health?.close()
+      await alerting?.close()
+      // Written before the hub drains (the store closes with it): runs that end during the
+      // drain are not counted in the store's series (they are in /metrics and run history).
+      await series?.close()
       await hub.close({ deadlineMs })
       await limiterBackend?.close()
       detachLogs()

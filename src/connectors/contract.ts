@@ -14,6 +14,7 @@
  * @module
  */
 import type { ZodType } from 'zod'
+import type { ConsentAccess } from '../consent/access.js'
 import type { Clock } from '../types.js'
 
 /** What a step's `action:` compiles to: a reference plus parameters resolved per run. */
@@ -120,6 +121,11 @@ export interface ActionContext<C = unknown> {
    * (`Retry-After`, `X-RateLimit-*`, `X-HubSpot-RateLimit-*`). Optional; absent outside the gateway.
    */
   observeHeaders?: (headers: Record<string, string | string[] | undefined>) => void
+  /**
+   * The recorded consents (docs/consent.md), for actions that subscribe people or send
+   * marketing. The gateway backs it with the store; without it such actions refuse.
+   */
+  consent?: ConsentAccess
 }
 
 export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {

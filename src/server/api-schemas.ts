@@ -283,3 +283,35 @@ export const apiDocs = {
     response: { 200: jsonSchema(obj({ connections: z.array(z.record(z.string(), z.unknown())) })), ...errors() },
   }),
 } satisfies Record<string, RouteDoc>
+
+// Alerts (src/server/api-alerts.ts). Documented loosely for now: the record shapes are the
+// alerting module's; tighten them there as they settle.
+const record = z.record(z.string(), z.unknown())
+export const alertsDocs = {
+  overview: doc('alerts', 'Alert rules and channels in force, and open incidents', {
+    response: { 200: jsonSchema(z.looseObject({ incidents: z.array(record) })), ...errors(404) },
+  }),
+  incidents: doc('alerts', 'Incidents, newest first', {
+    querystring: jsonSchema(
+      obj({
+        status: z.string().optional().describe('comma-separated: pending, firing, resolved'),
+        rule: z.string().optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+      'input',
+    ),
+    response: { 200: jsonSchema(obj({ incidents: z.array(record) })), ...errors(400) },
+  }),
+  incident: doc('alerts', 'One incident and the messages sent for it', {
+    params: idParam('id', 'incident id'),
+    response: { 200: jsonSchema(obj({ incident: record, notifications: z.array(record) })), ...errors(404) },
+  }),
+  testRule: doc('alerts', 'What a rule finds now; with send, a test message through its channels', {
+    params: idParam('id', 'alert rule id'),
+    body: jsonSchema(obj({ send: z.boolean().default(false) }), 'input'),
+    response: {
+      200: jsonSchema(z.looseObject({ rule: z.string(), findings: z.unknown(), queued: z.number().int(), delivery: z.unknown() })),
+      ...errors(404),
+    },
+  }),
+} satisfies Record<string, RouteDoc>

@@ -11,7 +11,9 @@ import type { Hub } from '../engine/hub.js'
 import { describeRun, listRunsQuery } from '../engine/queries.js'
 import { discardDeadLetter, replayDeadLetters, replayRuns } from '../engine/replay.js'
 import { ErrorCodes } from '../errors.js'
+import type { Alerting } from '../observe/alerts/alerting.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
+import { registerAlertsApi } from './api-alerts.js'
 import { apiDocs } from './api-schemas.js'
 import { HttpError } from './http-error.js'
 
@@ -22,6 +24,7 @@ export interface ApiOptions {
   /** Rows for `usage` (from the gateway), when available. */
   usage?: () => Promise<unknown[]> | unknown[]
   connections?: () => unknown[]
+  alerting?: Alerting | null
 }
 
 function checkToken(req: FastifyRequest, token: string | null) {
@@ -189,6 +192,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         return { discarded: true }
       })
 
+      await registerAlertsApi(api, opts)
       api.get('/usage', { schema: apiDocs.usage }, async () => ({ usage: opts.usage ? await opts.usage() : [] }))
       api.get('/connections', { schema: apiDocs.connections }, async () => ({ connections: opts.connections ? opts.connections() : [] }))
     },

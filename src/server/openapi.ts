@@ -48,6 +48,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'pipelines' },
         { name: 'usage' },
         { name: 'connections' },
+        { name: 'alerts', description: 'rules, incidents and the messages sent for them' },
       ],
     },
     hideUntagged: true,

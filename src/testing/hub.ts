@@ -58,6 +58,7 @@ export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
       scheduler: false,
       logLevel: 'silent',
       sweepIntervalMs: 200,
+      observe: false,
       ...(clock ? { clock } : {}),
     })
     return {

@@ -121,6 +121,7 @@ export async function runCommand(
       scheduler: false,
       connectionOverrides: sandbox?.env,
       logLevel: 'silent',
+      observe: false,
     })
     const p = runtime.hub.getPipeline(pipelineId)
     if (!p) {
