@@ -8,13 +8,16 @@
 import { join } from 'node:path'
 import type { DestinationStream, Logger } from 'pino'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
+import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
 import { builtinConnectors } from './connectors/registry.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
 import { createHub, type Hub } from './engine/hub.js'
+import { ConfigError, ErrorCodes } from './errors.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
+import { assertApiToken } from './server/api-auth.js'
 import { createServer, type PipewrightServer } from './server/app.js'
 import type { Store } from './store/contract.js'
 import { createStore } from './store/index.js'
@@ -39,6 +42,8 @@ export interface RuntimeOptions {
   server?: boolean
   host?: string
   port?: number
+  /** Host names /api and the dashboard answer to. @defaultValue env PIPEWRIGHT_ALLOWED_HOSTS (comma-separated) */
+  allowedHosts?: string[]
   worker?: boolean
   scheduler?: boolean
   concurrency?: number
@@ -46,6 +51,11 @@ export interface RuntimeOptions {
   sweepIntervalMs?: number
   /** Connector base URLs and credentials to use instead of the environment's (the sandbox). */
   connectionOverrides?: Record<string, string>
+  /**
+   * Private addresses every connection may reach, added to `PIPEWRIGHT_ALLOW_PRIVATE_NETWORK`
+   * (CIDRs, hosts, `host:port` or `*`). The sandbox passes its emulators' sockets here.
+   */
+  allowPrivateNetwork?: string[] | boolean
   logDestination?: DestinationStream
   logLevel?: string
   clock?: Clock
@@ -57,6 +67,8 @@ export interface Runtime {
   scheduler: Scheduler | null
   logger: Logger
   url: string | null
+  /** The address the server is bound to (`http://0.0.0.0:4280`), for banners. */
+  boundUrl: string | null
   gateway: ReturnType<typeof createGateway>
   close(deadlineMs?: number): Promise<void>
 }
@@ -70,9 +82,12 @@ export function secretValues(env: Record<string, string | undefined>): string[] 
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const env = { ...options.env, ...(options.connectionOverrides ?? {}) }
+  // Server settings are checked before anything opens, so a bad token stops start-up cleanly.
+  if (options.server) assertApiToken(env.PIPEWRIGHT_API_TOKEN || null)
   const pipelines =
     options.pipelines ?? (await loadPipelines(options.pipelinesDir ?? join(options.cwd, 'pipelines'), { env, cwd: options.cwd }))
   const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
+  const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
   const connectors = builtinConnectors()
@@ -94,6 +109,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     connections,
     store,
     clock,
+    allowPrivateNetwork,
     ...(limiterBackend ? { limiterBackend } : {}),
     onEvent: (e: GatewayEvent) => hubRef?.events.emit(e.type, e as unknown as Record<string, unknown>),
   })
@@ -127,15 +143,25 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let server: PipewrightServer | null = null
   let url: string | null = null
   if (options.server) {
-    server = await createServer(hub, {
-      host: options.host ?? env.PIPEWRIGHT_HOST ?? '127.0.0.1',
-      port: options.port ?? Number(env.PIPEWRIGHT_PORT ?? 4280),
-      apiToken: env.PIPEWRIGHT_API_TOKEN || null,
-      usage: () => gateway.usage(),
-      connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
-      log: (msg, data) => logger.info(data ?? {}, msg),
-    })
-    url = await server.listen()
+    try {
+      server = await createServer(hub, {
+        host: options.host ?? env.PIPEWRIGHT_HOST ?? '127.0.0.1',
+        port: options.port ?? Number(env.PIPEWRIGHT_PORT ?? 4280),
+        apiToken: env.PIPEWRIGHT_API_TOKEN || null,
+        allowedHosts: options.allowedHosts ?? csv(env.PIPEWRIGHT_ALLOWED_HOSTS),
+        debug: isTrue(env.PIPEWRIGHT_DEBUG),
+        usage: () => gateway.usage(),
+        connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
+        log: (msg, data) => logger.info(data ?? {}, msg),
+      })
+      url = await server.listen()
+    } catch (e) {
+      scheduler?.stop()
+      await server?.close().catch(() => {})
+      await hub.close({ deadlineMs: 0 })
+      await limiterBackend?.close()
+      throw e
+    }
   }
   return {
     hub,
@@ -143,6 +169,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     scheduler,
     logger,
     url,
+    boundUrl: server?.boundUrl() ?? null,
     gateway,
     async close(deadlineMs = 10_000) {
       scheduler?.stop()
@@ -153,6 +180,30 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger.flush?.()
     },
   }
+}
+
+/** The process-wide private-network allow list: the environment's plus the caller's. */
+function processAllowList(fromEnv: string | undefined, extra: string[] | boolean | undefined): AllowList {
+  let list: AllowList
+  try {
+    list = parseAllowList(fromEnv)
+  } catch (e) {
+    throw new ConfigError([{ field: 'PIPEWRIGHT_ALLOW_PRIVATE_NETWORK', message: (e as Error).message }], ErrorCodes.CONFIG_INVALID)
+  }
+  return extra === undefined ? list : mergeAllowLists(list, parseAllowList(extra))
+}
+
+function csv(v: string | undefined): string[] | undefined {
+  return v
+    ? v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined
+}
+
+function isTrue(v: string | undefined): boolean {
+  return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())
 }
 
 /** Make a relative SQLite path relative to the working directory given (not the process's). */

@@ -9,6 +9,7 @@ import { systemClock } from '../src/engine/clock.js'
 import { isNonRetryable } from '../src/errors.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { connectorSuite, makeActionContext } from './conformance/connector-suite.js'
+import { loopbackGateway } from './helpers/net.js'
 
 const KEY = 'abc123-us6'
 
@@ -108,6 +109,7 @@ describe('mailchimp members.upsert', () => {
     const store = createSqliteStore({ path: join(dir, 'pw.db') })
     await store.migrate()
     const gateway = createGateway({
+      ...loopbackGateway,
       connectors: [mailchimpConnector],
       connections: { mailchimp: { default: { apiKey: KEY, baseUrl: await emu.listen() } } },
       store,

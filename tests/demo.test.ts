@@ -21,10 +21,10 @@ function runDemo(): Promise<{ code: number | null; out: string }> {
 }
 
 it('`demo --exit` runs the seed recipe against the sandbox, prints what landed and exits 0', async () => {
-  const started = Date.now()
+  // Bounded by runDemo's 30 s watchdog; how fast it is belongs in a benchmark, not here (on a
+  // loaded machine a wall-clock assertion fails for reasons that have nothing to do with the demo).
   const { code, out } = await runDemo()
   expect(code, out).toBe(0)
-  expect(Date.now() - started).toBeLessThan(15_000)
   // Four companies for five contacts: the second ACME lead found the company it needed.
   expect(out).toMatch(/HubSpot companies \(4\):/)
   expect(out.match(/^\d+\s+ACME\s+acme\.com\s+2$/m), out).not.toBeNull()

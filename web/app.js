@@ -2,7 +2,6 @@
 // through text nodes or attributes set by `h()` — never through innerHTML — so data cannot
 // inject markup. The API already redacts secrets; nothing here adds any.
 
-const TOKEN_KEY = 'pipewright.apiToken'
 const REFRESH_MS = 4000
 const PAGE_SIZE = 25
 const COUNT_CAP = 1000
@@ -99,19 +98,19 @@ function notice(text, kind = 'info') {
 // ── API ─────────────────────────────────────────────────────────────────────────────────────
 class Unauthorized extends Error {}
 
-async function api(path, body) {
-  const token = sessionStorage.getItem(TOKEN_KEY)
+// The token is never kept by the page: it is traded once for an HttpOnly, SameSite=Strict
+// session cookie (POST /api/v1/session), which the browser then sends on its own.
+async function api(path, body, method = body === undefined ? 'GET' : 'POST') {
   const headers = { accept: 'application/json' }
-  if (token) headers.authorization = `Bearer ${token}`
   if (body !== undefined) headers['content-type'] = 'application/json'
   const res = await fetch(`/api/v1${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
+    method,
     headers,
+    credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   })
-  if (res.status === 401) {
-    if (token) sessionStorage.removeItem(TOKEN_KEY)
-    showTokenForm(token ? 'That token was refused.' : '')
+  if (res.status === 401 && path !== '/session') {
+    showTokenForm('')
     throw new Unauthorized('token required')
   }
   const data = await res.json().catch(() => null)
@@ -606,12 +605,17 @@ async function tick() {
   }
 }
 
-$('token-form').addEventListener('submit', (e) => {
+$('token-form').addEventListener('submit', async (e) => {
   e.preventDefault()
   const value = $('token-input').value.trim()
   if (!value) return
-  sessionStorage.setItem(TOKEN_KEY, value)
   $('token-input').value = ''
+  try {
+    await api('/session', { token: value })
+  } catch {
+    $('token-error').textContent = 'That token was refused.'
+    return
+  }
   $('token-error').textContent = ''
   state.pipelines = null
   show()

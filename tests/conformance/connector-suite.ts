@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { ActionCall, ActionContext, ConnectorDefinition } from '../../src/connectors/contract.js'
 import { isNonRetryable, retryAfterOf } from '../../src/errors.js'
 import type { Emulator } from '../../src/sandbox/emulator.js'
+import { loopbackDispatcher } from '../helpers/net.js'
 
 export interface SuiteEmulator {
   emulator: Emulator
@@ -56,6 +57,7 @@ export function makeActionContext<C>(connection: C, ref = 'test.action', identit
     call,
     clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
     signal,
+    dispatcher: loopbackDispatcher(),
     identity: { get: async (k) => identity.get(k) ?? null, set: async (k, v) => void identity.set(k, v) },
   }
 }

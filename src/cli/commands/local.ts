@@ -113,6 +113,7 @@ export async function runCommand(
       databaseUrl: opts.db ?? `sqlite:${join(tmp!, 'run.db')}`,
       scheduler: false,
       connectionOverrides: sandbox?.env,
+      allowPrivateNetwork: sandbox?.allowPrivateNetwork,
       logLevel: 'silent',
     })
     const p = runtime.hub.getPipeline(pipelineId)

@@ -27,11 +27,18 @@ export interface ServeOptions {
 
 function reportConfig(io: CliIo, e: unknown): number {
   if (e instanceof ConfigError) {
-    io.err(`cannot start: ${e.problems.length} problem(s) in the pipelines:`)
+    const where = e.problems.some((p) => p.file || p.pipeline) ? ' in the pipelines' : ''
+    io.err(`cannot start: ${e.problems.length} problem(s)${where}:`)
     for (const p of e.problems) io.err(`  - ${formatProblem(p)}`)
     return 1
   }
   throw e
+}
+
+/** `http://0.0.0.0:4280 (all interfaces)`; a specific address as it is. */
+function listening(bound: string, reach: string | null): string {
+  const wildcard = /^http:\/\/(0\.0\.0\.0|\[::\]):/.test(bound)
+  return wildcard ? `${bound} (all interfaces; ${reach} from this machine)` : bound
 }
 
 export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', opts: ServeOptions): Promise<number> {
@@ -56,6 +63,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
       concurrency: opts.concurrency ? Number(opts.concurrency) : undefined,
       leaseMs: opts.leaseMs ? Number(opts.leaseMs) : undefined,
       connectionOverrides: sandbox?.env,
+      allowPrivateNetwork: sandbox?.allowPrivateNetwork,
     })
   } catch (e) {
     await sandbox?.close()
@@ -63,7 +71,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
   }
   const names = runtime.hub.pipelines().map((p) => p.id)
   io.out(
-    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.url ? `, listening on ${runtime.url}` : ''}`,
+    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.boundUrl ? `, listening on ${listening(runtime.boundUrl, runtime.url)}` : ''}`,
   )
   let watcher: ReturnType<typeof watch> | null = null
   if (mode === 'dev') {
