@@ -94,14 +94,39 @@ export async function replayRuns(hub: Hub, runIds: string[], options: ReplayOpti
   return result
 }
 
-/** Replay every unresolved dead letter matching a filter. */
+/** Dead letters read per batch of a bulk replay. */
+const BULK_BATCH = 500
+
+/**
+ * Replay every unresolved dead letter matching a filter — all of them, or at most `filter.limit`
+ * — in batches, so memory stays flat whatever the count. The set is fixed when the call starts:
+ * dead letters created after it (`until` defaults to now, and the count taken then caps the
+ * total) are not picked up, so replaying runs that die again can never loop.
+ */
 export async function replayDeadLetters(hub: Hub, filter: DeadLetterFilter, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const letters = await hub.store.listDeadLetters({ ...filter, includeResolved: false, limit: filter.limit ?? 100_000 })
-  return replayRuns(
-    hub,
-    letters.map((d) => d.runId),
-    options,
-  )
+  const scope: DeadLetterFilter = { ...filter, includeResolved: false, until: filter.until ?? hub.clock.now() + 1 }
+  const matching = await hub.store.countDeadLetters(scope)
+  const total = Math.min(matching, filter.limit ?? matching)
+  const result: ReplayResult = { replayed: [], skipped: [] }
+  // Skipped letters stay unresolved and are listed again; read past them.
+  const skipped = new Set<string>()
+  while (result.replayed.length + result.skipped.length < total) {
+    const want = Math.min(BULK_BATCH, total - result.replayed.length - result.skipped.length)
+    const letters = await hub.store.listDeadLetters({ ...scope, limit: want + skipped.size })
+    const fresh = letters.filter((d) => !skipped.has(d.runId)).slice(0, want)
+    if (fresh.length === 0) break
+    const done = result.replayed.length
+    const r = await replayRuns(
+      hub,
+      fresh.map((d) => d.runId),
+      { ...options, onProgress: (n) => options.onProgress?.(done + n, total) },
+    )
+    result.replayed.push(...r.replayed)
+    result.skipped.push(...r.skipped)
+    for (const s of r.skipped) skipped.add(s.runId)
+  }
+  if (total === 0) options.onProgress?.(0, 0)
+  return result
 }
 
 export async function discardDeadLetter(hub: Hub, runId: string): Promise<void> {

@@ -131,6 +131,21 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         })
       })
 
+      // The exact number a bulk replay of this filter would select now, and the `until` bound that
+      // pins the set: POST /dead-letters/replay with `filter: { ..., until }, limit: count` replays
+      // those and no dead letter created after the count.
+      api.get('/dead-letters/count', async (req) => {
+        const q = req.query as Record<string, string | undefined>
+        const until = hub.clock.now() + 1
+        const count = await hub.store.countDeadLetters({
+          pipelineId: q.pipeline,
+          reason: q.reason as DeadReason | undefined,
+          stepId: q.step,
+          until,
+        })
+        return { count, until }
+      })
+
       api.get('/dead-letters/:runId', async (req) => {
         const d = await hub.store.getDeadLetter((req.params as { runId: string }).runId)
         if (!d)
@@ -141,7 +156,8 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
       api.post('/dead-letters/replay', async (req) => {
         const body = parseBody(req) as {
           runIds?: string[]
-          filter?: { pipeline?: string; reason?: DeadReason; step?: string }
+          filter?: { pipeline?: string; reason?: DeadReason; step?: string; until?: unknown }
+          limit?: unknown
           from?: string
           version?: string
         }
@@ -149,7 +165,13 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         if (body.filter && typeof body.filter === 'object')
           return replayDeadLetters(
             hub,
-            { pipelineId: body.filter.pipeline, reason: body.filter.reason, stepId: body.filter.step },
+            {
+              pipelineId: body.filter.pipeline,
+              reason: body.filter.reason,
+              stepId: body.filter.step,
+              until: optionalCount(body.filter.until, 'filter.until'),
+              limit: optionalCount(body.limit, 'limit'),
+            },
             replayOptions(body),
           )
         throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'give runIds: [...] or filter: { pipeline, reason, step }')
@@ -180,6 +202,13 @@ function parseBody(req: FastifyRequest): Record<string, unknown> {
   } catch {
     throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'request body must be JSON')
   }
+}
+
+function optionalCount(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new HttpError(400, ErrorCodes.BAD_REQUEST, `${name} must be a whole number ≥ 0`)
+  return value
 }
 
 function replayOptions(body: Record<string, unknown>): { from: ReplayFrom; version: ReplayVersion } {

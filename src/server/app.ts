@@ -58,9 +58,10 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
-const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web')
+/** The built dashboard (`vite build` of web/ at `npm run build`); the package ships it. */
+const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist')
 
-/** Dashboard assets served under `/web/`: only these types, only files inside web/. */
+/** Dashboard assets served under `/web/`: only these types, only files inside web/dist. */
 const WEB_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -68,6 +69,7 @@ const WEB_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
+  '.map': 'application/json; charset=utf-8',
 }
 /** The dashboard loads only its own script and style, and talks only to this server. */
 const WEB_HEADERS = {
@@ -78,7 +80,10 @@ const WEB_HEADERS = {
   'cache-control': 'no-cache',
 }
 
-/** Resolve a `/web/…` path to a file inside web/, or null for anything else (traversal, dotfiles, unknown types). */
+/** Build output under assets/ has a content hash in its name: it never changes, so caches keep it. */
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+/** Resolve a `/web/…` path to a file inside web/dist, or null for anything else (traversal, dotfiles, unknown types). */
 function webFile(rel: string): { path: string; type: string } | null {
   if (rel.includes('\\') || rel.includes('\0') || rel.split('/').some((seg) => seg === '' || seg.startsWith('.'))) return null
   const path = resolve(WEB_DIR, rel)
@@ -160,14 +165,21 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await metrics.render()))
   app.get('/', { onRequest: guard.page }, async (_req, reply) => {
     const html = await readFile(join(WEB_DIR, 'index.html'), 'utf8').catch(() => null)
-    if (!html) return reply.type('text/plain').send('Pipewright is running. The JSON API is under /api/v1 (runs, dead-letters, pipelines).')
+    if (!html)
+      return reply
+        .type('text/plain')
+        .send(
+          'Pipewright is running. The JSON API is under /api/v1 (runs, dead-letters, pipelines); the dashboard is not built (npm run build).',
+        )
     return reply.headers(WEB_HEADERS).type('text/html; charset=utf-8').send(html)
   })
   app.get('/web/*', { onRequest: guard.page }, async (req, reply) => {
     const file = webFile((req.params as { '*': string })['*'])
     const body = file ? await readFile(file.path).catch(() => null) : null
     if (!file || !body) return sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`)
-    return reply.headers(WEB_HEADERS).type(file.type).send(body)
+    reply.headers(WEB_HEADERS)
+    if (file.path.startsWith(join(WEB_DIR, 'assets') + sep)) reply.header('cache-control', IMMUTABLE)
+    return reply.type(file.type).send(body)
   })
 
   let address = ''

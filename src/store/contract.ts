@@ -165,6 +165,8 @@ export interface Store {
   // ── dead letters ──────────────────────────────────────────────────────────────────────
   getDeadLetter(runId: string): Promise<DeadLetterRecord | null>
   listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetterRecord[]>
+  /** How many dead letters match, counted exactly (no limit): what a bulk replay of the filter would select. */
+  countDeadLetters(filter?: Omit<DeadLetterFilter, 'limit'>): Promise<number>
   /** Mark dead letters replayed (each with the id of its new run) — with the new runs inserted in the same transaction. */
   markReplayed(pairs: Array<{ runId: string; newRun: RunRecord; from: ReplayFrom; copySteps: StepResultRecord[] }>): Promise<void>
   discardDeadLetter(runId: string, at: number): Promise<boolean>

@@ -525,6 +525,22 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
         expect(ids(await store.listDeadLetters({ limit: 2 }))).toEqual([c.id, b.id])
       })
 
+      it('counts the dead letters a filter selects, exactly and without a limit', async () => {
+        await setup()
+        expect(await store.countDeadLetters()).toBe(0)
+        const a = await kill({ createdAt: T0 + 100, reason: 'permanent', stepId: 'company' })
+        await kill({ createdAt: T0 + 200, reason: 'quota', stepId: 'notify' })
+        await kill({ createdAt: T0 + 300, reason: 'permanent', stepId: 'company' }, { pipelineId: 'forms-to-slack' })
+        expect(await store.countDeadLetters()).toBe(3)
+        expect(await store.countDeadLetters({ reason: 'permanent' })).toBe(2)
+        expect(await store.countDeadLetters({ pipelineId: 'forms-to-slack', reason: 'permanent' })).toBe(1)
+        expect(await store.countDeadLetters({ stepId: 'notify' })).toBe(1)
+        expect(await store.countDeadLetters({ until: T0 + 300 })).toBe(2)
+        await store.discardDeadLetter(a.id, T0 + 400)
+        expect(await store.countDeadLetters({ reason: 'permanent' })).toBe(1)
+        expect(await store.countDeadLetters({ reason: 'permanent', includeResolved: true })).toBe(2)
+      })
+
       it('markReplayed inserts the new runs with copied steps and resolves the dead letters', async () => {
         await setup()
         const old = await kill()

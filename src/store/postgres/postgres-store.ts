@@ -20,7 +20,14 @@ import type {
   UsageKey,
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
-import { countRunsQuery, emptyCounts, listDeadLettersQuery, listRunsQuery, listUsageQuery } from '../sqlite/listings.js'
+import {
+  countDeadLettersQuery,
+  countRunsQuery,
+  emptyCounts,
+  listDeadLettersQuery,
+  listRunsQuery,
+  listUsageQuery,
+} from '../sqlite/listings.js'
 import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from '../sqlite/rows.js'
 import type {
   DeadLettersTable,
@@ -285,6 +292,10 @@ export class PostgresStore implements Store {
 
   listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetterRecord[]> {
     return this.read(async (q) => (await q.query<DeadLettersTable>(listDeadLettersQuery(this.builder, filter))).map(toDeadLetter))
+  }
+
+  countDeadLetters(filter?: Omit<DeadLetterFilter, 'limit'>): Promise<number> {
+    return this.read(async (q) => Number((await q.query<{ n: number }>(countDeadLettersQuery(this.builder, filter)))[0]?.n ?? 0))
   }
 
   markReplayed(pairs: Parameters<Store['markReplayed']>[0]): Promise<void> {

@@ -101,8 +101,8 @@ export function countRunsQuery(db: Kysely<Schema>, f: Omit<RunFilter, 'limit' | 
     .compile()
 }
 
-export function listDeadLettersQuery(db: Kysely<Schema>, f: DeadLetterFilter = {}) {
-  let q = db.selectFrom('dead_letters').selectAll()
+function deadLettersWhere(db: Kysely<Schema>, f: Omit<DeadLetterFilter, 'limit'>) {
+  let q = db.selectFrom('dead_letters')
   if (f.pipelineId !== undefined) q = q.where('pipeline_id', '=', f.pipelineId)
   if (f.reason !== undefined) q = q.where('reason', '=', f.reason)
   if (f.stepId !== undefined) q = q.where('step_id', '=', f.stepId)
@@ -110,9 +110,20 @@ export function listDeadLettersQuery(db: Kysely<Schema>, f: DeadLetterFilter = {
   if (f.until !== undefined) q = q.where('created_at', '<', f.until)
   if (!f.includeResolved) q = q.where('replayed_by', 'is', null).where('discarded_at', 'is', null)
   return q
+}
+
+export function listDeadLettersQuery(db: Kysely<Schema>, f: DeadLetterFilter = {}) {
+  return deadLettersWhere(db, f)
+    .selectAll()
     .orderBy('created_at', 'desc')
     .orderBy('run_id', 'desc')
     .limit(f.limit ?? DEFAULT_LIMIT)
+    .compile()
+}
+
+export function countDeadLettersQuery(db: Kysely<Schema>, f: Omit<DeadLetterFilter, 'limit'> = {}) {
+  return deadLettersWhere(db, f)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
     .compile()
 }
 

@@ -23,7 +23,15 @@ import type {
 import { storeUnavailable } from '../errors.js'
 import { type Connection, openConnection } from './connection.js'
 import { GroupCommit, type WriteGroup } from './group-commit.js'
-import { countRunsQuery, emptyCounts, listDeadLettersQuery, listRunsAcrossPipelines, listRunsQuery, listUsageQuery } from './listings.js'
+import {
+  countDeadLettersQuery,
+  countRunsQuery,
+  emptyCounts,
+  listDeadLettersQuery,
+  listRunsAcrossPipelines,
+  listRunsQuery,
+  listUsageQuery,
+} from './listings.js'
 import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from './rows.js'
 import type { DeadLettersTable, EventsTable, KeyedValuesTable, RunsTable, Schema, StepResultsTable, UsageCountersTable } from './schema.js'
 import { sqliteBuilder } from './statements.js'
@@ -204,6 +212,10 @@ export class SqliteStore implements Store {
 
   listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetterRecord[]> {
     return this.read((c) => c.query<DeadLettersTable>(listDeadLettersQuery(this.builder, filter)).map(toDeadLetter))
+  }
+
+  countDeadLetters(filter?: Omit<DeadLetterFilter, 'limit'>): Promise<number> {
+    return this.read((c) => Number(c.query<{ n: number }>(countDeadLettersQuery(this.builder, filter))[0]?.n ?? 0))
   }
 
   markReplayed(pairs: Parameters<Store['markReplayed']>[0]): Promise<void> {

@@ -1,0 +1,13 @@
+/**
+ * The side registry: every {@link SideKind} a sync definition may name (`hubspot:…`,
+ * `postgres:…`, `memory:…`). A new kind is one file beside this one and one line here.
+ * @module
+ */
+import type { SideKind } from '../side.js'
+import { memorySide } from './memory.js'
+
+/** Built-in side kinds by name. */
+export function builtinSideKinds(): Map<string, SideKind<any>> {
+  const kinds: SideKind<any>[] = [memorySide]
+  return new Map(kinds.map((k) => [k.kind, k]))
+}

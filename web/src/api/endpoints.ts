@@ -1,0 +1,43 @@
+/** Typed calls of the /api/v1 routes the dashboard uses; a new page adds its own here. */
+import { api, query } from './client.js'
+import type {
+  DeadLetterFilter,
+  DeadLetterRecord,
+  PipelineSummary,
+  ReplayFrom,
+  ReplayResult,
+  ReplayVersion,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  UsageRow,
+} from './types.js'
+
+const id = encodeURIComponent
+
+export const listPipelines = () => api<{ pipelines: PipelineSummary[] }>('/pipelines').then((r) => r.pipelines)
+
+export const listRuns = (q: { status?: RunStatus; pipeline?: string; before?: string; limit: number }) =>
+  api<{ runs: RunSummary[] }>(`/runs${query(q)}`).then((r) => r.runs)
+
+export const getRun = (runId: string) => api<RunDetail>(`/runs/${id(runId)}`)
+
+export const replayRun = (runId: string, from: ReplayFrom, version: ReplayVersion) =>
+  api<ReplayResult>(`/runs/${id(runId)}/replay`, { from, version })
+
+export const listDeadLetters = (f: DeadLetterFilter, limit: number) =>
+  api<{ deadLetters: DeadLetterRecord[] }>(`/dead-letters${query({ ...f, limit })}`).then((r) => r.deadLetters)
+
+/** The exact count a bulk replay would select, and the `until` bound that pins that set. */
+export const countDeadLetters = (f: DeadLetterFilter) => api<{ count: number; until: number }>(`/dead-letters/count${query({ ...f })}`)
+
+export const replayDeadLetter = (runId: string, from: ReplayFrom, version: ReplayVersion) =>
+  api<ReplayResult>(`/dead-letters/${id(runId)}/replay`, { from, version })
+
+/** Replay at most `limit` dead letters of the filter created before `until` (from countDeadLetters). */
+export const replayDeadLetters = (f: DeadLetterFilter, until: number, limit: number, from: ReplayFrom, version: ReplayVersion) =>
+  api<ReplayResult>('/dead-letters/replay', { filter: { ...f, until }, limit, from, version })
+
+export const discardDeadLetter = (runId: string) => api<{ discarded: boolean }>(`/dead-letters/${id(runId)}/discard`, {})
+
+export const listUsage = () => api<{ usage: UsageRow[] }>('/usage').then((r) => r.usage)

@@ -1,0 +1,78 @@
+/**
+ * Shapes of the /api/v1 answers the dashboard reads. Records come straight from the engine's
+ * types (type-only imports: nothing of the server is bundled).
+ */
+import type {
+  DeadLetterRecord,
+  DeadReason,
+  EventRecord,
+  RunRecord,
+  RunStatus,
+  SerializedError,
+  StepResultRecord,
+  WaitReason,
+} from '../../../src/types.js'
+
+export type { DeadLetterRecord, DeadReason, RunRecord, RunStatus, SerializedError }
+
+export const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']
+export const DEAD_REASONS: DeadReason[] = ['retryable-exhausted', 'permanent', 'quota', 'circuit', 'timeout', 'invalid']
+export const FINISHED: RunStatus[] = ['succeeded', 'filtered', 'dead']
+
+/** One row of `GET /runs`. */
+export interface RunSummary {
+  id: string
+  pipeline: string
+  version: string
+  status: RunStatus
+  step: string | null
+  attempt: number
+  waitReason: WaitReason | null
+  dueAt: number | null
+  replayOf: string | null
+  error: { code?: string; message: string } | null
+  createdAt: number
+  finishedAt: number | null
+}
+
+/** `GET /runs/:id`. */
+export interface RunDetail {
+  run: RunRecord
+  event: EventRecord | null
+  steps: StepResultRecord[]
+  deadLetter: DeadLetterRecord | null
+}
+
+/** One entry of `GET /pipelines`. */
+export interface PipelineSummary {
+  id: string
+  version: string
+  description?: string
+  trigger: { kind: string; path?: string; cron?: string; timezone?: string }
+  steps: Array<{ id: string; kind: string }>
+  source?: string
+}
+
+/** One row of `GET /usage`: a connection's budget in the current period. */
+export interface UsageRow {
+  connection: string
+  budget: string
+  period: string
+  used: number
+  limit: number
+  remaining: number
+  level: number
+}
+
+export interface ReplayResult {
+  replayed: Array<{ runId: string; newRunId: string }>
+  skipped: Array<{ runId: string; reason: string }>
+}
+
+export type ReplayFrom = 'trigger' | 'failed-step'
+export type ReplayVersion = 'pinned' | 'latest'
+
+export interface DeadLetterFilter {
+  pipeline?: string
+  reason?: DeadReason
+}

@@ -1,0 +1,51 @@
+/** Pipelines (`#/pipelines`): every loaded pipeline with its trigger and steps. */
+import { listPipelines } from '../api/endpoints.js'
+import type { PipelineSummary } from '../api/types.js'
+import { Loaded } from '../components/loaded.js'
+import { href } from '../lib/router.js'
+import { useResource } from '../lib/use-resource.js'
+
+function triggerText(t: PipelineSummary['trigger']): string {
+  if (t.kind === 'webhook') return `webhook · POST /hooks/${t.path}`
+  if (t.kind === 'schedule') return `schedule · ${t.cron}${t.timezone ? ` (${t.timezone})` : ''}`
+  return t.kind
+}
+
+export function PipelinesPage() {
+  // The list changes only on a restart: no refresh on the tick.
+  const list = useResource(listPipelines, [], { poll: () => false })
+  return (
+    <>
+      <h1 tabIndex={-1}>Pipelines</h1>
+      <Loaded resource={list}>
+        {(pipelines) =>
+          pipelines.length === 0 ? (
+            <p class="empty">No pipelines are loaded. Add one under ./pipelines.</p>
+          ) : (
+            <div class="cards">
+              {pipelines.map((p) => (
+                <article key={p.id} class="card" data-pipeline={p.id} aria-labelledby={`pipeline-${p.id}`}>
+                  <h2 id={`pipeline-${p.id}`}>
+                    {p.id} <span class="muted mono">{String(p.version).slice(0, 12)}</span>
+                  </h2>
+                  {p.description ? <p>{p.description}</p> : null}
+                  <p class="trigger">{triggerText(p.trigger)}</p>
+                  <ol class="steps">
+                    {p.steps.map((st) => (
+                      <li key={st.id}>
+                        <span class="mono">{st.id}</span> <span class="kind">{st.kind}</span>
+                      </li>
+                    ))}
+                  </ol>
+                  <a class="button" href={href(['runs'], { pipeline: p.id })}>
+                    Runs →
+                  </a>
+                </article>
+              ))}
+            </div>
+          )
+        }
+      </Loaded>
+    </>
+  )
+}
