@@ -139,7 +139,11 @@ async function startEvil(target: string): Promise<number> {
 /** Requests the Pipewright server answered, by path and status (seen from its side). */
 function watch(): Array<[string, number]> {
   const seen: Array<[string, number]> = []
-  server!.app.server.on('request', (req, res) => res.on('finish', () => seen.push([`${req.method} ${req.url}`, res.statusCode])))
+  // The signed-in dashboard keeps polling meanwhile; its own (same-origin) requests are not the attack's.
+  server!.app.server.on('request', (req, res) => {
+    if (req.headers['sec-fetch-site'] === 'same-origin') return
+    res.on('finish', () => seen.push([`${req.method} ${req.url}`, res.statusCode]))
+  })
   return seen
 }
 
