@@ -18,6 +18,9 @@ export const ErrorCodes = {
   CONFIG_INVALID: 'PW_CONFIG_INVALID',
   PIPELINE_INVALID: 'PW_PIPELINE_INVALID',
   PIPELINE_NOT_FOUND: 'PW_PIPELINE_NOT_FOUND',
+  SYNC_INVALID: 'PW_SYNC_INVALID',
+  SYNC_NOT_FOUND: 'PW_SYNC_NOT_FOUND',
+  SYNC_BUSY: 'PW_SYNC_BUSY',
   EXPRESSION: 'PW_EXPRESSION',
   RETRYABLE: 'PW_RETRYABLE',
   NON_RETRYABLE: 'PW_NON_RETRYABLE',
@@ -174,13 +177,20 @@ export class CircuitOpenError extends PipewrightError {
 export interface Problem {
   file?: string
   pipeline?: string
+  sync?: string
   step?: string
   field?: string
   message: string
 }
 
 export function formatProblem(p: Problem): string {
-  const where = [p.file, p.pipeline && `pipeline ${p.pipeline}`, p.step && `step ${p.step}`, p.field && `field ${p.field}`]
+  const where = [
+    p.file,
+    p.pipeline && `pipeline ${p.pipeline}`,
+    p.sync && `sync ${p.sync}`,
+    p.step && `step ${p.step}`,
+    p.field && `field ${p.field}`,
+  ]
     .filter(Boolean)
     .join(', ')
   return where ? `${where}: ${p.message}` : p.message

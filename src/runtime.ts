@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path'
 import type { DestinationStream, Logger } from 'pino'
+import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
 import { builtinConnectors } from './connectors/registry.js'
@@ -21,6 +22,10 @@ import { assertApiToken } from './server/api-auth.js'
 import { createServer, type PipewrightServer } from './server/app.js'
 import type { Store } from './store/contract.js'
 import { createStore } from './store/index.js'
+import { loadSyncs } from './sync/load.js'
+import { syncPipelines } from './sync/pipelines.js'
+import { createSyncRunner, type SyncRunner } from './sync/runner.js'
+import type { CompiledSync } from './sync/types.js'
 import { createScheduler, type Scheduler } from './triggers/schedules.js'
 import type { Clock } from './types.js'
 
@@ -34,6 +39,14 @@ export interface RuntimeOptions {
   pipelinesDir?: string
   /** Pipelines already compiled (skips loading the directory). */
   pipelines?: CompiledPipeline[]
+  /** @defaultValue `<cwd>/syncs` */
+  syncsDir?: string
+  /** Syncs already compiled (skips loading the directory). */
+  syncs?: CompiledSync[]
+  /** Connectors besides the built-in ones (yours, or the `memory` connector in tests). */
+  connectors?: ConnectorDefinition<any>[]
+  /** Connections besides the environment's: connector id → connection name → raw config. */
+  connections?: Record<string, Record<string, Record<string, unknown>>>
   /** @defaultValue env PIPEWRIGHT_DATABASE_URL, else sqlite:.pipewright/pipewright.db */
   databaseUrl?: string
   store?: Store
@@ -65,6 +78,10 @@ export interface Runtime {
   hub: Hub
   server: PipewrightServer | null
   scheduler: Scheduler | null
+  /** The loaded syncs and their runner (passes on schedule, on demand, on webhook nudges). */
+  syncs: SyncRunner
+  /** The pipelines the syncs bring (write and webhook pipelines); keep them when replacing pipelines. */
+  syncPipelines: CompiledPipeline[]
   logger: Logger
   url: string | null
   /** The address the server is bound to (`http://0.0.0.0:4280`), for banners. */
@@ -86,16 +103,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (options.server) assertApiToken(env.PIPEWRIGHT_API_TOKEN || null)
   const pipelines =
     options.pipelines ?? (await loadPipelines(options.pipelinesDir ?? join(options.cwd, 'pipelines'), { env, cwd: options.cwd }))
+  const syncs = options.syncs ?? (await loadSyncs(options.syncsDir ?? join(options.cwd, 'syncs'), { env, cwd: options.cwd }))
   const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
   const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
-  const connectors = builtinConnectors()
+  const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
   const connections: Record<string, Record<string, Record<string, unknown>>> = {}
   for (const c of connectors) {
     const raw = c.fromEnv?.(env)
     if (raw) connections[c.id] = { default: raw }
   }
+  for (const [id, named] of Object.entries(options.connections ?? {})) connections[id] = { ...connections[id], ...named }
   const clock = options.clock ?? systemClock
   let hubRef: Hub | null = null
   // Distributed mode: rate-limit windows shared through Redis by every process on the same prefix.
@@ -123,23 +142,34 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       onError: (message, error) => (hubRef ? hubRef.events.emit('hub:error', { message, error }) : logger.warn({ err: error }, message)),
     })
   }
+  let runner: SyncRunner | null = null
+  const syncPipes = syncPipelines(syncs, {
+    store,
+    clock,
+    sides: (id) => runner!.sides(id),
+    nudge: (id) => runner?.nudge(id),
+  })
   const hub = await createHub({
-    pipelines,
+    pipelines: [...pipelines, ...syncPipes],
     store,
     actions: gateway,
     dispatch,
     clock,
     worker: options.worker,
-    concurrency: options.concurrency,
+    // a sync's writes are runs coalesced into provider batches (100 per HubSpot call): room for full batches
+    concurrency: options.concurrency ?? (syncs.length ? 256 : undefined),
     leaseMs: options.leaseMs,
     sweepIntervalMs: options.sweepIntervalMs,
     redact: { secrets: secretValues(env) },
   })
   hubRef = hub
   const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
-  const scheduler = (options.scheduler ?? options.worker ?? true) ? createScheduler(hub) : null
+  const scheduling = options.scheduler ?? options.worker ?? true
+  const scheduler = scheduling ? createScheduler(hub) : null
+  runner = createSyncRunner({ hub, syncs, schedule: scheduling })
   await hub.start()
   if (scheduler) await scheduler.start()
+  await runner.start()
   let server: PipewrightServer | null = null
   let url: string | null = null
   if (options.server) {
@@ -167,12 +197,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     hub,
     server,
     scheduler,
+    syncs: runner,
+    syncPipelines: syncPipes,
     logger,
     url,
     boundUrl: server?.boundUrl() ?? null,
     gateway,
     async close(deadlineMs = 10_000) {
       scheduler?.stop()
+      await runner?.close()
       if (server) await server.close()
       await hub.close({ deadlineMs })
       await limiterBackend?.close()

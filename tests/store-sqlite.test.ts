@@ -54,6 +54,7 @@ describe('SQLite store specifics', () => {
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
       ])
       db.close()
     } finally {

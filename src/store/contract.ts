@@ -24,6 +24,7 @@ import type {
   StepResultRecord,
   WaitReason,
 } from '../types.js'
+import type { SyncStore } from './sync-contract.js'
 
 /** A new event and the run it starts, stored together (one transaction). */
 export interface AcceptInput {
@@ -184,6 +185,10 @@ export interface Store {
   getUsage(key: UsageKey): Promise<number>
   listUsage(connection?: string): Promise<Array<UsageKey & { used: number; updatedAt: number }>>
 
+  // ── syncs (DESIGN §12): links, shadows, cursors, conflicts, dirty set ─────────────────
+  /** The sync tables; see sync-contract.ts. */
+  readonly sync: SyncStore
+
   // ── housekeeping ──────────────────────────────────────────────────────────────────────
   /** Delete expired keys and payloads past retention; returns rows removed. */
   purgeExpired(now: number): Promise<number>
@@ -194,3 +199,14 @@ export interface Store {
 
 /** Error thrown by stores when the backend is unreachable (mapped to 503 at ingress). */
 export { LeaseLostError, StoreUnavailableError } from './errors.js'
+export type {
+  SyncChange,
+  SyncConflict,
+  SyncDirty,
+  SyncLink,
+  SyncLinkFilter,
+  SyncLinkState,
+  SyncShadow,
+  SyncSideName,
+  SyncStore,
+} from './sync-contract.js'

@@ -12,6 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AcceptInput, Store } from '../../src/store/contract.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../src/types.js'
+import { storeSyncSuite } from './store-sync-suite.js'
 
 export interface StoreHarness {
   store: Store
@@ -147,6 +148,8 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
       await harness?.cleanup()
       harness = undefined
     })
+
+    storeSyncSuite(setup)
 
     /** Accept a run and lease it for `owner`. */
     async function leased(owner = 'worker-a', over: Partial<RunRecord> = {}): Promise<RunRecord> {

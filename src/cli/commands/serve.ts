@@ -83,7 +83,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
         timer = setTimeout(async () => {
           try {
             const list = await loadPipelines(dir, { env: { ...io.env, ...(sandbox?.env ?? {}) }, cwd: io.cwd })
-            runtime.hub.setPipelines(list)
+            runtime.hub.setPipelines([...list, ...runtime.syncPipelines])
             io.out(`reloaded ${list.length} pipeline(s): ${list.map((p) => `${p.id}@${p.version}`).join(', ')}`)
           } catch (e) {
             if (e instanceof ConfigError)

@@ -38,9 +38,11 @@ import type {
   StepResultsTable,
   UsageCountersTable,
 } from '../sqlite/schema.js'
+import type { SyncStore } from '../sync-contract.js'
 import { PgGroupCommit } from './group-commit.js'
 import { migratePostgres } from './migrate.js'
 import { compileStatements, type PgStatements, postgresBuilder, type Querier, querier } from './querier.js'
+import { postgresSyncStore } from './sync-store.js'
 import { describeTarget, isConnectionFailure, mapPostgresError } from './unavailable.js'
 import * as ops from './write-ops.js'
 
@@ -84,6 +86,11 @@ export class PostgresStore implements Store {
   private readonly builder: Kysely<Schema> = postgresBuilder()
   private readonly writer: PgGroupCommit
   private migrated: Promise<void> | null = null
+  readonly sync: SyncStore = postgresSyncStore(
+    this.builder as Kysely<unknown>,
+    (fn) => this.read((r) => fn((c) => r.query(c))),
+    (fn) => this.writer.submit((client) => fn(client)),
+  )
   private closed = false
 
   constructor(options: PostgresStoreOptions) {

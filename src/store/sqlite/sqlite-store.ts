@@ -21,6 +21,7 @@ import type {
   UsageKey,
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
+import type { SyncStore } from '../sync-contract.js'
 import { type Connection, openConnection } from './connection.js'
 import { GroupCommit, type WriteGroup } from './group-commit.js'
 import {
@@ -35,6 +36,7 @@ import {
 import { fromJson, runValues, toDeadLetter, toEvent, toJson, toRun, toStep } from './rows.js'
 import type { DeadLettersTable, EventsTable, KeyedValuesTable, RunsTable, Schema, StepResultsTable, UsageCountersTable } from './schema.js'
 import { sqliteBuilder } from './statements.js'
+import { sqliteSyncStore } from './sync-store.js'
 import { mapSqliteError } from './unavailable.js'
 import * as ops from './write-ops.js'
 
@@ -55,6 +57,11 @@ export class SqliteStore implements Store {
   private readonly target: string
   private readonly writer: GroupCommit
   private readonly builder: Kysely<Schema> = sqliteBuilder()
+  readonly sync: SyncStore = sqliteSyncStore(
+    this.builder as Kysely<unknown>,
+    (fn) => this.read(fn),
+    (fn) => this.write(fn),
+  )
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.target = `sqlite:${options.path === ':memory:' ? ':memory:' : resolve(options.path)}`

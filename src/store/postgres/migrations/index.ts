@@ -4,6 +4,7 @@
  * @module
  */
 import * as m0001 from './0001-initial.js'
+import * as m0004 from './0004-sync.js'
 
 export interface Migration {
   version: number
@@ -11,4 +12,7 @@ export interface Migration {
   statements: readonly string[]
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, ...m0001 }]
+export const migrations: readonly Migration[] = [
+  { version: 1, ...m0001 },
+  { version: 4, ...m0004 },
+]

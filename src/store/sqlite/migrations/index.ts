@@ -6,6 +6,7 @@
 import * as m0001 from './0001-initial.js'
 import * as m0002 from './0002-lean-run-indexes.js'
 import * as m0003 from './0003-no-global-creation-index.js'
+import * as m0004 from './0004-sync.js'
 
 export interface Migration {
   version: number
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   { version: 1, ...m0001 },
   { version: 2, ...m0002 },
   { version: 3, ...m0003 },
+  { version: 4, ...m0004 },
 ]
