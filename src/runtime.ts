@@ -15,7 +15,10 @@ import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
 import { createHub, type Hub } from './engine/hub.js'
 import { ConfigError, ErrorCodes } from './errors.js'
+import { type Alerting, createAlerting } from './observe/alerts/alerting.js'
+import { type AlertsConfig, loadAlertsConfig } from './observe/alerts/config.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
+import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { assertApiToken } from './server/api-auth.js'
@@ -72,6 +75,13 @@ export interface RuntimeOptions {
   logDestination?: DestinationStream
   logLevel?: string
   clock?: Clock
+  /**
+   * Record metric series in the store and evaluate alert rules in this process. Off for
+   * one-shot commands (`run`, `test`). @defaultValue true
+   */
+  observe?: boolean
+  /** Alert rules and channels. @defaultValue `alerts.yaml` in `cwd`, else the defaults */
+  alerts?: AlertsConfig
 }
 
 export interface Runtime {
@@ -87,6 +97,9 @@ export interface Runtime {
   /** The address the server is bound to (`http://0.0.0.0:4280`), for banners. */
   boundUrl: string | null
   gateway: ReturnType<typeof createGateway>
+  /** Null when `observe` is off. */
+  alerting: Alerting | null
+  series: SeriesRecorder | null
   close(deadlineMs?: number): Promise<void>
 }
 
@@ -104,6 +117,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const pipelines =
     options.pipelines ?? (await loadPipelines(options.pipelinesDir ?? join(options.cwd, 'pipelines'), { env, cwd: options.cwd }))
   const syncs = options.syncs ?? (await loadSyncs(options.syncsDir ?? join(options.cwd, 'syncs'), { env, cwd: options.cwd }))
+  const observe = options.observe ?? true
+  // Read before anything starts, so a mistake in alerts.yaml stops start-up with its message.
+  const alertsConfig = observe ? (options.alerts ?? (await loadAlertsConfig(options.cwd, env))) : null
   const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
   const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
@@ -164,12 +180,47 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   })
   hubRef = hub
   const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
+  const onError = (message: string, error: unknown) => hub.events.emit('hub:error', { message, error })
+  const series = observe
+    ? createSeriesRecorder({
+        events: hub.events,
+        store,
+        clock,
+        source: hub.workerId,
+        circuits: () => gateway.circuitStates(),
+        dispatch: hub.dispatch,
+        onError,
+      })
+    : null
+  const alerting = alertsConfig
+    ? createAlerting({
+        store,
+        clock,
+        config: alertsConfig,
+        owner: hub.workerId,
+        sources: { usage: () => gateway.usage(), pipelines: () => hub.pipelines().map((p) => p.id) },
+        beforeEvaluate: () => series?.flush() ?? Promise.resolve(),
+        onTransition: (t) =>
+          logger[t.transition === 'resolved' ? 'info' : 'warn'](
+            { alert: t.rule, subject: t.subject, severity: t.severity, incident: t.incidentId, transition: t.transition },
+            `alert ${t.transition}: ${hub.redactor.text(t.summary)}`,
+          ),
+        onDelivery: (r) => {
+          for (const f of r.failed)
+            logger.error({ channel: f.channel, notification: f.id }, `alert message not delivered: ${hub.redactor.text(f.error)}`)
+          for (const f of r.retrying)
+            logger.warn({ channel: f.channel, notification: f.id }, `alert message will be retried: ${hub.redactor.text(f.error)}`)
+        },
+        onError,
+      })
+    : null
   const scheduling = options.scheduler ?? options.worker ?? true
   const scheduler = scheduling ? createScheduler(hub) : null
   runner = createSyncRunner({ hub, syncs, schedule: scheduling })
   await hub.start()
   if (scheduler) await scheduler.start()
   await runner.start()
+  alerting?.start()
   let server: PipewrightServer | null = null
   let url: string | null = null
   if (options.server) {
@@ -181,13 +232,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         allowedHosts: options.allowedHosts ?? csv(env.PIPEWRIGHT_ALLOWED_HOSTS),
         debug: isTrue(env.PIPEWRIGHT_DEBUG),
         usage: () => gateway.usage(),
+        circuits: () => gateway.circuitStates(),
+        alerting,
         connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
         log: (msg, data) => logger.info(data ?? {}, msg),
       })
       url = await server.listen()
     } catch (e) {
       scheduler?.stop()
+      await runner?.close()
       await server?.close().catch(() => {})
+      await alerting?.close()
+      await series?.close()
       await hub.close({ deadlineMs: 0 })
       await limiterBackend?.close()
       throw e
@@ -203,10 +259,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     url,
     boundUrl: server?.boundUrl() ?? null,
     gateway,
+    alerting,
+    series,
     async close(deadlineMs = 10_000) {
       scheduler?.stop()
       await runner?.close()
       if (server) await server.close()
+      await alerting?.close()
+      // Written before the hub drains (the store closes with it): runs that end during the
+      // drain are not counted in the store's series (they are in /metrics and run history).
+      await series?.close()
       await hub.close({ deadlineMs })
       await limiterBackend?.close()
       detachLogs()

@@ -126,7 +126,7 @@ describe('HubSpot end to end: duplicates and the effect ledger', () => {
     const firstSteps = await rt.hub.store.getSteps(first.id)
     expect(steps.find((s) => s.stepPath === 'company')?.output).toEqual(firstSteps.find((s) => s.stepPath === 'company')?.output)
     const metrics = await (await fetch(`${rt.url}/metrics`)).text()
-    expect(metrics).toMatch(/pipewright_saved_calls_total\{connector="hubspot"\} 2/)
+    expect(metrics).toMatch(/pipewright_saved_calls_total\{connector="hubspot",connection="default"\} 2/)
     // A changed payload is written.
     await rt.hub.ingest('leads', [{ payload: { ...lead, company: 'Acme Corp' } }])
     await settled(rt, 3)

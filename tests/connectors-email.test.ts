@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEmailConnector, smtpFailure } from '../src/connectors/email/connector.js'
 import { smtpEmulator } from '../src/connectors/email/emulator.js'
+import { memoryConsent } from '../src/consent/access.js'
 import { isNonRetryable, retryAfterOf } from '../src/errors.js'
 import { makeActionContext } from './conformance/connector-suite.js'
 
@@ -22,9 +23,42 @@ async function setup(emuOptions: Parameters<typeof smtpEmulator>[0] = {}, connec
     ...connection,
   })
   const a = connector.actions.send
-  const send = (input: unknown) => a.run(a.input?.parse(input), makeActionContext(conn, 'email.send'))
-  return { emu, send, connector }
+  const consent = memoryConsent()
+  const send = (input: unknown) => a.run(a.input?.parse(input), makeActionContext(conn, 'email.send', new Map(), consent))
+  return { emu, send, connector, consent }
 }
+
+describe('email.send: marketing needs consent', () => {
+  it('refuses a marketing send unless every recipient has recorded consent, and sends nothing', async () => {
+    const { emu, send, consent } = await setup()
+    await consent.record({ email: 'yes@acme.com', state: 'subscribed', source: 'form', at: 1 })
+    await consent.record({ email: 'tx@acme.com', state: 'transactional-only', source: 'crm', at: 1 })
+    const e = await rejection(
+      send({
+        to: ['Yes <YES@acme.com>', 'tx@acme.com'],
+        bcc: 'nobody@acme.com',
+        subject: 'Spring offer',
+        text: 'Hi',
+        category: 'marketing',
+      }),
+    )
+    expect(e.code).toBe('PW_CONSENT_REQUIRED')
+    expect(isNonRetryable(e)).toBe(true)
+    expect(e.message).toContain('tx@acme.com (recorded transactional-only by crm)')
+    expect(e.message).toContain('nobody@acme.com (no consent recorded)')
+    expect(e.message).not.toContain('YES@acme.com (')
+    expect(emu.messages()).toHaveLength(0)
+  })
+
+  it('sends a marketing mail when everyone consented, and a transactional one to anyone', async () => {
+    const { emu, send, consent } = await setup()
+    await consent.record({ email: 'yes@acme.com', state: 'subscribed', source: 'form', at: 1 })
+    await consent.record({ email: 'out@acme.com', state: 'unsubscribed', source: 'mailchimp', at: 1 })
+    await send({ to: 'yes@acme.com', subject: 'Offer', text: 'Hi', category: 'marketing' })
+    await send({ to: 'out@acme.com', subject: 'Your receipt', text: 'Thanks' })
+    expect(emu.messages().map((m) => m.subject)).toEqual(['Offer', 'Your receipt'])
+  })
+})
 
 const rejection = (p: Promise<unknown>) =>
   p.then(

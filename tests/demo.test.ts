@@ -21,10 +21,10 @@ function runDemo(): Promise<{ code: number | null; out: string }> {
 }
 
 it('`demo --exit` runs the seed recipe against the sandbox, prints what landed and exits 0', async () => {
-  // Bounded by runDemo's 30 s watchdog; how fast it is belongs in a benchmark, not here (on a
-  // loaded machine a wall-clock assertion fails for reasons that have nothing to do with the demo).
   const { code, out } = await runDemo()
   expect(code, out).toBe(0)
+  // How fast it runs is not asserted here (on a loaded 2-core box wall time is mostly waiting
+  // for the CPU); the 30 s kill above only catches a hang.
   // Four companies for five contacts: the second ACME lead found the company it needed.
   expect(out).toMatch(/HubSpot companies \(4\):/)
   expect(out.match(/^\d+\s+ACME\s+acme\.com\s+2$/m), out).not.toBeNull()

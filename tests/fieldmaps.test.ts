@@ -1,4 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { CONSENT_STATES } from '../src/consent/types.js'
 import { FieldMapError, fieldMap, mapFields, toStandard } from '../src/fieldmaps/index.js'
 import { checkFieldMaps } from '../src/fieldmaps/validate.js'
 import { manual } from '../src/pipeline/define.js'
@@ -34,10 +36,24 @@ describe('mapFields', () => {
     expect(mapFields(ada, 'contact', 'mailchimp')).toEqual({
       email_address: 'ada@example.com',
       merge_fields: { FNAME: 'Ada', LNAME: 'Lovelace', COMPANY: 'Analytical' },
-      status: 'subscribed',
       timestamp_signup: '2026-01-31T00:00:00.000Z',
     })
-    expect(mapFields({ ...ada, status: 'unsubscribed' }, 'contact', 'mailchimp').status).toBe('unsubscribed')
+    expect(mapFields({ ...ada, consent: 'subscribed' }, 'contact', 'mailchimp').status).toBe('subscribed')
+    expect(mapFields({ ...ada, consent: 'transactional-only' }, 'contact', 'mailchimp').status).toBe('transactional')
+  })
+
+  it('never derives a Mailchimp status from a lead status: only recorded consent sets it (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('lead', 'qualified', 'customer', 'unsubscribed', 'Lead', ' CUSTOMER '),
+        fc.option(fc.constantFrom(...CONSENT_STATES), { nil: undefined }),
+        (status, consent) => {
+          const out = mapFields({ ...ada, status, ...(consent ? { consent } : {}) }, 'contact', 'mailchimp')
+          if (consent === undefined) expect(out).not.toHaveProperty('status')
+          else expect(out.status).toBe(consent === 'transactional-only' ? 'transactional' : consent)
+        },
+      ),
+    )
   })
 
   it('coerces numbers and epoch dates for companies and skips empty values', () => {
@@ -80,6 +96,11 @@ describe('mapFields', () => {
       email: 'a@b.co',
       firstName: 'A',
     })
+    expect(toStandard({ email_address: 'a@b.co', status: 'transactional' }, 'contact', 'mailchimp')).toEqual({
+      email: 'a@b.co',
+      consent: 'transactional-only',
+    })
+    expect(toStandard({ email_address: 'a@b.co', status: 'archived' }, 'contact', 'mailchimp')).toEqual({ email: 'a@b.co' })
   })
 })
 

@@ -9,6 +9,7 @@ import { createStore } from '../src/store/index.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { listRunsAcrossPipelines, listRunsQuery, PIPELINE_IDS_SQL } from '../src/store/sqlite/listings.js'
 import * as initial from '../src/store/sqlite/migrations/0001-initial.js'
+import { migrations } from '../src/store/sqlite/migrations/index.js'
 import { buildStatements, sqliteBuilder } from '../src/store/sqlite/statements.js'
 import { makeAccept, newestFirst, storeSuite } from './conformance/store-suite.js'
 
@@ -50,12 +51,9 @@ describe('SQLite store specifics', () => {
       await store.close()
       const db = new Database(path, { readonly: true })
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([
-        { version: 1 },
-        { version: 2 },
-        { version: 3 },
-        { version: 4 },
-      ])
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(
+        [...migrations].sort((a, b) => a.version - b.version).map((m) => ({ version: m.version })),
+      )
       db.close()
     } finally {
       await rm(dir, { recursive: true, force: true })

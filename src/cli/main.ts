@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { formatProblem, isPipewrightError } from '../errors.js'
+import { alertsExport, alertsIncidents, alertsList, alertsTest } from './commands/alerts.js'
 import { demoCommand } from './commands/demo.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
@@ -129,6 +130,28 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .option('--json')
     .action((ids, o) => set(dlqReplay(io, ids, o)))
   db(dlq.command('discard <runIds...>')).action((ids, o) => set(dlqDiscard(io, ids, o)))
+
+  const alerts = program.command('alerts').description('alert rules, incidents, tests and exports (alerts.yaml)')
+  db(alerts.command('list').description('rules in force, channels and open incidents').option('--json')).action((o) =>
+    set(alertsList(io, o)),
+  )
+  db(alerts.command('incidents').description('open incidents (--all: resolved too)'))
+    .option('--all')
+    .option('--rule <id>')
+    .option('--limit <n>', 'rows', '50')
+    .option('--json')
+    .action((o) => set(alertsIncidents(io, o)))
+  db(alerts.command('test <rule>').description('evaluate one rule now and send a test message through its channels'))
+    .option('--no-send', 'only evaluate')
+    .option('--json')
+    .action((rule, o) => set(alertsTest(io, rule, o)))
+  alerts
+    .command('export')
+    .description('the rules as a Prometheus alerting-rule file or a Grafana dashboard')
+    .option('--prometheus', 'Prometheus rule file (YAML)')
+    .option('--grafana', 'Grafana dashboard (JSON)')
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action((o) => set(alertsExport(io, o)))
 
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program

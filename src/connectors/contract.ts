@@ -15,6 +15,7 @@
  */
 import type { Dispatcher } from 'undici'
 import type { ZodType } from 'zod'
+import type { ConsentAccess } from '../consent/access.js'
 import type { Clock } from '../types.js'
 
 /** What a step's `action:` compiles to: a reference plus parameters resolved per run. */
@@ -127,6 +128,11 @@ export interface ActionContext<C = unknown> {
    * (`Retry-After`, `X-RateLimit-*`, `X-HubSpot-RateLimit-*`). Optional; absent outside the gateway.
    */
   observeHeaders?: (headers: Record<string, string | string[] | undefined>) => void
+  /**
+   * The recorded consents (docs/consent.md), for actions that subscribe people or send
+   * marketing. The gateway backs it with the store; without it such actions refuse.
+   */
+  consent?: ConsentAccess
 }
 
 export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {

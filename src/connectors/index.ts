@@ -15,6 +15,8 @@ export { airtable } from './airtable/index.js'
 export { make, n8n, zapier } from './automation/index.js'
 export type { ClayConnection, SendRowInput, SendRowOutput } from './clay/index.js'
 export { clay } from './clay/index.js'
+export type { ConsentGetInput, ConsentRecordInput } from './consent/index.js'
+export { consent } from './consent/index.js'
 export type {
   ActionCall,
   ActionContext,

@@ -11,6 +11,7 @@
 import { airtableConnector } from './airtable/connector.js'
 import { makeConnector, n8nConnector, zapierConnector } from './automation/connector.js'
 import { clayConnector } from './clay/connector.js'
+import { consentConnector } from './consent/connector.js'
 import type { ConnectorDefinition } from './contract.js'
 import { createEmailConnector } from './email/connector.js'
 import { ga4Connector } from './ga4/connector.js'
@@ -44,6 +45,7 @@ export function builtinConnectors(options: BuiltinConnectorOptions = {}): Connec
     { ...makeConnector },
     { ...n8nConnector },
     { ...zapierConnector },
+    { ...consentConnector },
   ]
 }
 
@@ -62,4 +64,5 @@ export const BUILTIN_CONNECTOR_IDS: readonly string[] = [
   'make',
   'n8n',
   'zapier',
+  'consent',
 ]

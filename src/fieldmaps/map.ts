@@ -76,7 +76,7 @@ export function toStandard(
   const out: Record<string, unknown> = {}
   for (const [key, target] of Object.entries(fields)) {
     let v = getPath(record, target.name)
-    if (isEmpty(v)) continue
+    if (isEmpty(v) || (typeof v === 'string' && target.ignore?.includes(v))) continue
     if (target.values && typeof v === 'string') v = Object.entries(target.values).find(([, p]) => p === v)?.[0] ?? v
     const type = std[key]?.type ?? target.type
     const c = coerceValue(v, type, std[key]?.values)

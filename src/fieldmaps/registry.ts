@@ -4,6 +4,7 @@
  * `validate` (validate.ts) checks pipelines' maps against it.
  * @module
  */
+import { CONSENT_STATES } from '../consent/types.js'
 
 /** How a value is written at the destination. */
 export type FieldType = 'string' | 'email' | 'number' | 'boolean' | 'date' | 'datetime' | 'epoch-ms' | 'enum'
@@ -17,6 +18,10 @@ export interface StandardField {
   values?: readonly string[]
 }
 
+/**
+ * A contact's sales status. It says nothing about consent: no map derives a mailing status from
+ * it (a lead is not an opt-in). Consent is the separate `consent` field (docs/consent.md).
+ */
 export const CONTACT_STATUSES = ['lead', 'qualified', 'customer', 'unsubscribed'] as const
 export const COMPANY_STATUSES = ['prospect', 'customer', 'churned'] as const
 
@@ -28,6 +33,8 @@ export const STANDARD_OBJECTS: Record<StandardObject, Record<string, StandardFie
     lastName: { type: 'string' },
     company: { type: 'string' },
     status: { type: 'enum', values: CONTACT_STATUSES },
+    /** Recorded marketing consent: the only field a mailing status is written from. */
+    consent: { type: 'enum', values: CONSENT_STATES },
     createdAt: { type: 'datetime' },
   },
   company: {
@@ -45,6 +52,8 @@ export interface ConnectorField {
   type: FieldType
   /** Standard enum value → the platform's value. */
   values?: Record<string, string>
+  /** Platform values that read back as absent (Mailchimp's `archived` is no consent). */
+  ignore?: readonly string[]
 }
 
 export interface ConnectorObjectFields {
@@ -87,7 +96,15 @@ function columns(names: Record<string, string>, types: Partial<Record<string, Fi
 }
 
 const airtableContact = columns(
-  { email: 'Email', firstName: 'First Name', lastName: 'Last Name', company: 'Company', status: 'Status', createdAt: 'Created' },
+  {
+    email: 'Email',
+    firstName: 'First Name',
+    lastName: 'Last Name',
+    company: 'Company',
+    status: 'Status',
+    consent: 'Consent',
+    createdAt: 'Created',
+  },
   { email: 'email', createdAt: 'date' },
 )
 const airtableCompany = columns(
@@ -95,7 +112,15 @@ const airtableCompany = columns(
   { employees: 'number', createdAt: 'date' },
 )
 const notionContact = columns(
-  { email: 'Email', firstName: 'First name', lastName: 'Last name', company: 'Company', status: 'Status', createdAt: 'Created' },
+  {
+    email: 'Email',
+    firstName: 'First name',
+    lastName: 'Last name',
+    company: 'Company',
+    status: 'Status',
+    consent: 'Consent',
+    createdAt: 'Created',
+  },
   { email: 'email', createdAt: 'date' },
 )
 const notionCompany = columns(
@@ -107,15 +132,20 @@ const mailchimpContact: Record<string, ConnectorField> = {
   firstName: { name: 'merge_fields.FNAME', type: 'string' },
   lastName: { name: 'merge_fields.LNAME', type: 'string' },
   company: { name: 'merge_fields.COMPANY', type: 'string' },
-  status: {
-    name: 'status',
-    type: 'enum',
-    values: { lead: 'subscribed', qualified: 'subscribed', customer: 'subscribed', unsubscribed: 'unsubscribed' },
-  },
+  // The mailing status comes from recorded consent only, never from `status` (a lead status).
+  consent: { name: 'status', type: 'enum', values: { 'transactional-only': 'transactional' }, ignore: ['archived'] },
   createdAt: { name: 'timestamp_signup', type: 'datetime' },
 }
 const csvContact = columns(
-  { email: 'email', firstName: 'first_name', lastName: 'last_name', company: 'company', status: 'status', createdAt: 'created_at' },
+  {
+    email: 'email',
+    firstName: 'first_name',
+    lastName: 'last_name',
+    company: 'company',
+    status: 'status',
+    consent: 'consent',
+    createdAt: 'created_at',
+  },
   { email: 'email', createdAt: 'datetime' },
 )
 const csvCompany = columns(

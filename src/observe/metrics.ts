@@ -1,12 +1,21 @@
 /**
  * Prometheus metrics (prom-client, one registry per hub): runs by pipeline and status, step
- * latency, queue depth, oldest due run, connector calls, 429s, circuit state, budget use,
- * saved calls, dedupe hits and rejected webhook requests.
+ * latency, queue depth and the oldest due run, connector calls, provider 429s and our own
+ * pacing waits as separate series, circuit state, budget use, alert state, saved calls,
+ * dedupe hits and rejected webhook requests. Everything about a connection is labelled with
+ * both `connector` and `connection` (`default` is a name every connector has).
+ *
+ * Gauges that describe state (circuits, budgets, alerts, queue) are read when scraped.
+ * The metric names are listed in docs/alerts.md; the generated Prometheus rules and Grafana
+ * dashboard (`pipewright alerts export`) use them.
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { CircuitRow } from '../connectors/gateway/gateway.js'
 import type { Dispatch } from '../dispatch/contract.js'
 import type { HubEvents } from '../engine/events.js'
+import type { BudgetRow } from '../resilience/budget.js'
+import type { IncidentRecord } from '../store/observe/contract.js'
 
 export interface HubMetrics {
   registry: Registry
@@ -15,25 +24,32 @@ export interface HubMetrics {
   render(): Promise<string>
 }
 
-export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics {
+/** Where the state gauges come from; each is optional (a bare hub has no gateway). */
+export interface MetricSources {
+  usage?: () => Promise<BudgetRow[]> | BudgetRow[]
+  circuits?: () => CircuitRow[]
+  /** Open (pending or firing) incidents. */
+  incidents?: () => Promise<IncidentRecord[]>
+  /** Age in ms of the oldest run that is due and not running, or null. */
+  oldestDueMs?: () => Promise<number | null>
+}
+
+/** Step latency buckets (seconds), shared with the store's series (series-recorder.ts). */
+export const STEP_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 30] as const
+
+const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const
+
+export function createMetrics(events: HubEvents, dispatch: Dispatch, sources: MetricSources = {}): HubMetrics {
   const registry = new Registry()
-  const runs = new Counter({
-    name: 'pipewright_runs_total',
-    help: 'Runs that ended, by pipeline and status',
-    labelNames: ['pipeline', 'status'],
-    registers: [registry],
-  })
-  const waits = new Counter({
-    name: 'pipewright_run_waits_total',
-    help: 'Runs parked as waiting, by reason',
-    labelNames: ['pipeline', 'reason'],
-    registers: [registry],
-  })
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] })
+  const runs = counter('pipewright_runs_total', 'Runs that ended, by pipeline and status', ['pipeline', 'status'])
+  const waits = counter('pipewright_run_waits_total', 'Runs parked as waiting, by reason', ['pipeline', 'reason'])
   const steps = new Histogram({
     name: 'pipewright_step_duration_seconds',
     help: 'Step latency by pipeline, step kind and status',
     labelNames: ['pipeline', 'kind', 'status'],
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: [...STEP_BUCKETS],
     registers: [registry],
   })
   // Counted once per acknowledged webhook, so counted in plain numbers and handed to the
@@ -50,76 +66,120 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch): HubMetrics
       for (const [pipeline, n] of acceptedBy) this.inc({ pipeline }, n)
     },
   })
-  const duplicates = new Counter({
-    name: 'pipewright_dedupe_hits_total',
-    help: 'Deliveries answered as duplicates',
-    labelNames: ['pipeline'],
-    registers: [registry],
-  })
-  const rejected = new Counter({
-    name: 'pipewright_webhook_rejected_total',
-    help: 'Webhook requests rejected, by reason',
-    labelNames: ['reason', 'path'],
-    registers: [registry],
-  })
-  const calls = new Counter({
-    name: 'pipewright_connector_calls_total',
-    help: 'Connector calls by connector, action and outcome',
-    labelNames: ['connector', 'action', 'status'],
-    registers: [registry],
-  })
-  const limited = new Counter({
-    name: 'pipewright_rate_limited_total',
-    help: 'Calls held back by a rate limit or answered 429',
-    labelNames: ['connector'],
-    registers: [registry],
-  })
-  const saved = new Counter({
-    name: 'pipewright_saved_calls_total',
-    help: 'Writes skipped by the effect ledger',
-    labelNames: ['connector'],
-    registers: [registry],
-  })
-  const circuit = new Gauge({
+  const duplicates = counter('pipewright_dedupe_hits_total', 'Deliveries answered as duplicates', ['pipeline'])
+  const rejected = counter('pipewright_webhook_rejected_total', 'Webhook requests rejected, by reason', ['reason', 'path'])
+  const calls = counter('pipewright_connector_calls_total', 'Connector calls by connector, connection, action and outcome', [
+    'connector',
+    'connection',
+    'action',
+    'status',
+  ])
+  const provider429 = counter(
+    'pipewright_provider_rate_limited_total',
+    'Requests the provider refused as rate limited (HTTP 429, Slack ratelimited, SMTP 421)',
+    ['connector', 'connection', 'action'],
+  )
+  const paced = counter(
+    'pipewright_pacing_waits_total',
+    'Calls our own rate limiter held back before sending (no request was refused); parked="true" when the run was parked',
+    ['connector', 'connection', 'window', 'parked'],
+  )
+  const pacedSeconds = counter('pipewright_pacing_wait_seconds_total', 'Time calls were held back by our own rate limiter', [
+    'connector',
+    'connection',
+    'window',
+  ])
+  const saved = counter('pipewright_saved_calls_total', 'Writes skipped by the effect ledger', ['connector', 'connection'])
+
+  new Gauge({
     name: 'pipewright_circuit_state',
     help: 'Circuit state per connection: 0 closed, 1 half-open, 2 open',
-    labelNames: ['connection'],
+    labelNames: ['connector', 'connection'],
     registers: [registry],
+    collect() {
+      this.reset()
+      for (const c of sources.circuits?.() ?? []) this.set({ connector: c.connector, connection: c.connection }, CIRCUIT_VALUE[c.state])
+    },
   })
-  const budget = new Gauge({
-    name: 'pipewright_budget_used_ratio',
-    help: 'Share of a connection budget used this period',
-    labelNames: ['connection', 'budget'],
+  // prom-client collects every metric of a scrape at once: the three budget gauges share
+  // one reading of the budgets per scrape.
+  let budgetRead: Promise<BudgetRow[]> | null = null
+  const budgetRows = () =>
+    (budgetRead ??= Promise.resolve(sources.usage?.() ?? []).finally(() =>
+      setImmediate(() => {
+        budgetRead = null
+      }),
+    ))
+  const budgetGauge = (name: string, help: string, value: (r: BudgetRow) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['connector', 'connection', 'budget', 'period'],
+      registers: [registry],
+      async collect() {
+        const rows = await budgetRows()
+        this.reset()
+        for (const r of rows) {
+          const [connector = '', connection = ''] = splitConnection(r.connection)
+          this.set({ connector, connection, budget: r.budget, period: r.period }, value(r))
+        }
+      },
+    })
+  budgetGauge(
+    'pipewright_budget_used_ratio',
+    'Share of a connection budget used this period (0.7, 0.85, 0.95 and 1 are the alert levels)',
+    (r) => (r.limit > 0 ? r.used / r.limit : 0),
+  )
+  budgetGauge('pipewright_budget_used', 'Budget units used this period', (r) => r.used)
+  budgetGauge('pipewright_budget_limit', 'Budget units allowed per period', (r) => r.limit)
+  new Gauge({
+    name: 'pipewright_alert_firing',
+    help: 'Open alert incidents: 1 firing, 0 pending (condition holds, not yet for the rule’s `for`)',
+    labelNames: ['rule', 'subject', 'severity'],
     registers: [registry],
+    async collect() {
+      this.reset()
+      for (const i of (await sources.incidents?.()) ?? [])
+        this.set({ rule: i.rule, subject: i.subject, severity: i.severity }, i.status === 'firing' ? 1 : 0)
+    },
   })
   new Gauge({
     name: 'pipewright_queue_depth',
-    help: 'Runs waiting in dispatch in this process',
+    help: 'Runs waiting in dispatch: this process’s queue (dispatch="memory") or the shared BullMQ queue (dispatch="bullmq", the same figure from every process)',
+    labelNames: ['dispatch'],
     registers: [registry],
     async collect() {
-      this.set(await dispatch.depth())
+      this.set({ dispatch: dispatch.kind }, await dispatch.depth())
+    },
+  })
+  new Gauge({
+    name: 'pipewright_oldest_due_run_age_seconds',
+    help: 'How long the oldest run that is due (and not running) has waited, cluster-wide',
+    registers: [registry],
+    async collect() {
+      this.set(((await sources.oldestDueMs?.()) ?? 0) / 1000)
     },
   })
 
+  const where = (e: Record<string, unknown>) => ({ connector: String(e.connector ?? ''), connection: String(e.connection ?? '') })
   events.on('run:end', ({ run, status }) => runs.inc({ pipeline: run.pipelineId, status }))
   events.on('run:waiting', ({ run, reason }) => waits.inc({ pipeline: run.pipelineId, reason }))
   events.on('step:end', (e) => steps.observe({ pipeline: e.run.pipelineId, kind: e.kind, status: e.status }, e.durationMs / 1000))
   events.on('event:accepted', ({ pipelineId }) => acceptedBy.set(pipelineId, (acceptedBy.get(pipelineId) ?? 0) + 1))
   events.on('event:duplicate', ({ pipelineId }) => duplicates.inc({ pipeline: pipelineId }))
-  events.on('connector:call', (e) =>
-    calls.inc({ connector: String(e.connector ?? ''), action: String(e.action ?? ''), status: String(e.status ?? '') }),
-  )
-  events.on('connector:rateLimited', (e) => limited.inc({ connector: String(e.connector ?? '') }))
-  events.on('connector:saved', (e) => saved.inc({ connector: String(e.connector ?? '') }))
-  events.on('connector:circuit', (e) =>
-    circuit.set({ connection: String(e.connection ?? '') }, e.state === 'open' ? 2 : e.state === 'half-open' ? 1 : 0),
-  )
-  events.on('budget:level', (e) =>
-    budget.set(
-      { connection: String(e.connection ?? ''), budget: String(e.budget ?? '') },
-      Number(e.limit) > 0 ? Number(e.used) / Number(e.limit) : 0,
-    ),
-  )
+  events.on('connector:call', (e) => calls.inc({ ...where(e), action: String(e.action ?? ''), status: String(e.status ?? '') }))
+  events.on('connector:providerLimited', (e) => provider429.inc({ ...where(e), action: String(e.action ?? '') }))
+  events.on('connector:rateLimited', (e) => {
+    const window = String(e.window ?? '')
+    paced.inc({ ...where(e), window, parked: String(e.parked === true) })
+    pacedSeconds.inc({ ...where(e), window }, Number(e.waitMs ?? 0) / 1000)
+  })
+  events.on('connector:saved', (e) => saved.inc(where(e)))
 
   return { registry, rejected, accepted, render: () => registry.metrics() }
+}
+
+function splitConnection(key: string): [string, string] {
+  const i = key.indexOf(':')
+  return i < 0 ? [key, 'default'] : [key.slice(0, i), key.slice(i + 1)]
 }

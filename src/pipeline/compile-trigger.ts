@@ -15,7 +15,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 export const DEFAULT_RETAIN_MS = 7 * 86_400_000
 /** Longest a sender may be kept waiting by `respond`. */
 export const MAX_RESPOND_TIMEOUT_MS = 30_000
-const AUTH_SCHEMES = ['header', 'hmac-sha256', 'standard-webhooks', 'slack', 'hubspot-v3', 'bearer', 'basic', 'none']
+const AUTH_SCHEMES = ['header', 'hmac-sha256', 'standard-webhooks', 'slack', 'hubspot-v3', 'bearer', 'basic', 'url-secret', 'none']
 const SECRET_FIELD: Record<string, string> = {
   header: 'secret',
   'hmac-sha256': 'secret',
@@ -24,6 +24,7 @@ const SECRET_FIELD: Record<string, string> = {
   'hubspot-v3': 'secret',
   bearer: 'token',
   basic: 'password',
+  'url-secret': 'secret',
 }
 
 interface Ctx {
@@ -140,6 +141,11 @@ function checkAuth(auth: any, ctx: Ctx) {
   if ((scheme === 'header' || scheme === 'hmac-sha256') && typeof auth.header !== 'string')
     ctx.problems.push({ ...where, message: `${scheme} auth needs the header name` })
   if (scheme === 'basic' && typeof auth.username !== 'string') ctx.problems.push({ ...where, message: 'basic auth needs a username' })
+  if (scheme === 'url-secret' && auth.query !== undefined && (typeof auth.query !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(auth.query)))
+    ctx.problems.push({
+      ...where,
+      message: `url-secret query must be a plain query key such as "secret" (got ${JSON.stringify(auth.query)})`,
+    })
 }
 
 /** schema (compiled now, so a bad one fails start-up), split, deliveryId and redact. */
@@ -166,6 +172,20 @@ function checkWebhookExtras(opts: Record<string, any>, ctx: Ctx) {
   const id = opts.deliveryId
   if (id !== undefined && typeof id !== 'function' && (typeof id !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(id))) {
     problem('deliveryId', `deliveryId must be a header name or a function (event, headers) => id (got ${JSON.stringify(id)})`)
+  }
+  const normalize = opts.normalize
+  if (normalize !== undefined) {
+    if (normalize !== 'mailchimp' && normalize !== 'hubspot')
+      problem('normalize', `normalize must be "mailchimp" or "hubspot" (got ${JSON.stringify(normalize)})`)
+    else {
+      if (split !== undefined) problem('split', `split cannot be combined with normalize: "${normalize}" (it splits on its own)`)
+      const wanted = normalize === 'mailchimp' ? 'url-secret' : 'hubspot-v3'
+      if (opts.auth === undefined)
+        problem(
+          'auth',
+          `normalize: "${normalize}" needs auth: { scheme: "${wanted}", secret } so forged events are refused (or { scheme: "none" } to accept anyone's)`,
+        )
+    }
   }
   const redact = opts.redact
   if (

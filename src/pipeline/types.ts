@@ -35,6 +35,8 @@ export type WebhookAuth =
   | { scheme: 'hubspot-v3'; secret: string | string[]; publicBaseUrl?: string }
   | { scheme: 'bearer'; token: string | string[] }
   | { scheme: 'basic'; username: string; password: string | string[] }
+  /** A secret in the URL: the query key `query` (default `secret`) or the last path segment (Mailchimp). */
+  | { scheme: 'url-secret'; secret: string | string[]; query?: string }
   | { scheme: 'none' }
 
 export interface WebhookTriggerOptions {
@@ -69,6 +71,16 @@ export interface WebhookTriggerOptions {
    * @defaultValue undefined (an array body is one event)
    */
   split?: 'hubspot' | 'array' | { deliveryIdPath?: string }
+  /**
+   * Turn a provider's webhook into normalised events (docs/webhooks.md#normalised-provider-webhooks):
+   * `'mailchimp'` — form-encoded list events (`subscribe | unsubscribe | profile | upemail |
+   * cleaned | campaign`) with bracketed `data[...]` fields, one event each, carrying the consent
+   * they express; the path also answers Mailchimp's `GET` check with 200. `'hubspot'` — the JSON
+   * array, one event per element (`{ object, recordId, change, occurredAt, property?, value? }`).
+   * Each event's delivery id comes from the provider event. Needs an `auth` (url-secret for
+   * Mailchimp, hubspot-v3 for HubSpot) or an explicit `{ scheme: 'none' }`.
+   */
+  normalize?: 'mailchimp' | 'hubspot'
 }
 
 export type MissedTickPolicy = 'skip' | 'run-once' | 'run-all'

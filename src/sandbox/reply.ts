@@ -63,9 +63,9 @@ export function header(req: EmulatorRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v
 }
 
-/** Serialise a reply body; returns the bytes and whether a JSON content type is implied. */
-export function encodeBody(body: unknown): { data: string; isJson: boolean } {
+/** Serialise a reply body; returns the bytes and whether a JSON content type is implied. A Buffer goes out as is. */
+export function encodeBody(body: unknown): { data: string | Buffer; isJson: boolean } {
   if (body === undefined) return { data: '', isJson: false }
-  if (typeof body === 'string') return { data: body, isJson: false }
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return { data: body, isJson: false }
   return { data: JSON.stringify(body), isJson: true }
 }

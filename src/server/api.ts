@@ -11,7 +11,9 @@ import type { Hub } from '../engine/hub.js'
 import { describeRun, listRunsQuery } from '../engine/queries.js'
 import { discardDeadLetter, replayDeadLetters, replayRuns } from '../engine/replay.js'
 import { ErrorCodes } from '../errors.js'
+import type { Alerting } from '../observe/alerts/alerting.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
+import { registerAlertsApi } from './api-alerts.js'
 import { type ApiGuard, type GuardRouteConfig, registerSessionRoutes } from './api-guard.js'
 import { HttpError } from './http-error.js'
 import { withoutStacks } from './public-errors.js'
@@ -26,6 +28,7 @@ export interface ApiOptions {
   /** Rows for `usage` (from the gateway), when available. */
   usage?: () => Promise<unknown[]> | unknown[]
   connections?: () => unknown[]
+  alerting?: Alerting | null
 }
 
 const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']
@@ -186,6 +189,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         return { discarded: true }
       })
 
+      await registerAlertsApi(api, opts)
       api.get('/usage', async () => ({ usage: opts.usage ? await opts.usage() : [] }))
       api.get('/connections', async () => ({ connections: opts.connections ? opts.connections() : [] }))
     },

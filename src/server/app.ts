@@ -14,9 +14,12 @@ import { createServer as createHttpServer } from 'node:http'
 import { dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
+import type { CircuitRow } from '../connectors/gateway/gateway.js'
 import type { Hub } from '../engine/hub.js'
 import { ConfigError, ErrorCodes } from '../errors.js'
+import type { Alerting } from '../observe/alerts/alerting.js'
 import { createMetrics, type HubMetrics } from '../observe/metrics.js'
+import type { BudgetRow } from '../resilience/budget.js'
 import { registerApi } from './api.js'
 import { assertApiToken } from './api-auth.js'
 import { createApiGuard } from './api-guard.js'
@@ -36,8 +39,12 @@ export interface ServerOptions {
   allowedHosts?: string[]
   /** Keep stack traces in API responses. @defaultValue false */
   debug?: boolean
-  usage?: () => Promise<unknown[]> | unknown[]
+  usage?: () => Promise<BudgetRow[]> | BudgetRow[]
+  /** Circuit state per connection (the gateway's), for `/metrics`. */
+  circuits?: () => CircuitRow[]
   connections?: () => unknown[]
+  /** This process's alerting, for /api/v1/alerts. */
+  alerting?: Alerting | null
   log?: (msg: string, data?: object) => void
   /** Body limit for endpoints other than webhooks. @defaultValue 1 MiB */
   apiBodyLimit?: number
@@ -119,7 +126,16 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     1024 * 1024,
     ...hub.pipelines().map((p) => (p.trigger.kind === 'webhook' ? p.trigger.options.maxBodyBytes : 0)),
   )
-  const metrics = createMetrics(hub.events, hub.dispatch)
+  const metrics = createMetrics(hub.events, hub.dispatch, {
+    usage: options.usage,
+    circuits: options.circuits,
+    incidents: () => hub.store.alerts.listIncidents({ status: ['pending', 'firing'], limit: 1000 }),
+    oldestDueMs: async () => {
+      const now = hub.clock.now()
+      const [oldest] = await hub.store.listDueRuns(now, 1)
+      return oldest ? Math.max(0, now - oldest.dueAt) : null
+    },
+  })
   const ingress = createWebhookIngress({ hub, metrics, bodyLimit, log })
   let closing = false
   const hooks = webhookListener(ingress, {
@@ -151,7 +167,15 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     if (req.url.startsWith('/api/') || req.url === '/api') await guard.api(req)
   })
   await registerHooks(app, { hub, metrics, bodyLimit, log }, ingress)
-  await registerApi(app, { hub, token, guard, debug: options.debug, usage: options.usage, connections: options.connections })
+  await registerApi(app, {
+    hub,
+    token,
+    guard,
+    debug: options.debug,
+    usage: options.usage,
+    connections: options.connections,
+    alerting: options.alerting ?? null,
+  })
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

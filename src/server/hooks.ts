@@ -18,6 +18,7 @@ import type { Hub, IngestResult } from '../engine/hub.js'
 import { ErrorCodes, isPipewrightError } from '../errors.js'
 import type { HubMetrics } from '../observe/metrics.js'
 import type { Scope } from '../pipeline/types.js'
+import { verifyWebhookAuth } from '../triggers/auth/index.js'
 import { prepareDelivery } from '../triggers/ingress.js'
 import { retainedCopy, startRetentionSweeper, storeRetained } from '../triggers/retention.js'
 import { errorBody, onError } from './http-error.js'
@@ -47,6 +48,12 @@ export interface WebhookRequest {
 
 export interface WebhookIngress {
   handle(req: WebhookRequest): Promise<WebhookResponse>
+  /**
+   * A `GET` on a webhook path: the URL check some senders make when a webhook is saved
+   * (Mailchimp). 200 for a `normalize: 'mailchimp'` trigger whose URL auth passes, 401 when it
+   * does not, 405 for other triggers, 404 for unknown paths. Nothing is stored.
+   */
+  handshake(req: WebhookRequest): WebhookResponse
   /** A rejection decided outside `handle` (body too large, aborted upload, shutting down). */
   reject(path: string, status: number, code: string, message: string, headers?: Record<string, string>): WebhookResponse
   /** The body limit of the pipeline listening on this path, or null when none does. */
@@ -75,12 +82,22 @@ export function webhookPath(url: string): string {
 
 export function createWebhookIngress(opts: HooksOptions): WebhookIngress {
   const { hub, metrics } = opts
+  /**
+   * The webhook trigger listening on `path`; for a `url-secret` trigger also one segment up
+   * (`/hooks/mailchimp/<secret>`). `path` in the result is the trigger's own path: the one to
+   * log and count, never the URL (which may hold the secret).
+   */
   const webhook = (path: string) => {
     const p = hub.getPipelineByPath(path)
-    return p?.trigger.kind === 'webhook' ? { pipeline: p, trigger: p.trigger.options } : null
+    if (p?.trigger.kind === 'webhook') return { pipeline: p, trigger: p.trigger.options, path }
+    const slash = path.lastIndexOf('/')
+    if (slash <= 0) return null
+    const up = hub.getPipelineByPath(path.slice(0, slash))
+    if (up?.trigger.kind !== 'webhook' || up.trigger.options.auth?.scheme !== 'url-secret') return null
+    return { pipeline: up, trigger: up.trigger.options, path: path.slice(0, slash) }
   }
   const reject = (path: string, status: number, code: string, message: string, headers?: Record<string, string>, details?: unknown) => {
-    const label = webhook(path) ? path : 'unknown'
+    const label = webhook(path)?.path ?? 'unknown'
     metrics.rejected.inc({ reason: code, path: label })
     opts.log('webhook rejected', { path: label, status, code })
     return headers ? { status, body: errorBody(code, message, details), headers } : { status, body: errorBody(code, message, details) }
@@ -132,8 +149,20 @@ export function createWebhookIngress(opts: HooksOptions): WebhookIngress {
     return { status: 202, body: { runId: fresh[0]!.runId, eventId: fresh[0]!.eventId, runs: results } }
   }
 
+  function handshake(req: WebhookRequest): WebhookResponse {
+    const path = webhookPath(req.url)
+    const found = webhook(path)
+    if (!found) return reject(path, 404, ErrorCodes.NOT_FOUND, 'no pipeline listens on this path')
+    if (found.trigger.normalize !== 'mailchimp')
+      return reject(path, 405, ErrorCodes.METHOD_NOT_ALLOWED, 'this webhook accepts POST only', { allow: 'POST' })
+    const auth = verifyWebhookAuth(found.trigger.auth, { ...req, method: 'GET' }, hub.clock.now())
+    if (!auth.ok) return reject(path, 401, ErrorCodes.UNAUTHORIZED, `webhook authentication failed: ${auth.reason}`)
+    return { status: 200, body: { ok: true } }
+  }
+
   return {
     handle,
+    handshake,
     reject,
     bodyLimitFor: (path) => {
       const found = webhook(path)
@@ -171,6 +200,16 @@ export async function registerHooks(app: FastifyInstance, opts: HooksOptions, in
       const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCodes.INTERNAL : ErrorCodes.BAD_REQUEST)
       ingress.reject(webhookPath(req.url), status, code, '')
       return sent
+    })
+
+    scope.get('/hooks/*', async (req, reply) => {
+      const r = ingress.handshake({ url: req.url, method: 'GET', headers: req.headers, rawBody: Buffer.alloc(0) })
+      const { type, payload } = serialize(r)
+      return reply
+        .code(r.status)
+        .headers(r.headers ?? {})
+        .type(type)
+        .send(payload)
     })
 
     scope.post('/hooks/*', async (req, reply) => {

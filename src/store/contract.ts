@@ -13,6 +13,7 @@
  * All times are epoch milliseconds supplied by the caller (the engine's injected clock).
  * @module
  */
+import type { ConsentFilter, ConsentHistoryEntry, ConsentInput, ConsentRecord } from '../consent/types.js'
 import type {
   DeadLetterRecord,
   DeadReason,
@@ -24,6 +25,7 @@ import type {
   StepResultRecord,
   WaitReason,
 } from '../types.js'
+import type { AlertStore, InventoryStore, SeriesStore } from './observe/contract.js'
 import type { SyncStore } from './sync-contract.js'
 
 /** A new event and the run it starts, stored together (one transaction). */
@@ -185,6 +187,28 @@ export interface Store {
   getUsage(key: UsageKey): Promise<number>
   listUsage(connection?: string): Promise<Array<UsageKey & { used: number; updatedAt: number }>>
 
+  // ── consent (docs/consent.md) ─────────────────────────────────────────────────────────
+  /**
+   * Record a consent change for a contact (by e-mail, normalised). It becomes the current state
+   * only if it happened later than the recorded one, or at the same time and is more
+   * restrictive; it is kept in the history either way. Atomic across processes.
+   */
+  recordConsent(input: ConsentInput, now: number): Promise<{ applied: boolean; record: ConsentRecord }>
+  /** The current consent of one contact (`subject` is normalised), or null when none is recorded. */
+  getConsent(subject: string, scope?: string): Promise<ConsentRecord | null>
+  /** Current consents of many contacts at once (absent ones are left out), in no promised order. */
+  getConsents(subjects: string[], scope?: string): Promise<ConsentRecord[]>
+  /** Current consents, ordered by subject (keyset paging with `after`). */
+  listConsent(filter?: ConsentFilter): Promise<ConsentRecord[]>
+  /** Every change offered for a contact, oldest first, with whether it applied. */
+  consentHistory(subject: string, scope?: string): Promise<ConsentHistoryEntry[]>
+  // ── operating the hub (src/store/observe/contract.ts) ─────────────────────────────────
+  /** Per-minute totals and gauges that alerts and charts read. */
+  readonly series: SeriesStore
+  /** Alert incidents and their notification outbox. */
+  readonly alerts: AlertStore
+  /** The structure of connected accounts (`pipewright inventory`). */
+  readonly inventory: InventoryStore
   // ── syncs (DESIGN §12): links, shadows, cursors, conflicts, dirty set ─────────────────
   /** The sync tables; see sync-contract.ts. */
   readonly sync: SyncStore

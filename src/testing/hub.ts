@@ -66,6 +66,7 @@ export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
       logLevel: 'silent',
       sweepIntervalMs: 200,
       allowPrivateNetwork: testAllowList(options.allowPrivateNetwork, sandbox),
+      observe: false,
       ...(clock ? { clock } : {}),
     })
     return {

@@ -20,6 +20,7 @@ import { verifyWebhookAuth } from './auth/index.js'
 import { parseBody } from './body/parse-body.js'
 import { getPath } from './body/redact.js'
 import { validatorFor } from './body/schema.js'
+import { normalizeItems } from './normalize/items.js'
 
 export { REDACTED, redactPaths } from './body/redact.js'
 
@@ -126,6 +127,8 @@ interface Item {
   rowNumber?: number
   /** The JSON text of a payload that was the whole body (never of a split element or CSV row). */
   json?: string
+  /** Set by `normalize`: the provider event's own delivery id. */
+  deliveryId?: string
 }
 
 /** Validate, split and identify one webhook request. Pure: `now` (ms) is the only clock. */
@@ -144,8 +147,13 @@ export function prepareDelivery(trigger: WebhookTriggerOptions, req: IngressRequ
   let items: Item[] = body.items
   // A CSV with only a header, or an empty array with `split`, leaves `items` empty: the route
   // answers 202 `{ runs: [] }` and stores nothing.
-  const splitting = trigger.split !== undefined && body.kind === 'json' && Array.isArray(items[0]?.payload)
-  if (splitting) items = (items[0]!.payload as unknown[]).map((payload, index) => ({ payload, index }))
+  let splitting = trigger.split !== undefined && body.kind === 'json' && Array.isArray(items[0]?.payload)
+  if (trigger.normalize) {
+    const n = normalizeItems(trigger.normalize, body)
+    if (!n.ok) return reject(n.status, n.code as ErrorCode, n.message, n.details)
+    items = n.items
+    splitting = n.items.length !== 1 || n.items[0]?.index !== undefined
+  } else if (splitting) items = (items[0]!.payload as unknown[]).map((payload, index) => ({ payload, index }))
 
   if (trigger.schema !== undefined && trigger.schema !== null) {
     const validate = validatorFor(trigger.schema as object)
@@ -181,8 +189,8 @@ export function prepareDelivery(trigger: WebhookTriggerOptions, req: IngressRequ
   const events: IngressEvent[] = []
   for (const item of items) {
     const position = item.index ?? item.rowNumber
-    let deliveryId: string | null = null
-    if (fromSplit) deliveryId = idText(getPath(item.payload, fromSplit))
+    let deliveryId: string | null = item.deliveryId ?? null
+    if (deliveryId === null && fromSplit) deliveryId = idText(getPath(item.payload, fromSplit))
     if (deliveryId === null && typeof trigger.deliveryId === 'function') {
       const computed = userDeliveryId(trigger.deliveryId, item.payload, headers, position)
       if (computed !== null && typeof computed === 'object') return computed

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ActionCall, ActionContext, ConnectorDefinition } from '../../src/connectors/contract.js'
+import { type ConsentAccess, memoryConsent } from '../../src/consent/access.js'
 import { isNonRetryable, retryAfterOf } from '../../src/errors.js'
 import type { Emulator } from '../../src/sandbox/emulator.js'
 import { loopbackDispatcher } from '../helpers/net.js'
@@ -38,8 +39,13 @@ export interface ConnectorSuiteOptions {
   }
 }
 
-/** An action context with an in-memory identity map, for running actions outside the gateway. */
-export function makeActionContext<C>(connection: C, ref = 'test.action', identity = new Map<string, string>()): ActionContext<C> {
+/** An action context with an in-memory identity map and consent records, for running actions outside the gateway. */
+export function makeActionContext<C>(
+  connection: C,
+  ref = 'test.action',
+  identity = new Map<string, string>(),
+  consent: ConsentAccess = memoryConsent(),
+): ActionContext<C> {
   const signal = new AbortController().signal
   const call: ActionCall = {
     ref,
@@ -59,6 +65,7 @@ export function makeActionContext<C>(connection: C, ref = 'test.action', identit
     signal,
     dispatcher: loopbackDispatcher(),
     identity: { get: async (k) => identity.get(k) ?? null, set: async (k, v) => void identity.set(k, v) },
+    consent,
   }
 }
 

@@ -12,6 +12,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AcceptInput, Store } from '../../src/store/contract.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../src/types.js'
+import { consentSuite } from './consent-suite.js'
+import { observeSuite } from './observe-suite.js'
 import { storeSyncSuite } from './store-sync-suite.js'
 
 export interface StoreHarness {
@@ -134,7 +136,9 @@ async function expectRejectCode(p: Promise<unknown>, code: string): Promise<void
 }
 
 export function storeSuite(name: string, create: () => Promise<StoreHarness>): void {
+  observeSuite(name, create)
   describe(`Store conformance: ${name}`, () => {
+    consentSuite(create)
     let harness: StoreHarness | undefined
     let store: Store
 

@@ -115,6 +115,7 @@ export async function runCommand(
       connectionOverrides: sandbox?.env,
       allowPrivateNetwork: sandbox?.allowPrivateNetwork,
       logLevel: 'silent',
+      observe: false,
     })
     const p = runtime.hub.getPipeline(pipelineId)
     if (!p) {

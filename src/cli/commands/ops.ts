@@ -3,14 +3,12 @@
  * @module
  */
 
-import { createGateway } from '../../connectors/gateway/index.js'
-import { builtinConnectors } from '../../connectors/registry.js'
-import { systemClock } from '../../engine/clock.js'
 import { ConfigError, formatProblem } from '../../errors.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import { DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
 import { createStore } from '../../store/index.js'
 import { type CliIo, table } from '../io.js'
+import { openGateway } from '../open-gateway.js'
 import { checkActions, pipelinesDir } from './local.js'
 
 /**
@@ -22,13 +20,7 @@ export async function usageCommand(io: CliIo, opts: { db?: string; json?: boolea
   const store = await createStore(resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd))
   await store.migrate()
   try {
-    const connectors = builtinConnectors()
-    const connections: Record<string, Record<string, Record<string, unknown>>> = {}
-    for (const c of connectors) {
-      const raw = c.fromEnv?.(io.env)
-      if (raw) connections[c.id] = { default: raw }
-    }
-    const gateway = createGateway({ connectors, connections, store, clock: systemClock })
+    const { gateway, connections } = openGateway(io.env, store)
     const rows = (await gateway.usage()) as unknown as Array<Record<string, unknown>>
     await gateway.close()
     if (opts.json) {

@@ -6,10 +6,17 @@
  * SMTP replies map to control-flow errors: 421 and 4.7.x "too many" replies → RateLimitedError
  * (60 s), other 4xx → RetryableError, 5xx → NonRetryableError `SMTP_<code>`, connection
  * failures → RetryableError `PW_CONNECTOR_NETWORK`.
+ *
+ * A `category: 'marketing'` send goes out only when every recipient (to, cc, bcc) has recorded
+ * consent `subscribed` (docs/consent.md); otherwise nothing is sent and the step fails with
+ * `PW_CONSENT_REQUIRED` naming who lacked it. Transactional sends (the default) are not checked.
  * @module
  */
 import nodemailer, { type Transporter } from 'nodemailer'
+import addressparser from 'nodemailer/lib/addressparser'
 import { z } from 'zod'
+import { ConsentRequiredError, consentAllows } from '../../consent/policy.js'
+import { consentSubject, DEFAULT_CONSENT_SCOPE } from '../../consent/types.js'
 import { ErrorCodes, NonRetryableError, RateLimitedError, RetryableError } from '../../errors.js'
 import { type ActionDefinition, type ConnectorDefinition, defineConnector } from '../contract.js'
 import { render, TemplateError } from './template.js'
@@ -46,11 +53,22 @@ export const emailSendInput = z
     template: z.string().optional(),
     data: z.record(z.string(), z.unknown()).default({}),
     headers: z.record(z.string(), z.string()).optional(),
+    /** `marketing` sends need every recipient's recorded consent. @defaultValue 'transactional' */
+    category: z.enum(['transactional', 'marketing']).default('transactional'),
+    /** Consent scope checked for marketing sends. @defaultValue 'marketing' */
+    consentScope: z.string().min(1).optional(),
   })
   .refine((i) => i.template !== undefined || (i.subject !== undefined && (i.text !== undefined || i.html !== undefined)), {
     message: 'give a template, or a subject with text and/or html',
   })
-export type EmailSendInput = z.infer<typeof emailSendInput>
+export type EmailSendInput = z.input<typeof emailSendInput>
+type ParsedSend = z.output<typeof emailSendInput>
+
+/** Every address of to, cc and bcc, as written (`Ann <ann@x.io>` → `ann@x.io`). */
+export function recipientsOf(input: Pick<ParsedSend, 'to' | 'cc' | 'bcc'>): string[] {
+  const list = [input.to, input.cc, input.bcc].flatMap((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
+  return [...new Set(list.flatMap((a) => addressparser(a, { flatten: true }).map((p) => p.address)).filter(Boolean))]
+}
 
 export interface EmailSendOutput {
   messageId: string
@@ -115,10 +133,22 @@ export function createEmailConnector(options: EmailConnectorOptions = {}): Conne
     return t
   }
 
-  const send: ActionDefinition<EmailConnection, EmailSendInput, EmailSendOutput> = {
-    input: emailSendInput as unknown as z.ZodType<EmailSendInput>,
+  const send: ActionDefinition<EmailConnection, ParsedSend, EmailSendOutput> = {
+    input: emailSendInput as unknown as z.ZodType<ParsedSend>,
     run: async (input, ctx) => {
       const c = ctx.connection
+      if (input.category === 'marketing') {
+        const scope = input.consentScope ?? DEFAULT_CONSENT_SCOPE
+        const recipients = recipientsOf(input)
+        if (!ctx.consent)
+          throw new NonRetryableError('email.send (marketing): no consent records are available here, so the send is refused')
+        const recorded = new Map((await ctx.consent.getMany(recipients, scope)).map((r) => [r.subject, r]))
+        const refused = recipients
+          .map((email) => ({ email, record: recorded.get(consentSubject(email)) ?? null }))
+          .filter((r) => !consentAllows(r.record, 'marketing-email'))
+          .map((r) => ({ email: r.email, recorded: r.record?.state ?? null, source: r.record?.source }))
+        if (refused.length > 0) throw new ConsentRequiredError('email.send (marketing)', refused, scope)
+      }
       let subject = input.subject
       let text = input.text
       let html = input.html

@@ -27,6 +27,7 @@ export type GatewayEvent =
       attempt: number
       error?: SerializedError
     })
+  /** Our own pacing: a call waited (or was parked) because a rate-limit window was full. No request was refused. */
   | (Where & {
       type: 'connector:rateLimited'
       action: string
@@ -36,6 +37,8 @@ export type GatewayEvent =
       /** True when the run is parked (`RateLimitedError`); false when the wait happened in place. */
       parked: boolean
     })
+  /** The provider refused a request as rate limited (HTTP 429, Slack `ratelimited`, SMTP 421). */
+  | (Where & { type: 'connector:providerLimited'; action: string; httpStatus?: number; retryAfterMs: number })
   | (Where & { type: 'connector:circuit'; state: 'closed' | 'open' | 'half-open'; retryAfterMs?: number })
   | (Where & { type: 'budget:level'; budget: string; period: string; level: number; used: number; limit: number })
   | (Where & { type: 'connector:saved'; action: string; effectKey: string; runId: string; stepId: string })

@@ -16,6 +16,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import { ConsecutiveBreaker } from 'cockatiel'
+import { storeConsent } from '../../consent/access.js'
 import { ErrorCodes, isPipewrightError, NonRetryableError } from '../../errors.js'
 import { type BudgetRow, createBudgets } from '../../resilience/budget.js'
 import { type CircuitBreaker, type CircuitStateName, createCircuitBreaker } from '../../resilience/circuit-breaker.js'
@@ -105,6 +106,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // Every batched call waiting on a rate limit listens on this one signal: no listener cap.
   setMaxListeners(0, closing.signal)
   const runtimes = new Map<string, Runtime>()
+  const consent = storeConsent(store, clock)
 
   function runtimeOf(conn: ResolvedConnection): Runtime {
     let rt = runtimes.get(conn.key)
@@ -151,6 +153,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       signal,
       dispatcher: rt.dispatcher,
       identity: rt.identity,
+      consent,
       observeHeaders: (headers) => void limiter.observe(s.conn.key, specs, headers).catch(() => undefined),
     }
   }
@@ -174,7 +177,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     } catch (error) {
       if (typeof (error as { status?: unknown })?.status === 'number') for (const st of states) st.answered = true
       if (isPipewrightError(error) && error.code === ErrorCodes.RATE_LIMITED) {
+        // Our own pacing refused before the request (throttle above); this refusal is the provider's.
         const waitMs = (error as { retryAfterMs?: number }).retryAfterMs ?? 0
+        const httpStatus = (error as { status?: unknown }).status
+        emit({
+          type: 'connector:providerLimited',
+          ...where,
+          retryAfterMs: waitMs,
+          ...(typeof httpStatus === 'number' ? { httpStatus } : {}),
+        })
         await limiter.block(s.conn.key, waitMs)
       }
       throw error

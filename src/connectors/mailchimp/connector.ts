@@ -1,19 +1,26 @@
 /**
  * The Mailchimp connector: `members.upsert` = `PUT /3.0/lists/{list}/members/{md5(lower(email))}`
- * with `status_if_new`, merge fields, then tags (`POST …/tags`).
+ * with `status_if_new`, merge fields and interests, then tags (`POST …/tags`).
  *
- * Consent: the upsert never re-subscribes anyone. `status_if_new` applies only to a new
- * member; an explicit `status` of `subscribed` or `pending` is sent only after reading the
- * member and finding that they are not `unsubscribed` or `cleaned` — otherwise their status is
- * left as it is and the output says `consentKept: true`.
+ * Consent (docs/consent.md), twice over:
+ * - Nobody is subscribed without recorded consent: a `status` or `statusIfNew` of
+ *   `subscribed` (or `pending`) needs the contact's recorded consent to allow it, else the
+ *   call fails with `PW_CONSENT_REQUIRED` before anything is sent. `consent: { source, … }`
+ *   records the evidence first, for a sign-up form that subscribes in the same step.
+ * - Nobody is re-subscribed: `status_if_new` applies only to a new member; an explicit
+ *   `status` of `subscribed` or `pending` is sent only after reading the member and finding
+ *   that they are not `unsubscribed` or `cleaned` — otherwise their status is left as it is
+ *   and the output says `consentKept: true`.
  * @module
  */
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import { consentEvidenceInput } from '../../consent/evidence.js'
 import { type ActionContext, type ActionDefinition, defineConnector } from '../contract.js'
 import { errorFor, providerCall } from '../provider-call.js'
 import { classifyMailchimp } from './classify.js'
 import { type MailchimpConnection, mailchimpConnectionSchema, mailchimpFromEnv, mailchimpLimits, mailchimpOrigin } from './connection.js'
+import { assertConsent } from './consent-guard.js'
 
 const STATUS = z.enum(['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional'])
 
@@ -29,8 +36,15 @@ export const memberUpsertInput = z.object({
   tags: z.array(z.string().min(1)).optional(),
   /** Tags made inactive on the member. */
   removeTags: z.array(z.string().min(1)).optional(),
+  /** Interest (group) ids → whether the member is in it. */
+  interests: z.record(z.string(), z.boolean()).optional(),
+  /** Consent scope checked before subscribing. @defaultValue 'marketing' */
+  consentScope: z.string().min(1).optional(),
+  /** Consent evidence to record before the write (a sign-up form's opt-in). */
+  consent: consentEvidenceInput.optional(),
 })
-export type MemberUpsertInput = z.infer<typeof memberUpsertInput>
+export type MemberUpsertInput = z.input<typeof memberUpsertInput>
+type ParsedUpsert = z.output<typeof memberUpsertInput>
 
 export interface MemberUpsertOutput {
   id: string
@@ -70,10 +84,15 @@ async function call<T>(ctx: Ctx, method: 'GET' | 'PUT' | 'POST', path: string, b
 
 const OPTED_OUT = new Set(['unsubscribed', 'cleaned'])
 
-const membersUpsert: ActionDefinition<MailchimpConnection, MemberUpsertInput, MemberUpsertOutput> = {
-  input: memberUpsertInput as z.ZodType<MemberUpsertInput>,
+const membersUpsert: ActionDefinition<MailchimpConnection, ParsedUpsert, MemberUpsertOutput> = {
+  input: memberUpsertInput as unknown as z.ZodType<ParsedUpsert>,
   effectKey: (i) => `member:${i.listId}:${i.email.trim().toLowerCase()}`,
   run: async (input, ctx) => {
+    await assertConsent(ctx.consent, `mailchimp.members.upsert of ${input.email}`, input.email, [input.statusIfNew, input.status], {
+      ...(input.consentScope ? { scope: input.consentScope } : {}),
+      ...(input.consent ? { evidence: input.consent } : {}),
+      now: ctx.clock.now(),
+    })
     const hash = subscriberHash(input.email)
     const memberPath = `/lists/${encodeURIComponent(input.listId)}/members/${hash}`
     let status = input.status
@@ -90,6 +109,7 @@ const membersUpsert: ActionDefinition<MailchimpConnection, MemberUpsertInput, Me
       status_if_new: input.statusIfNew,
       ...(status ? { status } : {}),
       ...(input.mergeFields ? { merge_fields: input.mergeFields } : {}),
+      ...(input.interests ? { interests: input.interests } : {}),
     }
     const member = (await call<{ id: string; email_address: string; status: string }>(ctx, 'PUT', memberPath, body)) as {
       id: string

@@ -11,6 +11,7 @@
 import { createEmulator, type EmulatorServer } from '../../sandbox/emulator.js'
 import type { FaultConfig } from '../../sandbox/faults.js'
 import { bearerToken, type EmulatorReply, type EmulatorRequest, header, json } from '../../sandbox/reply.js'
+import { type BlockStore, createBlockRoutes, insertBlocks, planChildren } from './emulator-blocks.js'
 import { checkValue, compileNotionFilter, NotionFault, type PropertySpec, plainValue, responseValue } from './emulator-props.js'
 import { check, POST_PAGE_BODY, QUERY_BODY, SPEC_BODIES } from './emulator-spec.js'
 
@@ -29,7 +30,7 @@ export interface PageState {
   last_edited_time: string
   in_trash: boolean
 }
-export interface NotionState {
+export interface NotionState extends BlockStore {
   databases: Map<string, { id: string; title: string; dataSources: string[] }>
   dataSources: Map<string, DataSourceState>
   pages: Map<string, PageState>
@@ -90,7 +91,14 @@ const error = (status: number, code: string, message: string, headers: Record<st
 export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmulator {
   const burst = options.burst ?? 9
   const seed = (): NotionState => {
-    const state: NotionState = { databases: new Map(), dataSources: new Map(), pages: new Map(), seq: 0 }
+    const state: NotionState = {
+      databases: new Map(),
+      dataSources: new Map(),
+      pages: new Map(),
+      seq: 0,
+      blocks: new Map(),
+      children: new Map(),
+    }
     for (const [dbId, db] of Object.entries(options.databases ?? DEFAULT_DATABASES)) {
       state.databases.set(dbId, { id: dbId, title: db.title ?? 'Untitled', dataSources: Object.keys(db.dataSources) })
       for (const [dsId, ds] of Object.entries(db.dataSources)) {
@@ -289,8 +297,32 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
     validate(QUERY_BODY, req.body ?? {})
     return query(state, dataSource(state, db.dataSources[0]), (req.body ?? {}) as Record<string, unknown>)
   })
+  const newId = () => {
+    emu.state.seq++
+    return `1f6e7d2a-0000-4000-8000-${emu.state.seq.toString(16).padStart(12, '0')}`
+  }
+  const blockHelpers = {
+    newId,
+    pageOf: (id: string) => {
+      const p = emu.state.pages.get(id)
+      return p && !p.in_trash ? p.id : null
+    },
+    touchPage: (pageId: string, at: string) => {
+      const p = emu.state.pages.get(pageId)
+      if (p) p.last_edited_time = at
+    },
+  }
+  const blocks = createBlockRoutes(() => emu.state, blockHelpers)
+  route('GET', '/v1/blocks/:id/children', (req) => blocks.list(req))
+  route('PATCH', '/v1/blocks/:id/children', (req, _state, now) => blocks.append(req, now))
+  route('GET', '/v1/blocks/:id', (req) => blocks.get(req))
+  route('PATCH', '/v1/blocks/:id', (req, _state, now) => blocks.update(req, now))
+  route('DELETE', '/v1/blocks/:id', (req, _state, now) => blocks.remove(req, now))
+
   route('POST', '/v1/pages', (req, state, now) => {
     validate(POST_PAGE_BODY, req.body)
+    const planned =
+      (req.body as { children?: unknown }).children === undefined ? [] : planChildren((req.body as { children?: unknown }).children)
     const body = req.body as { parent: Record<string, string>; properties: Record<string, unknown> }
     let ds: DataSourceState | undefined
     if (body.parent.data_source_id) ds = dataSource(state, body.parent.data_source_id)
@@ -323,6 +355,7 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
     }
     writeProps(page, ds, body.properties)
     state.pages.set(id, page)
+    if (planned.length) insertBlocks(state, blockHelpers, id, id, planned, at)
     return json(200, pageJson(page))
   })
   route('GET', '/v1/pages/:id', (req, state) => {

@@ -6,6 +6,14 @@
  */
 import type { Kysely } from 'kysely'
 import pg from 'pg'
+import {
+  type ConsentFilter,
+  type ConsentHistoryEntry,
+  type ConsentInput,
+  type ConsentRecord,
+  consentSubject,
+  DEFAULT_CONSENT_SCOPE,
+} from '../../consent/types.js'
 import { ConfigError, ErrorCodes } from '../../errors.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../types.js'
 import type {
@@ -20,6 +28,9 @@ import type {
   UsageKey,
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
+import { type ObserveStores, observeStores } from '../observe/index.js'
+import type { Op } from '../observe/sql.js'
+import { runPostgres } from '../observe/sql.js'
 import {
   countDeadLettersQuery,
   countRunsQuery,
@@ -39,6 +50,7 @@ import type {
   UsageCountersTable,
 } from '../sqlite/schema.js'
 import type { SyncStore } from '../sync-contract.js'
+import * as consent from './consent-ops.js'
 import { PgGroupCommit } from './group-commit.js'
 import { migratePostgres } from './migrate.js'
 import { compileStatements, type PgStatements, postgresBuilder, type Querier, querier } from './querier.js'
@@ -86,6 +98,14 @@ export class PostgresStore implements Store {
   private readonly builder: Kysely<Schema> = postgresBuilder()
   private readonly writer: PgGroupCommit
   private migrated: Promise<void> | null = null
+  private readonly observe: ObserveStores = observeStores({
+    dialect: 'postgres',
+    write: (op) => this.transaction(op, true),
+    read: (op) => this.transaction(op, false),
+  })
+  readonly series = this.observe.series
+  readonly alerts = this.observe.alerts
+  readonly inventory = this.observe.inventory
   readonly sync: SyncStore = postgresSyncStore(
     this.builder as Kysely<unknown>,
     (fn) => this.read((r) => fn((c) => r.query(c))),
@@ -165,6 +185,34 @@ export class PostgresStore implements Store {
         const query = async <R>(c: { sql: string; parameters: readonly unknown[] }) =>
           (await client.query(c.sql, c.parameters as unknown[])).rows as R[]
         return await fn({ ...q, query })
+      } catch (error) {
+        if (isConnectionFailure(error)) broken = error as Error
+        throw error
+      } finally {
+        client.release(broken)
+      }
+    } catch (error) {
+      throw mapPostgresError(this.target, error)
+    }
+  }
+
+  /** An observe operation on one client, after this process's earlier writes; in BEGIN/COMMIT when it writes. */
+  private async transaction<T>(op: () => Op<T>, writes: boolean): Promise<T> {
+    try {
+      await this.writer.settled()
+      const client = await this.connect()
+      let broken: Error | undefined
+      try {
+        if (!writes) return await runPostgres(client, op())
+        await client.query('BEGIN')
+        try {
+          const out = await runPostgres(client, op())
+          await client.query('COMMIT')
+          return out
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined)
+          throw error
+        }
       } catch (error) {
         if (isConnectionFailure(error)) broken = error as Error
         throw error
@@ -363,6 +411,27 @@ export class PostgresStore implements Store {
         updatedAt: r.updated_at,
       })),
     )
+  }
+
+  // ── consent ──
+  recordConsent(input: ConsentInput, now: number): Promise<{ applied: boolean; record: ConsentRecord }> {
+    return this.write((q) => consent.recordConsent(q.query, input, now))
+  }
+
+  getConsent(subject: string, scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentRecord | null> {
+    return this.read((q) => consent.getConsent(q.query, scope, consentSubject(subject)))
+  }
+
+  getConsents(subjects: string[], scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentRecord[]> {
+    return this.read((q) => consent.getConsents(q.query, scope, subjects.map(consentSubject)))
+  }
+
+  listConsent(filter: ConsentFilter = {}): Promise<ConsentRecord[]> {
+    return this.read((q) => consent.listConsent(q.query, filter))
+  }
+
+  consentHistory(subject: string, scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentHistoryEntry[]> {
+    return this.read((q) => consent.consentHistory(q.query, scope, consentSubject(subject)))
   }
 
   // ── housekeeping ──

@@ -34,6 +34,8 @@ export interface Querier {
   run(name: StatementName, values: Values): Promise<number>
   get<T = any>(name: StatementName, values: Values): Promise<T | undefined>
   all<T = any>(name: StatementName, values: Values): Promise<T[]>
+  /** Run a query compiled elsewhere (consent statements, listings). */
+  query<T = any>(c: { sql: string; parameters: readonly unknown[] }): Promise<T[]>
 }
 
 export function querier(client: pg.ClientBase, statements: PgStatements): Querier {
@@ -45,5 +47,6 @@ export function querier(client: pg.ClientBase, statements: PgStatements): Querie
     run: async (name, values) => (await exec(name, values)).rowCount ?? 0,
     get: async (name, values) => (await exec(name, values)).rows[0],
     all: async (name, values) => (await exec(name, values)).rows,
+    query: async (c) => (await client.query(c.sql, c.parameters as unknown[])).rows,
   }
 }

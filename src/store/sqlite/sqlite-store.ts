@@ -7,7 +7,16 @@
  * @module
  */
 import { resolve } from 'node:path'
+import type Database from 'better-sqlite3'
 import type { Kysely } from 'kysely'
+import {
+  type ConsentFilter,
+  type ConsentHistoryEntry,
+  type ConsentInput,
+  type ConsentRecord,
+  consentSubject,
+  DEFAULT_CONSENT_SCOPE,
+} from '../../consent/types.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../types.js'
 import type {
   AcceptInput,
@@ -21,8 +30,11 @@ import type {
   UsageKey,
 } from '../contract.js'
 import { storeUnavailable } from '../errors.js'
+import { type ObserveStores, observeStores } from '../observe/index.js'
+import { runSqlite } from '../observe/sql.js'
 import type { SyncStore } from '../sync-contract.js'
 import { type Connection, openConnection } from './connection.js'
+import * as consent from './consent-ops.js'
 import { GroupCommit, type WriteGroup } from './group-commit.js'
 import {
   countDeadLettersQuery,
@@ -57,6 +69,16 @@ export class SqliteStore implements Store {
   private readonly target: string
   private readonly writer: GroupCommit
   private readonly builder: Kysely<Schema> = sqliteBuilder()
+  /** Statements of the observe operations, prepared once per open connection. */
+  private readonly opStatements = new WeakMap<Connection, Map<string, Database.Statement>>()
+  private readonly observe: ObserveStores = observeStores({
+    dialect: 'sqlite',
+    write: (op) => this.write((c) => runSqlite(c.db, op(), this.opCache(c))),
+    read: (op) => this.read((c) => runSqlite(c.db, op(), this.opCache(c))),
+  })
+  readonly series = this.observe.series
+  readonly alerts = this.observe.alerts
+  readonly inventory = this.observe.inventory
   readonly sync: SyncStore = sqliteSyncStore(
     this.builder as Kysely<unknown>,
     (fn) => this.read(fn),
@@ -69,6 +91,15 @@ export class SqliteStore implements Store {
       () => this.connection().tx,
       (e) => this.mapError(e),
     )
+  }
+
+  private opCache(c: Connection): Map<string, Database.Statement> {
+    let cache = this.opStatements.get(c)
+    if (!cache) {
+      cache = new Map()
+      this.opStatements.set(c, cache)
+    }
+    return cache
   }
 
   private mapError(error: unknown): unknown {
@@ -276,6 +307,27 @@ export class SqliteStore implements Store {
         .query<UsageCountersTable>(listUsageQuery(this.builder, connection))
         .map((r) => ({ connection: r.connection, period: r.period, used: r.used, updatedAt: r.updated_at })),
     )
+  }
+
+  // ── consent ──
+  recordConsent(input: ConsentInput, now: number): Promise<{ applied: boolean; record: ConsentRecord }> {
+    return this.write((c) => consent.recordConsent(c.query, input, now))
+  }
+
+  getConsent(subject: string, scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentRecord | null> {
+    return this.read((c) => consent.getConsent(c.query, scope, consentSubject(subject)))
+  }
+
+  getConsents(subjects: string[], scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentRecord[]> {
+    return this.read((c) => consent.getConsents(c.query, scope, subjects.map(consentSubject)))
+  }
+
+  listConsent(filter: ConsentFilter = {}): Promise<ConsentRecord[]> {
+    return this.read((c) => consent.listConsent(c.query, filter))
+  }
+
+  consentHistory(subject: string, scope = DEFAULT_CONSENT_SCOPE): Promise<ConsentHistoryEntry[]> {
+    return this.read((c) => consent.consentHistory(c.query, scope, consentSubject(subject)))
   }
 
   // ── housekeeping ──

@@ -18,12 +18,15 @@ import { signHmacSha256, verifyHmacSha256 } from './hmac-sha256.js'
 import { signHubSpotV3, verifyHubSpotV3 } from './hubspot-v3.js'
 import { signSlack, verifySlack } from './slack.js'
 import { signStandardWebhook, verifyStandardWebhook } from './standard-webhooks.js'
+import { DEFAULT_SECRET_QUERY_KEY, presentedUrlSecret, signUrlSecret, verifyUrlSecret } from './url-secret.js'
 
 export type { AuthRequest, AuthResult } from './common.js'
 export { DEFAULT_TOLERANCE_MS } from './common.js'
 export { hubspotDecodeUri, publicRequestUrl } from './hubspot-v3.js'
 export { decodeStandardSecret } from './standard-webhooks.js'
 export {
+  DEFAULT_SECRET_QUERY_KEY,
+  presentedUrlSecret,
   signBasic,
   signBearer,
   signHeaderSecret,
@@ -31,6 +34,7 @@ export {
   signHubSpotV3,
   signSlack,
   signStandardWebhook,
+  signUrlSecret,
   verifyBasic,
   verifyBearer,
   verifyHeaderSecret,
@@ -38,6 +42,7 @@ export {
   verifyHubSpotV3,
   verifySlack,
   verifyStandardWebhook,
+  verifyUrlSecret,
 }
 
 /** Verify a request against a trigger's auth settings. No `auth` means the trigger is open. */
@@ -64,6 +69,8 @@ export function verifyWebhookAuth(
       return verifyBearer(auth, req)
     case 'basic':
       return verifyBasic(auth, req)
+    case 'url-secret':
+      return verifyUrlSecret(auth, req)
     case 'none':
       return OK
     default:
@@ -85,7 +92,8 @@ export interface SignInput {
 /**
  * Headers that make a request pass `verifyWebhookAuth(auth, …)` at time `now` (ms), signed
  * with the FIRST configured secret. For HubSpot a relative `url` is joined to
- * `publicBaseUrl`, or to `https://localhost` when that is unset.
+ * `publicBaseUrl`, or to `https://localhost` when that is unset. `url-secret` needs no headers:
+ * put the secret in the URL with {@link signUrlSecret}.
  */
 export function signWebhookRequest(auth: WebhookAuth | undefined, input: SignInput, now: number): Record<string, string> {
   if (auth === undefined) return {}
