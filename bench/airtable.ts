@@ -18,6 +18,7 @@ import { airtableConnector } from '../src/connectors/airtable/connector.js'
 import { airtableEmulator } from '../src/connectors/airtable/emulator.js'
 import { createGateway } from '../src/connectors/gateway/index.js'
 import { sleep } from '../src/connectors/gateway/throttle.js'
+import { parseAllowList } from '../src/connectors/net/address-policy.js'
 import { systemClock } from '../src/engine/clock.js'
 import { retryAfterOf } from '../src/errors.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
@@ -42,6 +43,7 @@ async function viaGateway(total: number, budgetMs: number): Promise<Figures> {
   const store = createSqliteStore({ path: join(dir, 'pw.db') })
   await store.migrate()
   const gateway = createGateway({
+    allowPrivateNetwork: parseAllowList('127.0.0.1/32'), // the emulator is on loopback
     connectors: [airtableConnector],
     connections: { airtable: { default: { token: 'pat-bench', baseUrl: await emu.listen() } } },
     store,

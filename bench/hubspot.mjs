@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGateway } from '../dist/connectors/gateway/index.js'
 import { createHubspotConnector, hubspot, hubspotEmulator } from '../dist/connectors/hubspot/index.js'
+import { parseAllowList } from '../dist/connectors/net/address-policy.js'
 import { systemClock } from '../dist/engine/clock.js'
 import { createHub } from '../dist/engine/hub.js'
 import { compilePipeline } from '../dist/pipeline/compile.js'
@@ -56,6 +57,7 @@ async function phase({ records, faults }) {
   const store = createSqliteStore({ path: join(tmp, 'bench.db'), synchronous: 'normal' })
   await store.migrate()
   const gateway = createGateway({
+    allowPrivateNetwork: parseAllowList('127.0.0.1/32'), // the emulator is on loopback
     connectors: [createHubspotConnector()],
     connections: {
       hubspot: {

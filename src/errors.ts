@@ -40,10 +40,14 @@ export const ErrorCodes = {
   QUOTA_EXHAUSTED: 'PW_QUOTA_EXHAUSTED',
   CONSENT_REQUIRED: 'PW_CONSENT_REQUIRED',
   SHUTTING_DOWN: 'PW_SHUTTING_DOWN',
+  /** An outbound request would reach a loopback, private, link-local or metadata address. */
+  PRIVATE_NETWORK: 'PW_PRIVATE_NETWORK',
   // ingress (HTTP boundary)
   NOT_FOUND: 'PW_NOT_FOUND',
   METHOD_NOT_ALLOWED: 'PW_METHOD_NOT_ALLOWED',
   UNAUTHORIZED: 'PW_UNAUTHORIZED',
+  HOST_NOT_ALLOWED: 'PW_HOST_NOT_ALLOWED',
+  CROSS_ORIGIN: 'PW_CROSS_ORIGIN',
   BAD_REQUEST: 'PW_BAD_REQUEST',
   PAYLOAD_INVALID: 'PW_PAYLOAD_INVALID',
   PAYLOAD_TOO_LARGE: 'PW_PAYLOAD_TOO_LARGE',
@@ -126,6 +130,31 @@ export class SkipError extends PipewrightError {
   }
 }
 
+/**
+ * An outbound request would reach an address that is not on the public internet (loopback,
+ * private, link-local, metadata…) and nothing allows it. Permanent: the run dead-letters.
+ */
+export class PrivateNetworkError extends NonRetryableError {
+  readonly host: string
+  readonly address: string
+  constructor(host: string, address: string, why: string, what = 'the request') {
+    const shown = host === address ? address : `${host} (${address})`
+    const cidr = address.includes(':') ? `${address}/128` : `${address}/32`
+    super(
+      `${what} to ${shown} was refused (${why}): Pipewright calls only public addresses unless allowed; set allowPrivateNetwork on the connection, or PIPEWRIGHT_ALLOW_PRIVATE_NETWORK=${cidr} (CIDRs, hosts or *) for the whole process`,
+      { code: ErrorCodes.PRIVATE_NETWORK },
+    )
+    this.name = 'PrivateNetworkError'
+    this.host = host
+    this.address = address
+  }
+}
+
+/** True for the SSRF guard's refusal (which must reach the engine as it is: permanent). */
+export function isPrivateNetworkError(e: unknown): e is PrivateNetworkError {
+  return isPipewrightError(e) && e.code === ErrorCodes.PRIVATE_NETWORK
+}
+
 /** A connection's budget is used up. */
 export class QuotaExhaustedError extends PipewrightError {
   readonly retryAfterMs: number | undefined
@@ -191,7 +220,10 @@ function hasName(e: unknown, ...names: string[]): boolean {
 }
 
 export function isNonRetryable(e: unknown): boolean {
-  return (isPipewrightError(e) && e.code === ErrorCodes.NON_RETRYABLE) || hasName(e, 'NonRetryableError')
+  return (
+    (isPipewrightError(e) && (e.code === ErrorCodes.NON_RETRYABLE || e.code === ErrorCodes.PRIVATE_NETWORK)) ||
+    hasName(e, 'NonRetryableError', 'PrivateNetworkError')
+  )
 }
 
 /** The wait a provider or user asked for, if the error carries one. */

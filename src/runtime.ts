@@ -9,10 +9,12 @@ import { join } from 'node:path'
 import type { DestinationStream, Logger } from 'pino'
 import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
+import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
 import { builtinConnectors } from './connectors/registry.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
 import { createHub, type Hub } from './engine/hub.js'
+import { ConfigError, ErrorCodes } from './errors.js'
 import { type Alerting, createAlerting } from './observe/alerts/alerting.js'
 import { type AlertsConfig, loadAlertsConfig } from './observe/alerts/config.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
@@ -20,6 +22,7 @@ import { createMetrics } from './observe/metrics.js'
 import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
+import { assertApiToken } from './server/api-auth.js'
 import { createServer, type PipewrightServer } from './server/app.js'
 import { type HealthServer, startHealthServer } from './server/health.js'
 import type { Store } from './store/contract.js'
@@ -62,6 +65,8 @@ export interface RuntimeOptions {
   metricsPort?: number
   host?: string
   port?: number
+  /** Host names /api and the dashboard answer to. @defaultValue env PIPEWRIGHT_ALLOWED_HOSTS (comma-separated) */
+  allowedHosts?: string[]
   worker?: boolean
   scheduler?: boolean
   concurrency?: number
@@ -69,6 +74,11 @@ export interface RuntimeOptions {
   sweepIntervalMs?: number
   /** Connector base URLs and credentials to use instead of the environment's (the sandbox). */
   connectionOverrides?: Record<string, string>
+  /**
+   * Private addresses every connection may reach, added to `PIPEWRIGHT_ALLOW_PRIVATE_NETWORK`
+   * (CIDRs, hosts, `host:port` or `*`). The sandbox passes its emulators' sockets here.
+   */
+  allowPrivateNetwork?: string[] | boolean
   logDestination?: DestinationStream
   logLevel?: string
   clock?: Clock
@@ -93,6 +103,8 @@ export interface Runtime {
   url: string | null
   /** Where a worker serves /healthz, /readyz and /metrics, when it does. */
   healthUrl: string | null
+  /** The address the server is bound to (`http://0.0.0.0:4280`), for banners. */
+  boundUrl: string | null
   gateway: ReturnType<typeof createGateway>
   /** Null when `observe` is off. */
   alerting: Alerting | null
@@ -109,6 +121,8 @@ export function secretValues(env: Record<string, string | undefined>): string[] 
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const env = { ...options.env, ...(options.connectionOverrides ?? {}) }
+  // Server settings are checked before anything opens, so a bad token stops start-up cleanly.
+  if (options.server) assertApiToken(env.PIPEWRIGHT_API_TOKEN || null)
   const pipelines =
     options.pipelines ?? (await loadPipelines(options.pipelinesDir ?? join(options.cwd, 'pipelines'), { env, cwd: options.cwd }))
   const syncs = options.syncs ?? (await loadSyncs(options.syncsDir ?? join(options.cwd, 'syncs'), { env, cwd: options.cwd }))
@@ -116,6 +130,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Read before anything starts, so a mistake in alerts.yaml stops start-up with its message.
   const alertsConfig = observe ? (options.alerts ?? (await loadAlertsConfig(options.cwd, env))) : null
   const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
+  const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
@@ -138,6 +153,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     connections,
     store,
     clock,
+    allowPrivateNetwork,
     ...(limiterBackend ? { limiterBackend } : {}),
     onEvent: (e: GatewayEvent) => hubRef?.events.emit(e.type, e as unknown as Record<string, unknown>),
   })
@@ -217,18 +233,31 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let server: PipewrightServer | null = null
   let url: string | null = null
   if (options.server) {
-    server = await createServer(hub, {
-      host: options.host ?? env.PIPEWRIGHT_HOST ?? '127.0.0.1',
-      port: options.port ?? Number(env.PIPEWRIGHT_PORT ?? 4280),
-      apiToken: env.PIPEWRIGHT_API_TOKEN || null,
-      usage: () => gateway.usage(),
-      circuits: () => gateway.circuitStates(),
-      alerting,
-      connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
-      log: (msg, data) => logger.info(data ?? {}, msg),
-      processMetrics: true,
-    })
-    url = await server.listen()
+    try {
+      server = await createServer(hub, {
+        host: options.host ?? env.PIPEWRIGHT_HOST ?? '127.0.0.1',
+        port: options.port ?? Number(env.PIPEWRIGHT_PORT ?? 4280),
+        apiToken: env.PIPEWRIGHT_API_TOKEN || null,
+        allowedHosts: options.allowedHosts ?? csv(env.PIPEWRIGHT_ALLOWED_HOSTS),
+        debug: isTrue(env.PIPEWRIGHT_DEBUG),
+        usage: () => gateway.usage(),
+        circuits: () => gateway.circuitStates(),
+        alerting,
+        connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
+        log: (msg, data) => logger.info(data ?? {}, msg),
+        processMetrics: true,
+      })
+      url = await server.listen()
+    } catch (e) {
+      scheduler?.stop()
+      await runner?.close()
+      await server?.close().catch(() => {})
+      await alerting?.close()
+      await series?.close()
+      await hub.close({ deadlineMs: 0 })
+      await limiterBackend?.close()
+      throw e
+    }
   }
   let health: HealthServer | null = null
   const metricsPort = options.metricsPort ?? (env.PIPEWRIGHT_METRICS_PORT ? Number(env.PIPEWRIGHT_METRICS_PORT) : undefined)
@@ -252,6 +281,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger,
     url,
     healthUrl: health?.url ?? null,
+    boundUrl: server?.boundUrl() ?? null,
     gateway,
     alerting,
     series,
@@ -270,6 +300,30 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger.flush?.()
     },
   }
+}
+
+/** The process-wide private-network allow list: the environment's plus the caller's. */
+function processAllowList(fromEnv: string | undefined, extra: string[] | boolean | undefined): AllowList {
+  let list: AllowList
+  try {
+    list = parseAllowList(fromEnv)
+  } catch (e) {
+    throw new ConfigError([{ field: 'PIPEWRIGHT_ALLOW_PRIVATE_NETWORK', message: (e as Error).message }], ErrorCodes.CONFIG_INVALID)
+  }
+  return extra === undefined ? list : mergeAllowLists(list, parseAllowList(extra))
+}
+
+function csv(v: string | undefined): string[] | undefined {
+  return v
+    ? v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined
+}
+
+function isTrue(v: string | undefined): boolean {
+  return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())
 }
 
 /** Make a relative SQLite path relative to the working directory given (not the process's). */

@@ -141,7 +141,8 @@ describe('/api/v1/alerts', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ rule: 'run-failure-rate', findings: [], queued: 1 })
     expect(slack.state.messages).toHaveLength(1)
-    expect((await fetch(`${runtime.url}/api/v1/alerts/rules/nope/test`, { method: 'POST' })).status).toBe(404)
+    const json = { 'content-type': 'application/json' }
+    expect((await fetch(`${runtime.url}/api/v1/alerts/rules/nope/test`, { method: 'POST', headers: json })).status).toBe(404)
     expect((await get('/api/v1/alerts/incidents?status=bogus')).error.code).toBe('PW_BAD_REQUEST')
   })
 })

@@ -11,6 +11,7 @@ import { systemClock } from '../src/engine/clock.js'
 import { isNonRetryable } from '../src/errors.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { connectorSuite, makeActionContext } from './conformance/connector-suite.js'
+import { loopbackGateway } from './helpers/net.js'
 
 connectorSuite({
   name: 'airtable',
@@ -155,6 +156,7 @@ describe('airtable through the gateway', () => {
     const store = createSqliteStore({ path: join(dir, 'pw.db') })
     await store.migrate()
     const gateway = createGateway({
+      ...loopbackGateway,
       connectors: [airtableConnector],
       connections: { airtable: { default: { token: 'pat-good', baseUrl: await emu.listen() } } },
       store,

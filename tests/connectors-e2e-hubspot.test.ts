@@ -13,6 +13,7 @@ import type { PipelineDefinition } from '../src/pipeline/types.js'
 import { createRuntime, type Runtime } from '../src/runtime.js'
 import type { EmulatorServer } from '../src/sandbox/index.js'
 import { compile, eventually, tempDir } from './helpers/engine.js'
+import { LOOPBACK_ALLOWED } from './helpers/net.js'
 
 let tmp: ReturnType<typeof tempDir>
 let emulator: EmulatorServer<HubspotState>
@@ -60,6 +61,7 @@ async function start(def: PipelineDefinition, server = false): Promise<Runtime> 
     cwd: tmp.dir,
     env: {},
     connectionOverrides: sandboxEnv({ hubspot: emulator.url }),
+    allowPrivateNetwork: LOOPBACK_ALLOWED,
     pipelines: [compile(def)],
     databaseUrl: `sqlite:${tmp.dir}/pw.db`,
     server,

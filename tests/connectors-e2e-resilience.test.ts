@@ -19,6 +19,7 @@ import type { StepDefinition } from '../src/pipeline/types.js'
 import type { EmulatorServer } from '../src/sandbox/index.js'
 import type { RunStatus } from '../src/types.js'
 import { compile, eventually, sqliteStore, startHub, tempDir } from './helpers/engine.js'
+import { loopbackGateway } from './helpers/net.js'
 
 let tmp: ReturnType<typeof tempDir>
 let hub: Hub | null = null
@@ -40,6 +41,7 @@ async function startWith(step: StepDefinition, connections: RawConnections) {
   const store = sqliteStore(tmp.dir)
   await store.migrate()
   const gateway = createGateway({
+    ...loopbackGateway,
     connectors: [createHubspotConnector(), { ...clayConnector }],
     connections,
     store,

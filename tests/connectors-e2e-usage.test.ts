@@ -13,6 +13,7 @@ import { manual } from '../src/pipeline/define.js'
 import { createRuntime } from '../src/runtime.js'
 import { type Sandbox, startSandbox } from '../src/sandbox/index.js'
 import { compile, eventually, tempDir } from './helpers/engine.js'
+import { LOOPBACK_ALLOWED } from './helpers/net.js'
 
 let tmp: ReturnType<typeof tempDir>
 let sandbox: Sandbox
@@ -54,7 +55,7 @@ it('prints a budget table per connection with what was used this period', async 
       { id: 'contact', action: hubspot.contacts.upsert({ properties: ({ event }: any) => ({ email: event.email }) }) },
     ],
   })
-  const rt = await createRuntime({ cwd: tmp.dir, env, pipelines: [pipeline], logLevel: 'silent' })
+  const rt = await createRuntime({ cwd: tmp.dir, env, pipelines: [pipeline], logLevel: 'silent', allowPrivateNetwork: LOOPBACK_ALLOWED })
   try {
     await rt.hub.ingest(
       'enrich',

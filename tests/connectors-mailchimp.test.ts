@@ -11,6 +11,7 @@ import { systemClock } from '../src/engine/clock.js'
 import { isNonRetryable } from '../src/errors.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { connectorSuite, makeActionContext } from './conformance/connector-suite.js'
+import { loopbackGateway } from './helpers/net.js'
 
 const KEY = 'abc123-us6'
 
@@ -180,6 +181,7 @@ describe('mailchimp members.upsert', () => {
     await store.migrate()
     for (let i = 0; i < 30; i += 2) await store.recordConsent({ email: `u${i}@acme.com`, state: 'subscribed', source: 'test', at: 1 }, 1)
     const gateway = createGateway({
+      ...loopbackGateway,
       connectors: [mailchimpConnector],
       connections: { mailchimp: { default: { apiKey: KEY, baseUrl: await emu.listen() } } },
       store,

@@ -126,7 +126,7 @@ describe.skipIf(!hasChromium)('dashboard polish', () => {
 
 describe.skipIf(!hasChromium)('dashboard sign-in accessibility', () => {
   it('passes axe-core on the token form', async () => {
-    const { url } = await d.start('a-token-for-the-axe-test')
+    const { url } = await d.start('a-token-for-the-axe-test-0123456789abcdef')
     const page = d.page
     await page.goto(`${url}/`)
     await page.locator('#token-form').waitFor()

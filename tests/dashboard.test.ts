@@ -98,20 +98,29 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     expect(d.pageErrors).toEqual([])
   })
 
-  it('asks for the API token when /api answers 401 and keeps it in sessionStorage only', async () => {
-    const { url } = await d.start('s3cret-token-for-test')
+  it('asks for the API token when /api answers 401 and trades it for an HttpOnly SameSite=Strict cookie', async () => {
+    const { url } = await d.start('s3cret-token-for-test-0123456789abcdef')
     const page = d.page
     await page.goto(`${url}/`)
     await page.locator('#token-form').waitFor({ state: 'visible' })
     await page.locator('#token-input').fill('wrong')
     await page.locator('#token-form button').click()
     await page.locator('#token-error', { hasText: 'refused' }).waitFor()
-    await page.locator('#token-input').fill('s3cret-token-for-test')
+    await page.locator('#token-input').fill('s3cret-token-for-test-0123456789abcdef')
     await page.locator('#token-form button').click()
     await expect.poll(() => page.locator('#runs-body tr[data-run]').count()).toBe(3)
     expect(await page.locator('#token-form').isHidden()).toBe(true)
-    expect(await page.evaluate('[sessionStorage.length, localStorage.length]')).toEqual([1, 0])
+    // Nothing the page's scripts can read holds the token or the session.
+    expect(await page.evaluate('[sessionStorage.length, localStorage.length, document.cookie]')).toEqual([0, 0, ''])
     expect(await page.content()).not.toContain('s3cret-token-for-test')
+    const cookies = await page.context().cookies(url)
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['pipewright_session', true, 'Strict']])
+    expect(cookies[0]!.value).not.toContain('s3cret')
+    // A reload keeps the session: the token is not asked for again.
+    await page.reload()
+    await expect.poll(() => page.locator('#runs-body tr[data-run]').count()).toBe(3)
+    expect(await page.locator('#token-form').isHidden()).toBe(true)
+    await page.context().clearCookies()
   })
 })
 

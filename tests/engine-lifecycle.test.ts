@@ -163,11 +163,11 @@ describe('HTTP API and metrics', () => {
     const p = compile({ id: 'api', trigger: manual(), retry: { maxAttempts: 1 }, steps: [{ id: 'w', action: act('crm.write') }] })
     const hub = await startHub({ pipelines: [p], store, actions })
     closers.push(() => hub.close())
-    const server = await createServer(hub, { apiToken: 'tok-123456' })
+    const server = await createServer(hub, { apiToken: 'tok-123456-abcdefghijklmnopqrstuvwxyz' })
     closers.push(() => server.close())
     const [r] = await hub.ingest('api', [{ payload: { a: 1 } }])
     await hub.waitForRun(r!.runId)
-    const auth = { authorization: 'Bearer tok-123456' }
+    const auth = { authorization: 'Bearer tok-123456-abcdefghijklmnopqrstuvwxyz' }
 
     expect((await server.app.inject({ url: '/api/v1/runs' })).statusCode).toBe(401)
     const runs = (await server.app.inject({ url: '/api/v1/runs', headers: auth })).json()

@@ -6,6 +6,7 @@ import type { HttpConnection, HttpRequestInput } from '../src/connectors/http/in
 import { createHttpConnector, http } from '../src/connectors/http/index.js'
 import { isNonRetryable, isPipewrightError, serializeError } from '../src/errors.js'
 import { createManualClock } from '../src/resilience/manual-clock.js'
+import { loopbackDispatcher } from './helpers/net.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 interface Seen {
@@ -71,6 +72,7 @@ async function call(input: HttpRequestInput, attempt = 1, connection: HttpConnec
     call: c,
     clock,
     signal: ac.signal,
+    dispatcher: loopbackDispatcher(),
     identity: { get: async () => null, set: async () => {} },
   }
   return action.run(parsed, ctx)

@@ -12,6 +12,7 @@ import { NonRetryableError } from '../src/errors.js'
 import { createManualClock, type ManualClock } from '../src/resilience/manual-clock.js'
 import type { Store } from '../src/store/contract.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
+import { loopbackGateway } from './helpers/net.js'
 
 let dir: string
 let store: Store
@@ -35,7 +36,7 @@ afterEach(async () => {
 })
 
 function make(options: Partial<GatewayOptions> & Pick<GatewayOptions, 'connectors'>): Gateway {
-  gateway = createGateway({ connections: {}, store, clock, onEvent: (e) => events.push(e), ...options })
+  gateway = createGateway({ ...loopbackGateway, connections: {}, store, clock, onEvent: (e) => events.push(e), ...options })
   return gateway
 }
 
@@ -326,6 +327,7 @@ describe('gateway: effect ledger and identity map', () => {
   it('a throwing event listener never breaks a call', async () => {
     const { connector } = counterConnector()
     gateway = createGateway({
+      ...loopbackGateway,
       connectors: [connector],
       connections: { clay: { default: { token: 't' } } },
       store,

@@ -10,6 +10,7 @@ import { createHttpConnector } from '../src/connectors/http/index.js'
 import { retryAfterOf } from '../src/errors.js'
 import { createWarpedClock } from '../src/resilience/manual-clock.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
+import { loopbackGateway } from './helpers/net.js'
 
 // Time runs 4× faster than real time for both the gateway and the server, so about 25 s of
 // provider windows pass in about 6 s while real sockets carry every request.
@@ -37,6 +38,7 @@ it('a 100-per-10s limit is never exceeded at the provider and keeps at least 90 
   const store = createSqliteStore({ path: join(dir, 'pw.db'), synchronous: 'normal' })
   await store.migrate()
   const gateway = createGateway({
+    ...loopbackGateway,
     connectors: [createHttpConnector()],
     connections: { http: { default: { limits: { rates: [{ name: 'burst', limit: LIMIT, windowMs: WINDOW }] } } } },
     store,

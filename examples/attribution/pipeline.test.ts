@@ -37,6 +37,8 @@ beforeAll(async () => {
   t = await createTestHub({
     pipelines: [pipeline],
     sandbox: ['hubspot'],
+    // The touchpoints fixture runs on loopback: let the pipeline call it (and nothing else local).
+    allowPrivateNetwork: [`127.0.0.1:${(touchpoints.address() as AddressInfo).port}`],
     env: {
       TOUCHPOINTS_URL: `http://127.0.0.1:${(touchpoints.address() as AddressInfo).port}/touchpoints`,
       POSTGRES_URL: PG_URL,

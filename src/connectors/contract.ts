@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import type { Dispatcher } from 'undici'
 import type { ZodType } from 'zod'
 import type { ConsentAccess } from '../consent/access.js'
 import type { Clock } from '../types.js'
@@ -107,6 +108,12 @@ export interface ActionContext<C = unknown> {
   call: ActionCall
   clock: Clock
   signal: AbortSignal
+  /**
+   * The HTTP dispatcher for this connection (pass it as undici's `dispatcher`): keep-alive pools
+   * per origin, and the SSRF guard that refuses loopback, private, link-local and metadata
+   * addresses at connect time unless the connection or the process allows them.
+   */
+  dispatcher: Dispatcher
   /**
    * Identity map of this connection: business key → destination id of a record we created or
    * found (e.g. `company:acme.com` → HubSpot id), so an upsert right after a create does not

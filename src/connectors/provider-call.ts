@@ -7,7 +7,7 @@
  * @module
  */
 import { request } from 'undici'
-import { ErrorCodes, NonRetryableError, RateLimitedError, RetryAfterError, RetryableError } from '../errors.js'
+import { ErrorCodes, isPrivateNetworkError, NonRetryableError, RateLimitedError, RetryAfterError, RetryableError } from '../errors.js'
 import type { ActionContext, Classification } from './contract.js'
 
 export interface ProviderReply {
@@ -41,6 +41,7 @@ export async function providerCall(ctx: ActionContext<unknown>, o: ProviderCallO
       },
       body: o.body === undefined ? undefined : JSON.stringify(o.body),
       signal: ctx.signal,
+      dispatcher: ctx.dispatcher,
     })
     ctx.observeHeaders?.(res.headers)
     const text = await res.body.text()
@@ -52,7 +53,7 @@ export async function providerCall(ctx: ActionContext<unknown>, o: ProviderCallO
     }
     return { status: res.statusCode, headers: res.headers, body: parsed }
   } catch (e) {
-    if (ctx.signal.aborted) throw e
+    if (ctx.signal.aborted || isPrivateNetworkError(e)) throw e
     throw new RetryableError(
       `${o.service} ${o.method} ${o.what ?? new URL(o.url).pathname} failed before an answer: ${(e as Error).message}`,
       {

@@ -315,3 +315,14 @@ export const alertsDocs = {
     },
   }),
 } satisfies Record<string, RouteDoc>
+
+// The dashboard's session (src/server/api-guard.ts): an HttpOnly cookie instead of a bearer token.
+const session = jsonSchema(obj({ required: z.boolean().describe('whether this server asks for the token'), authenticated: z.boolean() }))
+export const sessionDocs = {
+  get: doc('session', 'Whether this browser session is signed in', { response: { 200: session, ...errors() } }),
+  post: doc('session', 'Sign in with the API token; sets an HttpOnly session cookie', {
+    body: jsonSchema(obj({ token: z.string() }), 'input'),
+    response: { 200: session, ...errors() },
+  }),
+  delete: doc('session', 'Sign out: the session cookie is revoked', { response: { 200: jsonSchema(z.looseObject({})), ...errors() } }),
+} satisfies Record<string, RouteDoc>

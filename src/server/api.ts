@@ -1,9 +1,9 @@
 /**
  * `/api/v1/…`: JSON for pipelines, runs, dead letters (with replay), usage and connections.
- * Bearer token required unless the server is bound to loopback.
+ * Every request passes the guard of api-guard.ts first (Host, origin, body type, token or
+ * session). Stack traces are left out of responses unless the server runs with `debug`.
  * @module
  */
-import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { runsCsvString } from '../csv/export.js'
 import { importCsv } from '../csv/import.js'
@@ -14,35 +14,37 @@ import { ErrorCodes } from '../errors.js'
 import type { Alerting } from '../observe/alerts/alerting.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
 import { registerAlertsApi } from './api-alerts.js'
+import { type ApiGuard, type GuardRouteConfig, registerSessionRoutes } from './api-guard.js'
 import { apiDocs } from './api-schemas.js'
 import { HttpError } from './http-error.js'
+import { withoutStacks } from './public-errors.js'
 
 export interface ApiOptions {
   hub: Hub
   /** Required bearer token; null allows anonymous access (loopback only). */
   token: string | null
+  guard: ApiGuard
+  /** Keep stack traces in responses. @defaultValue false */
+  debug?: boolean
   /** Rows for `usage` (from the gateway), when available. */
   usage?: () => Promise<unknown[]> | unknown[]
   connections?: () => unknown[]
   alerting?: Alerting | null
 }
 
-function checkToken(req: FastifyRequest, token: string | null) {
-  if (token === null) return
-  const header = req.headers.authorization ?? ''
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
-  const want = Buffer.from(token)
-  if (given.length !== want.length || !timingSafeEqual(given, want))
-    throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'missing or wrong bearer token for /api', undefined, { 'www-authenticate': 'Bearer' })
-}
-
 const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']
 
 export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
   const { hub } = opts
+  const pub = <T>(v: T): T => (opts.debug ? v : withoutStacks(v))
   await app.register(
     async (api) => {
-      api.addHook('onRequest', async (req) => checkToken(req, opts.token))
+      // An empty body with a JSON type is `{}` (a POST that needs no parameters still sends the type).
+      const json = api.getDefaultJsonParser('error', 'error')
+      api.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+        (body as string).trim() === '' ? done(null, {}) : json(req, body as string, done),
+      )
+      await registerSessionRoutes(api, opts.guard, opts.token, hub.clock)
       // Route schemas document the API (GET /api/v1/openapi.json); handlers check their input
       // and answers go out as they are, so nothing an answer carries is dropped by a schema.
       api.setValidatorCompiler(() => (data) => ({ value: data }))
@@ -83,7 +85,8 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
 
       // CSV import: the body streams through the parser (one run per row), no size limit.
       api.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload))
-      api.post('/pipelines/:id/import', { schema: apiDocs.importCsv }, async (req) => {
+      const csvBody: GuardRouteConfig = { bodyTypes: ['text/csv', 'application/csv'] }
+      api.post('/pipelines/:id/import', { config: csvBody, schema: apiDocs.importCsv }, async (req) => {
         const id = (req.params as { id: string }).id
         if (!hub.getPipeline(id)) throw new HttpError(404, ErrorCodes.PIPELINE_NOT_FOUND, `no pipeline ${id}`)
         const ct = String(req.headers['content-type'] ?? '')
@@ -114,7 +117,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
       api.get('/runs/:id', { schema: apiDocs.getRun }, async (req) => {
         const out = await describeRun(hub, (req.params as { id: string }).id)
         if (!out) throw new HttpError(404, ErrorCodes.RUN_NOT_FOUND, `no run ${(req.params as { id: string }).id}`)
-        return out
+        return pub(out)
       })
 
       api.post('/runs/:id/replay', { schema: apiDocs.replayRun }, async (req) => {
@@ -126,7 +129,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
 
       api.get('/dead-letters', { schema: apiDocs.listDeadLetters }, async (req) => {
         const q = req.query as Record<string, string | undefined>
-        return {
+        return pub({
           deadLetters: await hub.store.listDeadLetters({
             pipelineId: q.pipeline,
             reason: q.reason as DeadReason | undefined,
@@ -134,7 +137,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
             includeResolved: q.all === 'true',
             limit: q.limit ? Number(q.limit) : 100,
           }),
-        }
+        })
       })
 
       // The exact number a bulk replay of this filter would select now, and the `until` bound that
@@ -156,7 +159,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         const d = await hub.store.getDeadLetter((req.params as { runId: string }).runId)
         if (!d)
           throw new HttpError(404, ErrorCodes.DEAD_LETTER_NOT_FOUND, `no dead letter for run ${(req.params as { runId: string }).runId}`)
-        return d
+        return pub(d)
       })
 
       api.post('/dead-letters/replay', { schema: apiDocs.replayDeadLetters }, async (req) => {

@@ -16,21 +16,31 @@ import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { CircuitRow } from '../connectors/gateway/gateway.js'
 import type { Hub } from '../engine/hub.js'
-import { ErrorCodes } from '../errors.js'
+import { ConfigError, ErrorCodes } from '../errors.js'
 import type { Alerting } from '../observe/alerts/alerting.js'
 import { createMetrics, type HubMetrics } from '../observe/metrics.js'
 import type { BudgetRow } from '../resilience/budget.js'
 import { registerApi } from './api.js'
+import { assertApiToken } from './api-auth.js'
+import { createApiGuard } from './api-guard.js'
 import { readiness } from './health.js'
 import { createWebhookIngress, registerHooks, webhookListener } from './hooks.js'
 import { onError, sendError } from './http-error.js'
 import { registerOpenApi } from './openapi.js'
+import { compileAllowedHosts } from './request-guard.js'
 
 export interface ServerOptions {
   host?: string
   port?: number
-  /** Bearer token for /api and the dashboard; required unless `host` is loopback. */
+  /** Bearer token for /api and the dashboard (at least 32 characters); required unless `host` is loopback. */
   apiToken?: string | null
+  /**
+   * Host names (`name`, `name:port`, `*.domain`) /api and the dashboard answer to, besides
+   * `localhost`, `127.0.0.1`, `[::1]` and the bind address. Any other `Host` gets 421.
+   */
+  allowedHosts?: string[]
+  /** Keep stack traces in API responses. @defaultValue false */
+  debug?: boolean
   usage?: () => Promise<BudgetRow[]> | BudgetRow[]
   /** Circuit state per connection (the gateway's), for `/metrics`. */
   circuits?: () => CircuitRow[]
@@ -47,9 +57,11 @@ export interface ServerOptions {
 export interface PipewrightServer {
   app: FastifyInstance
   metrics: HubMetrics
-  /** Start listening; resolves with the base URL. */
+  /** Start listening; resolves with the base URL to reach it from this machine. */
   listen(): Promise<string>
   url(): string
+  /** The address actually bound, e.g. `http://0.0.0.0:4280` (for banners). */
+  boundUrl(): string
   close(): Promise<void>
 }
 
@@ -93,12 +105,26 @@ function webFile(rel: string): { path: string; type: string } | null {
 export async function createServer(hub: Hub, options: ServerOptions = {}): Promise<PipewrightServer> {
   const host = options.host ?? '127.0.0.1'
   const port = options.port ?? 4280
-  const token = options.apiToken ?? null
+  const token = options.apiToken || null
   if (!token && !isLoopback(host)) {
-    throw new Error(
-      `[${ErrorCodes.CONFIG_INVALID}] PIPEWRIGHT_API_TOKEN is required when listening on ${host}: /api and the dashboard would be open to the network`,
+    throw new ConfigError(
+      [
+        {
+          field: 'PIPEWRIGHT_API_TOKEN',
+          message: `is required when listening on ${host}: /api and the dashboard would be open to the network`,
+        },
+      ],
+      ErrorCodes.CONFIG_INVALID,
     )
   }
+  assertApiToken(token)
+  let hosts: ReturnType<typeof compileAllowedHosts>
+  try {
+    hosts = compileAllowedHosts(options.allowedHosts, host)
+  } catch (e) {
+    throw new ConfigError([{ field: 'PIPEWRIGHT_ALLOWED_HOSTS', message: (e as Error).message }], ErrorCodes.CONFIG_INVALID)
+  }
+  const guard = createApiGuard({ hosts, token, clock: hub.clock })
   const log = options.log ?? (() => {})
   const bodyLimit = Math.max(
     1024 * 1024,
@@ -141,9 +167,21 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
   app.setErrorHandler(onError((msg, err) => hub.events.emit('hub:error', { message: msg, error: err })))
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`))
 
+  // Every /api request passes the guard, unknown routes included (their 404 comes after it).
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/') || req.url === '/api') await guard.api(req)
+  })
   await registerHooks(app, { hub, metrics, bodyLimit, log }, ingress)
   await registerOpenApi(app)
-  await registerApi(app, { hub, token, usage: options.usage, connections: options.connections, alerting: options.alerting ?? null })
+  await registerApi(app, {
+    hub,
+    token,
+    guard,
+    debug: options.debug,
+    usage: options.usage,
+    connections: options.connections,
+    alerting: options.alerting ?? null,
+  })
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {
@@ -152,7 +190,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     return reply.code(r.status).send(r.body)
   })
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await metrics.render()))
-  app.get('/', async (_req, reply) => {
+  app.get('/', { onRequest: guard.page }, async (_req, reply) => {
     const html = await readFile(join(WEB_DIR, 'index.html'), 'utf8').catch(() => null)
     if (!html)
       return reply
@@ -162,7 +200,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
         )
     return reply.headers(WEB_HEADERS).type('text/html; charset=utf-8').send(html)
   })
-  app.get('/web/*', async (req, reply) => {
+  app.get('/web/*', { onRequest: guard.page }, async (req, reply) => {
     const file = webFile((req.params as { '*': string })['*'])
     const body = file ? await readFile(file.path).catch(() => null) : null
     if (!file || !body) return sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`)
@@ -172,14 +210,23 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
   })
 
   let address = ''
+  let bound = ''
   return {
     app,
     metrics,
     async listen() {
-      address = await app.listen({ host, port })
-      return address.replace('[::1]', 'localhost')
+      await app.listen({ host, port })
+      const a = app.server.address()
+      if (a && typeof a === 'object') {
+        const ip = a.family === 'IPv6' ? `[${a.address}]` : a.address
+        bound = `http://${ip}:${a.port}`
+        const reach = a.address === '0.0.0.0' ? '127.0.0.1' : a.address === '::' ? '[::1]' : ip
+        address = `http://${reach === '[::1]' ? 'localhost' : reach}:${a.port}`
+      }
+      return address
     },
     url: () => address,
+    boundUrl: () => bound,
     async close() {
       // Requests in flight get a short grace; then connections that never send a request (a
       // browser's spare socket) are cut, so shutdown never waits for Node's 60 s header timeout.

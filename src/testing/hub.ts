@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sandboxSockets } from '../cli/commands/sandbox.js'
 import { ManualClock } from '../engine/clock.js'
 import type { Hub } from '../engine/hub.js'
 import { compilePipeline } from '../pipeline/compile.js'
@@ -26,6 +27,12 @@ export interface TestHubOptions {
   env?: Record<string, string>
   /** `'manual'` for a {@link ManualClock} (time moves with `hub.clock.advance(ms)`), or your own. */
   clock?: Clock | 'manual'
+  /**
+   * Private addresses the pipelines may call, e.g. `['127.0.0.1:4399']` for a fixture server of
+   * your own on loopback (CIDRs, hosts, `host:port`, or `true` for anything). The sandbox's
+   * emulators are allowed on their own; nothing else on loopback or a private network is.
+   */
+  allowPrivateNetwork?: string[] | boolean
 }
 
 export interface TestHub {
@@ -58,6 +65,7 @@ export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
       scheduler: false,
       logLevel: 'silent',
       sweepIntervalMs: 200,
+      allowPrivateNetwork: testAllowList(options.allowPrivateNetwork, sandbox),
       observe: false,
       ...(clock ? { clock } : {}),
     })
@@ -104,6 +112,13 @@ export async function runPipeline(
   if (!run) throw new Error(`run ${r!.runId} of ${pipelineId} disappeared`)
   const trace = await hub.store.getSteps(run.id)
   return { run, steps: Object.fromEntries(trace.map((s) => [s.stepPath, s.output])), trace }
+}
+
+function testAllowList(given: string[] | boolean | undefined, sandbox: TestSandbox | null): string[] | boolean | undefined {
+  if (given === true) return true
+  const sockets = sandbox ? sandboxSockets(sandbox.urls) : []
+  const list = [...(Array.isArray(given) ? given : []), ...sockets]
+  return list.length > 0 ? list : undefined
 }
 
 function isCompiled(p: PipelineDefinition | CompiledPipeline): p is CompiledPipeline {

@@ -8,6 +8,7 @@ import type { ActionCall, ActionContext, ConnectorDefinition } from '../../src/c
 import { type ConsentAccess, memoryConsent } from '../../src/consent/access.js'
 import { isNonRetryable, retryAfterOf } from '../../src/errors.js'
 import type { Emulator } from '../../src/sandbox/emulator.js'
+import { loopbackDispatcher } from '../helpers/net.js'
 
 export interface SuiteEmulator {
   emulator: Emulator
@@ -62,6 +63,7 @@ export function makeActionContext<C>(
     call,
     clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
     signal,
+    dispatcher: loopbackDispatcher(),
     identity: { get: async (k) => identity.get(k) ?? null, set: async (k, v) => void identity.set(k, v) },
     consent,
   }

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { LOOPBACK_ENV } from './net.js'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 export const BIN = join(ROOT, 'bin', 'pipewright.js')
@@ -21,7 +22,7 @@ export interface Spawned {
 export function spawnPipewright(args: string[], env: Record<string, string>, cwd = ROOT, timeoutMs = 20_000): Promise<Spawned> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...LOOPBACK_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''

@@ -139,27 +139,35 @@ function DeadLetterBadge() {
 
 function TokenForm({ error, onSaved }: { error: string; onSaved: () => void }) {
   const input = useRef<HTMLInputElement>(null)
+  const [refused, setRefused] = useState('')
   useEffect(() => input.current?.focus(), [])
-  const submit = (e: Event) => {
+  const submit = async (e: Event) => {
     e.preventDefault()
     const value = input.current?.value.trim() ?? ''
     if (!value) return
-    auth.save(value)
     if (input.current) input.current.value = ''
+    const ok = await auth.signIn(value).catch(() => false)
+    if (!ok) {
+      setRefused('That token was refused.')
+      input.current?.focus()
+      return
+    }
+    setRefused('')
     onSaved()
   }
   return (
     <form id="token-form" class="token" onSubmit={submit}>
       <h1>Sign in</h1>
       <p>
-        This server asks for the API token (<code>PIPEWRIGHT_API_TOKEN</code>). It is kept in this tab only.
+        This server asks for the API token (<code>PIPEWRIGHT_API_TOKEN</code>). It is exchanged once for a session cookie this page cannot
+        read.
       </p>
       <label>
         API token <input ref={input} type="password" id="token-input" name="token" autoComplete="off" required />
       </label>{' '}
       <button type="submit">Sign in</button>{' '}
       <span id="token-error" class="error-text" role="alert">
-        {error}
+        {refused || error}
       </span>
     </form>
   )

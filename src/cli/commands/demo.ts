@@ -91,6 +91,7 @@ export async function demoCommand(io: CliIo, opts: { exit?: boolean; port?: stri
       cwd: io.cwd,
       env: { ...io.env, CLAY_CALLBACK_SECRET: SECRET },
       connectionOverrides: sandbox.env,
+      allowPrivateNetwork: sandbox.allowPrivateNetwork,
       pipelinesDir: DEMO_PIPELINES,
       databaseUrl: `sqlite:${join(tmp, 'demo.db')}`,
       server: true,

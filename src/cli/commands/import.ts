@@ -51,6 +51,7 @@ export async function importCommand(io: CliIo, pipelineId: string, file: string,
     worker,
     scheduler: false,
     connectionOverrides: sandbox?.env,
+    allowPrivateNetwork: sandbox?.allowPrivateNetwork,
     logLevel: 'silent',
   })
   try {

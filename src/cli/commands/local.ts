@@ -120,6 +120,7 @@ export async function runCommand(
       databaseUrl: opts.db ?? `sqlite:${join(tmp!, 'run.db')}`,
       scheduler: false,
       connectionOverrides: sandbox?.env,
+      allowPrivateNetwork: sandbox?.allowPrivateNetwork,
       logLevel: 'silent',
       observe: false,
     })

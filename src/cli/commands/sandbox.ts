@@ -45,7 +45,20 @@ export interface SandboxOverrides {
   urls: Record<string, string>
   /** The running emulators by service, to inspect what landed (`emulators.hubspot.state`). */
   emulators: Record<string, Emulator>
+  /**
+   * The opt-in that lets connectors reach the emulators on loopback: exactly their sockets
+   * (`127.0.0.1:<port>`), nothing else on this machine. Pass it as `allowPrivateNetwork`.
+   */
+  allowPrivateNetwork: string[]
   close(): Promise<void>
+}
+
+/** `host:port` of every emulator URL: the sandbox's private-network opt-in. */
+export function sandboxSockets(urls: Record<string, string>): string[] {
+  return Object.values(urls).map((u) => {
+    const url = new URL(u)
+    return `${url.hostname}:${url.port}`
+  })
 }
 
 /**
@@ -54,7 +67,13 @@ export interface SandboxOverrides {
  */
 export async function sandboxOverrides(port = 0, options: Omit<StartSandboxOptions, 'port' | 'host'> = {}): Promise<SandboxOverrides> {
   const sandbox = await startSandbox({ ...options, port, host: '127.0.0.1' })
-  return { env: sandboxEnv(sandbox.urls), urls: sandbox.urls, emulators: sandbox.emulators, close: () => sandbox.close() }
+  return {
+    env: sandboxEnv(sandbox.urls),
+    urls: sandbox.urls,
+    emulators: sandbox.emulators,
+    allowPrivateNetwork: sandboxSockets(sandbox.urls),
+    close: () => sandbox.close(),
+  }
 }
 
 export async function sandboxCommand(io: CliIo, opts: { port?: string; json?: boolean }): Promise<number> {

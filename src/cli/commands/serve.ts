@@ -28,11 +28,18 @@ export interface ServeOptions {
 
 function reportConfig(io: CliIo, e: unknown): number {
   if (e instanceof ConfigError) {
-    io.err(`cannot start: ${e.problems.length} problem(s) in the pipelines:`)
+    const where = e.problems.some((p) => p.file || p.pipeline) ? ' in the pipelines' : ''
+    io.err(`cannot start: ${e.problems.length} problem(s)${where}:`)
     for (const p of e.problems) io.err(`  - ${formatProblem(p)}`)
     return 1
   }
   throw e
+}
+
+/** `http://0.0.0.0:4280 (all interfaces)`; a specific address as it is. */
+function listening(bound: string, reach: string | null): string {
+  const wildcard = /^http:\/\/(0\.0\.0\.0|\[::\]):/.test(bound)
+  return wildcard ? `${bound} (all interfaces; ${reach} from this machine)` : bound
 }
 
 export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', opts: ServeOptions): Promise<number> {
@@ -58,6 +65,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
       leaseMs: opts.leaseMs ? Number(opts.leaseMs) : undefined,
       metricsPort: opts.metricsPort ? Number(opts.metricsPort) : undefined,
       connectionOverrides: sandbox?.env,
+      allowPrivateNetwork: sandbox?.allowPrivateNetwork,
     })
   } catch (e) {
     await sandbox?.close()
@@ -65,7 +73,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
   }
   const names = runtime.hub.pipelines().map((p) => p.id)
   io.out(
-    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.url ? `, listening on ${runtime.url}` : ''}${runtime.healthUrl ? `, health and metrics on ${runtime.healthUrl}` : ''}`,
+    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.boundUrl ? `, listening on ${listening(runtime.boundUrl, runtime.url)}` : ''}${runtime.healthUrl ? `, health and metrics on ${runtime.healthUrl}` : ''}`,
   )
   let watcher: ReturnType<typeof watch> | null = null
   if (mode === 'dev') {

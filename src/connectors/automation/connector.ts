@@ -7,7 +7,7 @@
  */
 import { request } from 'undici'
 import { z } from 'zod'
-import { ErrorCodes, NonRetryableError, RateLimitedError, RetryAfterError, RetryableError } from '../../errors.js'
+import { ErrorCodes, isPrivateNetworkError, NonRetryableError, RateLimitedError, RetryAfterError, RetryableError } from '../../errors.js'
 import { type ActionContext, type ActionDefinition, type ConnectorDefinition, defineConnector } from '../contract.js'
 import { type AutomationService, classifyWebhook, ruleSchema } from './classify.js'
 
@@ -91,6 +91,7 @@ function trigger(service: AutomationService): ActionDefinition<AnyConnection, Tr
           },
           body: JSON.stringify(input.body ?? {}),
           signal: ctx.signal,
+          dispatcher: ctx.dispatcher,
           headersTimeout: c.timeoutMs,
           bodyTimeout: c.timeoutMs,
         })
@@ -98,7 +99,7 @@ function trigger(service: AutomationService): ActionDefinition<AnyConnection, Tr
         headers = res.headers
         text = await res.body.text()
       } catch (e) {
-        if (ctx.signal.aborted) throw e
+        if (ctx.signal.aborted || isPrivateNetworkError(e)) throw e
         throw new RetryableError(`${where} failed before an answer: ${(e as { code?: string }).code ?? (e as Error).message}`, {
           code: ErrorCodes.CONNECTOR_NETWORK,
           cause: e,

@@ -9,7 +9,14 @@
 import { createHash } from 'node:crypto'
 import { request } from 'undici'
 import { z } from 'zod'
-import { ErrorCodes, NonRetryableError, QuotaExhaustedError, RateLimitedError, RetryableError } from '../../errors.js'
+import {
+  ErrorCodes,
+  isPrivateNetworkError,
+  NonRetryableError,
+  QuotaExhaustedError,
+  RateLimitedError,
+  RetryableError,
+} from '../../errors.js'
 import { type ActionContext, type ActionDefinition, defineConnector } from '../contract.js'
 import { classifyClay, type ProviderResponse } from './classify.js'
 
@@ -59,6 +66,7 @@ async function post(ctx: Ctx, url: string, row: unknown): Promise<ProviderRespon
       },
       body: JSON.stringify(row),
       signal: ctx.signal,
+      dispatcher: ctx.dispatcher,
     })
     ctx.observeHeaders?.(res.headers)
     const text = await res.body.text()
@@ -70,7 +78,7 @@ async function post(ctx: Ctx, url: string, row: unknown): Promise<ProviderRespon
     }
     return { status: res.statusCode, headers: res.headers, body }
   } catch (e) {
-    if (ctx.signal.aborted) throw e
+    if (ctx.signal.aborted || isPrivateNetworkError(e)) throw e
     throw new RetryableError(`Clay webhook request failed before an answer: ${(e as Error).message}`, {
       code: ErrorCodes.CONNECTOR_NETWORK,
       cause: e,

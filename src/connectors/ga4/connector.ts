@@ -57,6 +57,7 @@ async function post(ctx: Ctx, path: string, body: unknown): Promise<{ status: nu
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       signal: ctx.signal,
+      dispatcher: ctx.dispatcher,
     })
     const text = await res.body.text()
     let parsed: unknown = text

@@ -7,6 +7,8 @@
  *   entries of the same name and add new ones (e.g. HubSpot Pro: `burst` 190 per 10 s).
  * - `onBudgetExhausted`: `'wait'` (default) or `'dead-letter'`.
  * - `circuit`: `{ failureThreshold?: number (5), halfOpenAfterMs?: number (30000) }`.
+ * - `allowPrivateNetwork`: `true`, or CIDRs / hosts / `host:port` this connection may reach
+ *   although they are loopback, private or link-local (see net/address-policy.ts).
  *
  * A connector whose schema accepts `{}` (such as `http`) gets a `default` connection even
  * when none is configured.
@@ -15,6 +17,7 @@
 import { ConfigError, ErrorCodes, type Problem } from '../../errors.js'
 import type { BudgetSpec, OnBudgetExhausted } from '../../resilience/budget.js'
 import type { ConnectorDefinition, RateLimitSpec } from '../contract.js'
+import { type AllowList, NOTHING_ALLOWED, parseAllowList } from '../net/address-policy.js'
 
 export interface ResolvedConnection {
   connector: ConnectorDefinition<any>
@@ -27,11 +30,13 @@ export interface ResolvedConnection {
   maxConcurrent: number | undefined
   onBudgetExhausted: OnBudgetExhausted
   circuit: { failureThreshold: number; halfOpenAfterMs: number }
+  /** Private addresses this connection may reach (besides the process-wide list). */
+  allowPrivateNetwork: AllowList
 }
 
 export type RawConnections = Record<string, Record<string, Record<string, unknown> | undefined>>
 
-const RESERVED = ['limits', 'onBudgetExhausted', 'circuit'] as const
+const RESERVED = ['limits', 'onBudgetExhausted', 'circuit', 'allowPrivateNetwork'] as const
 
 function mergeByName<T extends { name: string }>(base: readonly T[] = [], extra: readonly T[] = []): T[] {
   const out = new Map(base.map((x) => [x.name, x]))
@@ -55,7 +60,10 @@ export function resolveConnections(
     const named = new Map<string, ResolvedConnection>()
     for (const [name, rawConfig] of Object.entries(entries)) {
       const field = `connections.${connector.id}.${name}`
-      const { limits, onBudgetExhausted, circuit, ...rest } = (rawConfig ?? {}) as Record<(typeof RESERVED)[number], any> &
+      const { limits, onBudgetExhausted, circuit, allowPrivateNetwork, ...rest } = (rawConfig ?? {}) as Record<
+        (typeof RESERVED)[number],
+        any
+      > &
         Record<string, unknown>
       const parsed = connector.connection.safeParse(rest)
       if (!parsed.success) {
@@ -69,6 +77,12 @@ export function resolveConnections(
           message: `must be "wait" or "dead-letter", got ${JSON.stringify(onBudgetExhausted)}`,
         })
       }
+      let allow: AllowList = NOTHING_ALLOWED
+      try {
+        allow = parseAllowList(allowPrivateNetwork)
+      } catch (e) {
+        problems.push({ field: `${field}.allowPrivateNetwork`, message: (e as Error).message })
+      }
       named.set(name, {
         connector,
         name,
@@ -79,6 +93,7 @@ export function resolveConnections(
         maxConcurrent: limits?.maxConcurrent ?? connector.limits?.maxConcurrent,
         onBudgetExhausted: onBudgetExhausted ?? 'wait',
         circuit: { failureThreshold: circuit?.failureThreshold ?? 5, halfOpenAfterMs: circuit?.halfOpenAfterMs ?? 30_000 },
+        allowPrivateNetwork: allow,
       })
     }
     out.set(connector.id, named)

@@ -25,6 +25,8 @@ import { createRateLimiter, type RateWindowSpec } from '../../resilience/rate-li
 import type { Store } from '../../store/contract.js'
 import type { Clock, Random } from '../../types.js'
 import type { ActionCall, ActionContext, ActionExecutor, ConnectorDefinition } from '../contract.js'
+import { type AllowList, mergeAllowLists, NOTHING_ALLOWED } from '../net/address-policy.js'
+import { createGuardedDispatcher, type Resolver } from '../net/guarded-dispatcher.js'
 import { createMicroBatcher, type MicroBatcher } from './batcher.js'
 import { type RawConnections, type ResolvedConnection, resolveConnections, splitRef } from './connections.js'
 import { createSafeEmit, type GatewayEvent } from './events.js'
@@ -47,6 +49,15 @@ export interface GatewayOptions {
   limiterBackend?: LimiterBackend
   /** Total rate-limit wait awaited in place per request before parking the run. @defaultValue 1000 */
   maxInPlaceWaitMs?: number
+  /**
+   * Private addresses every connection may reach (`PIPEWRIGHT_ALLOW_PRIVATE_NETWORK`); each
+   * connection's `allowPrivateNetwork` adds to it. @defaultValue nothing: public addresses only
+   */
+  allowPrivateNetwork?: AllowList
+  /** Host name resolution for outbound requests. @defaultValue the system resolver (dns.lookup) */
+  resolve?: Resolver
+  /** Keep-alive pools of the connections' HTTP dispatchers. */
+  http?: { keepAliveTimeoutMs?: number; connectionsPerOrigin?: number }
 }
 
 export interface CircuitRow {
@@ -63,6 +74,7 @@ export interface Gateway extends ActionExecutor {
 }
 
 interface Runtime {
+  dispatcher: ReturnType<typeof createGuardedDispatcher>
   circuit: CircuitBreaker
   identity: ActionContext['identity']
   ledger: ReturnType<typeof effectLedger>
@@ -101,6 +113,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (rt) return rt
     const where = { connector: conn.connector.id, connection: conn.name }
     rt = {
+      dispatcher: createGuardedDispatcher({
+        allow: mergeAllowLists(options.allowPrivateNetwork ?? NOTHING_ALLOWED, conn.allowPrivateNetwork),
+        ...(options.resolve ? { resolve: options.resolve } : {}),
+        ...options.http,
+      }),
       circuit: createCircuitBreaker({
         name: conn.key,
         clock,
@@ -134,6 +151,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       call: s.call,
       clock,
       signal,
+      dispatcher: rt.dispatcher,
       identity: rt.identity,
       consent,
       observeHeaders: (headers) => void limiter.observe(s.conn.key, specs, headers).catch(() => undefined),
@@ -274,6 +292,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       closing.abort()
       if (!options.limiterBackend) await limiter.close()
       await Promise.all(options.connectors.map((c) => c.close?.()))
+      await Promise.all([...runtimes.values()].map((rt) => rt.dispatcher.close().catch(() => undefined)))
     },
   }
 }

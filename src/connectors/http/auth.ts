@@ -6,7 +6,7 @@
  * @module
  */
 import type { Dispatcher } from 'undici'
-import { ErrorCodes, NonRetryableError, RetryableError } from '../../errors.js'
+import { ErrorCodes, isPrivateNetworkError, NonRetryableError, RetryableError } from '../../errors.js'
 import type { Clock } from '../../types.js'
 import { errorForNetwork, maskSecrets } from './classify.js'
 import type { ParsedHttpAuth } from './params.js'
@@ -42,18 +42,15 @@ export function secretsOf(auth: ParsedHttpAuth | undefined): string[] {
 export class TokenCache {
   readonly #entries = new Map<string, Entry>()
 
-  constructor(
-    private readonly dispatcher: () => Dispatcher,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly clock: Clock) {}
 
-  /** A valid access token, fetching or refreshing it when needed. */
-  async token(auth: OAuth2, signal: AbortSignal): Promise<string> {
+  /** A valid access token, fetching or refreshing it (through `dispatcher`) when needed. */
+  async token(auth: OAuth2, signal: AbortSignal, dispatcher: Dispatcher): Promise<string> {
     const entry = this.#entry(auth)
     const now = this.clock.now()
     if (entry.current && now < entry.current.expiresAt - auth.refreshSkewMs) return entry.current.token
     if (!entry.refreshing) {
-      entry.refreshing = this.#fetch(auth, signal).then(
+      entry.refreshing = this.#fetch(auth, signal, dispatcher).then(
         (t) => {
           entry.current = t
           entry.refreshing = undefined
@@ -84,7 +81,7 @@ export class TokenCache {
     return e
   }
 
-  async #fetch(auth: OAuth2, signal: AbortSignal): Promise<CachedToken> {
+  async #fetch(auth: OAuth2, signal: AbortSignal, dispatcher: Dispatcher): Promise<CachedToken> {
     const url = new URL(auth.tokenUrl)
     const target = `POST ${url.origin}${url.pathname} (token)`
     const form = new URLSearchParams({ grant_type: 'client_credentials' })
@@ -101,7 +98,7 @@ export class TokenCache {
     const startedAt = this.clock.now()
     let res: Dispatcher.ResponseData
     try {
-      res = await this.dispatcher().request({
+      res = await dispatcher.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: 'POST',
@@ -110,6 +107,7 @@ export class TokenCache {
         signal,
       })
     } catch (error) {
+      if (isPrivateNetworkError(error)) throw error
       throw errorForNetwork(error, target)
     }
     const text = await res.body.text()
@@ -142,6 +140,7 @@ export async function applyAuth(
   url: URL,
   tokens: TokenCache,
   signal: AbortSignal,
+  dispatcher: Dispatcher,
 ): Promise<string | undefined> {
   if (!auth) return undefined
   switch (auth.type) {
@@ -156,7 +155,7 @@ export async function applyAuth(
       else headers[auth.name.toLowerCase()] = auth.value
       return undefined
     case 'oauth2': {
-      const token = await tokens.token(auth, signal)
+      const token = await tokens.token(auth, signal, dispatcher)
       headers.authorization = `Bearer ${token}`
       return token
     }

@@ -1,6 +1,8 @@
 /**
- * The generic HTTP connector (`http.request`). Each instance owns one undici `Agent`, which
- * keeps a keep-alive pool per origin; `close()` closes it (a later call opens a fresh one).
+ * The generic HTTP connector (`http.request`). Requests go through the connection's dispatcher
+ * from the gateway (keep-alive pools per origin, the SSRF guard at connect time). GET and HEAD
+ * follow up to 5 redirects by default, each hop checked by the guard again; other methods return
+ * a redirect as it is (a write is not re-sent elsewhere) unless `maxRedirects` says otherwise.
  * Every request carries `Idempotency-Key: <runId>:<stepId>`, identical on every attempt.
  *
  * @example
@@ -9,8 +11,8 @@
  * ```
  * @module
  */
-import { Agent, type Dispatcher } from 'undici'
-import { NonRetryableError } from '../../errors.js'
+import type { Dispatcher } from 'undici'
+import { isPrivateNetworkError, NonRetryableError } from '../../errors.js'
 import { type ActionContext, type ConnectorDefinition, defineConnector } from '../contract.js'
 import { applyAuth, secretsOf, TokenCache } from './auth.js'
 import { describeTarget, errorForNetwork, errorForReply } from './classify.js'
@@ -18,24 +20,20 @@ import { type HttpConnection, type HttpRequest, type HttpResponse, httpConnectio
 import { readBody, selectHeaders } from './response.js'
 
 export interface HttpConnectorOptions {
-  /** Idle keep-alive sockets are closed after this many ms. @defaultValue 30000 */
-  keepAliveTimeoutMs?: number
-  /** Sockets per origin. @defaultValue 32 */
-  connectionsPerOrigin?: number
   /** Used when neither the call nor the connection sets a timeout. @defaultValue 30000 */
   defaultTimeoutMs?: number
 }
 
 const USER_AGENT = 'pipewright (+https://github.com/pipewright)'
 
+/** Redirects followed when the request does not say: GET and HEAD only. */
+const DEFAULT_REDIRECTS = 5
+
 export function createHttpConnector(options: HttpConnectorOptions = {}): ConnectorDefinition<HttpConnection> {
-  let agent: Agent | null = null
-  const dispatcher = (): Dispatcher =>
-    (agent ??= new Agent({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000, connections: options.connectionsPerOrigin ?? 32 }))
   let tokens: TokenCache | null = null
 
   async function request(input: HttpRequest, ctx: ActionContext<HttpConnection>): Promise<HttpResponse> {
-    tokens ??= new TokenCache(dispatcher, ctx.clock)
+    tokens ??= new TokenCache(ctx.clock)
     const conn = ctx.connection
     const url = resolveUrl(input.url, conn.baseUrl)
     for (const [k, v] of Object.entries(input.query ?? {})) {
@@ -48,12 +46,13 @@ export function createHttpConnector(options: HttpConnectorOptions = {}): Connect
     const auth = input.auth ?? conn.auth
     const secrets = secretsOf(auth)
     const target = describeTarget(input.method, url)
-    const bearer = await applyAuth(auth, headers, url, tokens, ctx.signal)
+    const bearer = await applyAuth(auth, headers, url, tokens, ctx.signal, ctx.dispatcher)
     const timeout = input.timeout ?? conn.timeoutMs ?? options.defaultTimeoutMs ?? 30_000
+    const redirects = input.maxRedirects ?? (input.method === 'GET' || input.method === 'HEAD' ? DEFAULT_REDIRECTS : 0)
     let res: Dispatcher.ResponseData
     let parsed: unknown
     try {
-      res = await dispatcher().request({
+      res = await ctx.dispatcher.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: input.method as Dispatcher.HttpMethod,
@@ -62,9 +61,11 @@ export function createHttpConnector(options: HttpConnectorOptions = {}): Connect
         signal: ctx.signal,
         headersTimeout: timeout,
         bodyTimeout: timeout,
-      })
+        ...(redirects > 0 ? { maxRedirections: redirects } : {}),
+      } as Dispatcher.RequestOptions)
       parsed = await readBody(res)
     } catch (error) {
+      if (isPrivateNetworkError(error)) throw error
       throw errorForNetwork(error, target)
     }
     ctx.observeHeaders?.(res.headers)
@@ -84,10 +85,7 @@ export function createHttpConnector(options: HttpConnectorOptions = {}): Connect
       request: { input: httpRequestSchema, run: request },
     },
     async close() {
-      const a = agent
-      agent = null
       tokens = null
-      if (a) await a.close()
     },
   })
 }

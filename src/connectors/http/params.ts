@@ -76,6 +76,11 @@ export const httpRequestSchema = z.object({
   timeout: z.number().int().positive().max(600_000).optional(),
   /** Extra response headers to keep in the output (lower-case names). */
   responseHeaders: z.array(z.string()).optional(),
+  /**
+   * Redirects to follow (each hop passes the private-network guard again; `Authorization` and
+   * cookies are dropped when the origin changes). @defaultValue 5 for GET and HEAD, 0 otherwise
+   */
+  maxRedirects: z.number().int().min(0).max(20).optional(),
 })
 
 export type HttpRequestInput = z.input<typeof httpRequestSchema>

@@ -5,7 +5,7 @@
  */
 import { request } from 'undici'
 import { z } from 'zod'
-import { ErrorCodes, NonRetryableError, RateLimitedError, RetryableError } from '../../errors.js'
+import { ErrorCodes, isPrivateNetworkError, NonRetryableError, RateLimitedError, RetryableError } from '../../errors.js'
 import { type ActionContext, type ActionDefinition, defineConnector } from '../contract.js'
 import { classifySlack, type ProviderResponse } from './classify.js'
 
@@ -53,6 +53,7 @@ async function send(ctx: Ctx, url: string, body: unknown, token?: string): Promi
       },
       body: JSON.stringify(body),
       signal: ctx.signal,
+      dispatcher: ctx.dispatcher,
     })
     ctx.observeHeaders?.(res.headers)
     const text = await res.body.text()
@@ -66,7 +67,7 @@ async function send(ctx: Ctx, url: string, body: unknown, token?: string): Promi
     }
     return { status: res.statusCode, headers: res.headers, body: parsed }
   } catch (e) {
-    if (ctx.signal.aborted) throw e
+    if (ctx.signal.aborted || isPrivateNetworkError(e)) throw e
     throw new RetryableError(`Slack request failed before an answer: ${(e as Error).message}`, {
       code: ErrorCodes.CONNECTOR_NETWORK,
       cause: e,

@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { LOOPBACK_ENV } from '../../helpers/net.js'
 import { randomName } from './services.js'
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -65,7 +66,7 @@ const live = new Set<Proc>()
 export function spawnProcess(command: string, args: string[], env: Record<string, string>, cwd = ROOT): Proc {
   const child = spawn(command, args, {
     cwd,
-    env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...LOOPBACK_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines: string[] = []

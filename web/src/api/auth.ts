@@ -1,36 +1,30 @@
 /**
- * How the dashboard proves who it is to /api/v1: the bearer token the person typed, kept in this
- * tab's sessionStorage only (gone when the tab closes, never in localStorage, the page or a URL).
- * This is the one module to change when the server offers a cookie session instead.
+ * How the dashboard proves who it is to /api/v1: the token the person types is traded once for a
+ * session cookie (`POST /api/v1/session`). The cookie is HttpOnly and SameSite=Strict: no script,
+ * this page's included, can read it, and the page never keeps the token anywhere. Requests carry
+ * the cookie on their own (same origin); `signOut` ends the session.
  */
-const TOKEN_KEY = 'pipewright.apiToken'
 
-function storage(): Storage | null {
-  try {
-    return window.sessionStorage
-  } catch {
-    return null // storage disabled: the token lives only as long as the page
-  }
+async function session(method: 'POST' | 'DELETE', body: unknown): Promise<Response> {
+  return fetch('/api/v1/session', {
+    method,
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  })
 }
 
-let inMemory: string | null = null
-
 export const auth = {
-  /** Headers that authenticate a request, if a token was given. */
+  /** Headers that authenticate a request: none, the session cookie travels by itself. */
   headers(): Record<string, string> {
-    const token = storage()?.getItem(TOKEN_KEY) ?? inMemory
-    return token ? { authorization: `Bearer ${token}` } : {}
+    return {}
   },
-  hasToken(): boolean {
-    return Boolean(storage()?.getItem(TOKEN_KEY) ?? inMemory)
+  /** Trade `token` for a session cookie; false when the server refused it. */
+  async signIn(token: string): Promise<boolean> {
+    const res = await session('POST', { token })
+    return res.ok
   },
-  save(token: string): void {
-    const s = storage()
-    if (s) s.setItem(TOKEN_KEY, token)
-    else inMemory = token
-  },
-  forget(): void {
-    storage()?.removeItem(TOKEN_KEY)
-    inMemory = null
+  async signOut(): Promise<void> {
+    await session('DELETE', {})
   },
 }

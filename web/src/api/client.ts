@@ -1,6 +1,6 @@
 /**
- * The one way the dashboard talks to the server: JSON over /api/v1 with the credentials from
- * auth.ts. A 401 drops a refused token and tells the shell to ask for one (see onUnauthorized).
+ * The one way the dashboard talks to the server: JSON over /api/v1 with the session cookie from
+ * auth.ts. A 401 (no session, or it expired) tells the shell to ask for the token (onUnauthorized).
  */
 import { auth } from './auth.js'
 
@@ -31,7 +31,6 @@ export function onUnauthorized(handler: (refused: boolean) => void): void {
 
 /** GET `path` (under /api/v1), or POST `body` as JSON when one is given. */
 export async function api<T>(path: string, body?: unknown): Promise<T> {
-  const hadToken = auth.hasToken()
   const headers: Record<string, string> = { accept: 'application/json', ...auth.headers() }
   if (body !== undefined) headers['content-type'] = 'application/json'
   const res = await fetch(`/api/v1${path}`, {
@@ -41,9 +40,8 @@ export async function api<T>(path: string, body?: unknown): Promise<T> {
     credentials: 'same-origin',
   })
   if (res.status === 401) {
-    if (hadToken) auth.forget()
-    unauthorized(hadToken)
-    throw new Unauthorized(hadToken)
+    unauthorized(false)
+    throw new Unauthorized(false)
   }
   const data = await res.json().catch(() => null)
   if (!res.ok) throw new ApiError(data?.error?.message ?? `HTTP ${res.status}`, res.status, data?.error?.code)

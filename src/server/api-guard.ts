@@ -1,0 +1,107 @@
+/**
+ * The fastify side of the request guard (request-guard.ts) and of API authentication
+ * (api-auth.ts): one `onRequest` hook for `/api`, one for the dashboard's pages, and the session
+ * routes `GET|POST|DELETE /api/v1/session` the dashboard uses to trade the token for a cookie.
+ *
+ * A request to `/api` passes, in order:
+ * 1. `Host` on the allowlist, else 421 `PW_HOST_NOT_ALLOWED` (DNS rebinding);
+ * 2. not cross-origin by `Sec-Fetch-Site` / `Origin`, else 403 `PW_CROSS_ORIGIN`;
+ * 3. a state-changing method carries a JSON body type (CSV where the route takes CSV), else 415;
+ * 4. the bearer token, or a session cookie (state changes with a cookie need a same-origin
+ *    request), else 401 — unless no token is configured (loopback only).
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ErrorCodes } from '../errors.js'
+import type { Clock } from '../types.js'
+import { bearerToken, cookieValue, createSessions, SESSION_COOKIE, type Sessions, sessionCookie, tokensEqual } from './api-auth.js'
+import { sessionDocs } from './api-schemas.js'
+import { HttpError } from './http-error.js'
+import { contentTypeProblem, type HostRule, hostAllowed, isSafeMethod, originOf } from './request-guard.js'
+
+export interface GuardOptions {
+  hosts: HostRule[]
+  /** The API token; null leaves the API open (allowed on loopback only). */
+  token: string | null
+  clock: Clock
+}
+
+/** Route config keys the guard reads: `bodyTypes` (accepted request body types), `anonymous` (no auth). */
+export interface GuardRouteConfig {
+  bodyTypes?: string[]
+  anonymous?: boolean
+}
+
+export interface ApiGuard {
+  api: (req: FastifyRequest) => Promise<void>
+  page: (req: FastifyRequest) => Promise<void>
+  sessions: Sessions | null
+}
+
+function checkHost(req: FastifyRequest, hosts: HostRule[]) {
+  if (!hostAllowed(hosts, req.headers.host))
+    throw new HttpError(
+      421,
+      ErrorCodes.HOST_NOT_ALLOWED,
+      `Host ${JSON.stringify(req.headers.host ?? '')} is not one this server answers to; add it to PIPEWRIGHT_ALLOWED_HOSTS if it is yours`,
+    )
+}
+
+export function createApiGuard(options: GuardOptions): ApiGuard {
+  const { hosts, token, clock } = options
+  const sessions = token === null ? null : createSessions(token)
+  return {
+    sessions,
+    page: async (req) => checkHost(req, hosts),
+    api: async (req) => {
+      checkHost(req, hosts)
+      const origin = originOf(req.headers)
+      if (origin === 'cross-origin')
+        throw new HttpError(403, ErrorCodes.CROSS_ORIGIN, 'requests from another origin are refused; /api serves this server’s own pages')
+      const config = (req.routeOptions?.config ?? {}) as GuardRouteConfig
+      const unsafe = !isSafeMethod(req.method)
+      if (unsafe) {
+        const problem = contentTypeProblem(req.headers['content-type'], config.bodyTypes ?? ['application/json'])
+        if (problem) throw new HttpError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, problem)
+      }
+      if (token === null || config.anonymous) return
+      const bearer = bearerToken(req.headers.authorization)
+      if (bearer !== null && tokensEqual(bearer, token)) return
+      if (bearer === null && sessions!.valid(cookieValue(req.headers.cookie, SESSION_COOKIE), clock.now())) {
+        if (unsafe && origin !== 'same-origin')
+          throw new HttpError(403, ErrorCodes.CROSS_ORIGIN, 'a dashboard session changes state only from the dashboard itself')
+        return
+      }
+      throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'missing or wrong bearer token for /api', undefined, {
+        'www-authenticate': 'Bearer',
+      })
+    },
+  }
+}
+
+const secure = (req: FastifyRequest) => req.protocol === 'https'
+
+/** `GET /session` (am I signed in?), `POST /session {token}` (sign in), `DELETE /session` (sign out). */
+export async function registerSessionRoutes(api: FastifyInstance, guard: ApiGuard, token: string | null, clock: Clock) {
+  const config: GuardRouteConfig = { anonymous: true }
+  const current = (req: FastifyRequest) => cookieValue(req.headers.cookie, SESSION_COOKIE)
+  api.get('/session', { config, schema: sessionDocs.get }, async (req) => {
+    if (token === null) return { required: false, authenticated: true }
+    const bearer = bearerToken(req.headers.authorization)
+    const ok = bearer !== null ? tokensEqual(bearer, token) : guard.sessions!.valid(current(req), clock.now())
+    return { required: true, authenticated: ok }
+  })
+  api.post('/session', { config: config as Record<string, unknown>, schema: sessionDocs.post }, async (req, reply: FastifyReply) => {
+    if (token === null) return { required: false, authenticated: true }
+    const given = (req.body as { token?: unknown } | null)?.token
+    if (typeof given !== 'string' || !tokensEqual(given, token))
+      throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'that API token was refused')
+    reply.header('set-cookie', sessionCookie(guard.sessions!.issue(clock.now()), secure(req)))
+    return { required: true, authenticated: true }
+  })
+  api.delete('/session', { config: config as Record<string, unknown>, schema: sessionDocs.delete }, async (req, reply: FastifyReply) => {
+    guard.sessions?.revoke(current(req), clock.now())
+    reply.header('set-cookie', sessionCookie(null, secure(req)))
+    return { required: token !== null, authenticated: false }
+  })
+}
