@@ -88,7 +88,10 @@ describe('GET /api/v1/openapi.json', () => {
     const guarded = await createServer(hub, { port: 0, apiToken: 'tok-openapi-0123456789abcdef0123456789abcdef' })
     try {
       expect((await guarded.app.inject({ url: '/api/v1/openapi.json' })).statusCode).toBe(401)
-      const ok = await guarded.app.inject({ url: '/api/v1/openapi.json', headers: { authorization: 'Bearer tok-openapi-0123456789abcdef0123456789abcdef' } })
+      const ok = await guarded.app.inject({
+        url: '/api/v1/openapi.json',
+        headers: { authorization: 'Bearer tok-openapi-0123456789abcdef0123456789abcdef' },
+      })
       expect(ok.json().openapi).toBe('3.1.0')
     } finally {
       await guarded.close()

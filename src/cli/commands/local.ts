@@ -13,7 +13,9 @@ import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import type { CompiledPipeline, CompiledStep } from '../../pipeline/types.js'
 import { createRuntime } from '../../runtime.js'
+import { checkCredentials } from '../credentials-check.js'
 import { type CliIo, UsageError } from '../io.js'
+import { envConnections } from '../open-gateway.js'
 import { sandboxOverrides } from './sandbox.js'
 
 /**
@@ -62,33 +64,43 @@ export function checkActions(pipelines: CompiledPipeline[]): Problem[] {
   return problems
 }
 
-export async function validateCommand(io: CliIo, opts: { dir?: string; json?: boolean }): Promise<number> {
+export async function validateCommand(io: CliIo, opts: { dir?: string; json?: boolean; strict?: boolean }): Promise<number> {
   const dir = pipelinesDir(io, opts.dir)
   let problems: Problem[] = []
+  let warnings: Problem[] = []
   let pipelines: CompiledPipeline[] = []
   try {
     pipelines = await loadPipelines(dir, { env: io.env, cwd: io.cwd })
     problems = [...checkActions(pipelines), ...checkFieldMaps(pipelines)]
+    warnings = checkCredentials(pipelines, builtinConnectors(), envConnections(io.env))
   } catch (e) {
     if (e instanceof ConfigError) problems = e.problems
     else throw e
   }
+  const ok = problems.length === 0 && (!opts.strict || warnings.length === 0)
   if (opts.json)
     io.out(
       JSON.stringify({
-        ok: problems.length === 0,
+        ok,
         pipelines: pipelines.map((p) => ({ id: p.id, version: p.version, file: p.source.file })),
         problems,
+        warnings,
       }),
     )
-  else if (problems.length) {
-    io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${dir}:`)
-    for (const p of problems) io.err(`  - ${formatProblem(p)}`)
-  } else
-    io.out(
-      `${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'} valid: ${pipelines.map((p) => `${p.id}@${p.version}`).join(', ') || '(none)'}`,
-    )
-  return problems.length === 0 ? 0 : 1
+  else {
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+    if (problems.length) {
+      io.err(`${plural(problems.length, 'problem')} in ${dir}:`)
+      for (const p of problems) io.err(`  - ${formatProblem(p)}`)
+    }
+    if (warnings.length) {
+      io.err(`${plural(warnings.length, 'warning')}${opts.strict ? ' (--strict: failing)' : ''}:`)
+      for (const p of warnings) io.err(`  - ${formatProblem(p)}`)
+    }
+    if (!problems.length)
+      io.out(`${plural(pipelines.length, 'pipeline')} valid: ${pipelines.map((p) => `${p.id}@${p.version}`).join(', ') || '(none)'}`)
+  }
+  return ok ? 0 : 1
 }
 
 export async function runCommand(
