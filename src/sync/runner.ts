@@ -26,7 +26,7 @@ import type { CompiledSync } from './types.js'
 import { type WriteJob, writePipelineId } from './writes.js'
 
 const LEASE_NS = 'sync:lease'
-const LAST_PASS_NS = 'sync:last-pass'
+export const LAST_PASS_NS = 'sync:last-pass'
 const LAST_REPAIR_NS = 'sync:last-repair'
 const LEASE_MS = 60_000
 /** Write runs' delivery ids are remembered this long: the same write is never started twice within it. */
