@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../src/cli/main.js'
 import { invocation } from '../src/connectors/contract.js'
+import { systemClock } from '../src/engine/clock.js'
 import { formatLabels } from '../src/observe/labels.js'
 import { SERIES } from '../src/observe/series-recorder.js'
 import { manual } from '../src/pipeline/define.js'
@@ -119,7 +120,7 @@ describe('/api/v1/status', () => {
   })
 
   it('reports pipelines, the runtime’s syncs and connections, with the incidents about them', async () => {
-    const tables = { crm: new MemoryTable('crm'), hub: new MemoryTable('hub') }
+    const tables = { crm: new MemoryTable('crm', systemClock), hub: new MemoryTable('hub', systemClock) }
     runtime = await createRuntime({
       cwd: tmp.dir,
       env: {},
