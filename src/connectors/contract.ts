@@ -133,6 +133,13 @@ export interface ActionContext<C = unknown> {
    * marketing. The gateway backs it with the store; without it such actions refuse.
    */
   consent?: ConsentAccess
+  /**
+   * Pace one more provider request of this call through the connection's rate limiter (the
+   * gateway already paced the call's first request). For actions that make several requests —
+   * Notion's page content, block by block — so the provider's limit holds for every request.
+   * Waits in place (up to 30 s per request). Absent outside the gateway: then call directly.
+   */
+  pace?: <T>(request: () => Promise<T>) => Promise<T>
 }
 
 export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {

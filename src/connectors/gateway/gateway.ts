@@ -34,6 +34,9 @@ import { effectLedger, identityMap } from './ledger.js'
 import { type CallState, compose, guardCircuit, reportCall, reserveBudget, skipUnchangedEffect, validateInput } from './stages.js'
 import { createSemaphore, throttle } from './throttle.js'
 
+/** How long an action's extra request (`ctx.pace`) waits in place for the rate limiter. */
+const PACE_WAIT_MS = 30_000
+
 export interface GatewayOptions {
   connectors: ConnectorDefinition<any>[]
   /** connector id → connection name (`default`) → raw config (see connections.ts for gateway keys). */
@@ -155,6 +158,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       identity: rt.identity,
       consent,
       observeHeaders: (headers) => void limiter.observe(s.conn.key, specs, headers).catch(() => undefined),
+      pace: async (request) => {
+        const where = { connector: s.conn.connector.id, connection: s.conn.name, action: s.actionName }
+        const settle = await throttle(limiter, clock, PACE_WAIT_MS, {
+          key: s.conn.key,
+          specs,
+          signal,
+          onWait: (w) => emit({ type: 'connector:rateLimited', ...where, ...w }),
+        })
+        try {
+          return await request()
+        } finally {
+          await settle().catch(() => undefined)
+        }
+      },
     }
   }
 
