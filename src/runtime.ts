@@ -258,7 +258,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             pipelines: hub.pipelines(),
             syncs: runner!.syncs(),
             lastPass: (id) => runner!.lastPass(id),
-            connections: Object.entries(connections).flatMap(([c, byName]) => Object.keys(byName).map((n) => `${c}:${n}`)),
+            connections: configured.registry.list(),
             usage: () => gateway.usage(),
           }),
         connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),

@@ -4,6 +4,7 @@
  * @module
  */
 import { join } from 'node:path'
+import type { ConnectionInfo } from '../connections/types.js'
 import type { Gateway } from '../connectors/gateway/index.js'
 import { systemClock } from '../engine/clock.js'
 import type { StatusReport } from '../observe/status.js'
@@ -26,8 +27,8 @@ export interface HubState {
   gateway: Gateway
   pipelines: CompiledPipeline[]
   syncs: CompiledSync[]
-  /** Configured connection keys, sorted. */
-  connections: string[]
+  /** Configured connections (no secrets), sorted by id. */
+  connections: ConnectionInfo[]
   now: number
   status(): Promise<StatusReport>
   lastPass(syncId: string): Promise<PassReport | null>
@@ -39,22 +40,20 @@ export async function withHubState<T>(io: CliIo, opts: { db?: string; dir?: stri
   const syncs = await loadSyncs(join(io.cwd, 'syncs'), { env, cwd: io.cwd })
   const store = await createStore(resolveSqlitePath(opts.db ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd))
   await store.migrate()
-  const { gateway, connections } = openGateway(env, store)
+  const { gateway, registry } = await openGateway(io, store)
   const now = systemClock.now()
   const lastPass = async (id: string) => ((await store.getKey(LAST_PASS_NS, id, now))?.value as PassReport | undefined) ?? null
-  const keys = Object.entries(connections)
-    .flatMap(([id, byName]) => Object.keys(byName).map((n) => `${id}:${n}`))
-    .sort()
+  const connections = registry.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   try {
     return await fn({
       store,
       gateway,
       pipelines,
       syncs,
-      connections: keys,
+      connections,
       now,
       lastPass,
-      status: () => gatherStatus({ store, now, pipelines, syncs, lastPass, connections: keys, usage: () => gateway.usage() }),
+      status: () => gatherStatus({ store, now, pipelines, syncs, lastPass, connections, usage: () => gateway.usage() }),
     })
   } finally {
     await gateway.close()

@@ -25,8 +25,11 @@ export interface StatusSources {
   syncs?: readonly CompiledSync[]
   /** The last pass of a sync (the sync runner's `lastPass`). */
   lastPass?: (syncId: string) => Promise<{ runs: { started: number; succeeded: number; dead: number } } | null>
-  /** Configured connection keys (`hubspot:main`); those pipelines call are added. */
-  connections?: readonly string[]
+  /**
+   * Configured connections (keys such as `hubspot:main`, or the registry's entries, whose
+   * `active: false` makes them failing with their `problem`); those pipelines call are added.
+   */
+  connections?: ReadonlyArray<string | { id: string; active?: boolean; problem?: string }>
   usage?: () => Promise<BudgetRow[]> | BudgetRow[]
   /** What operators paused (pipelines, syncs, connections), when pausing exists. */
   paused?: () => Promise<Partial<Record<StatusKind, readonly string[]>>>
@@ -40,7 +43,15 @@ export async function gatherStatus(s: StatusSources): Promise<StatusReport> {
   const windowMs = s.windowMs ?? 15 * MINUTE_MS
   const own = s.pipelines.filter((p) => !isSyncPipeline(p.id))
   const syncs = s.syncs ?? []
-  const connections = new Set(s.connections ?? [])
+  const connections = new Set<string>()
+  const unusable = new Map<string, string>()
+  for (const c of s.connections ?? []) {
+    if (typeof c === 'string') connections.add(c)
+    else {
+      connections.add(c.id)
+      if (c.active === false) unusable.set(c.id, c.problem ?? 'inactive')
+    }
+  }
   for (const p of own) for (const c of pipelineConnections(p)) connections.add(c)
   for (const sy of syncs) for (const c of syncConnections(sy)) if (!c.startsWith('folder:')) connections.add(c)
 
@@ -84,6 +95,7 @@ export async function gatherStatus(s: StatusSources): Promise<StatusReport> {
       lastPass: lastPass.get(sy.id) ?? null,
     })),
     connections: [...connections],
+    unusable,
     paused,
     incidents,
     runs,

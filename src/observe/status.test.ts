@@ -60,7 +60,8 @@ describe('computeStatus', () => {
     const r = computeStatus(
       base({
         pipelines: [{ id: 'enrich', connections: ['clay:default'] }],
-        connections: ['clay:default', 'hubspot:main', 'slack:default'],
+        connections: ['clay:default', 'hubspot:main', 'slack:default', 'smtp:default'],
+        unusable: new Map([['smtp:default', 'SMTP_URL is not set']]),
         circuits: new Map([['hubspot:main', 'half-open']]),
         budgets: new Map([['clay:default', { budget: 'submissions', used: 50_000, limit: 50_000 }]]),
         incidents: [incident({}), incident({ id: 'inc_2', status: 'pending', details: { connection: 'slack:default' } })],
@@ -70,7 +71,9 @@ describe('computeStatus', () => {
       ['clay:default', 'failing'],
       ['hubspot:main', 'degraded'],
       ['slack:default', 'active'],
+      ['smtp:default', 'failing'],
     ])
+    expect(r.connections[3]!.reasons).toEqual(['not usable: SMTP_URL is not set'])
     expect(r.connections[1]!.incidents).toEqual(['inc_1'])
     expect(r.connections[1]!.reasons).toContain('warning alert provider-429: 12 provider 429s in the last hour')
     expect(r.pipelines[0]).toMatchObject({ status: 'degraded', reasons: ['uses clay:default, which is failing'] })

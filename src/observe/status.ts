@@ -7,7 +7,7 @@
  *
  * - **paused**: an operator paused it (`pipewright pause`); events are still stored.
  * - **failing**: it does not work now — most of its recent runs died, its circuit is open, a
- *   budget is used up, or (a sync) its writes keep dying.
+ *   budget is used up, its credential is missing, or (a sync) its writes keep dying.
  * - **degraded**: it works, but something is wrong — a firing incident is about it, some
  *   recent runs died, its circuit is probing, or a connection it uses is failing.
  * - **active**: none of the above.
@@ -54,6 +54,8 @@ export interface StatusInputs {
   runs: ReadonlyMap<string, RunTotals>
   /** Worst circuit state per connection key (any process). */
   circuits: ReadonlyMap<string, 'closed' | 'half-open' | 'open'>
+  /** Connections that cannot be used (a missing credential, invalid settings): key → why. */
+  unusable?: ReadonlyMap<string, string>
   /** Budget use per connection key: the highest share of an allowance used this period (0..1+). */
   budgets: ReadonlyMap<string, { budget: string; used: number; limit: number }>
   /** Minutes the run totals cover (for the reasons' wording). @defaultValue 15 */
@@ -120,6 +122,8 @@ export function computeStatus(inputs: StatusInputs): StatusReport {
   const connections = new Map<string, Verdict>()
   for (const key of [...new Set(inputs.connections)].sort()) {
     const v = new Verdict()
+    const unusable = inputs.unusable?.get(key)
+    if (unusable) v.raise('failing', `not usable: ${unusable}`)
     const circuit = inputs.circuits.get(key)
     if (circuit === 'open') v.raise('failing', 'circuit open: calls to the provider are stopped until a probe succeeds')
     else if (circuit === 'half-open') v.raise('degraded', 'circuit half-open: probing the provider after failures')
