@@ -5,9 +5,10 @@
  */
 import type { SideKind } from '../side.js'
 import { memorySide } from './memory.js'
+import { postgresSide } from './postgres.js'
 
 /** Built-in side kinds by name. */
 export function builtinSideKinds(): Map<string, SideKind<any>> {
-  const kinds: SideKind<any>[] = [memorySide]
+  const kinds: SideKind<any>[] = [memorySide, postgresSide]
   return new Map(kinds.map((k) => [k.kind, k]))
 }
