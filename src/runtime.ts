@@ -261,6 +261,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             connections: configured.registry.list(),
             usage: () => gateway.usage(),
           }),
+        syncs: runner,
         connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
         log: (msg, data) => logger.info(data ?? {}, msg),
         processMetrics: true,

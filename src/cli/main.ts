@@ -16,6 +16,7 @@ import { doctorCommand, usageCommand } from './commands/ops.js'
 import { sandboxCommand } from './commands/sandbox.js'
 import { serveCommand } from './commands/serve.js'
 import { statusCommand } from './commands/status.js'
+import { registerSyncCommands } from './commands/sync-register.js'
 import { testCommand } from './commands/test.js'
 import { withEnvFile } from './env-file.js'
 import { type CliIo, processIo, UsageError } from './io.js'
@@ -182,6 +183,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
   )
     .option('--json')
     .action((o) => set(statusCommand(io, o)))
+  registerSyncCommands(program, set, io)
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program
     .command('sandbox')
