@@ -175,6 +175,11 @@ export interface ConnectorDefinition<C = unknown> {
   /** Build a connection's raw config from environment variables (read at the CLI edge only). */
   fromEnv?: (env: Record<string, string | undefined>) => Record<string, unknown> | null
   limits?: ConnectorLimits
+  /**
+   * Named plans of the service (`professional`), each the limits that replace the connector's
+   * entries of the same name when a connection says `plan: <name>`.
+   */
+  plans?: Record<string, ConnectorLimits>
   actions: Record<string, ActionDefinition<C, any, any>>
   /** Release resources the connector holds (keep-alive pools, token caches). Called by the gateway's `close()`. */
   close?: () => Promise<void>

@@ -254,12 +254,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     const { connectorId, actionName } = splitRef(ref)
     const named = connections.get(connectorId)
     if (!named) return { problem: `unknown connector "${connectorId}" in ${ref}; known: ${[...connections.keys()].join(', ')}` }
-    const conn = named.get(connection ?? 'default')
+    // `connection: main` or the full id `hubspot:main`
+    const name = connection?.startsWith(`${connectorId}:`) ? connection.slice(connectorId.length + 1) : connection
+    const conn = named.get(name ?? 'default')
     const action = conn?.connector.actions[actionName] ?? options.connectors.find((c) => c.id === connectorId)?.actions[actionName]
     if (!action) return { problem: `unknown action "${actionName}" of connector ${connectorId}` }
     if (!conn)
       return {
-        problem: `no connection "${connection ?? 'default'}" configured for ${connectorId}; configured: ${[...named.keys()].join(', ') || 'none'}`,
+        problem: `no connection "${name ?? 'default'}" configured for ${connectorId}; configured: ${[...named.keys()].join(', ') || 'none'}`,
       }
     return { conn, action, actionName }
   }
