@@ -250,6 +250,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         usage: () => gateway.usage(),
         circuits: () => gateway.circuitStates(),
         alerting,
+        syncs: runner,
         connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
         log: (msg, data) => logger.info(data ?? {}, msg),
         processMetrics: true,
