@@ -142,6 +142,7 @@ describe('real answers match the document', () => {
     expect((await check('POST', '/api/v1/runs/run_missing/replay', '/api/v1/runs/{id}/replay', {})).statusCode).toBe(409)
     await check('GET', '/api/v1/usage', '/api/v1/usage')
     await check('GET', '/api/v1/connections', '/api/v1/connections')
+    await check('GET', '/api/v1/status', '/api/v1/status')
     await check('POST', '/api/v1/pipelines/form/import', '/api/v1/pipelines/{id}/import', 'name\nann\n"bad\n', 'text/csv')
     expect(
       (await check('POST', '/api/v1/pipelines/form/import', '/api/v1/pipelines/{id}/import', '{}', 'application/json')).statusCode,
