@@ -173,10 +173,12 @@ describe('template strings', () => {
       ),
     )
     expect(out).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the message shows a template literal
       'pipelines/leads.ts, pipeline leads, field steps[0].map.greeting: a non-string value was put into this string (it contains "[object Object]"): pass the value itself, or build the string in a function of the scope, e.g. ({ lead }) => `Hi ${lead.name}`',
     ])
   })
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the title quotes the template literal
   it('`Bearer ${env("X")}` resolves to the variable instead of sending "Bearer [object Object]"', () => {
     const def = {
       id: 'leads',
@@ -263,18 +265,34 @@ steps:
       const plain = recordingIo(t.dir)
       expect(await main(['validate'], plain)).toBe(0)
       expect(plain.stderr).toEqual([
-        '2 warnings:',
-        '  - pipelines/crm.yaml, pipeline crm, step contact, field action: no credentials for hubspot connection "default": set HUBSPOT_TOKEN (docs/connectors.md); the first event would fail at this step',
-        '  - pipelines/crm.yaml, pipeline crm, step notify, field action: no credentials for slack connection "ops": configure connection "slack:ops" (docs/connectors.md); the first event would fail at this step',
+        'warning: pipelines/crm.yaml, pipeline crm, step contact, field connection: no credentials for hubspot: set HUBSPOT_TOKEN or add connections/hubspot.yaml (docs/connections.md); the first event would fail at this step',
+        'warning: pipelines/crm.yaml, pipeline crm, step notify, field connection: no connection "slack:ops": add it to connections/ (docs/connections.md); the first event would fail at this step',
       ])
       const strict = recordingIo(t.dir)
       expect(await main(['validate', '--strict'], strict)).toBe(1)
-      expect(strict.stderr[0]).toBe('2 warnings (--strict: failing):')
+      expect(strict.stderr.at(-1)).toBe('--strict: 2 warnings fail validation')
       const json = recordingIo(t.dir, { HUBSPOT_TOKEN: 'pat-x' })
       expect(await main(['validate', '--strict', '--json'], json)).toBe(1)
       const out = JSON.parse(json.stdout.join('\n'))
       expect(out.ok).toBe(false)
       expect(out.warnings.map((w: { step: string }) => w.step)).toEqual(['notify'])
+    } finally {
+      t.cleanup()
+    }
+  })
+
+  it('a connection in connections/ whose credential variable is unset is reported with the reason', async () => {
+    const t = project()
+    try {
+      mkdirSync(join(t.dir, 'connections'))
+      writeFileSync(join(t.dir, 'connections', 'slack.yaml'), 'id: slack:ops\ncredential: { env: SLACK_OPS_TOKEN }\n')
+      const io = recordingIo(t.dir, { HUBSPOT_TOKEN: 'pat-x' })
+      expect(await main(['validate', '--strict'], io)).toBe(1)
+      expect(io.stderr[0]).toBe(
+        'warning: pipelines/crm.yaml, pipeline crm, step notify, field connection: connection "slack:ops" is not usable: environment variable SLACK_OPS_TOKEN is not set; the first event would fail at this step',
+      )
+      const set = recordingIo(t.dir, { HUBSPOT_TOKEN: 'pat-x', SLACK_OPS_TOKEN: 'xoxb-1' })
+      expect(await main(['validate', '--strict'], set), set.stderr.join('\n')).toBe(0)
     } finally {
       t.cleanup()
     }
