@@ -4,11 +4,12 @@
  * @module
  */
 import type { SideKind } from '../side.js'
+import { hubspotSide } from './hubspot.js'
 import { memorySide } from './memory.js'
 import { postgresSide } from './postgres.js'
 
 /** Built-in side kinds by name. */
 export function builtinSideKinds(): Map<string, SideKind<any>> {
-  const kinds: SideKind<any>[] = [memorySide, postgresSide]
+  const kinds: SideKind<any>[] = [memorySide, postgresSide, hubspotSide]
   return new Map(kinds.map((k) => [k.kind, k]))
 }
