@@ -133,6 +133,13 @@ export interface ActionContext<C = unknown> {
    * marketing. The gateway backs it with the store; without it such actions refuse.
    */
   consent?: ConsentAccess
+  /**
+   * Pace one more provider request of this call through the connection's rate limiter (the
+   * gateway already paced the call's first request). For actions that make several requests —
+   * Notion's page content, block by block — so the provider's limit holds for every request.
+   * Waits in place (up to 30 s per request). Absent outside the gateway: then call directly.
+   */
+  pace?: <T>(request: () => Promise<T>) => Promise<T>
 }
 
 export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {
@@ -168,6 +175,11 @@ export interface ConnectorDefinition<C = unknown> {
   /** Build a connection's raw config from environment variables (read at the CLI edge only). */
   fromEnv?: (env: Record<string, string | undefined>) => Record<string, unknown> | null
   limits?: ConnectorLimits
+  /**
+   * Named plans of the service (`professional`), each the limits that replace the connector's
+   * entries of the same name when a connection says `plan: <name>`.
+   */
+  plans?: Record<string, ConnectorLimits>
   actions: Record<string, ActionDefinition<C, any, any>>
   /** Release resources the connector holds (keep-alive pools, token caches). Called by the gateway's `close()`. */
   close?: () => Promise<void>

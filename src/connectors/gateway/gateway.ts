@@ -34,6 +34,9 @@ import { effectLedger, identityMap } from './ledger.js'
 import { type CallState, compose, guardCircuit, reportCall, reserveBudget, skipUnchangedEffect, validateInput } from './stages.js'
 import { createSemaphore, throttle } from './throttle.js'
 
+/** How long an action's extra request (`ctx.pace`) waits in place for the rate limiter. */
+const PACE_WAIT_MS = 30_000
+
 export interface GatewayOptions {
   connectors: ConnectorDefinition<any>[]
   /** connector id → connection name (`default`) → raw config (see connections.ts for gateway keys). */
@@ -155,6 +158,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       identity: rt.identity,
       consent,
       observeHeaders: (headers) => void limiter.observe(s.conn.key, specs, headers).catch(() => undefined),
+      pace: async (request) => {
+        const where = { connector: s.conn.connector.id, connection: s.conn.name, action: s.actionName }
+        const settle = await throttle(limiter, clock, PACE_WAIT_MS, {
+          key: s.conn.key,
+          specs,
+          signal,
+          onWait: (w) => emit({ type: 'connector:rateLimited', ...where, ...w }),
+        })
+        try {
+          return await request()
+        } finally {
+          await settle().catch(() => undefined)
+        }
+      },
     }
   }
 
@@ -237,12 +254,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     const { connectorId, actionName } = splitRef(ref)
     const named = connections.get(connectorId)
     if (!named) return { problem: `unknown connector "${connectorId}" in ${ref}; known: ${[...connections.keys()].join(', ')}` }
-    const conn = named.get(connection ?? 'default')
+    // `connection: main` or the full id `hubspot:main`
+    const name = connection?.startsWith(`${connectorId}:`) ? connection.slice(connectorId.length + 1) : connection
+    const conn = named.get(name ?? 'default')
     const action = conn?.connector.actions[actionName] ?? options.connectors.find((c) => c.id === connectorId)?.actions[actionName]
     if (!action) return { problem: `unknown action "${actionName}" of connector ${connectorId}` }
     if (!conn)
       return {
-        problem: `no connection "${connection ?? 'default'}" configured for ${connectorId}; configured: ${[...named.keys()].join(', ') || 'none'}`,
+        problem: `no connection "${name ?? 'default'}" configured for ${connectorId}; configured: ${[...named.keys()].join(', ') || 'none'}`,
       }
     return { conn, action, actionName }
   }
