@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path'
 import type { DestinationStream, Logger } from 'pino'
+import { type ConnectionRegistry, loadConnections } from './connections/registry.js'
 import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
@@ -52,6 +53,8 @@ export interface RuntimeOptions {
   connectors?: ConnectorDefinition<any>[]
   /** Connections besides the environment's: connector id → connection name → raw config. */
   connections?: Record<string, Record<string, Record<string, unknown>>>
+  /** Connection definitions (docs/connections.md). @defaultValue `<cwd>/connections` */
+  connectionsDir?: string
   /** @defaultValue env PIPEWRIGHT_DATABASE_URL, else sqlite:.pipewright/pipewright.db */
   databaseUrl?: string
   store?: Store
@@ -106,6 +109,8 @@ export interface Runtime {
   /** The address the server is bound to (`http://0.0.0.0:4280`), for banners. */
   boundUrl: string | null
   gateway: ReturnType<typeof createGateway>
+  /** Every configured connection without secrets; read it with `listConnections(runtime)`. */
+  connections: ConnectionRegistry
   /** Null when `observe` is off. */
   alerting: Alerting | null
   series: SeriesRecorder | null
@@ -139,12 +144,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       : logger.info({ store: store.kind }, 'store files are back as they were; intake resumed'),
   )
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
-  const connections: Record<string, Record<string, Record<string, unknown>>> = {}
-  for (const c of connectors) {
-    const raw = c.fromEnv?.(env)
-    if (raw) connections[c.id] = { default: raw }
-  }
-  for (const [id, named] of Object.entries(options.connections ?? {})) connections[id] = { ...connections[id], ...named }
+  const configured = await loadConnections({
+    cwd: options.cwd,
+    env,
+    connectors,
+    ...(options.connectionsDir ? { dir: options.connectionsDir } : {}),
+    ...(options.connections ? { extra: options.connections } : {}),
+  })
+  const connections = configured.raw
   const clock = options.clock ?? systemClock
   let hubRef: Hub | null = null
   // Distributed mode: rate-limit windows shared through Redis by every process on the same prefix.
@@ -190,7 +197,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     concurrency: options.concurrency ?? (syncs.length ? 256 : undefined),
     leaseMs: options.leaseMs,
     sweepIntervalMs: options.sweepIntervalMs,
-    redact: { secrets: secretValues(env) },
+    redact: { secrets: [...secretValues(env), ...configured.secrets] },
   })
   hubRef = hub
   const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
@@ -248,6 +255,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         usage: () => gateway.usage(),
         circuits: () => gateway.circuitStates(),
         alerting,
+        syncs: runner,
         connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
         log: (msg, data) => logger.info(data ?? {}, msg),
         processMetrics: true,
@@ -288,6 +296,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     healthUrl: health?.url ?? null,
     boundUrl: server?.boundUrl() ?? null,
     gateway,
+    connections: configured.registry,
     alerting,
     series,
     async close(deadlineMs = 10_000) {

@@ -47,9 +47,9 @@ describe('CSV import', () => {
       batchSize: 2,
       onProgress: (p) => progress.push(p.rows),
     })
-    expect(s).toMatchObject({ rows: 3, accepted: 3, duplicates: 0, bad: 1 })
+    expect(s).toMatchObject({ rows: 4, accepted: 3, duplicates: 0, bad: 1 })
     expect(s.badRows).toEqual([{ line: 3, message: expect.stringContaining('wrong number of columns') }])
-    expect(progress.at(-1)).toBe(3)
+    expect(progress.at(-1)).toBe(4)
     const outputs = []
     for (const id of s.runIds) {
       expect((await h.waitForRun(id))?.status).toBe('succeeded')
@@ -92,7 +92,7 @@ describe('CSV import', () => {
       payload: CSV,
     })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toMatchObject({ rows: 3, accepted: 3, bad: 1, badRows: [{ line: 3 }] })
+    expect(res.json()).toMatchObject({ rows: 4, accepted: 3, bad: 1, badRows: [{ line: 3 }] })
     for (const id of res.json().runIds) await h.waitForRun(id)
     const wrongType = await server.app.inject({
       method: 'POST',
@@ -128,9 +128,9 @@ describe('pipewright import / runs export (CLI)', () => {
     writeFileSync(join(tmp.dir, 'leads.csv'), CSV)
     const t = io()
     expect(await main(['import', 'leads', 'leads.csv', '--db', 'sqlite:pw.db'], t)).toBe(1)
-    expect(t.stderr.join('\n')).toMatch(/importing leads: 3 rows read, 3 runs started, 0 duplicates, 1 bad/)
+    expect(t.stderr.join('\n')).toMatch(/importing leads: 4 rows read \(all\), 3 runs started, 0 duplicates, 1 bad; 3\/3 runs done/)
     expect(t.stderr.join('\n')).toMatch(/line 3: wrong number of columns/)
-    expect(t.stdout).toEqual(['3 rows: 3 runs started, 0 duplicates skipped, 1 bad rows', 'runs: 3 succeeded'])
+    expect(t.stdout).toEqual(['4 rows: 3 runs started, 0 duplicates skipped, 1 bad rows', 'runs: 3 succeeded'])
     const e = io()
     expect(await main(['runs', 'export', '--format', 'csv', '--db', 'sqlite:pw.db', '--out', 'runs.csv'], e)).toBe(0)
     const lines = readFileSync(join(tmp.dir, 'runs.csv'), 'utf8').trim().split('\n')

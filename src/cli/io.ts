@@ -11,6 +11,8 @@ export interface CliIo {
   stdin: () => Promise<string>
   /** Resolves when the user asks to stop (Ctrl-C / SIGTERM). */
   untilSignal: () => Promise<void>
+  /** Set when stderr is a terminal: raw writes (progress redrawn in place) and its width. */
+  tty?: { write: (text: string) => void; columns: number }
 }
 
 /** A mistake in how the command was called (exit code 2), with a message that says how to call it. */
@@ -39,6 +41,7 @@ export function processIo(): CliIo {
     env: process.env,
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+    tty: process.stderr.isTTY ? { write: (t) => process.stderr.write(t), columns: process.stderr.columns || 80 } : undefined,
     stdin: async () => {
       const chunks: Buffer[] = []
       for await (const c of process.stdin) chunks.push(c as Buffer)

@@ -15,6 +15,7 @@ import { runCommand, validateCommand } from './commands/local.js'
 import { doctorCommand, usageCommand } from './commands/ops.js'
 import { sandboxCommand } from './commands/sandbox.js'
 import { serveCommand } from './commands/serve.js'
+import { registerSyncCommands } from './commands/sync-register.js'
 import { testCommand } from './commands/test.js'
 import { withEnvFile } from './env-file.js'
 import { type CliIo, processIo, UsageError } from './io.js'
@@ -174,6 +175,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--out <file>', 'write to a file instead of standard output')
     .action((o) => set(alertsExport(io, o)))
 
+  registerSyncCommands(program, set, io)
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program
     .command('sandbox')

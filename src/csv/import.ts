@@ -10,10 +10,11 @@
  * ```
  * @module
  */
-import type { Readable } from 'node:stream'
-import { parse } from 'csv-parse'
+import { Readable } from 'node:stream'
+import { parse as parseRecord } from 'csv-parse/sync'
 import type { Hub } from '../engine/hub.js'
 import { ErrorCodes, PipewrightError } from '../errors.js'
+import { CsvRecordReader } from './records.js'
 
 export interface CsvImportOptions {
   /** Rows per `ingest` call. @defaultValue 200 */
@@ -26,6 +27,10 @@ export interface CsvImportOptions {
   onProgress?: (p: CsvImportProgress) => void
   /** Keep at most this many bad-row reports (the count is always exact). @defaultValue 100 */
   maxBadRows?: number
+  /** Called with every batch's run ids (duplicates give the earlier run's id), uncapped: `runIds` keeps the first 10,000 only. */
+  onRuns?: (runIds: string[]) => void
+  /** A quoted field spanning more lines than this is taken as an unclosed quote. @defaultValue 1000 */
+  maxRecordLines?: number
   /** Waits between tries when the hub pushes back. @defaultValue 250 ms, given by the hub */
   sleep?: (ms: number) => Promise<void>
 }
@@ -49,7 +54,7 @@ export interface CsvImportSummary extends CsvImportProgress {
   badRows: BadRow[]
 }
 
-/** How many run ids a summary keeps (the counts are always exact). */
+/** How many run ids a summary keeps (the counts are always exact; `onRuns` sees every id). */
 const MAX_RUN_IDS = 10_000
 
 export async function importCsv(
@@ -68,20 +73,51 @@ export async function importCsv(
     summary.bad++
     if (summary.badRows.length < maxBad) summary.badRows.push({ line, message })
   }
-  const parser = parse({
-    columns: true,
-    bom: true,
-    trim: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    info: true,
-    delimiter: options.delimiter ?? ',',
-  })
-  parser.on('skip', (err: Error & { lines?: number }) =>
-    bad(err.lines ?? 0, err.message.replace(/^Invalid Record Length: /, 'wrong number of columns: ')),
-  )
-  if (typeof input === 'string') parser.end(input)
-  else input.on('error', (e) => parser.destroy(e)).pipe(parser)
+  const reader = new CsvRecordReader({ delimiter: options.delimiter ?? ',', maxRecordLines: options.maxRecordLines })
+  const source: AsyncIterable<string | Buffer> = typeof input === 'string' ? Readable.from([input]) : input
+  let columns: string[] | null = null
+  const rows = async function* () {
+    for await (const chunk of reader.records(source)) {
+      if ('error' in chunk) {
+        if (columns) summary.rows++
+        bad(chunk.line, chunk.error)
+        continue
+      }
+      let fields: string[]
+      try {
+        const text = columns ? chunk.text : chunk.text.replace(/^\uFEFF/, '')
+        fields =
+          (
+            parseRecord(text, {
+              delimiter: options.delimiter ?? ',',
+              relax_quotes: true,
+              trim: true,
+              relax_column_count: true,
+            }) as string[][]
+          )[0] ?? []
+      } catch (e) {
+        if (columns) summary.rows++
+        bad(chunk.line, (e as Error).message)
+        continue
+      }
+      if (fields.length === 0 || (fields.length === 1 && fields[0] === '')) continue
+      if (!columns) {
+        columns = fields
+        continue
+      }
+      summary.rows++
+      if (fields.length !== columns.length) {
+        bad(chunk.line, `wrong number of columns: expected ${columns.length}, got ${fields.length}`)
+        if (chunk.lines > 1) reader.retryAfterFirstLine()
+        continue
+      }
+      const record: Record<string, string> = {}
+      columns.forEach((c, i) => {
+        record[c] = fields[i]!
+      })
+      yield { record, line: chunk.line }
+    }
+  }
 
   let batch: Array<{ line: number; payload: Record<string, string> }> = []
   const flush = async () => {
@@ -99,6 +135,7 @@ export async function importCsv(
           else summary.accepted++
           if (summary.runIds.length < MAX_RUN_IDS) summary.runIds.push(r.runId)
         }
+        options.onRuns?.(results.map((r) => r.runId))
         break
       } catch (e) {
         const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs
@@ -110,13 +147,12 @@ export async function importCsv(
     options.onProgress?.({ rows: summary.rows, accepted: summary.accepted, duplicates: summary.duplicates, bad: summary.bad })
   }
 
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-    summary.rows++
+  for await (const { record, line } of rows()) {
     if (options.idColumn && !record[options.idColumn]) {
-      bad(info.lines, `column "${options.idColumn}" (the id column) is empty`)
+      bad(line, `column "${options.idColumn}" (the id column) is empty`)
       continue
     }
-    batch.push({ line: info.lines, payload: record })
+    batch.push({ line, payload: record })
     if (batch.length >= batchSize) await flush()
   }
   await flush()

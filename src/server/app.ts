@@ -20,6 +20,7 @@ import { ConfigError, ErrorCodes } from '../errors.js'
 import type { Alerting } from '../observe/alerts/alerting.js'
 import { createMetrics, type HubMetrics } from '../observe/metrics.js'
 import type { BudgetRow } from '../resilience/budget.js'
+import type { SyncRunner } from '../sync/runner.js'
 import { registerApi } from './api.js'
 import { assertApiToken } from './api-auth.js'
 import { createApiGuard } from './api-guard.js'
@@ -47,6 +48,8 @@ export interface ServerOptions {
   connections?: () => unknown[]
   /** This process's alerting, for /api/v1/alerts. */
   alerting?: Alerting | null
+  /** The sync runner, for /api/v1/syncs. */
+  syncs?: SyncRunner | null
   log?: (msg: string, data?: object) => void
   /** Body limit for endpoints other than webhooks. @defaultValue 1 MiB */
   apiBodyLimit?: number
@@ -181,6 +184,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     usage: options.usage,
     connections: options.connections,
     alerting: options.alerting ?? null,
+    syncs: options.syncs ?? null,
   })
 
   app.get('/healthz', async () => ({ status: 'ok' }))

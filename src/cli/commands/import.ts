@@ -1,19 +1,22 @@
 /**
- * `pipewright import <pipeline> file.csv` (one event per row, streamed, progress on stderr,
- * bad rows with line numbers, a summary) and `pipewright runs export --format csv`.
+ * `pipewright import <pipeline> file.csv` (one event per row, streamed; waits for every run
+ * with a progress bar on a terminal or periodic lines otherwise; bad rows with line numbers; a
+ * summary) and `pipewright runs export --format csv`.
  * @module
  */
-import { createReadStream, createWriteStream, existsSync } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { exportRunsCsv } from '../../csv/export.js'
-import { type CsvImportProgress, importCsv } from '../../csv/import.js'
+import { type CsvImportProgress, type CsvImportSummary, importCsv } from '../../csv/import.js'
+import { trackRuns } from '../../csv/run-tracker.js'
 import { createHub } from '../../engine/hub.js'
 import { tryParseDuration } from '../../pipeline/duration.js'
 import { createRuntime, DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
 import { createStore } from '../../store/index.js'
 import type { RunStatus } from '../../types.js'
 import type { CliIo } from '../io.js'
+import { type ImportProgressState, progressMeter } from '../progress.js'
 import { pipelinesDir } from './local.js'
 import { sandboxOverrides } from './sandbox.js'
 
@@ -66,28 +69,60 @@ export async function importCommand(io: CliIo, pipelineId: string, file: string,
       )
       return 2
     }
-    let lastShown = 0
-    const progress = (p: CsvImportProgress) => {
-      if (p.rows - lastShown < 1000 && lastShown !== 0) return
-      lastShown = p.rows
-      io.err(`importing ${pipelineId}: ${p.rows} rows read, ${p.accepted} runs started, ${p.duplicates} duplicates, ${p.bad} bad`)
-    }
-    const input = file === '-' ? streamOf(await io.stdin()) : createReadStream(path)
-    const summary = await importCsv(runtime.hub, pipelineId, input, {
-      idColumn: opts.idColumn,
-      delimiter: opts.delimiter,
-      batchSize: opts.batchSize ? Number(opts.batchSize) : undefined,
-      onProgress: progress,
-    })
-    for (const b of summary.badRows) io.err(`  line ${b.line}: ${b.message}`)
-    if (summary.bad > summary.badRows.length) io.err(`  … and ${summary.bad - summary.badRows.length} more bad rows`)
     const statuses: Record<string, number> = {}
-    if (worker) {
-      for (const id of summary.runIds) {
-        const run = await runtime.hub.waitForRun(id, maxWait)
-        statuses[run?.status ?? 'missing'] = (statuses[run?.status ?? 'missing'] ?? 0) + 1
+    const tracker = worker ? trackRuns(runtime.hub) : null
+    const meter = progressMeter(io, { label: pipelineId })
+    let read = 0
+    const size = file === '-' ? 0 : statSync(path).size
+    const state = (p: CsvImportProgress, reading: boolean): ImportProgressState => {
+      const t = tracker?.tally()
+      return {
+        rows: p.rows,
+        bad: p.bad,
+        duplicates: p.duplicates,
+        runs: t?.runs ?? p.accepted + p.duplicates,
+        done: t?.done ?? 0,
+        reading,
+        fraction: size > 0 ? Math.min(1, read / size) : undefined,
       }
     }
+    let input: Readable
+    if (file === '-') input = streamOf(await io.stdin())
+    else {
+      input = createReadStream(path)
+      input.on('data', (c: Buffer) => {
+        read += c.length
+      })
+    }
+    let last: CsvImportProgress = { rows: 0, accepted: 0, duplicates: 0, bad: 0 }
+    let summary: CsvImportSummary
+    try {
+      summary = await importCsv(runtime.hub, pipelineId, input, {
+        idColumn: opts.idColumn,
+        delimiter: opts.delimiter,
+        batchSize: opts.batchSize ? Number(opts.batchSize) : undefined,
+        onRuns: (ids) => tracker?.add(ids),
+        onProgress: (p) => {
+          last = p
+          meter.update(state(p, true))
+        },
+      })
+      last = summary
+      const tally = tracker
+        ? await tracker.waitAll({ timeoutMs: maxWait, onTick: () => meter.update(state(last, false)), tickMs: 100 })
+        : null
+      meter.finish(state(last, false))
+      if (tally) Object.assign(statuses, tally.statuses)
+    } finally {
+      tracker?.close()
+    }
+    for (const b of summary.badRows) io.err(`  line ${b.line}: ${b.message}`)
+    if (summary.bad > summary.badRows.length) io.err(`  … and ${summary.bad - summary.badRows.length} more bad rows`)
+    const unfinished = (statuses.waiting ?? 0) + (statuses.running ?? 0) + (statuses.queued ?? 0)
+    if (unfinished > 0)
+      io.err(
+        `${unfinished} runs had not finished after --max-wait ${opts.maxWait ?? '10m'}; they stay in the database and a running \`pipewright start\` or \`pipewright worker\` finishes them`,
+      )
     if (opts.json) io.out(JSON.stringify({ ...summary, runIds: undefined, statuses }))
     else {
       io.out(`${summary.rows} rows: ${summary.accepted} runs started, ${summary.duplicates} duplicates skipped, ${summary.bad} bad rows`)
@@ -101,7 +136,7 @@ export async function importCommand(io: CliIo, pipelineId: string, file: string,
         )
       else io.out('runs are queued; a running `pipewright start` or `pipewright worker` executes them')
     }
-    const failed = (statuses.dead ?? 0) + (statuses.waiting ?? 0) + (statuses.running ?? 0) + (statuses.queued ?? 0)
+    const failed = (statuses.dead ?? 0) + (statuses.missing ?? 0) + unfinished
     return summary.bad > 0 || failed > 0 ? 1 : 0
   } finally {
     await runtime.close(2000)

@@ -12,7 +12,14 @@ import { type ConnectorDefinition, defineConnector } from '../contract.js'
 import { companiesUpsert } from './action-companies.js'
 import { contactsUpsert } from './action-contacts.js'
 import { search } from './action-search.js'
-import { type HubspotConnection, type HubspotTier, hubspotConnectionSchema, hubspotFromEnv, hubspotLimits } from './connection.js'
+import {
+  type HubspotConnection,
+  type HubspotTier,
+  hubspotConnectionSchema,
+  hubspotFromEnv,
+  hubspotLimits,
+  hubspotTiers,
+} from './connection.js'
 
 /** A HubSpot connector whose declared limits match an account tier. */
 export function createHubspotConnector(options: { tier?: HubspotTier } = {}): ConnectorDefinition<HubspotConnection> {
@@ -21,6 +28,7 @@ export function createHubspotConnector(options: { tier?: HubspotTier } = {}): Co
     connection: hubspotConnectionSchema as never,
     fromEnv: hubspotFromEnv,
     limits: hubspotLimits(options.tier),
+    plans: Object.fromEntries(Object.keys(hubspotTiers).map((t) => [t, hubspotLimits(t as HubspotTier)])),
     actions: {
       'companies.upsert': companiesUpsert,
       'contacts.upsert': contactsUpsert,

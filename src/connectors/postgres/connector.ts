@@ -1,15 +1,17 @@
 /**
- * The Postgres table connector (`postgres.upsert`): rows are upserted by key columns in one
+ * The Postgres table connector. `postgres.upsert`: rows are upserted by key columns in one
  * transaction via `pg`, identifiers quoted, values parameterised. Running the same rows twice
  * leaves one row per key. Concurrent calls for one table are coalesced (batch of up to 500
  * calls); when a batch fails permanently, each call is retried in its own transaction so only
- * the bad one fails. Needs a unique index or primary key on the key columns.
+ * the bad one fails. Needs a unique index or primary key on the key columns. Row actions for
+ * record sources and sync sides (`read`, `scan`, `get`, `insert`, `update`, `delete`) are in rows.ts.
  * @module
  */
 import pg from 'pg'
 import { z } from 'zod'
 import { ErrorCodes, isNonRetryable, NonRetryableError, RetryableError } from '../../errors.js'
 import { type ActionContext, type ActionDefinition, type ConnectorDefinition, defineConnector } from '../contract.js'
+import { rowActions } from './rows.js'
 import { mergeByKey, type Row, upsertStatements } from './sql.js'
 
 export const postgresConnectionSchema = z.object({
@@ -20,11 +22,11 @@ export const postgresConnectionSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//)
     .optional(),
-  /** Default table. */
-  table: z.string().min(1),
+  /** Default table of `upsert`. */
+  table: z.string().min(1).optional(),
   schema: z.string().min(1).optional(),
-  /** Key columns (a unique index or primary key must cover exactly these). */
-  key: z.array(z.string().min(1)).min(1),
+  /** Key columns of `upsert` (a unique index or primary key must cover exactly these). */
+  key: z.array(z.string().min(1)).min(1).optional(),
   /** Pool size. @defaultValue 5 */
   poolSize: z.number().int().positive().default(5),
 })
@@ -84,6 +86,8 @@ export function createPostgresConnector(): ConnectorDefinition<PostgresConnectio
     const table = first.table ?? c.table
     const schema = first.schema ?? c.schema
     const key = first.key ?? c.key
+    if (!table || !key)
+      throw new NonRetryableError('postgres.upsert: no table or key columns; set them on the connection or in the call (table, key)')
     const rows: Row[] = []
     for (const [i, input] of inputs.entries()) {
       for (const [j, row] of input.rows.entries()) {
@@ -110,6 +114,14 @@ export function createPostgresConnector(): ConnectorDefinition<PostgresConnectio
       throw pgFailure(e, `postgres.upsert into ${schema ? `${schema}.` : ''}${table}`)
     } finally {
       client.release()
+    }
+  }
+
+  async function query(ctx: Ctx, text: string, values: unknown[], what: string): Promise<pg.QueryResult> {
+    try {
+      return await poolOf(ctx.connection).query(text, values)
+    } catch (e) {
+      throw pgFailure(e, what)
     }
   }
 
@@ -147,19 +159,23 @@ export function createPostgresConnector(): ConnectorDefinition<PostgresConnectio
     id: 'postgres',
     connection: postgresConnectionSchema as never,
     fromEnv: (env) => {
-      if (!env.POSTGRES_URL || !env.POSTGRES_TABLE || !env.POSTGRES_KEY) return null
+      if (!env.POSTGRES_URL) return null
       return {
         url: env.POSTGRES_URL,
-        table: env.POSTGRES_TABLE,
-        key: env.POSTGRES_KEY.split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
+        ...(env.POSTGRES_TABLE ? { table: env.POSTGRES_TABLE } : {}),
+        ...(env.POSTGRES_KEY
+          ? {
+              key: env.POSTGRES_KEY.split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            }
+          : {}),
         ...(env.POSTGRES_SCHEMA ? { schema: env.POSTGRES_SCHEMA } : {}),
         ...(env.POSTGRES_BASE_URL ? { baseUrl: env.POSTGRES_BASE_URL } : {}),
       }
     },
     limits: { maxConcurrent: 5 },
-    actions: { upsert },
+    actions: { upsert, ...rowActions(query) },
     close: async () => {
       const all = [...pools.values()]
       pools.clear()
