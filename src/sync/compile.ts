@@ -42,7 +42,8 @@ const TOP_KEYS = [
   'relations',
   'conflicts',
 ]
-const FIELD_KEYS = ['a', 'b', 'direction', 'owner', 'toB', 'toA']
+const FIELD_KEYS = ['a', 'b', 'direction', 'owner', 'toB', 'toA', 'conflict']
+const CONFLICT_MODES = ['overwrite', 'markers'] as const
 const DIRECTIONS = ['both', 'a-to-b', 'b-to-a'] as const
 const OWNERS = ['a', 'b', 'latest'] as const
 const CREATES = ['both', 'a-to-b', 'b-to-a', 'none'] as const
@@ -303,6 +304,9 @@ function compileFields(raw: unknown, check: CheckField, ctx: Ctx): CompiledField
     const owner = pickEnum(r.owner, OWNERS, 'latest', `${at}.owner`, ctx)
     const toB = compileTransform(r.toB, `${at}.toB`, ctx)
     const toA = compileTransform(r.toA, `${at}.toA`, ctx)
+    const conflict = pickEnum(r.conflict, CONFLICT_MODES, 'overwrite', `${at}.conflict`, ctx)
+    if (conflict === 'markers' && direction !== 'both')
+      push(ctx, `${at}.conflict`, 'conflict: markers needs direction: both (only a field both sides change can conflict)')
     if (!okA || !okB || !toB || !toA) return
     const label = `${r.a} ↔ ${r.b}`
     if (direction !== 'both') {
@@ -336,7 +340,7 @@ function compileFields(raw: unknown, check: CheckField, ctx: Ctx): CompiledField
         field: `${at}.owner`,
         message: `both sides own field ${label} (direction: both, no owner): when both change it, the later write wins (a tie goes to conflicts.ties, side a unless set); set owner: latest to say so, or owner: a | b`,
       })
-    out.push({ a: r.a as string, b: r.b as string, label, direction, owner, toB, toA })
+    out.push({ a: r.a as string, b: r.b as string, label, direction, owner, toB, toA, conflict })
   })
   return out
 }

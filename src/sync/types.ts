@@ -68,6 +68,14 @@ export interface FieldDefinition {
   toB?: FieldTransform
   /** b's value → a's. @defaultValue the value as is */
   toA?: FieldTransform
+  /**
+   * What a conflict (both sides changed the field since the last sync) does besides recording
+   * it: `overwrite` — the winner's value replaces the loser's; `markers` — for text such as a
+   * markdown body: the winner's value, then a conflict section holding the losing value, is
+   * written to both sides, so nothing is lost until someone removes the section.
+   * @defaultValue 'overwrite'
+   */
+  conflict?: 'overwrite' | 'markers'
 }
 
 /** Which records are in scope on a side: a function of `{ fields, id }` or a `{{ }}` template. */
@@ -151,6 +159,8 @@ export interface CompiledField {
   owner: 'a' | 'b' | 'latest'
   toB: Transform
   toA: Transform
+  /** `overwrite`, or `markers` (a conflict section with the losing value; see {@link FieldDefinition.conflict}). */
+  conflict?: 'overwrite' | 'markers'
 }
 
 export type CompiledFilter = (record: { id: string; fields: Record<string, unknown> }) => boolean | Promise<boolean>
