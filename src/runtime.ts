@@ -21,6 +21,7 @@ import { type AlertsConfig, loadAlertsConfig } from './observe/alerts/config.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
 import { createMetrics } from './observe/metrics.js'
 import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
+import { gatherStatus } from './observe/status-sources.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { assertApiToken } from './server/api-auth.js'
@@ -250,6 +251,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         usage: () => gateway.usage(),
         circuits: () => gateway.circuitStates(),
         alerting,
+        status: () =>
+          gatherStatus({
+            store,
+            now: clock.now(),
+            pipelines: hub.pipelines(),
+            syncs: runner!.syncs(),
+            lastPass: (id) => runner!.lastPass(id),
+            connections: configured.registry.list(),
+            usage: () => gateway.usage(),
+          }),
         syncs: runner,
         connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
         log: (msg, data) => logger.info(data ?? {}, msg),

@@ -15,6 +15,7 @@ import { runCommand, validateCommand } from './commands/local.js'
 import { doctorCommand, usageCommand } from './commands/ops.js'
 import { sandboxCommand } from './commands/sandbox.js'
 import { serveCommand } from './commands/serve.js'
+import { statusCommand } from './commands/status.js'
 import { registerSyncCommands } from './commands/sync-register.js'
 import { testCommand } from './commands/test.js'
 import { withEnvFile } from './env-file.js'
@@ -175,6 +176,13 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--out <file>', 'write to a file instead of standard output')
     .action((o) => set(alertsExport(io, o)))
 
+  dir(
+    db(
+      program.command('status').description('each pipeline, sync and connection: Active, Paused, Degraded or Failing (exit 1 if failing)'),
+    ),
+  )
+    .option('--json')
+    .action((o) => set(statusCommand(io, o)))
   registerSyncCommands(program, set, io)
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program
