@@ -21,6 +21,7 @@ import { type AlertsConfig, loadAlertsConfig } from './observe/alerts/config.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
 import { createMetrics } from './observe/metrics.js'
 import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
+import { gatherStatus } from './observe/status-sources.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { assertApiToken } from './server/api-auth.js'
@@ -138,6 +139,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
+  const unwatchStore = store.onHealthChange?.((problem) =>
+    problem
+      ? logger.error({ store: store.kind }, `store cannot take writes: ${problem}`)
+      : logger.info({ store: store.kind }, 'store files are back as they were; intake resumed'),
+  )
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
   const configured = await loadConnections({
     cwd: options.cwd,
@@ -250,6 +256,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         usage: () => gateway.usage(),
         circuits: () => gateway.circuitStates(),
         alerting,
+        status: () =>
+          gatherStatus({
+            store,
+            now: clock.now(),
+            pipelines: hub.pipelines(),
+            syncs: runner!.syncs(),
+            lastPass: (id) => runner!.lastPass(id),
+            connections: configured.registry.list(),
+            usage: () => gateway.usage(),
+          }),
         syncs: runner,
         connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
         log: (msg, data) => logger.info(data ?? {}, msg),
@@ -305,6 +321,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await series?.close()
       await hub.close({ deadlineMs })
       await limiterBackend?.close()
+      unwatchStore?.()
       detachLogs()
       logger.flush?.()
     },

@@ -153,6 +153,13 @@ export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {
    * output and counting a saved call.
    */
   effectKey?: (input: I) => string | null
+  /**
+   * Isolation key of a call made without a named connection (`http.request`: the URL's origin).
+   * Calls with different keys get their own rate-limit state, circuit breaker and `Retry-After`
+   * block, so one slow or rate-limited host does not hold calls to another. Budgets stay the
+   * connection's. Null: the connection's shared state.
+   */
+  isolate?: (input: I, connection: C) => string | null
   /** Units consumed from budgets per call. @defaultValue 1 */
   cost?: (input: I) => number
   /** When set, concurrent calls may be coalesced into one provider batch call. */
