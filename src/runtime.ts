@@ -139,6 +139,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
+  const unwatchStore = store.onHealthChange?.((problem) =>
+    problem
+      ? logger.error({ store: store.kind }, `store cannot take writes: ${problem}`)
+      : logger.info({ store: store.kind }, 'store files are back as they were; intake resumed'),
+  )
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
   const configured = await loadConnections({
     cwd: options.cwd,
@@ -316,6 +321,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await series?.close()
       await hub.close({ deadlineMs })
       await limiterBackend?.close()
+      unwatchStore?.()
       detachLogs()
       logger.flush?.()
     },
