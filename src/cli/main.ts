@@ -8,6 +8,7 @@ import { formatProblem, isPipewrightError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { alertsExport, alertsIncidents, alertsList, alertsTest } from './commands/alerts.js'
 import { demoCommand } from './commands/demo.js'
+import { docsCommand } from './commands/docs.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
@@ -185,6 +186,11 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--json')
     .action((o) => set(statusCommand(io, o)))
   registerSyncCommands(program, set, io)
+  dir(db(program.command('docs').description('the hub README from live configuration and state (--check: exit 1 when --out is stale)')))
+    .option('--out <file>', 'write to this file (e.g. HUB.md) instead of standard output')
+    .option('--check', 'compare with --out instead of writing; exit 1 when it is stale (CI)')
+    .option('--title <text>', 'the document title', 'Integration Hub')
+    .action((o) => set(docsCommand(io, o)))
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program
     .command('sandbox')

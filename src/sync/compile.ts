@@ -136,12 +136,23 @@ export function compileSync(def: SyncDefinition, options: CompileSyncOptions): C
   const relations = compileRelations(resolved.relations, checkField, ctx)
 
   if (ctx.problems.length > 0) throw new ConfigError(ctx.problems, ErrorCodes.SYNC_INVALID)
+  /** The fields of a side the sync reads (sides that must name what they fetch, like HubSpot's properties). */
+  const usedFields = (side: SyncSideName): string[] =>
+    [
+      ...new Set([
+        match![side],
+        ...(match!.fallback ? [match!.fallback[side]] : []),
+        ...fields.map((f) => f[side]),
+        ...(pauseField[side] ? [pauseField[side]!] : []),
+        ...(side === 'a' ? relations.map((r) => r.field) : []),
+      ]),
+    ].filter((f): f is string => typeof f === 'string' && f !== '')
   return Object.freeze({
     id,
     version: hashDefinition(def),
     description: typeof resolved.description === 'string' ? resolved.description : null,
     source: { format: options.format, file: file ?? null },
-    sides: { a: a!.spec, b: b!.spec },
+    sides: { a: { ...a!.spec, fields: usedFields('a') }, b: { ...b!.spec, fields: usedFields('b') } },
     match: match!,
     fields,
     create: { aToB: create === 'both' || create === 'a-to-b', bToA: create === 'both' || create === 'b-to-a' },
