@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { formatProblem, isPipewrightError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { alertsExport, alertsIncidents, alertsList, alertsTest } from './commands/alerts.js'
+import { registerCredentialsCommands } from './commands/credentials.js'
 import { demoCommand } from './commands/demo.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
@@ -176,6 +177,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .action((o) => set(alertsExport(io, o)))
 
   registerSyncCommands(program, set, io)
+  registerCredentialsCommands(program, set, io)
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program
     .command('sandbox')
