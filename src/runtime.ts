@@ -23,6 +23,7 @@ import { type AlertsConfig, loadAlertsConfig } from './observe/alerts/config.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
 import { createMetrics } from './observe/metrics.js'
 import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
+import { gatherStatus } from './observe/status-sources.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { assertApiToken } from './server/api-auth.js'
@@ -116,6 +117,11 @@ export interface Runtime {
   /** Null when `observe` is off. */
   alerting: Alerting | null
   series: SeriesRecorder | null
+  /**
+   * Stop: no new webhooks, runs in flight get until `deadlineMs` from now; then their effects are
+   * aborted, what completed is saved and the runs are handed back. Resolves within about
+   * `deadlineMs` + 1 s. @defaultValue 10000
+   */
   close(deadlineMs?: number): Promise<void>
 }
 
@@ -140,6 +146,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
+  const unwatchStore = store.onHealthChange?.((problem) =>
+    problem
+      ? logger.error({ store: store.kind }, `store cannot take writes: ${problem}`)
+      : logger.info({ store: store.kind }, 'store files are back as they were; intake resumed'),
+  )
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
   const clockForVault = options.clock ?? systemClock
   let configured: Awaited<ReturnType<typeof loadConnections>>
@@ -264,6 +275,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         usage: () => gateway.usage(),
         circuits: () => gateway.circuitStates(),
         alerting,
+        status: () =>
+          gatherStatus({
+            store,
+            now: clock.now(),
+            pipelines: hub.pipelines(),
+            syncs: runner!.syncs(),
+            lastPass: (id) => runner!.lastPass(id),
+            connections: configured.registry.list(),
+            usage: () => gateway.usage(),
+          }),
         syncs: runner,
         connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
         log: (msg, data) => logger.info(data ?? {}, msg),
@@ -309,16 +330,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     alerting,
     series,
     async close(deadlineMs = 10_000) {
+      // One deadline for the whole close, counted from now: runs keep executing while the rest stops.
+      const until = clock.now() + deadlineMs
+      const left = () => Math.max(0, until - clock.now())
       scheduler?.stop()
       await runner?.close()
-      if (server) await server.close()
+      if (server) await server.close(Math.min(2000, left()))
       await health?.close()
       await alerting?.close()
       // Written before the hub drains (the store closes with it): runs that end during the
       // drain are not counted in the store's series (they are in /metrics and run history).
       await series?.close()
-      await hub.close({ deadlineMs })
+      await hub.close({ deadlineMs: left() })
       await limiterBackend?.close()
+      unwatchStore?.()
       detachLogs()
       logger.flush?.()
     },

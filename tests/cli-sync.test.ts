@@ -164,3 +164,27 @@ describe('pipewright sync', () => {
     expect(empty.stdout.join('\n')).toContain('no syncs in')
   }, 240_000)
 })
+
+describe('pipewright validate with syncs', () => {
+  it('checks syncs/ too: valid ones are named, warnings name the field, problems fail', async () => {
+    const ok = recordingIo(tmp.dir)
+    const { main } = await import('../src/cli/main.js')
+    expect(await main(['validate'], ok)).toBe(0)
+    expect(ok.stdout.join('\n')).toMatch(/0 pipelines valid: \(none\); 1 sync valid: people@[0-9a-f]+/)
+    expect(ok.stderr.join('\n')).toContain('syncs/people.yaml, sync people, field fields[3].owner: both sides own field phone ↔ phone')
+    writeFileSync(
+      join(tmp.dir, 'syncs', 'worse.yaml'),
+      SYNC.replace('id: people', 'id: worse').replace('{ a: phone, b: phone }', '{ a: phone, b: phone, direction: a-to-b, owner: b }'),
+    )
+    try {
+      const bad = recordingIo(tmp.dir)
+      expect(await main(['validate', '--json'], bad)).toBe(1)
+      const out = JSON.parse(bad.stdout.join(''))
+      expect(out.ok).toBe(false)
+      expect(out.problems).toEqual([expect.objectContaining({ file: 'syncs/worse.yaml', sync: 'worse', field: 'fields[3].owner' })])
+    } finally {
+      const { rmSync } = await import('node:fs')
+      rmSync(join(tmp.dir, 'syncs', 'worse.yaml'))
+    }
+  })
+})

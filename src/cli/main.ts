@@ -9,6 +9,7 @@ import { VERSION } from '../version.js'
 import { alertsExport, alertsIncidents, alertsList, alertsTest } from './commands/alerts.js'
 import { registerCredentialsCommands } from './commands/credentials.js'
 import { demoCommand } from './commands/demo.js'
+import { docsCommand } from './commands/docs.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
@@ -16,6 +17,7 @@ import { runCommand, validateCommand } from './commands/local.js'
 import { doctorCommand, usageCommand } from './commands/ops.js'
 import { sandboxCommand } from './commands/sandbox.js'
 import { serveCommand } from './commands/serve.js'
+import { statusCommand } from './commands/status.js'
 import { registerSyncCommands } from './commands/sync-register.js'
 import { testCommand } from './commands/test.js'
 import { withEnvFile } from './env-file.js'
@@ -85,6 +87,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
       .option('--port <port>', 'port (default PIPEWRIGHT_PORT or 4280)')
       .option('--concurrency <n>', 'runs executing at once in this process', '64')
       .option('--lease-ms <ms>', 'run lease duration')
+      .option('--shutdown-grace <duration>', 'how long runs in flight may finish after SIGTERM (default PIPEWRIGHT_SHUTDOWN_GRACE or 10s)')
     if (mode === 'start') c.option('--no-worker', 'API and ingress only; runs execute in `pipewright worker` processes')
     if (mode !== 'worker') c.option('--sandbox', 'point connectors at local emulators')
     else c.option('--metrics-port <port>', 'serve /healthz, /readyz and /metrics on this port (default PIPEWRIGHT_METRICS_PORT)')
@@ -176,8 +179,20 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--out <file>', 'write to a file instead of standard output')
     .action((o) => set(alertsExport(io, o)))
 
+  dir(
+    db(
+      program.command('status').description('each pipeline, sync and connection: Active, Paused, Degraded or Failing (exit 1 if failing)'),
+    ),
+  )
+    .option('--json')
+    .action((o) => set(statusCommand(io, o)))
   registerSyncCommands(program, set, io)
   registerCredentialsCommands(program, set, io)
+  dir(db(program.command('docs').description('the hub README from live configuration and state (--check: exit 1 when --out is stale)')))
+    .option('--out <file>', 'write to this file (e.g. HUB.md) instead of standard output')
+    .option('--check', 'compare with --out instead of writing; exit 1 when it is stale (CI)')
+    .option('--title <text>', 'the document title', 'Integration Hub')
+    .action((o) => set(docsCommand(io, o)))
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program
     .command('sandbox')

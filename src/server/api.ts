@@ -17,6 +17,7 @@ import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.
 import { registerAlertsApi } from './api-alerts.js'
 import { type ApiGuard, type GuardRouteConfig, registerSessionRoutes } from './api-guard.js'
 import { apiDocs } from './api-schemas.js'
+import { registerStatusApi, type StatusSource } from './api-status.js'
 import { registerSyncsApi } from './api-syncs.js'
 import { HttpError } from './http-error.js'
 import { withoutStacks } from './public-errors.js'
@@ -32,6 +33,8 @@ export interface ApiOptions {
   usage?: () => Promise<unknown[]> | unknown[]
   connections?: () => unknown[]
   alerting?: Alerting | null
+  /** Status of pipelines, syncs and connections (the runtime's); else from the hub alone. */
+  status?: StatusSource
   syncs?: SyncRunner | null
 }
 
@@ -199,6 +202,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
       })
 
       await registerAlertsApi(api, opts)
+      await registerStatusApi(api, opts)
       await registerSyncsApi(api, opts)
       api.get('/usage', { schema: apiDocs.usage }, async () => ({ usage: opts.usage ? await opts.usage() : [] }))
       api.get('/connections', { schema: apiDocs.connections }, async () => ({ connections: opts.connections ? opts.connections() : [] }))

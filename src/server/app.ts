@@ -24,6 +24,7 @@ import type { SyncRunner } from '../sync/runner.js'
 import { registerApi } from './api.js'
 import { assertApiToken } from './api-auth.js'
 import { createApiGuard } from './api-guard.js'
+import type { StatusSource } from './api-status.js'
 import { readiness } from './health.js'
 import { createWebhookIngress, registerHooks, webhookListener } from './hooks.js'
 import { onError, sendError } from './http-error.js'
@@ -48,6 +49,8 @@ export interface ServerOptions {
   connections?: () => unknown[]
   /** This process's alerting, for /api/v1/alerts. */
   alerting?: Alerting | null
+  /** Status of pipelines, syncs and connections, for /api/v1/status. */
+  status?: StatusSource
   /** The sync runner, for /api/v1/syncs. */
   syncs?: SyncRunner | null
   log?: (msg: string, data?: object) => void
@@ -65,7 +68,8 @@ export interface PipewrightServer {
   url(): string
   /** The address actually bound, e.g. `http://0.0.0.0:4280` (for banners). */
   boundUrl(): string
-  close(): Promise<void>
+  /** Stop listening; requests in flight get `graceMs` (default 2 s) before connections are cut. */
+  close(graceMs?: number): Promise<void>
 }
 
 export function isLoopback(host: string): boolean {
@@ -184,6 +188,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     usage: options.usage,
     connections: options.connections,
     alerting: options.alerting ?? null,
+    ...(options.status ? { status: options.status } : {}),
     syncs: options.syncs ?? null,
   })
 
@@ -231,10 +236,10 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     },
     url: () => address,
     boundUrl: () => bound,
-    async close() {
+    async close(graceMs = 2000) {
       // Requests in flight get a short grace; then connections that never send a request (a
       // browser's spare socket) are cut, so shutdown never waits for Node's 60 s header timeout.
-      const timer = setTimeout(() => app.server.closeAllConnections(), 2000)
+      const timer = setTimeout(() => app.server.closeAllConnections(), graceMs)
       timer.unref()
       try {
         await app.close()
