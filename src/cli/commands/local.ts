@@ -16,6 +16,7 @@ import { createRuntime } from '../../runtime.js'
 import { crossCheckSyncs, loadSyncs } from '../../sync/load.js'
 import type { CompiledSync } from '../../sync/types.js'
 import { type CliIo, UsageError } from '../io.js'
+import { inventoryProblems } from './inventory.js'
 import { sandboxOverrides } from './sandbox.js'
 
 /**
@@ -64,7 +65,7 @@ export function checkActions(pipelines: CompiledPipeline[]): Problem[] {
   return problems
 }
 
-export async function validateCommand(io: CliIo, opts: { dir?: string; json?: boolean }): Promise<number> {
+export async function validateCommand(io: CliIo, opts: { dir?: string; db?: string; json?: boolean }): Promise<number> {
   const dir = pipelinesDir(io, opts.dir)
   let problems: Problem[] = []
   let pipelines: CompiledPipeline[] = []
@@ -78,6 +79,7 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; json?: bo
   const checked = await checkSyncs(io, pipelines)
   problems.push(...checked.problems)
   const { syncs } = checked
+  problems.push(...(await inventoryProblems(io, opts, pipelines, syncs)))
   const warnings = syncs.flatMap((s) => s.warnings)
   if (opts.json)
     io.out(
