@@ -12,6 +12,8 @@ import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
 import { builtinConnectors } from './connectors/registry.js'
+import { storedSecrets } from './credentials/resolve.js'
+import { createVault } from './credentials/vault.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
 import { createHub, type Hub } from './engine/hub.js'
@@ -115,6 +117,11 @@ export interface Runtime {
   /** Null when `observe` is off. */
   alerting: Alerting | null
   series: SeriesRecorder | null
+  /**
+   * Stop: no new webhooks, runs in flight get until `deadlineMs` from now; then their effects are
+   * aborted, what completed is saved and the runs are handed back. Resolves within about
+   * `deadlineMs` + 1 s. @defaultValue 10000
+   */
   close(deadlineMs?: number): Promise<void>
 }
 
@@ -145,13 +152,25 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       : logger.info({ store: store.kind }, 'store files are back as they were; intake resumed'),
   )
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
-  const configured = await loadConnections({
-    cwd: options.cwd,
-    env,
-    connectors,
-    ...(options.connectionsDir ? { dir: options.connectionsDir } : {}),
-    ...(options.connections ? { extra: options.connections } : {}),
-  })
+  const clockForVault = options.clock ?? systemClock
+  let configured: Awaited<ReturnType<typeof loadConnections>>
+  try {
+    // Stored credentials need the key they were encrypted with: a clear error now, not a failed run later.
+    await store.migrate()
+    const vault = createVault({ store, secretKey: env.PIPEWRIGHT_SECRET_KEY || null, clock: clockForVault })
+    await vault.assertUsable()
+    configured = await loadConnections({
+      cwd: options.cwd,
+      env,
+      connectors,
+      stored: storedSecrets(vault),
+      ...(options.connectionsDir ? { dir: options.connectionsDir } : {}),
+      ...(options.connections ? { extra: options.connections } : {}),
+    })
+  } catch (e) {
+    if (!options.store) await store.close().catch(() => undefined)
+    throw e
+  }
   const connections = configured.raw
   const clock = options.clock ?? systemClock
   let hubRef: Hub | null = null
@@ -252,6 +271,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         port: options.port ?? Number(env.PIPEWRIGHT_PORT ?? 4280),
         apiToken: env.PIPEWRIGHT_API_TOKEN || null,
         allowedHosts: options.allowedHosts ?? csv(env.PIPEWRIGHT_ALLOWED_HOSTS),
+        trustedProxies: env.PIPEWRIGHT_TRUSTED_PROXIES || 0,
         debug: isTrue(env.PIPEWRIGHT_DEBUG),
         usage: () => gateway.usage(),
         circuits: () => gateway.circuitStates(),
@@ -311,15 +331,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     alerting,
     series,
     async close(deadlineMs = 10_000) {
+      // One deadline for the whole close, counted from now: runs keep executing while the rest stops.
+      const until = clock.now() + deadlineMs
+      const left = () => Math.max(0, until - clock.now())
       scheduler?.stop()
       await runner?.close()
-      if (server) await server.close()
+      if (server) await server.close(Math.min(2000, left()))
       await health?.close()
       await alerting?.close()
       // Written before the hub drains (the store closes with it): runs that end during the
       // drain are not counted in the store's series (they are in /metrics and run history).
       await series?.close()
-      await hub.close({ deadlineMs })
+      await hub.close({ deadlineMs: left() })
       await limiterBackend?.close()
       unwatchStore?.()
       detachLogs()

@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { formatProblem, isPipewrightError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { alertsExport, alertsIncidents, alertsList, alertsTest } from './commands/alerts.js'
+import { registerCredentialsCommands } from './commands/credentials.js'
 import { demoCommand } from './commands/demo.js'
 import { docsCommand } from './commands/docs.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
@@ -62,6 +63,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
   dir(
     db(program.command('validate'))
       .description('check every pipeline; one message per problem with file, step and field')
+      .option('--strict', 'fail on warnings too (missing credentials); for CI')
       .option('--json', 'machine-readable output'),
   ).action((o) => set(validateCommand(io, o)))
   dir(
@@ -86,6 +88,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
       .option('--port <port>', 'port (default PIPEWRIGHT_PORT or 4280)')
       .option('--concurrency <n>', 'runs executing at once in this process', '64')
       .option('--lease-ms <ms>', 'run lease duration')
+      .option('--shutdown-grace <duration>', 'how long runs in flight may finish after SIGTERM (default PIPEWRIGHT_SHUTDOWN_GRACE or 10s)')
     if (mode === 'start') c.option('--no-worker', 'API and ingress only; runs execute in `pipewright worker` processes')
     if (mode !== 'worker') c.option('--sandbox', 'point connectors at local emulators')
     else c.option('--metrics-port <port>', 'serve /healthz, /readyz and /metrics on this port (default PIPEWRIGHT_METRICS_PORT)')
@@ -192,6 +195,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
   )
     .option('--json')
     .action((services, o) => set(inventoryCommand(io, services, o)))
+  registerCredentialsCommands(program, set, io)
   dir(db(program.command('docs').description('the hub README from live configuration and state (--check: exit 1 when --out is stale)')))
     .option('--out <file>', 'write to this file (e.g. HUB.md) instead of standard output')
     .option('--check', 'compare with --out instead of writing; exit 1 when it is stale (CI)')
