@@ -42,12 +42,20 @@ export const ErrorCodes = {
   SHUTTING_DOWN: 'PW_SHUTTING_DOWN',
   /** An outbound request would reach a loopback, private, link-local or metadata address. */
   PRIVATE_NETWORK: 'PW_PRIVATE_NETWORK',
+  // credential store (docs/credentials.md)
+  CREDENTIAL_KEY: 'PW_CREDENTIAL_KEY',
+  CREDENTIAL_TAMPERED: 'PW_CREDENTIAL_TAMPERED',
+  CREDENTIAL_NOT_FOUND: 'PW_CREDENTIAL_NOT_FOUND',
   // ingress (HTTP boundary)
   NOT_FOUND: 'PW_NOT_FOUND',
   METHOD_NOT_ALLOWED: 'PW_METHOD_NOT_ALLOWED',
   UNAUTHORIZED: 'PW_UNAUTHORIZED',
   HOST_NOT_ALLOWED: 'PW_HOST_NOT_ALLOWED',
   CROSS_ORIGIN: 'PW_CROSS_ORIGIN',
+  /** The sender's address is outside the webhook trigger's `allowIps`. */
+  IP_NOT_ALLOWED: 'PW_IP_NOT_ALLOWED',
+  /** The API token's scope does not allow this (a read-only token asking for a state change). */
+  FORBIDDEN: 'PW_FORBIDDEN',
   BAD_REQUEST: 'PW_BAD_REQUEST',
   PAYLOAD_INVALID: 'PW_PAYLOAD_INVALID',
   PAYLOAD_TOO_LARGE: 'PW_PAYLOAD_TOO_LARGE',
@@ -199,6 +207,14 @@ export function formatProblem(p: Problem): string {
 }
 
 /** Invalid pipeline or configuration; lists every problem found. */
+/** A credential store failure: key missing or wrong, ciphertext tampered, unknown name. Never carries a secret. */
+export class CredentialError extends PipewrightError {
+  constructor(message: string, code: string) {
+    super(message, { code })
+    this.name = 'CredentialError'
+  }
+}
+
 export class ConfigError extends PipewrightError {
   readonly problems: Problem[]
   constructor(problems: Problem[], code: string = ErrorCodes.PIPELINE_INVALID) {
