@@ -8,6 +8,8 @@
  * @module
  */
 
+export type { ConnectionDefinition, ConnectionInfo, CredentialRef } from './connections/index.js'
+export { defineConnection, findConnection, listConnections } from './connections/index.js'
 export type { ActionContext, ActionDefinition, ActionInvocation, ConnectorDefinition } from './connectors/contract.js'
 export { defineConnector, invocation } from './connectors/contract.js'
 export type { Dispatch } from './dispatch/contract.js'

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path'
 import type { DestinationStream, Logger } from 'pino'
+import { type ConnectionRegistry, loadConnections } from './connections/registry.js'
 import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
@@ -20,6 +21,7 @@ import { type AlertsConfig, loadAlertsConfig } from './observe/alerts/config.js'
 import { attachRunLogs, createLogger } from './observe/logger.js'
 import { createMetrics } from './observe/metrics.js'
 import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
+import { gatherStatus } from './observe/status-sources.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { assertApiToken } from './server/api-auth.js'
@@ -52,6 +54,8 @@ export interface RuntimeOptions {
   connectors?: ConnectorDefinition<any>[]
   /** Connections besides the environment's: connector id → connection name → raw config. */
   connections?: Record<string, Record<string, Record<string, unknown>>>
+  /** Connection definitions (docs/connections.md). @defaultValue `<cwd>/connections` */
+  connectionsDir?: string
   /** @defaultValue env PIPEWRIGHT_DATABASE_URL, else sqlite:.pipewright/pipewright.db */
   databaseUrl?: string
   store?: Store
@@ -106,6 +110,8 @@ export interface Runtime {
   /** The address the server is bound to (`http://0.0.0.0:4280`), for banners. */
   boundUrl: string | null
   gateway: ReturnType<typeof createGateway>
+  /** Every configured connection without secrets; read it with `listConnections(runtime)`. */
+  connections: ConnectionRegistry
   /** Null when `observe` is off. */
   alerting: Alerting | null
   series: SeriesRecorder | null
@@ -133,13 +139,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
+  const unwatchStore = store.onHealthChange?.((problem) =>
+    problem
+      ? logger.error({ store: store.kind }, `store cannot take writes: ${problem}`)
+      : logger.info({ store: store.kind }, 'store files are back as they were; intake resumed'),
+  )
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
-  const connections: Record<string, Record<string, Record<string, unknown>>> = {}
-  for (const c of connectors) {
-    const raw = c.fromEnv?.(env)
-    if (raw) connections[c.id] = { default: raw }
-  }
-  for (const [id, named] of Object.entries(options.connections ?? {})) connections[id] = { ...connections[id], ...named }
+  const configured = await loadConnections({
+    cwd: options.cwd,
+    env,
+    connectors,
+    ...(options.connectionsDir ? { dir: options.connectionsDir } : {}),
+    ...(options.connections ? { extra: options.connections } : {}),
+  })
+  const connections = configured.raw
   const clock = options.clock ?? systemClock
   let hubRef: Hub | null = null
   // Distributed mode: rate-limit windows shared through Redis by every process on the same prefix.
@@ -185,7 +198,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     concurrency: options.concurrency ?? (syncs.length ? 256 : undefined),
     leaseMs: options.leaseMs,
     sweepIntervalMs: options.sweepIntervalMs,
-    redact: { secrets: secretValues(env) },
+    redact: { secrets: [...secretValues(env), ...configured.secrets] },
   })
   hubRef = hub
   const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
@@ -243,6 +256,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         usage: () => gateway.usage(),
         circuits: () => gateway.circuitStates(),
         alerting,
+        status: () =>
+          gatherStatus({
+            store,
+            now: clock.now(),
+            pipelines: hub.pipelines(),
+            syncs: runner!.syncs(),
+            lastPass: (id) => runner!.lastPass(id),
+            connections: configured.registry.list(),
+            usage: () => gateway.usage(),
+          }),
+        syncs: runner,
         connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
         log: (msg, data) => logger.info(data ?? {}, msg),
         processMetrics: true,
@@ -283,6 +307,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     healthUrl: health?.url ?? null,
     boundUrl: server?.boundUrl() ?? null,
     gateway,
+    connections: configured.registry,
     alerting,
     series,
     async close(deadlineMs = 10_000) {
@@ -296,6 +321,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await series?.close()
       await hub.close({ deadlineMs })
       await limiterBackend?.close()
+      unwatchStore?.()
       detachLogs()
       logger.flush?.()
     },

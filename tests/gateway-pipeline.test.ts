@@ -195,7 +195,11 @@ describe('gateway: circuit breaker over a real HTTP server', () => {
     expect(e.name).toBe('CircuitOpenError')
     expect(e.retryAfterMs).toBe(5000)
     expect(hits).toBe(3)
-    expect(g.circuitStates()).toEqual([{ connector: 'http', connection: 'default', state: 'open', retryAfterMs: 5000 }])
+    // An unnamed http.request has a circuit per origin; its row names the origin while not closed.
+    expect(g.circuitStates()).toEqual([
+      { connector: 'http', connection: 'default', state: 'closed', retryAfterMs: 0 },
+      { connector: 'http', connection: 'default', origin: base, state: 'open', retryAfterMs: 5000 },
+    ])
     clock.advance(5000)
     status = 200
     await g.execute(call('http.request', { url: base }))

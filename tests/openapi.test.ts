@@ -88,7 +88,10 @@ describe('GET /api/v1/openapi.json', () => {
     const guarded = await createServer(hub, { port: 0, apiToken: 'tok-openapi-0123456789abcdef0123456789abcdef' })
     try {
       expect((await guarded.app.inject({ url: '/api/v1/openapi.json' })).statusCode).toBe(401)
-      const ok = await guarded.app.inject({ url: '/api/v1/openapi.json', headers: { authorization: 'Bearer tok-openapi-0123456789abcdef0123456789abcdef' } })
+      const ok = await guarded.app.inject({
+        url: '/api/v1/openapi.json',
+        headers: { authorization: 'Bearer tok-openapi-0123456789abcdef0123456789abcdef' },
+      })
       expect(ok.json().openapi).toBe('3.1.0')
     } finally {
       await guarded.close()
@@ -139,6 +142,7 @@ describe('real answers match the document', () => {
     expect((await check('POST', '/api/v1/runs/run_missing/replay', '/api/v1/runs/{id}/replay', {})).statusCode).toBe(409)
     await check('GET', '/api/v1/usage', '/api/v1/usage')
     await check('GET', '/api/v1/connections', '/api/v1/connections')
+    await check('GET', '/api/v1/status', '/api/v1/status')
     await check('POST', '/api/v1/pipelines/form/import', '/api/v1/pipelines/{id}/import', 'name\nann\n"bad\n', 'text/csv')
     expect(
       (await check('POST', '/api/v1/pipelines/form/import', '/api/v1/pipelines/{id}/import', '{}', 'application/json')).statusCode,

@@ -8,6 +8,7 @@ import { formatProblem, isPipewrightError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { alertsExport, alertsIncidents, alertsList, alertsTest } from './commands/alerts.js'
 import { demoCommand } from './commands/demo.js'
+import { docsCommand } from './commands/docs.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
@@ -15,6 +16,8 @@ import { runCommand, validateCommand } from './commands/local.js'
 import { doctorCommand, usageCommand } from './commands/ops.js'
 import { sandboxCommand } from './commands/sandbox.js'
 import { serveCommand } from './commands/serve.js'
+import { statusCommand } from './commands/status.js'
+import { registerSyncCommands } from './commands/sync-register.js'
 import { testCommand } from './commands/test.js'
 import { withEnvFile } from './env-file.js'
 import { type CliIo, processIo, UsageError } from './io.js'
@@ -174,6 +177,19 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--out <file>', 'write to a file instead of standard output')
     .action((o) => set(alertsExport(io, o)))
 
+  dir(
+    db(
+      program.command('status').description('each pipeline, sync and connection: Active, Paused, Degraded or Failing (exit 1 if failing)'),
+    ),
+  )
+    .option('--json')
+    .action((o) => set(statusCommand(io, o)))
+  registerSyncCommands(program, set, io)
+  dir(db(program.command('docs').description('the hub README from live configuration and state (--check: exit 1 when --out is stale)')))
+    .option('--out <file>', 'write to this file (e.g. HUB.md) instead of standard output')
+    .option('--check', 'compare with --out instead of writing; exit 1 when it is stale (CI)')
+    .option('--title <text>', 'the document title', 'Integration Hub')
+    .action((o) => set(docsCommand(io, o)))
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program
     .command('sandbox')

@@ -1,26 +1,23 @@
 /**
  * The gateway a short-lived command needs (usage, alerts, status, docs): every connector
- * with the connections the environment configures, exactly as `start` builds them.
+ * with the connections the environment and `connections/` configure, exactly as `start`
+ * builds them.
  * @module
  */
+import type { ConnectionRegistry } from '../connections/registry.js'
+import { loadConnections } from '../connections/registry.js'
+import type { RawConnections } from '../connectors/gateway/connections.js'
 import { createGateway, type Gateway } from '../connectors/gateway/index.js'
 import { builtinConnectors } from '../connectors/registry.js'
 import { systemClock } from '../engine/clock.js'
 import type { Store } from '../store/contract.js'
 
-export function envConnections(env: Record<string, string | undefined>): Record<string, Record<string, Record<string, unknown>>> {
-  const connections: Record<string, Record<string, Record<string, unknown>>> = {}
-  for (const c of builtinConnectors()) {
-    const raw = c.fromEnv?.(env)
-    if (raw) connections[c.id] = { default: raw }
-  }
-  return connections
-}
-
-export function openGateway(
-  env: Record<string, string | undefined>,
+export async function openGateway(
+  io: { env: Record<string, string | undefined>; cwd: string },
   store: Store,
-): { gateway: Gateway; connections: ReturnType<typeof envConnections> } {
-  const connections = envConnections(env)
-  return { gateway: createGateway({ connectors: builtinConnectors(), connections, store, clock: systemClock }), connections }
+): Promise<{ gateway: Gateway; connections: RawConnections; registry: ConnectionRegistry }> {
+  const connectors = builtinConnectors()
+  const loaded = await loadConnections({ cwd: io.cwd, env: io.env, connectors })
+  const gateway = createGateway({ connectors, connections: loaded.raw, store, clock: systemClock })
+  return { gateway, connections: loaded.raw, registry: loaded.registry }
 }

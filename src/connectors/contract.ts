@@ -153,6 +153,13 @@ export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {
    * output and counting a saved call.
    */
   effectKey?: (input: I) => string | null
+  /**
+   * Isolation key of a call made without a named connection (`http.request`: the URL's origin).
+   * Calls with different keys get their own rate-limit state, circuit breaker and `Retry-After`
+   * block, so one slow or rate-limited host does not hold calls to another. Budgets stay the
+   * connection's. Null: the connection's shared state.
+   */
+  isolate?: (input: I, connection: C) => string | null
   /** Units consumed from budgets per call. @defaultValue 1 */
   cost?: (input: I) => number
   /** When set, concurrent calls may be coalesced into one provider batch call. */
@@ -175,6 +182,11 @@ export interface ConnectorDefinition<C = unknown> {
   /** Build a connection's raw config from environment variables (read at the CLI edge only). */
   fromEnv?: (env: Record<string, string | undefined>) => Record<string, unknown> | null
   limits?: ConnectorLimits
+  /**
+   * Named plans of the service (`professional`), each the limits that replace the connector's
+   * entries of the same name when a connection says `plan: <name>`.
+   */
+  plans?: Record<string, ConnectorLimits>
   actions: Record<string, ActionDefinition<C, any, any>>
   /** Release resources the connector holds (keep-alive pools, token caches). Called by the gateway's `close()`. */
   close?: () => Promise<void>

@@ -14,6 +14,7 @@ import { clayConnector } from './clay/connector.js'
 import { consentConnector } from './consent/connector.js'
 import type { ConnectorDefinition } from './contract.js'
 import { createEmailConnector } from './email/connector.js'
+import { folderConnector } from './folder/connector.js'
 import { ga4Connector } from './ga4/connector.js'
 import { createHttpConnector } from './http/connector.js'
 import type { HubspotTier } from './hubspot/connection.js'
@@ -46,6 +47,7 @@ export function builtinConnectors(options: BuiltinConnectorOptions = {}): Connec
     { ...n8nConnector },
     { ...zapierConnector },
     { ...consentConnector },
+    { ...folderConnector },
   ]
 }
 
@@ -65,4 +67,5 @@ export const BUILTIN_CONNECTOR_IDS: readonly string[] = [
   'n8n',
   'zapier',
   'consent',
+  'folder',
 ]

@@ -46,7 +46,7 @@ export async function listPipelineFiles(dir: string): Promise<string[]> {
  * the one running it — so a pipeline loads the same way from a project that installed Pipewright,
  * from a global install, or with `npx` in a folder that has no node_modules at all.
  */
-function selfAliases(): Record<string, string> {
+export function selfAliases(): Record<string, string> {
   // Running from src/ (this repository's tests): the built dist/ when there is one, since
   // transpiling all of src/ for each pipeline file takes a minute. Both are this package.
   const fromSource = import.meta.url.endsWith('.ts')

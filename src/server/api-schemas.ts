@@ -165,11 +165,11 @@ export const importSummary = z.object({
 
 // ── route documentation ──────────────────────────────────────────────────────────────────────
 const error = jsonSchema(errorBody)
-const errors = (...codes: number[]) => Object.fromEntries([401, ...codes].map((c) => [c, error]))
-const obj = (shape: z.ZodRawShape) => z.object(shape)
+export const errors = (...codes: number[]) => Object.fromEntries([401, ...codes].map((c) => [c, error]))
+export const obj = (shape: z.ZodRawShape) => z.object(shape)
 const idParam = (name: string, what: string) => jsonSchema(obj({ [name]: z.string().describe(what) }))
 
-interface RouteDoc {
+export interface RouteDoc {
   summary: string
   description?: string
   tags: string[]
@@ -180,7 +180,7 @@ interface RouteDoc {
   produces?: string[]
   response: Record<number, unknown>
 }
-const doc = (tag: string, summary: string, rest: Omit<RouteDoc, 'tags' | 'summary'>): RouteDoc => ({ tags: [tag], summary, ...rest })
+export const doc = (tag: string, summary: string, rest: Omit<RouteDoc, 'tags' | 'summary'>): RouteDoc => ({ tags: [tag], summary, ...rest })
 
 /** The `schema` of every /api/v1 route of api.ts. */
 export const apiDocs = {

@@ -12,10 +12,13 @@ import { describeRun, listRunsQuery } from '../engine/queries.js'
 import { discardDeadLetter, replayDeadLetters, replayRuns } from '../engine/replay.js'
 import { ErrorCodes } from '../errors.js'
 import type { Alerting } from '../observe/alerts/alerting.js'
+import type { SyncRunner } from '../sync/runner.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
 import { registerAlertsApi } from './api-alerts.js'
 import { type ApiGuard, type GuardRouteConfig, registerSessionRoutes } from './api-guard.js'
 import { apiDocs } from './api-schemas.js'
+import { registerStatusApi, type StatusSource } from './api-status.js'
+import { registerSyncsApi } from './api-syncs.js'
 import { HttpError } from './http-error.js'
 import { withoutStacks } from './public-errors.js'
 
@@ -30,6 +33,9 @@ export interface ApiOptions {
   usage?: () => Promise<unknown[]> | unknown[]
   connections?: () => unknown[]
   alerting?: Alerting | null
+  /** Status of pipelines, syncs and connections (the runtime's); else from the hub alone. */
+  status?: StatusSource
+  syncs?: SyncRunner | null
 }
 
 const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']
@@ -196,6 +202,8 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
       })
 
       await registerAlertsApi(api, opts)
+      await registerStatusApi(api, opts)
+      await registerSyncsApi(api, opts)
       api.get('/usage', { schema: apiDocs.usage }, async () => ({ usage: opts.usage ? await opts.usage() : [] }))
       api.get('/connections', { schema: apiDocs.connections }, async () => ({ connections: opts.connections ? opts.connections() : [] }))
     },

@@ -20,9 +20,11 @@ import { ConfigError, ErrorCodes } from '../errors.js'
 import type { Alerting } from '../observe/alerts/alerting.js'
 import { createMetrics, type HubMetrics } from '../observe/metrics.js'
 import type { BudgetRow } from '../resilience/budget.js'
+import type { SyncRunner } from '../sync/runner.js'
 import { registerApi } from './api.js'
 import { assertApiToken } from './api-auth.js'
 import { createApiGuard } from './api-guard.js'
+import type { StatusSource } from './api-status.js'
 import { readiness } from './health.js'
 import { createWebhookIngress, registerHooks, webhookListener } from './hooks.js'
 import { onError, sendError } from './http-error.js'
@@ -47,6 +49,10 @@ export interface ServerOptions {
   connections?: () => unknown[]
   /** This process's alerting, for /api/v1/alerts. */
   alerting?: Alerting | null
+  /** Status of pipelines, syncs and connections, for /api/v1/status. */
+  status?: StatusSource
+  /** The sync runner, for /api/v1/syncs. */
+  syncs?: SyncRunner | null
   log?: (msg: string, data?: object) => void
   /** Body limit for endpoints other than webhooks. @defaultValue 1 MiB */
   apiBodyLimit?: number
@@ -181,6 +187,8 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     usage: options.usage,
     connections: options.connections,
     alerting: options.alerting ?? null,
+    ...(options.status ? { status: options.status } : {}),
+    syncs: options.syncs ?? null,
   })
 
   app.get('/healthz', async () => ({ status: 'ok' }))

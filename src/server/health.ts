@@ -11,15 +11,25 @@ import { ErrorCodes } from '../errors.js'
 import type { HubMetrics } from '../observe/metrics.js'
 import { errorBody } from './http-error.js'
 
-/** What /readyz answers: 200 when the store answers, else 503 with Retry-After. */
+/**
+ * What /readyz answers: 200 when the store takes a write now (a one-row upsert, committed and
+ * synced like an accepted event), else 503 with Retry-After and the store's reason — a store
+ * that answers reads but refuses writes (read-only file or standby, full disk, vanished files)
+ * is not ready, since ingress would refuse every webhook. The probe row is one key in the keyed
+ * values (`pipewright:ready`/`probe`), so no migration is needed.
+ */
 export async function readiness(hub: Pick<Hub, 'store' | 'dispatch'>): Promise<{ status: number; body: unknown }> {
   try {
-    await hub.store.ping()
+    await hub.store.setKey(READY_PROBE.namespace, READY_PROBE.key, null, Date.now())
     return { status: 200, body: { status: 'ready', store: hub.store.kind, dispatch: hub.dispatch.kind } }
   } catch {
-    return { status: 503, body: errorBody(ErrorCodes.STORE_UNAVAILABLE, 'the store does not answer') }
+    // The reason (file paths, hosts) is in the log, not in this unauthenticated answer.
+    return { status: 503, body: errorBody(ErrorCodes.STORE_UNAVAILABLE, 'the store cannot take writes; the log says why') }
   }
 }
+
+/** The row the readiness probe writes (one per store, overwritten by every probe). */
+export const READY_PROBE = { namespace: 'pipewright:ready', key: 'probe' } as const
 
 export interface HealthServer {
   url: string

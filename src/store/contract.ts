@@ -216,8 +216,15 @@ export interface Store {
   // ── housekeeping ──────────────────────────────────────────────────────────────────────
   /** Delete expired keys and payloads past retention; returns rows removed. */
   purgeExpired(now: number): Promise<number>
-  /** Cheap liveness probe for /readyz. */
+  /** Cheap liveness probe (a read). /readyz probes with a write instead (server/health.ts). */
   ping(): Promise<void>
+  /**
+   * Be told when the store stops being able to take writes for a reason it detects by itself
+   * (SQLite: its files vanished or were replaced) — with a message naming the problem — and
+   * when it can again (null). Returns an unsubscribe function. Optional: Postgres failures show
+   * on the next operation and probe.
+   */
+  onHealthChange?(listener: (problem: string | null) => void): () => void
   close(): Promise<void>
 }
 

@@ -42,7 +42,8 @@ const TOP_KEYS = [
   'relations',
   'conflicts',
 ]
-const FIELD_KEYS = ['a', 'b', 'direction', 'owner', 'toB', 'toA']
+const FIELD_KEYS = ['a', 'b', 'direction', 'owner', 'toB', 'toA', 'conflict']
+const CONFLICT_MODES = ['overwrite', 'markers'] as const
 const DIRECTIONS = ['both', 'a-to-b', 'b-to-a'] as const
 const OWNERS = ['a', 'b', 'latest'] as const
 const CREATES = ['both', 'a-to-b', 'b-to-a', 'none'] as const
@@ -102,7 +103,11 @@ export function compileSync(def: SyncDefinition, options: CompileSyncOptions): C
     return true
   }
 
+  if (a && b && a.spec.kind === b.spec.kind && a.spec.connection === b.spec.connection && a.spec.object === b.spec.object)
+    problem('sides.b', `side b is side a (${a.ref}): a sync keeps two different record sets in agreement`)
   const match = compileMatch(resolved.match, checkField, ctx)
+  if (match?.fallback && match.fallback.a === match.a && match.fallback.b === match.b)
+    problem('match.fallback', `the fallback key is the main key (${match.a} ↔ ${match.b}); name other fields, or leave fallback out`)
   const fields = compileFields(resolved.fields, checkField, ctx)
   const create = pickEnum(resolved.create, CREATES, 'both', 'create', ctx)
   const deletes = compileDeletes(resolved.deletes, ctx)
@@ -131,12 +136,23 @@ export function compileSync(def: SyncDefinition, options: CompileSyncOptions): C
   const relations = compileRelations(resolved.relations, checkField, ctx)
 
   if (ctx.problems.length > 0) throw new ConfigError(ctx.problems, ErrorCodes.SYNC_INVALID)
+  /** The fields of a side the sync reads (sides that must name what they fetch, like HubSpot's properties). */
+  const usedFields = (side: SyncSideName): string[] =>
+    [
+      ...new Set([
+        match![side],
+        ...(match!.fallback ? [match!.fallback[side]] : []),
+        ...fields.map((f) => f[side]),
+        ...(pauseField[side] ? [pauseField[side]!] : []),
+        ...(side === 'a' ? relations.map((r) => r.field) : []),
+      ]),
+    ].filter((f): f is string => typeof f === 'string' && f !== '')
   return Object.freeze({
     id,
     version: hashDefinition(def),
     description: typeof resolved.description === 'string' ? resolved.description : null,
     source: { format: options.format, file: file ?? null },
-    sides: { a: a!.spec, b: b!.spec },
+    sides: { a: { ...a!.spec, fields: usedFields('a') }, b: { ...b!.spec, fields: usedFields('b') } },
     match: match!,
     fields,
     create: { aToB: create === 'both' || create === 'a-to-b', bToA: create === 'both' || create === 'b-to-a' },
@@ -299,8 +315,35 @@ function compileFields(raw: unknown, check: CheckField, ctx: Ctx): CompiledField
     const owner = pickEnum(r.owner, OWNERS, 'latest', `${at}.owner`, ctx)
     const toB = compileTransform(r.toB, `${at}.toB`, ctx)
     const toA = compileTransform(r.toA, `${at}.toA`, ctx)
+    const conflict = pickEnum(r.conflict, CONFLICT_MODES, 'overwrite', `${at}.conflict`, ctx)
+    if (conflict === 'markers' && direction !== 'both')
+      push(ctx, `${at}.conflict`, 'conflict: markers needs direction: both (only a field both sides change can conflict)')
     if (!okA || !okB || !toB || !toA) return
     const label = `${r.a} ↔ ${r.b}`
+    if (direction !== 'both') {
+      const to = direction === 'a-to-b' ? 'b' : 'a'
+      const unused = direction === 'a-to-b' ? 'toA' : 'toB'
+      if (r.owner === to)
+        push(
+          ctx,
+          `${at}.owner`,
+          `owner ${to} contradicts direction ${direction} on field ${label}: ${to}'s edits are overwritten by the other side's; use direction: both with owner: ${to}, or drop owner`,
+        )
+      else if (r.owner === 'latest')
+        ctx.warnings.push({
+          file: ctx.file,
+          sync: ctx.sync,
+          field: `${at}.owner`,
+          message: `owner: latest has no effect on field ${label}: it flows ${direction} only, so the other side's edits are overwritten`,
+        })
+      if (r[unused] !== undefined)
+        ctx.warnings.push({
+          file: ctx.file,
+          sync: ctx.sync,
+          field: `${at}.${unused}`,
+          message: `${unused} is never used: field ${label} flows ${direction} only`,
+        })
+    }
     if (direction === 'both' && r.owner === undefined)
       ctx.warnings.push({
         file: ctx.file,
@@ -308,7 +351,7 @@ function compileFields(raw: unknown, check: CheckField, ctx: Ctx): CompiledField
         field: `${at}.owner`,
         message: `both sides own field ${label} (direction: both, no owner): when both change it, the later write wins (a tie goes to conflicts.ties, side a unless set); set owner: latest to say so, or owner: a | b`,
       })
-    out.push({ a: r.a as string, b: r.b as string, label, direction, owner, toB, toA })
+    out.push({ a: r.a as string, b: r.b as string, label, direction, owner, toB, toA, conflict })
   })
   return out
 }
@@ -415,8 +458,10 @@ function compileWebhooks(raw: unknown, ctx: Ctx): CompiledSyncWebhook[] {
     const at = `webhooks[${i}]`
     const r = (w ?? {}) as Record<string, unknown>
     for (const k of Object.keys(r))
-      if (!['side', 'path', 'auth', 'ids', 'split'].includes(k))
-        push(ctx, `${at}.${k}`, 'unknown field; known: side, path, auth, ids, split')
+      if (!['side', 'path', 'auth', 'ids', 'split', 'normalize'].includes(k))
+        push(ctx, `${at}.${k}`, 'unknown field; known: side, path, auth, ids, split, normalize')
+    if (r.normalize !== undefined && r.normalize !== 'mailchimp' && r.normalize !== 'hubspot')
+      push(ctx, `${at}.normalize`, 'must be mailchimp or hubspot')
     if (r.side !== 'a' && r.side !== 'b') push(ctx, `${at}.side`, 'must be a or b: the side whose changes the webhook announces')
     if (typeof r.path !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9/_.-]*$/.test(r.path))
       push(ctx, `${at}.path`, 'must be a path under /hooks/ (letters, digits, / _ . -)')
@@ -431,12 +476,15 @@ function compileWebhooks(raw: unknown, ctx: Ctx): CompiledSyncWebhook[] {
       const path = r.ids.split('.')
       ids = (p) => asIds(path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), p))
     } else if (r.ids !== undefined) push(ctx, `${at}.ids`, 'must be a dot-path into the event (e.g. objectId) or a function')
+    // a normalised event names its record: Mailchimp's subscriber hash, HubSpot's object id
+    else if (r.normalize !== undefined) ids = (p) => asIds((p as { recordId?: unknown } | null)?.recordId)
     out.push({
       side: r.side as SyncSideName,
       path: String(r.path),
       auth: r.auth as CompiledSyncWebhook['auth'],
       ids,
       split: r.split as CompiledSyncWebhook['split'],
+      ...(r.normalize !== undefined ? { normalize: r.normalize as 'mailchimp' | 'hubspot' } : {}),
     })
   })
   return out

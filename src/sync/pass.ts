@@ -21,7 +21,7 @@ import type { Clock, RunStatus } from '../types.js'
 import { type Candidate, matchCandidates } from './match.js'
 import { createFields, type LinkPlan, planLink, shadowValues } from './plan.js'
 import { fetchRecords, other, readChanges, SIDES, type SideRead, scanAll } from './read.js'
-import { emptyReport, type PassReport, type PlannedWrite, reportWrite } from './report.js'
+import { emptyReport, type PassReport, type PlannedWrite, type RepairFix, reportFix, reportWrite } from './report.js'
 import type { SyncSide } from './side.js'
 import type { CompiledSync, SyncSideName } from './types.js'
 import { hashValues, plain, sameValue, truthy } from './values.js'
@@ -140,6 +140,14 @@ class Pass {
       this.report.runs.pending = runIds.length - (counts.succeeded ?? 0) - (counts.dead ?? 0) - (counts.filtered ?? 0)
     }
     return this.finish()
+  }
+
+  get repairing(): boolean {
+    return this.options.mode === 'repair'
+  }
+
+  fix(f: RepairFix) {
+    reportFix(this.report, f)
   }
 
   finish(): PassReport {
@@ -264,7 +272,10 @@ class Pass {
     const { link } = item
     const a = this.record('a', link.aId)
     const b = this.record('b', link.bId)
-    if (!a || !b) return this.deletion(link, a, b)
+    if (!a || !b) {
+      if (repair) this.fix({ linkId: link.id, kind: 'gone', a: link.aId, b: link.bId })
+      return this.deletion(link, a, b)
+    }
     if (this.paused('a', a) || this.paused('b', b)) {
       this.report.paused += 1
       return
@@ -277,7 +288,19 @@ class Pass {
     const sb = this.shadow(link.id, 'b')
     const plan = await planLink(this.sync, { a, b, shadowA: sa, shadowB: sb }, this.norm)
     const relations = await this.relations(a, sb)
-    if (repair && (plan.writeA || plan.writeB || relations.ops.length)) this.report.repaired += 1
+    if (repair && (plan.writeA || plan.writeB || relations.ops.length))
+      this.fix({
+        linkId: link.id,
+        kind: 'fields',
+        a: link.aId,
+        b: link.bId,
+        fields: {
+          ...(plan.writeA ? { a: Object.keys(plan.writeA) } : {}),
+          ...(plan.writeB || relations.ops.length
+            ? { b: [...Object.keys(plan.writeB ?? {}), ...relations.ops.map((o) => `@${o.name}`)] }
+            : {}),
+        },
+      })
     this.apply(link, a, b, plan, relations)
   }
 
@@ -578,6 +601,7 @@ class Pass {
     }
     this.linkWrites.set(link.id, link)
     this.addLink(link)
+    if (this.repairing && (!ca.linkId || !cb.linkId)) this.fix({ linkId: link.id, kind: 'missing', a: a.id, b: b.id })
     if (this.paused('b', b)) {
       this.report.paused += 1
       return
@@ -600,6 +624,14 @@ class Pass {
     }
     const half = this.halfLink(c, 'unmatched')
     const fields = await createFields(this.sync, to, r.fields, this.norm[to])
+    if (this.repairing && !c.linkId)
+      this.fix({
+        linkId: half.id,
+        kind: 'missing',
+        a: c.side === 'a' ? c.id : null,
+        b: c.side === 'b' ? c.id : null,
+        fields: { [to]: Object.keys(fields) },
+      })
     const keys = [this.sync.match, this.sync.match.fallback].filter((k) => k !== null)
     const upsertOn = keys.map((k) => k[to]).find((f) => this.env.sides[to].matchKeys.includes(f) && fields[f] !== undefined)
     // fields that only flow the other way take the new record's (empty) value on the source side

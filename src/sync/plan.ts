@@ -13,6 +13,7 @@
  */
 import type { SourceRecord } from '../sources/contract.js'
 import type { SyncShadow } from '../store/sync-contract.js'
+import { withConflictSection } from './markers.js'
 import type { CompiledField, CompiledSync, SyncSideName } from './types.js'
 import { plain, sameValue } from './values.js'
 
@@ -44,6 +45,12 @@ export interface LinkPlan {
 }
 
 const settle = async (v: unknown) => (v instanceof Promise ? await v : v)
+
+/** A name for each side in conflict sections: its kind (`folder`, `notion`), or `a`/`b` when both are one kind. */
+function sideNames(sync: Pick<CompiledSync, 'sides'>): Record<SyncSideName, string> {
+  const { a, b } = sync.sides
+  return a.kind === b.kind ? { a: `side a (${a.kind})`, b: `side b (${b.kind})` } : { a: a.kind, b: b.kind }
+}
 
 /** Who wins a field both sides claim. */
 export function resolveOwner(
@@ -116,7 +123,26 @@ export async function planLink(
     else if (bChanged && !aChanged) toA()
     else {
       const { winner, reason } = resolveOwner(sync, f, a.modifiedAt, b.modifiedAt)
-      if (!first && aChanged && bChanged) conflicts.push({ field: f, aValue: plain(av), bValue: plain(bv), winner, reason })
+      if (!first && aChanged && bChanged) {
+        conflicts.push({ field: f, aValue: plain(av), bValue: plain(bv), winner, reason })
+        if (f.conflict === 'markers') {
+          // both sides get the winner's text and a section holding the loser's (in a's terms, then mapped to b)
+          const names = sideNames(sync)
+          const merged = withConflictSection(String((winner === 'a' ? av : wantA) ?? ''), String((winner === 'a' ? wantA : av) ?? ''), {
+            winner: names[winner],
+            loser: names[winner === 'a' ? 'b' : 'a'],
+            winnerAt: winner === 'a' ? a.modifiedAt : b.modifiedAt,
+            loserAt: winner === 'a' ? b.modifiedAt : a.modifiedAt,
+          })
+          const mA = plain(norm.a(f.a, merged))
+          const mB = plain(norm.b(f.b, await settle(f.toB(merged, { ...a.fields, [f.a]: merged }))))
+          writeA[f.a] = mA
+          nextA[f.a] = mA
+          writeB[f.b] = mB
+          nextB[f.b] = mB
+          continue
+        }
+      }
       if (winner === 'a') toB()
       else toA()
     }

@@ -14,6 +14,21 @@ export interface PlannedWrite {
   fields?: Record<string, unknown>
 }
 
+/** Something a drift repair found out of step and fixed (or, in a plan, would fix). */
+export interface RepairFix {
+  linkId: string
+  /**
+   * `fields`: linked records whose values differ (a change the change feed missed);
+   * `missing`: a record no link knew of (created behind the cursor's back), paired or created;
+   * `gone`: a linked record that no longer exists (a deletion the feed missed).
+   */
+  kind: 'fields' | 'missing' | 'gone'
+  a: string | null
+  b: string | null
+  /** Fields written on each side to bring the pair in step (side's own names). */
+  fields?: Partial<Record<SyncSideName, string[]>>
+}
+
 export interface PassReport {
   sync: string
   mode: 'incremental' | 'repair'
@@ -40,6 +55,8 @@ export interface PassReport {
   deletesIgnored: number
   /** Links a drift repair found out of step and fixed. */
   repaired: number
+  /** What the drift repair fixed (the first {@link MAX_LISTED}); empty for incremental passes. */
+  fixed: RepairFix[]
   paused: number
   outOfScope: number
   /** Changes left for the next pass (a write of the link still in flight). */
@@ -69,6 +86,7 @@ export function emptyReport(sync: string, mode: PassReport['mode'], dryRun: bool
     conflicts: 0,
     deletesIgnored: 0,
     repaired: 0,
+    fixed: [],
     paused: 0,
     outOfScope: 0,
     deferred: 0,
@@ -79,4 +97,9 @@ export function emptyReport(sync: string, mode: PassReport['mode'], dryRun: bool
 export function reportWrite(report: PassReport, w: PlannedWrite): void {
   report.writes[w.side][w.op] += 1
   if (report.planned.length < MAX_LISTED) report.planned.push(w)
+}
+
+export function reportFix(report: PassReport, f: RepairFix): void {
+  report.repaired += 1
+  if (report.fixed.length < MAX_LISTED) report.fixed.push(f)
 }

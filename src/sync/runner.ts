@@ -22,12 +22,11 @@ import { type PassOptions, runPass } from './pass.js'
 import type { PassReport } from './report.js'
 import type { SideKind, SyncSide } from './side.js'
 import { builtinSideKinds } from './sides/index.js'
+import { LAST_PASS_NS, LAST_REPAIR_NS, LAST_REPAIR_REPORT_NS } from './status.js'
 import type { CompiledSync } from './types.js'
 import { type WriteJob, writePipelineId } from './writes.js'
 
 const LEASE_NS = 'sync:lease'
-const LAST_PASS_NS = 'sync:last-pass'
-const LAST_REPAIR_NS = 'sync:last-repair'
 const LEASE_MS = 60_000
 /** Write runs' delivery ids are remembered this long: the same write is never started twice within it. */
 const JOB_DEDUPE_MS = 30 * 86_400_000
@@ -210,7 +209,10 @@ export function createSyncRunner(options: SyncRunnerOptions) {
   }
 
   /** Run passes of a sync now (serialised with its other passes in this process). */
-  function run(id: string, opts: { mode?: 'incremental' | 'repair'; dryRun?: boolean } = {}): Promise<PassReport> {
+  function run(
+    id: string,
+    opts: { mode?: 'incremental' | 'repair'; dryRun?: boolean; settleTimeoutMs?: number } = {},
+  ): Promise<PassReport> {
     const sync = get(id)
     const prev = chains.get(id) ?? Promise.resolve()
     const next = prev
@@ -226,7 +228,10 @@ export function createSyncRunner(options: SyncRunnerOptions) {
           for (let i = 0; report.more && i < MAX_FOLLOW_UPS && !stopped; i++)
             report = merge(report, await pass(sync, { ...opts, mode: 'incremental' }))
           await store.setKey(LAST_PASS_NS, id, { ...report, planned: report.planned.slice(0, 50) }, clock.now())
-          if (opts.mode === 'repair') await store.setKey(LAST_REPAIR_NS, id, report.finishedAt, clock.now())
+          if (opts.mode === 'repair') {
+            await store.setKey(LAST_REPAIR_NS, id, report.finishedAt, clock.now())
+            await store.setKey(LAST_REPAIR_REPORT_NS, id, { ...report, planned: report.planned.slice(0, 50) }, clock.now())
+          }
           return report
         } finally {
           clearInterval(renew)
@@ -301,6 +306,7 @@ function merge(x: PassReport, y: PassReport): PassReport {
     Object.fromEntries(Object.keys(a).map((k) => [k, (a[k] ?? 0) + (b[k] ?? 0)]))
   return {
     ...y,
+    mode: x.mode,
     startedAt: x.startedAt,
     read: sum(x.read, y.read) as PassReport['read'],
     echoes: x.echoes + y.echoes,
@@ -313,6 +319,7 @@ function merge(x: PassReport, y: PassReport): PassReport {
     conflicts: x.conflicts + y.conflicts,
     deletesIgnored: x.deletesIgnored + y.deletesIgnored,
     repaired: x.repaired + y.repaired,
+    fixed: [...x.fixed, ...y.fixed].slice(0, 1000),
     paused: x.paused + y.paused,
     outOfScope: x.outOfScope + y.outOfScope,
     deferred: x.deferred + y.deferred,

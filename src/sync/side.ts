@@ -102,6 +102,11 @@ export interface SideSpec<O = Record<string, unknown>> {
   object: string
   /** Kind-specific options, validated by the kind's schema. */
   options: O
+  /**
+   * The side's fields the sync uses (match keys, mapped fields, pause field, relation keys), filled
+   * in by compile; sides that must name what they fetch (HubSpot properties) read at least these.
+   */
+  fields?: readonly string[]
 }
 
 /** One kind of side: how to validate its options and build it. Registered in sides/index.ts. */

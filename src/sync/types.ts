@@ -68,6 +68,14 @@ export interface FieldDefinition {
   toB?: FieldTransform
   /** b's value → a's. @defaultValue the value as is */
   toA?: FieldTransform
+  /**
+   * What a conflict (both sides changed the field since the last sync) does besides recording
+   * it: `overwrite` — the winner's value replaces the loser's; `markers` — for text such as a
+   * markdown body: the winner's value, then a conflict section holding the losing value, is
+   * written to both sides, so nothing is lost until someone removes the section.
+   * @defaultValue 'overwrite'
+   */
+  conflict?: 'overwrite' | 'markers'
 }
 
 /** Which records are in scope on a side: a function of `{ fields, id }` or a `{{ }}` template. */
@@ -86,6 +94,14 @@ export interface SyncWebhookDefinition {
   ids?: string | ((payload: any) => string | number | Array<string | number> | null | undefined)
   /** Split a JSON array body into one event per element (`hubspot`: HubSpot's batches). */
   split?: 'hubspot' | 'array'
+  /**
+   * The provider's own webhook format (docs/webhooks.md): `mailchimp` (form-encoded list events,
+   * the GET URL check, `auth: { scheme: 'url-secret' }`) or `hubspot` (v3-signed arrays). The
+   * record ids default to each event's `recordId`; a Mailchimp event's consent (unsubscribe,
+   * cleaned, subscribe) is recorded before the pass; HubSpot events of another object than
+   * the side's are ignored.
+   */
+  normalize?: 'mailchimp' | 'hubspot'
 }
 
 export interface RelationDefinition {
@@ -151,6 +167,8 @@ export interface CompiledField {
   owner: 'a' | 'b' | 'latest'
   toB: Transform
   toA: Transform
+  /** `overwrite`, or `markers` (a conflict section with the losing value; see {@link FieldDefinition.conflict}). */
+  conflict?: 'overwrite' | 'markers'
 }
 
 export type CompiledFilter = (record: { id: string; fields: Record<string, unknown> }) => boolean | Promise<boolean>
@@ -161,6 +179,7 @@ export interface CompiledSyncWebhook {
   auth: WebhookAuth | undefined
   ids: ((payload: unknown) => string[] | null) | null
   split: 'hubspot' | 'array' | undefined
+  normalize?: 'mailchimp' | 'hubspot'
 }
 
 export interface CompiledSync {

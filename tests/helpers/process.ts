@@ -19,9 +19,16 @@ export interface Spawned {
 }
 
 /** Start `pipewright <args>` and resolve once it prints "listening on <url>". */
-export function spawnPipewright(args: string[], env: Record<string, string>, cwd = ROOT, timeoutMs = 20_000): Promise<Spawned> {
+export function spawnPipewright(
+  args: string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+  timeoutMs = 20_000,
+  as: { uid?: number; gid?: number } = {},
+): Promise<Spawned> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
+    ...as,
     env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...LOOPBACK_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { auth } from './api/auth.js'
 import { onUnauthorized } from './api/client.js'
 import { countDeadLetters } from './api/endpoints.js'
+import { HealthSummary } from './components/health-summary.js'
 import { count } from './lib/format.js'
 import { useRoute } from './lib/router.js'
 import { type NoticeKind, type Ui, UiContext } from './lib/ui.js'
@@ -91,6 +92,7 @@ export function App() {
             </a>
           ))}
         </nav>
+        {signIn.needed ? null : <HealthSummary key={session} />}
         <div class="refresh">
           <label>
             <input type="checkbox" id="auto-refresh" checked={autoRefresh} onChange={(e) => setAutoRefresh(e.currentTarget.checked)} />{' '}

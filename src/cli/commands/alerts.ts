@@ -103,7 +103,7 @@ export async function alertsTest(io: CliIo, ruleId: string, opts: DbOpts & { sen
     return 2
   }
   return withStore(io, opts, async (store) => {
-    const { gateway } = openGateway(io.env, store)
+    const { gateway } = await openGateway(io, store)
     const alerting = createAlerting({
       store,
       clock: systemClock,

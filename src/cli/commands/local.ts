@@ -13,6 +13,8 @@ import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import type { CompiledPipeline, CompiledStep } from '../../pipeline/types.js'
 import { createRuntime } from '../../runtime.js'
+import { crossCheckSyncs, loadSyncs } from '../../sync/load.js'
+import type { CompiledSync } from '../../sync/types.js'
 import { type CliIo, UsageError } from '../io.js'
 import { sandboxOverrides } from './sandbox.js'
 
@@ -73,22 +75,49 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; json?: bo
     if (e instanceof ConfigError) problems = e.problems
     else throw e
   }
+  const checked = await checkSyncs(io, pipelines)
+  problems.push(...checked.problems)
+  const { syncs } = checked
+  const warnings = syncs.flatMap((s) => s.warnings)
   if (opts.json)
     io.out(
       JSON.stringify({
         ok: problems.length === 0,
         pipelines: pipelines.map((p) => ({ id: p.id, version: p.version, file: p.source.file })),
+        ...(syncs.length ? { syncs: syncs.map((s) => ({ id: s.id, version: s.version, file: s.source.file })) } : {}),
         problems,
+        ...(warnings.length ? { warnings } : {}),
       }),
     )
   else if (problems.length) {
-    io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${dir}:`)
+    io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${dir}${syncs.length || checked.failed ? ' and syncs/' : ''}:`)
     for (const p of problems) io.err(`  - ${formatProblem(p)}`)
   } else
     io.out(
-      `${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'} valid: ${pipelines.map((p) => `${p.id}@${p.version}`).join(', ') || '(none)'}`,
+      `${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'} valid: ${pipelines.map((p) => `${p.id}@${p.version}`).join(', ') || '(none)'}${
+        syncs.length
+          ? `; ${syncs.length} sync${syncs.length === 1 ? '' : 's'} valid: ${syncs.map((s) => `${s.id}@${s.version}`).join(', ')}`
+          : ''
+      }`,
     )
+  if (!opts.json) for (const w of warnings) io.err(`warning: ${formatProblem(w)}`)
   return problems.length === 0 ? 0 : 1
+}
+
+/** The syncs of ./syncs (none when the directory is absent), checked with the pipelines' webhook paths. */
+async function checkSyncs(
+  io: CliIo,
+  pipelines: CompiledPipeline[],
+): Promise<{ syncs: CompiledSync[]; problems: Problem[]; failed: boolean }> {
+  try {
+    const syncs = await loadSyncs(join(io.cwd, 'syncs'), { env: io.env, cwd: io.cwd })
+    const paths = new Set(pipelines.flatMap((p) => (p.trigger.kind === 'webhook' ? [p.trigger.options.path] : [])))
+    // between syncs is checked by loadSyncs; what is left is a webhook path a pipeline uses too
+    return { syncs, problems: crossCheckSyncs(syncs, paths), failed: false }
+  } catch (e) {
+    if (e instanceof ConfigError) return { syncs: [], problems: e.problems, failed: true }
+    throw e
+  }
 }
 
 export async function runCommand(

@@ -20,7 +20,7 @@ export async function usageCommand(io: CliIo, opts: { db?: string; json?: boolea
   const store = await createStore(resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd))
   await store.migrate()
   try {
-    const { gateway, connections } = openGateway(io.env, store)
+    const { gateway, connections } = await openGateway(io, store)
     const rows = (await gateway.usage()) as unknown as Array<Record<string, unknown>>
     await gateway.close()
     if (opts.json) {

@@ -32,6 +32,16 @@ export interface ResolvedConnection {
   circuit: { failureThreshold: number; halfOpenAfterMs: number }
   /** Private addresses this connection may reach (besides the process-wide list). */
   allowPrivateNetwork: AllowList
+  /**
+   * Set on a per-origin part of a connection (an unnamed `http.request` to one origin): limiter,
+   * circuit and dispatcher are this part's own; budgets, identity map and ledger the connection's.
+   */
+  isolation?: string
+}
+
+/** Key of a connection's (or its isolated part's) rate-limit state and circuit. */
+export function stateKey(conn: ResolvedConnection): string {
+  return conn.isolation ? `${conn.key}@${conn.isolation}` : conn.key
 }
 
 export type RawConnections = Record<string, Record<string, Record<string, unknown> | undefined>>

@@ -28,10 +28,19 @@ import type { ActionCall, ActionContext, ActionExecutor, ConnectorDefinition } f
 import { type AllowList, mergeAllowLists, NOTHING_ALLOWED } from '../net/address-policy.js'
 import { createGuardedDispatcher, type Resolver } from '../net/guarded-dispatcher.js'
 import { createMicroBatcher, type MicroBatcher } from './batcher.js'
-import { type RawConnections, type ResolvedConnection, resolveConnections, splitRef } from './connections.js'
+import { type RawConnections, type ResolvedConnection, resolveConnections, splitRef, stateKey } from './connections.js'
 import { createSafeEmit, type GatewayEvent } from './events.js'
 import { effectLedger, identityMap } from './ledger.js'
-import { type CallState, compose, guardCircuit, reportCall, reserveBudget, skipUnchangedEffect, validateInput } from './stages.js'
+import {
+  type CallState,
+  compose,
+  guardCircuit,
+  reportCall,
+  reserveBudget,
+  type Stage,
+  skipUnchangedEffect,
+  validateInput,
+} from './stages.js'
 import { createSemaphore, throttle } from './throttle.js'
 
 /** How long an action's extra request (`ctx.pace`) waits in place for the rate limiter. */
@@ -66,6 +75,8 @@ export interface GatewayOptions {
 export interface CircuitRow {
   connector: string
   connection: string
+  /** The origin of a per-origin part of the connection (unnamed `http.request`). */
+  origin?: string
   state: CircuitStateName
   retryAfterMs: number
 }
@@ -112,7 +123,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const consent = storeConsent(store, clock)
 
   function runtimeOf(conn: ResolvedConnection): Runtime {
-    let rt = runtimes.get(conn.key)
+    const sk = stateKey(conn)
+    let rt = runtimes.get(sk)
     if (rt) return rt
     const where = { connector: conn.connector.id, connection: conn.name }
     rt = {
@@ -122,7 +134,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         ...options.http,
       }),
       circuit: createCircuitBreaker({
-        name: conn.key,
+        name: sk,
         clock,
         breaker: new ConsecutiveBreaker(conn.circuit.failureThreshold),
         halfOpenAfterMs: conn.circuit.halfOpenAfterMs,
@@ -133,7 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       withPermit: conn.maxConcurrent ? createSemaphore(conn.maxConcurrent) : (fn) => fn(),
       batchers: new Map(),
     }
-    runtimes.set(conn.key, rt)
+    runtimes.set(sk, rt)
     return rt
   }
 
@@ -157,7 +169,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       dispatcher: rt.dispatcher,
       identity: rt.identity,
       consent,
-      observeHeaders: (headers) => void limiter.observe(s.conn.key, specs, headers).catch(() => undefined),
+      observeHeaders: (headers) => void limiter.observe(stateKey(s.conn), specs, headers).catch(() => undefined),
       pace: async (request) => {
         const where = { connector: s.conn.connector.id, connection: s.conn.name, action: s.actionName }
         const settle = await throttle(limiter, clock, PACE_WAIT_MS, {
@@ -182,7 +194,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const where = { connector: s.conn.connector.id, connection: s.conn.name, action: s.actionName }
     // Always asked, even without windows: a provider's Retry-After blocks the whole connection.
     const settle = await throttle(limiter, clock, maxInPlaceWaitMs, {
-      key: s.conn.key,
+      key: stateKey(s.conn),
       specs,
       signal,
       onWait: (w) => emit({ type: 'connector:rateLimited', ...where, ...w }),
@@ -203,7 +215,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           retryAfterMs: waitMs,
           ...(typeof httpStatus === 'number' ? { httpStatus } : {}),
         })
-        await limiter.block(s.conn.key, waitMs)
+        await limiter.block(stateKey(s.conn), waitMs)
       }
       throw error
     } finally {
@@ -239,10 +251,27 @@ export function createGateway(options: GatewayOptions): Gateway {
     return send([s], s.call.signal, (ctx) => s.action.run(s.input, ctx))
   }
 
+  const isolated = new Map<string, ResolvedConnection>()
+  /** An unnamed call whose action isolates it (http.request per origin) gets its part of the connection. */
+  const isolate: Stage = (s, next) => {
+    const key = s.call.connection === undefined ? s.action.isolate?.(s.input, s.conn.config) : null
+    if (key) {
+      const id = `${s.conn.key}@${key}`
+      let part = isolated.get(id)
+      if (!part) {
+        part = { ...s.conn, isolation: key }
+        isolated.set(id, part)
+      }
+      s.conn = part
+    }
+    return next()
+  }
+
   const pipeline = compose(
     [
       reportCall(clock, emit),
       validateInput,
+      isolate,
       skipUnchangedEffect((s) => runtimeOf(s.conn).ledger, emit),
       reserveBudget(budgets),
       guardCircuit((s) => runtimeOf(s.conn).circuit),
@@ -254,12 +283,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     const { connectorId, actionName } = splitRef(ref)
     const named = connections.get(connectorId)
     if (!named) return { problem: `unknown connector "${connectorId}" in ${ref}; known: ${[...connections.keys()].join(', ')}` }
-    const conn = named.get(connection ?? 'default')
+    // `connection: main` or the full id `hubspot:main`
+    const name = connection?.startsWith(`${connectorId}:`) ? connection.slice(connectorId.length + 1) : connection
+    const conn = named.get(name ?? 'default')
     const action = conn?.connector.actions[actionName] ?? options.connectors.find((c) => c.id === connectorId)?.actions[actionName]
     if (!action) return { problem: `unknown action "${actionName}" of connector ${connectorId}` }
     if (!conn)
       return {
-        problem: `no connection "${connection ?? 'default'}" configured for ${connectorId}; configured: ${[...named.keys()].join(', ') || 'none'}`,
+        problem: `no connection "${name ?? 'default'}" configured for ${connectorId}; configured: ${[...named.keys()].join(', ') || 'none'}`,
       }
     return { conn, action, actionName }
   }
@@ -301,6 +332,18 @@ export function createGateway(options: GatewayOptions): Gateway {
             retryAfterMs: c?.retryAfterMs() ?? 0,
           })
         }
+      }
+      // Per-origin parts whose circuit is not closed (closed ones are the connection's row).
+      for (const part of isolated.values()) {
+        const c = runtimes.get(stateKey(part))?.circuit
+        if (c && c.state() !== 'closed')
+          rows.push({
+            connector: part.connector.id,
+            connection: part.name,
+            origin: part.isolation,
+            state: c.state(),
+            retryAfterMs: c.retryAfterMs(),
+          })
       }
       return rows
     },

@@ -82,7 +82,18 @@ export function createHttpConnector(options: HttpConnectorOptions = {}): Connect
     connection: httpConnectionSchema,
     fromEnv: () => ({}),
     actions: {
-      request: { input: httpRequestSchema, run: request },
+      request: {
+        input: httpRequestSchema,
+        // Without a named connection each origin has its own limiter, circuit and Retry-After.
+        isolate: (input, conn) => {
+          try {
+            return resolveUrl(input.url, conn.baseUrl).origin
+          } catch {
+            return null
+          }
+        },
+        run: request,
+      },
     },
     async close() {
       tokens = null

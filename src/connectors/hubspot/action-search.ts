@@ -1,5 +1,5 @@
 /**
- * `hubspot.search`: CRM search over companies or contacts (its own 5 per second limit).
+ * `hubspot.search`: CRM search over companies, contacts or deals (its own 5 per second limit).
  * @module
  */
 import { z } from 'zod'
@@ -29,7 +29,7 @@ const filter = z.object({
 })
 
 export const searchInput = z.object({
-  objectType: z.enum(['companies', 'contacts']),
+  objectType: z.enum(['companies', 'contacts', 'deals']),
   /** Filters ANDed together; use `filterGroups` for OR. */
   filters: z.array(filter).max(10).optional(),
   filterGroups: z
@@ -37,6 +37,11 @@ export const searchInput = z.object({
     .max(5)
     .optional(),
   properties: z.array(z.string()).optional(),
+  /** One sort, e.g. `[{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }]`. */
+  sorts: z
+    .array(z.object({ propertyName: z.string(), direction: z.enum(['ASCENDING', 'DESCENDING']).default('ASCENDING') }))
+    .max(1)
+    .optional(),
   /** @defaultValue 10; at most 200 */
   limit: z.number().int().min(1).max(200).default(10),
   after: z.string().optional(),
@@ -55,7 +60,13 @@ export const search: ActionDefinition<HubspotConnection, SearchInput, SearchOutp
   input: searchInput as z.ZodType<SearchInput>,
   run: async (input, ctx) => {
     const filterGroups = input.filterGroups ?? (input.filters ? [{ filters: input.filters }] : [])
-    const body = { filterGroups, properties: input.properties ?? [], limit: input.limit, ...(input.after ? { after: input.after } : {}) }
+    const body = {
+      filterGroups,
+      properties: input.properties ?? [],
+      limit: input.limit,
+      ...(input.sorts ? { sorts: input.sorts } : {}),
+      ...(input.after ? { after: input.after } : {}),
+    }
     const res = hubspotOk(
       await hubspotCall(ctx, 'POST', `/crm/v3/objects/${input.objectType}/search`, body),
       `search ${input.objectType}`,

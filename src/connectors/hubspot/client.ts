@@ -12,7 +12,7 @@ import type { HubspotConnection } from './connection.js'
 
 export function hubspotCall(
   ctx: ActionContext<HubspotConnection>,
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT',
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<ProviderResponse> {

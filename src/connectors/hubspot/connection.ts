@@ -31,12 +31,26 @@ export const hubspotConnectionSchema = z.object({
 
 export type HubspotConnection = z.infer<typeof hubspotConnectionSchema>
 
+/** Every action but search counts against the ten-secondly limit. */
+const TEN_SECONDLY_ACTIONS = [
+  'companies.upsert',
+  'contacts.upsert',
+  'objects.create',
+  'objects.update',
+  'objects.upsert',
+  'objects.archive',
+  'objects.read',
+  'objects.list',
+  'associations.set',
+  'associations.remove',
+]
+
 /** HubSpot's documented limits for a tier; search has its own bucket of 5 per second. */
 export function hubspotLimits(tier: HubspotTier = 'starter'): ConnectorLimits {
   const t = hubspotTiers[tier]
   return {
     rates: [
-      { name: 'ten-secondly', limit: t.tenSecondly, windowMs: 10_000, actions: ['companies.upsert', 'contacts.upsert'] },
+      { name: 'ten-secondly', limit: t.tenSecondly, windowMs: 10_000, actions: TEN_SECONDLY_ACTIONS },
       { name: 'search', limit: 5, windowMs: 1000, actions: ['search'] },
     ],
     budgets: [{ name: 'daily', period: 'day', limit: t.daily }],

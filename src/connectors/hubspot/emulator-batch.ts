@@ -1,10 +1,12 @@
 /**
- * Batch create / update / upsert of the HubSpot emulator, with 207 multi-status replies
- * carrying per-input errors.
+ * Batch create / update / upsert / read / archive of the HubSpot emulator, with 207 multi-status
+ * replies carrying per-input errors. A create input's `objectWriteTraceId` comes back on its result
+ * (and in the context of its error), so callers can tell which input made which record.
  * @module
  */
-import { type EmulatorReply, json } from '../../sandbox/reply.js'
+import { type EmulatorReply, empty, json } from '../../sandbox/reply.js'
 import {
+  archiveRecord,
   createRecord,
   findRecord,
   type HubspotState,
@@ -27,12 +29,18 @@ interface BatchInput {
   id?: unknown
   idProperty?: unknown
   properties?: unknown
+  objectWriteTraceId?: unknown
 }
 
 export function runBatch(state: HubspotState, type: ObjectType, op: string, body: unknown, o: BatchOptions): EmulatorReply {
   const inputs = (body as { inputs?: unknown } | undefined)?.inputs
   if (!Array.isArray(inputs)) return hubspotError(400, 'VALIDATION_ERROR', 'Invalid input JSON: "inputs" must be an array')
   if (inputs.length > 100) return hubspotError(400, 'VALIDATION_ERROR', `Batch input cannot exceed 100 items (got ${inputs.length})`)
+  if (op === 'read') return batchRead(state, type, body as ReadBody, inputs as BatchInput[])
+  if (op === 'archive') {
+    for (const i of inputs as BatchInput[]) archiveRecord(state, type, String(i.id))
+    return empty(204)
+  }
   if (op !== 'create' && op !== 'update' && op !== 'upsert') return hubspotError(404, 'OBJECT_NOT_FOUND', `Unknown batch operation ${op}`)
   if (op !== 'create') {
     const ids = inputs.map((i: BatchInput) => String(i.id))
@@ -58,9 +66,14 @@ export function runBatch(state: HubspotState, type: ObjectType, op: string, body
       continue
     }
     if (op === 'create') {
+      const trace = input.objectWriteTraceId === undefined ? {} : { objectWriteTraceId: String(input.objectWriteTraceId) }
       const dup = type === 'contacts' && props.email ? findRecord(state, type, props.email, 'email') : undefined
-      if (dup) fail('CONFLICT', `Contact already exists. Existing ID: ${dup.id}`, { existingId: [dup.id] })
-      else results.push(publicRecord(createRecord(state, type, props, o.now, o.lagMs)))
+      if (dup)
+        fail('CONFLICT', `Contact already exists. Existing ID: ${dup.id}`, {
+          existingId: [dup.id],
+          ...(trace.objectWriteTraceId ? { objectWriteTraceId: [trace.objectWriteTraceId] } : {}),
+        })
+      else results.push({ ...publicRecord(createRecord(state, type, props, o.now, o.lagMs)), ...trace })
       continue
     }
     const idProperty = typeof input.idProperty === 'string' ? input.idProperty : null
@@ -88,4 +101,29 @@ export function runBatch(state: HubspotState, type: ObjectType, op: string, body
   const out: Record<string, unknown> = { status: 'COMPLETE', results, startedAt, completedAt: new Date(o.now).toISOString() }
   if (errors.length > 0) return json(207, { ...out, numErrors: errors.length, errors })
   return json(op === 'create' ? 201 : 200, out)
+}
+
+interface ReadBody {
+  properties?: unknown
+  idProperty?: unknown
+}
+
+function batchRead(state: HubspotState, type: ObjectType, body: ReadBody, inputs: BatchInput[]): EmulatorReply {
+  const idProperty = typeof body.idProperty === 'string' ? body.idProperty : null
+  const only = Array.isArray(body.properties) ? (body.properties as string[]) : null
+  const results: Record<string, unknown>[] = []
+  const errors: Record<string, unknown>[] = []
+  for (const input of inputs) {
+    const found = findRecord(state, type, String(input.id), idProperty)
+    if (found) results.push(publicRecord(found, only))
+    else
+      errors.push({
+        status: 'error',
+        category: 'OBJECT_NOT_FOUND',
+        message: 'Could not get some objects, they may be deleted or not exist.',
+        context: { ids: [String(input.id)] },
+      })
+  }
+  const out: Record<string, unknown> = { status: 'COMPLETE', results }
+  return errors.length > 0 ? json(207, { ...out, numErrors: errors.length, errors }) : json(200, out)
 }

@@ -1,6 +1,8 @@
 /**
- * CRM search of the HubSpot emulator: filterGroups (OR of ANDs), the operators we use, paging
- * with `after`, HubSpot's limits on groups and filters, and the search-index lag.
+ * CRM search of the HubSpot emulator: filterGroups (OR of ANDs), the operators we use, one sort
+ * (`sorts: [{ propertyName, direction }]` or `["-prop"]`), paging with `after` up to 10,000
+ * results, HubSpot's limits on groups and filters, and the search-index lag. Date properties
+ * compare as instants whether the filter gives epoch milliseconds or an ISO date.
  * @module
  */
 import type { EmulatorReply } from '../../sandbox/reply.js'
@@ -43,10 +45,16 @@ export function searchRecords(state: HubspotState, type: ObjectType, body: unkno
       if (!OPERATORS.has(f.operator)) return invalid(`Unknown filter operator ${String(f.operator)}`)
     }
   }
+  const sorts = (Array.isArray(b.sorts) ? b.sorts : []) as Array<string | { propertyName?: string; direction?: string }>
+  if (sorts.length > 1) return invalid('Only one sort is allowed')
+  const sort = sorts[0]
+  const by = typeof sort === 'string' ? sort.replace(/^-/, '') : sort?.propertyName
+  const desc = typeof sort === 'string' ? sort.startsWith('-') : sort?.direction === 'DESCENDING'
+  const byId = (a: CrmRecord, z: CrmRecord) => Number(a.id) - Number(z.id)
   const matches = [...state.objects[type].values()]
     .filter((r) => r.searchableAt <= now)
     .filter((r) => groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => test(r, f))))
-    .sort((a, z) => Number(a.id) - Number(z.id))
+    .sort(by ? (a, z) => (desc ? -1 : 1) * compare(a.properties[by], z.properties[by]) || byId(a, z) : byId)
   const start = b.after === undefined || b.after === '' ? 0 : Number(b.after)
   if (!Number.isInteger(start) || start < 0)
     return invalid(`after must be a paging cursor from a previous response (got ${String(b.after)})`)
@@ -55,11 +63,39 @@ export function searchRecords(state: HubspotState, type: ObjectType, body: unkno
   const only = Array.isArray(b.properties) ? (b.properties as string[]) : null
   const out: Record<string, unknown> = {
     total: matches.length,
-    results: page.map((r) => publicRecord(r, only ?? ['name', 'domain', 'email', 'firstname', 'lastname'])),
+    results: page.map((r) => publicRecord(r, only ?? DEFAULT_PROPERTIES[type])),
   }
   const next = start + limit
   if (next < matches.length) out.paging = { next: { after: String(next), link: `?after=${next}` } }
   return json(200, out)
+}
+
+const DEFAULT_PROPERTIES: Record<ObjectType, string[]> = {
+  companies: ['name', 'domain'],
+  contacts: ['email', 'firstname', 'lastname'],
+  deals: ['dealname', 'amount', 'dealstage', 'pipeline', 'closedate'],
+}
+
+const NUMERIC = /^-?\d+(\.\d+)?$/
+const ISO = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/
+
+/** A number for a numeric string or an ISO date (as epoch ms), else NaN. */
+function quantity(v: unknown): number {
+  const s = v === undefined || v === null ? '' : String(v)
+  if (NUMERIC.test(s)) return Number(s)
+  if (ISO.test(s)) return Date.parse(s)
+  return Number.NaN
+}
+
+/** Order of two property values: as quantities when both are, else as text; empty last. */
+function compare(x: string | undefined, y: string | undefined): number {
+  const ex = x === undefined || x === ''
+  const ey = y === undefined || y === ''
+  if (ex || ey) return ex === ey ? 0 : ex ? 1 : -1
+  const a = quantity(x)
+  const b = quantity(y)
+  if (!Number.isNaN(a) && !Number.isNaN(b)) return a - b
+  return x! < y! ? -1 : x! > y! ? 1 : 0
 }
 
 function invalid(message: string): EmulatorReply {
@@ -71,11 +107,16 @@ function test(r: CrmRecord, f: Filter): boolean {
   const has = v !== undefined && v !== ''
   const want = f.value === undefined ? '' : String(f.value).toLowerCase()
   const cur = (v ?? '').toLowerCase()
+  const same = () => {
+    const a = quantity(v)
+    const b = quantity(f.value)
+    return !Number.isNaN(a) && !Number.isNaN(b) ? a === b : cur === want
+  }
   switch (f.operator) {
     case 'EQ':
-      return has && cur === want
+      return has && same()
     case 'NEQ':
-      return cur !== want
+      return !has || !same()
     case 'IN':
       return has && (f.values ?? []).some((x) => String(x).toLowerCase() === cur)
     case 'NOT_IN':
@@ -89,8 +130,8 @@ function test(r: CrmRecord, f: Filter): boolean {
     case 'NOT_CONTAINS_TOKEN':
       return !cur.split(/[\s@.,;]+/).includes(want)
     default: {
-      const a = Number(v)
-      const b = Number(f.value)
+      const a = quantity(v)
+      const b = quantity(f.value)
       if (!has || Number.isNaN(a) || Number.isNaN(b)) return false
       return f.operator === 'LT' ? a < b : f.operator === 'LTE' ? a <= b : f.operator === 'GT' ? a > b : a >= b
     }

@@ -1,12 +1,14 @@
 /**
- * In-memory CRM of the HubSpot emulator: companies and contacts, associations, the search
- * index with its lag, and HubSpot's error bodies.
+ * In-memory CRM of the HubSpot emulator: companies, contacts and deals, associations, the
+ * search index with its lag, archiving, and HubSpot's error bodies.
  * @module
  */
 import { randomUUID } from 'node:crypto'
 import { type EmulatorReply, json } from '../../sandbox/reply.js'
 
-export type ObjectType = 'companies' | 'contacts'
+export type ObjectType = 'companies' | 'contacts' | 'deals'
+
+export const OBJECT_TYPES: readonly ObjectType[] = ['companies', 'contacts', 'deals']
 
 export interface CrmRecord {
   id: string
@@ -38,11 +40,11 @@ export interface HubspotState {
 
 export function newHubspotState(): HubspotState {
   return {
-    nextId: { companies: 20_000_001, contacts: 1_001 },
-    objects: { companies: new Map(), contacts: new Map() },
+    nextId: { companies: 20_000_001, contacts: 1_001, deals: 5_000_001 },
+    objects: { companies: new Map(), contacts: new Map(), deals: new Map() },
     associations: [],
     daily: new Map(),
-    indexes: { companies: new Map(), contacts: new Map() },
+    indexes: { companies: new Map(), contacts: new Map(), deals: new Map() },
   }
 }
 
@@ -53,17 +55,35 @@ const TYPE_ALIASES: Record<string, ObjectType> = {
   contacts: 'contacts',
   contact: 'contacts',
   '0-1': 'contacts',
+  deals: 'deals',
+  deal: 'deals',
+  '0-3': 'deals',
 }
 
 export function objectType(name: string): ObjectType | null {
   return TYPE_ALIASES[name.toLowerCase()] ?? null
 }
 
-/** Default association type ids (HUBSPOT_DEFINED): contact→company 279, company→contact 280. */
+const DEFAULT_ASSOCIATION: Record<string, number> = {
+  'contacts/companies': 279,
+  'companies/contacts': 280,
+  'deals/contacts': 3,
+  'contacts/deals': 4,
+  'deals/companies': 341,
+  'companies/deals': 342,
+}
+
+/**
+ * Default association type ids (HUBSPOT_DEFINED): contact→company 279, company→contact 280,
+ * deal→contact 3, contact→deal 4, deal→company 341, company→deal 342.
+ */
 export function defaultAssociationTypeId(from: ObjectType, to: ObjectType): number | null {
-  if (from === 'contacts' && to === 'companies') return 279
-  if (from === 'companies' && to === 'contacts') return 280
-  return null
+  return DEFAULT_ASSOCIATION[`${from}/${to}`] ?? null
+}
+
+/** The modification-time property search filters on: `lastmodifieddate` for contacts, else `hs_lastmodifieddate`. */
+export function modifiedProperty(type: ObjectType): string {
+  return type === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate'
 }
 
 /** HubSpot's error body: `{status:'error', message, correlationId, category, …}`. */
@@ -135,7 +155,7 @@ export function findRecord(state: HubspotState, type: ObjectType, id: string, id
 export function createRecord(state: HubspotState, type: ObjectType, props: Record<string, string>, now: number, lagMs: number): CrmRecord {
   const id = String(state.nextId[type]++)
   const iso = new Date(now).toISOString()
-  const modified = type === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate'
+  const modified = modifiedProperty(type)
   const rec: CrmRecord = {
     id,
     properties: { ...props, createdate: iso, [modified]: iso, hs_object_id: id },
@@ -153,7 +173,7 @@ export function createRecord(state: HubspotState, type: ObjectType, props: Recor
 export function updateRecord(state: HubspotState, type: ObjectType, rec: CrmRecord, props: Record<string, string>, now: number): CrmRecord {
   const before = { ...rec.properties }
   const iso = new Date(now).toISOString()
-  Object.assign(rec.properties, props, { [type === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate']: iso })
+  Object.assign(rec.properties, props, { [modifiedProperty(type)]: iso })
   if (type === 'contacts' && rec.properties.email) rec.properties.email = rec.properties.email.toLowerCase()
   rec.updatedAt = iso
   reindex(state, type, rec, before)
@@ -183,4 +203,28 @@ export function addAssociation(state: HubspotState, a: Association): void {
     )
     if (!exists) state.associations.push(x)
   }
+}
+
+/** Remove an association and its reverse direction; whether one existed. */
+export function removeAssociation(state: HubspotState, fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): boolean {
+  const before = state.associations.length
+  state.associations = state.associations.filter(
+    (y) =>
+      !(y.fromType === fromType && y.fromId === fromId && y.toType === toType && y.toId === toId) &&
+      !(y.fromType === toType && y.fromId === toId && y.toType === fromType && y.toId === fromId),
+  )
+  return state.associations.length < before
+}
+
+/** Archive (delete) a record: gone from reads, search and its associations; whether it existed. */
+export function archiveRecord(state: HubspotState, type: ObjectType, id: string): boolean {
+  const rec = state.objects[type].get(id)
+  if (!rec) return false
+  state.objects[type].delete(id)
+  for (const [property, index] of state.indexes[type]) {
+    const v = rec.properties[property]
+    if (v !== undefined && v !== '' && index.get(normalised(property, v)) === id) index.delete(normalised(property, v))
+  }
+  state.associations = state.associations.filter((a) => !(a.fromType === type && a.fromId === id) && !(a.toType === type && a.toId === id))
+  return true
 }

@@ -1,6 +1,7 @@
 /**
- * The HubSpot CRM emulator: companies and contacts (create, read, list, update, batch
- * create/update/upsert, search), default associations v4, Bearer auth, the ten-secondly,
+ * The HubSpot CRM emulator: companies, contacts and deals (create, read, list, update, archive,
+ * batch create/update/upsert/read/archive, search with one sort), default associations v4 (one,
+ * batch associate, remove, batch archive), Bearer auth, the ten-secondly,
  * daily and search rate limits with `X-HubSpot-RateLimit-*` headers, search-index lag and
  * HubSpot's error bodies. Works unchanged with `@hubspot/api-client` (`basePath`).
  *
@@ -13,11 +14,12 @@
  */
 import { createEmulator, type EmulatorServer } from '../../sandbox/emulator.js'
 import type { FaultConfig } from '../../sandbox/faults.js'
-import { bearerToken, type EmulatorRequest, json } from '../../sandbox/reply.js'
+import { bearerToken, type EmulatorRequest, empty, json } from '../../sandbox/reply.js'
 import { runBatch } from './emulator-batch.js'
 import { searchRecords } from './emulator-search.js'
 import {
   addAssociation,
+  archiveRecord,
   createRecord,
   defaultAssociationTypeId,
   findRecord,
@@ -30,8 +32,23 @@ import {
   type ObjectType,
   objectType,
   publicRecord,
+  removeAssociation,
   updateRecord,
 } from './emulator-state.js'
+
+/** Object type an association type id points to (HUBSPOT_DEFINED ids, primary ones included). */
+const ASSOCIATION_TARGET: Record<number, ObjectType> = {
+  1: 'companies',
+  279: 'companies',
+  341: 'companies',
+  5: 'companies',
+  2: 'contacts',
+  280: 'contacts',
+  3: 'contacts',
+  4: 'deals',
+  342: 'deals',
+  6: 'deals',
+}
 
 export interface HubspotEmulatorOptions {
   clock?: { now(): number }
@@ -52,7 +69,7 @@ export interface HubspotEmulatorOptions {
   searchPerSecond?: number
   /** How long a new record stays invisible to search, in ms. @defaultValue 2000 */
   searchLagMs?: number
-  /** Unique-value properties usable as `idProperty`. @defaultValue companies: external_id; contacts: email */
+  /** Unique-value properties usable as `idProperty`. @defaultValue companies and deals: external_id; contacts: email */
   uniqueProperties?: Partial<Record<ObjectType, string[]>>
   /** Send `Retry-After` on 429s (HubSpot does not promise one). @defaultValue false */
   sendRetryAfter?: boolean
@@ -66,6 +83,7 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
   const unique: Record<ObjectType, string[]> = {
     companies: ['hs_object_id', ...(options.uniqueProperties?.companies ?? ['external_id'])],
     contacts: ['hs_object_id', ...(options.uniqueProperties?.contacts ?? ['email'])],
+    deals: ['hs_object_id', ...(options.uniqueProperties?.deals ?? ['external_id'])],
   }
   const retryAfter = (ms: number): Record<string, string> => (options.sendRetryAfter ? { 'retry-after': String(Math.ceil(ms / 1000)) } : {})
   const isSearch = (req: EmulatorRequest) => req.path.endsWith('/search')
@@ -171,7 +189,7 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
     for (const a of Array.isArray(body.associations) ? body.associations : []) {
       const toId = String(a?.to?.id ?? '')
       const typeId = Number(a?.types?.[0]?.associationTypeId)
-      const toType: ObjectType | null = typeId === 279 || typeId === 1 ? 'companies' : typeId === 280 || typeId === 2 ? 'contacts' : null
+      const toType: ObjectType | null = ASSOCIATION_TARGET[typeId] ?? null
       if (toType && ctx.state.objects[toType].has(toId)) addAssociation(ctx.state, { fromType: type, fromId: rec.id, toType, toId, typeId })
     }
     return json(201, publicRecord(rec))
@@ -202,6 +220,62 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
     const bad = invalidProperty(type, props)
     if (bad) return hubspotError(400, 'VALIDATION_ERROR', bad)
     return json(200, publicRecord(updateRecord(ctx.state, type, rec, props, ctx.now)))
+  })
+  emu.route('DELETE', '/crm/v3/objects/:type/:id', (req, ctx) => {
+    const type = typeOf(req)
+    if (!type) return unknownType(req)
+    archiveRecord(ctx.state, type, req.params.id)
+    return empty(204)
+  })
+  emu.route('DELETE', '/crm/v4/objects/:fromType/:fromId/associations/:toType/:toId', (req, ctx) => {
+    const from = typeOf(req, 'fromType')
+    const to = typeOf(req, 'toType')
+    if (!from || !to) return hubspotError(400, 'VALIDATION_ERROR', 'Unknown object type')
+    removeAssociation(ctx.state, from, req.params.fromId, to, req.params.toId)
+    return empty(204)
+  })
+  emu.route('POST', '/crm/v4/associations/:fromType/:toType/batch/associate/default', (req, ctx) => {
+    const from = typeOf(req, 'fromType')
+    const to = typeOf(req, 'toType')
+    const typeId = from && to ? defaultAssociationTypeId(from, to) : null
+    if (!from || !to || typeId === null)
+      return hubspotError(400, 'VALIDATION_ERROR', `No default association between ${req.params.fromType} and ${req.params.toType}`)
+    const inputs = (req.body as { inputs?: Array<{ from?: { id?: unknown }; to?: { id?: unknown } }> } | undefined)?.inputs
+    if (!Array.isArray(inputs) || inputs.length > 1000)
+      return hubspotError(400, 'VALIDATION_ERROR', 'inputs must be an array of at most 1000')
+    const results: unknown[] = []
+    const errors: unknown[] = []
+    for (const i of inputs) {
+      const fromId = String(i.from?.id ?? '')
+      const toId = String(i.to?.id ?? '')
+      if (!ctx.state.objects[from].has(fromId) || !ctx.state.objects[to].has(toId)) {
+        errors.push({
+          status: 'error',
+          category: 'OBJECT_NOT_FOUND',
+          message: 'No object found',
+          context: { fromId: [fromId], toId: [toId] },
+        })
+        continue
+      }
+      addAssociation(ctx.state, { fromType: from, fromId, toType: to, toId, typeId })
+      results.push({
+        from: { id: fromId },
+        to: { id: toId },
+        associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId },
+      })
+    }
+    const iso = new Date(ctx.now).toISOString()
+    const out = { status: 'COMPLETE', results, startedAt: iso, completedAt: iso }
+    return errors.length ? json(207, { ...out, numErrors: errors.length, errors }) : json(200, out)
+  })
+  emu.route('POST', '/crm/v4/associations/:fromType/:toType/batch/archive', (req, ctx) => {
+    const from = typeOf(req, 'fromType')
+    const to = typeOf(req, 'toType')
+    if (!from || !to) return hubspotError(400, 'VALIDATION_ERROR', 'Unknown object type')
+    const inputs = (req.body as { inputs?: Array<{ from?: { id?: unknown }; to?: Array<{ id?: unknown }> }> } | undefined)?.inputs
+    if (!Array.isArray(inputs)) return hubspotError(400, 'VALIDATION_ERROR', 'inputs must be an array')
+    for (const i of inputs) for (const t of i.to ?? []) removeAssociation(ctx.state, from, String(i.from?.id ?? ''), to, String(t.id ?? ''))
+    return empty(204)
   })
   emu.route('PUT', '/crm/v4/objects/:fromType/:fromId/associations/default/:toType/:toId', (req, ctx) => {
     const from = typeOf(req, 'fromType')

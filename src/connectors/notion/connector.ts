@@ -6,6 +6,8 @@
 import { defineConnector } from '../contract.js'
 import { databasesQuery, dataSourcesQuery, pagesCreate, pagesUpdate } from './actions.js'
 import { type NotionConnection, notionConnectionSchema, notionFromEnv, notionLimits } from './connection.js'
+import { pagesReadMarkdown, pagesWriteMarkdown } from './content.js'
+import { recordsArchive, recordsGet, recordsQuery, recordsWrite } from './records.js'
 
 export const notionConnector = defineConnector<NotionConnection>({
   id: 'notion',
@@ -17,5 +19,11 @@ export const notionConnector = defineConnector<NotionConnection>({
     'databases.query': databasesQuery,
     'pages.create': pagesCreate,
     'pages.update': pagesUpdate,
+    'pages.readMarkdown': pagesReadMarkdown,
+    'pages.writeMarkdown': pagesWriteMarkdown,
+    'records.query': recordsQuery,
+    'records.get': recordsGet,
+    'records.write': recordsWrite,
+    'records.archive': recordsArchive,
   },
 })

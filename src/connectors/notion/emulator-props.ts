@@ -146,15 +146,36 @@ export function plainValue(value: Record<string, unknown> | undefined): unknown 
 const FILTER_OPS = ['equals', 'does_not_equal', 'contains', 'does_not_contain', 'is_empty', 'is_not_empty', 'greater_than', 'less_than']
 
 /** A query filter as a predicate over a page's response properties. */
-export function compileNotionFilter(filter: unknown): (properties: Record<string, Record<string, unknown>>) => boolean {
+export function compileNotionFilter(
+  filter: unknown,
+): (properties: Record<string, Record<string, unknown>>, times?: { created_time: string; last_edited_time: string }) => boolean {
   if (!isObj(filter)) throw bad('body.filter should be an object.')
   if (Array.isArray(filter.and)) {
     const parts = filter.and.map(compileNotionFilter)
-    return (p) => parts.every((f) => f(p))
+    return (p, t) => parts.every((f) => f(p, t))
   }
   if (Array.isArray(filter.or)) {
     const parts = filter.or.map(compileNotionFilter)
-    return (p) => parts.some((f) => f(p))
+    return (p, t) => parts.some((f) => f(p, t))
+  }
+  if (filter.timestamp === 'last_edited_time' || filter.timestamp === 'created_time') {
+    // timestamp filters: { timestamp, last_edited_time: { on_or_after | after | before | on_or_before | equals: iso } }
+    const which = filter.timestamp
+    const cond = filter[which]
+    if (!isObj(cond)) throw bad(`body.filter.${which} should be an object.`)
+    const [[op, want]] = Object.entries(cond)
+    const at = Date.parse(String(want))
+    if (Number.isNaN(at)) throw bad(`body.filter.${which}.${op} should be a date, instead was \`${JSON.stringify(want)}\`.`)
+    const ops: Record<string, (x: number) => boolean> = {
+      on_or_after: (x) => x >= at,
+      after: (x) => x > at,
+      before: (x) => x < at,
+      on_or_before: (x) => x <= at,
+      equals: (x) => x === at,
+    }
+    const test = ops[op]
+    if (!test) throw bad(`body.filter.${which}.${op} is not supported by the emulator.`)
+    return (_p, t) => t !== undefined && test(Date.parse(t[which]))
   }
   if (typeof filter.property !== 'string') throw bad('body.filter.property should be defined, instead was `undefined`.')
   const name = filter.property

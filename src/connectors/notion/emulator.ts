@@ -216,7 +216,7 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
         `body failed validation: body.page_size should be ≤ \`100\`, instead was \`${body.page_size}\`.`,
       )
     const keep = body.filter ? compileNotionFilter(body.filter) : () => true
-    let rows = [...state.pages.values()].filter((p) => p.dataSourceId === ds.id && !p.in_trash && keep(p.properties))
+    let rows = [...state.pages.values()].filter((p) => p.dataSourceId === ds.id && !p.in_trash && keep(p.properties, p))
     for (const s of [...((body.sorts as Array<Record<string, string>>) ?? [])].reverse()) {
       const dir = s.direction === 'descending' ? -1 : 1
       const val = (p: PageState) =>

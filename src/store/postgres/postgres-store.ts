@@ -132,6 +132,9 @@ export class PostgresStore implements Store {
     })
     // An idle client losing its connection must not crash the process; the next use reports it.
     this.pool.on('error', () => undefined)
+    // Nor may one that is checked out between two queries (pg emits 'error' on the client then,
+    // and an unheard 'error' ends the process): its next query fails and the batch reports it.
+    this.pool.on('connect', (client) => client.on('error', () => undefined))
     this.writer = new PgGroupCommit(
       () => this.connect(),
       (e) => mapPostgresError(this.target, e),

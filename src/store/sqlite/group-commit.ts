@@ -74,10 +74,14 @@ export class GroupCommit {
   /**
    * @param connect opens (or returns) the connection; may throw StoreUnavailableError.
    * @param mapError turns a driver error into the store's error (StoreUnavailableError…).
+   * @param verify runs after a batch is committed (and synced), before its writers are told; when
+   *   it throws, every writer of the batch is rejected with that error (the files it was written to
+   *   vanished or were replaced: nobody would read those writes again).
    */
   constructor(
     private readonly connect: () => TxControl,
     private readonly mapError: (error: unknown) => unknown,
+    private readonly verify: () => void = () => {},
   ) {}
 
   /** Queue a write for the current tick's transaction. `run` executes synchronously inside it. */
@@ -127,9 +131,21 @@ export class GroupCommit {
     return this.queue.length
   }
 
+  /** Batches committed whose sync has not finished yet. */
+  get syncingCount(): number {
+    return this.syncing.size
+  }
+
   /** Tell each writer its outcome — after the commit is on disk when the connection syncs asynchronously. */
   private settle(tx: TxControl, batch: Pending[], outcomes: Outcome[]): void {
     const settle = () => {
+      try {
+        this.verify()
+      } catch (error) {
+        const mapped = this.mapError(error)
+        for (const p of batch) p.reject(mapped)
+        return
+      }
       for (let i = 0; i < batch.length; i++) {
         const o = outcomes[i]!
         if (o.ok) batch[i]!.resolve(o.value)

@@ -17,6 +17,7 @@ import {
   consentSubject,
   DEFAULT_CONSENT_SCOPE,
 } from '../../consent/types.js'
+import { isPipewrightError } from '../../errors.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../types.js'
 import type {
   AcceptInput,
@@ -35,6 +36,7 @@ import { runSqlite } from '../observe/sql.js'
 import type { SyncStore } from '../sync-contract.js'
 import { type Connection, openConnection } from './connection.js'
 import * as consent from './consent-ops.js'
+import { FileGuard } from './file-guard.js'
 import { GroupCommit, type WriteGroup } from './group-commit.js'
 import {
   countDeadLettersQuery,
@@ -60,6 +62,8 @@ export interface SqliteStoreOptions {
    * of the process but may lose the last commits on power loss; faster on slow disks.
    */
   synchronous?: 'full' | 'normal'
+  /** How often the files' identity is checked besides every write batch (file-guard.ts). @defaultValue 1000 */
+  fileCheckMs?: number
 }
 
 export class SqliteStore implements Store {
@@ -67,6 +71,10 @@ export class SqliteStore implements Store {
   private conn: Connection | null = null
   private closed = false
   private readonly target: string
+  /** Null for `:memory:`. */
+  private readonly guard: FileGuard | null
+  private guardTimer: NodeJS.Timeout | null = null
+  private readonly healthListeners = new Set<(problem: string | null) => void>()
   private readonly writer: GroupCommit
   private readonly builder: Kysely<Schema> = sqliteBuilder()
   /** Statements of the observe operations, prepared once per open connection. */
@@ -87,10 +95,28 @@ export class SqliteStore implements Store {
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.target = `sqlite:${options.path === ':memory:' ? ':memory:' : resolve(options.path)}`
+    this.guard =
+      options.path === ':memory:'
+        ? null
+        : new FileGuard(resolve(options.path), (p) => {
+            for (const fn of this.healthListeners) fn(p)
+          })
     this.writer = new GroupCommit(
       () => this.connection().tx,
       (e) => this.mapError(e),
+      () => this.verifyFiles(),
     )
+  }
+
+  /** Throws when the files the connection writes to vanished or were replaced (before writers are told "done"). */
+  private verifyFiles(maxAgeMs = 0): void {
+    const problem = this.guard?.checkIfStale(maxAgeMs)
+    if (problem) throw storeUnavailable(this.target, problem.message)
+  }
+
+  onHealthChange(listener: (problem: string | null) => void): () => void {
+    this.healthListeners.add(listener)
+    return () => this.healthListeners.delete(listener)
   }
 
   private opCache(c: Connection): Map<string, Database.Statement> {
@@ -103,17 +129,46 @@ export class SqliteStore implements Store {
   }
 
   private mapError(error: unknown): unknown {
+    // On an error, look at the files first: "the file vanished" says more than SQLITE_IOERR.
+    const problem = this.conn ? this.guard?.check() : null
+    if (problem && !isPipewrightError(error)) return storeUnavailable(this.target, problem.message, error)
+    // A connection that found its files read-only (say a `-shm` it could only open read-only)
+    // stays that way: drop it, so the next operation opens again once the files are writable.
+    if (/^SQLITE_READONLY/.test(String((error as { code?: unknown })?.code))) {
+      if (this.conn) queueMicrotask(() => this.dropConnection())
+      const file = this.guard?.unwritableFile()
+      if (file) return storeUnavailable(this.target, `${file} is not writable by this process`, error)
+    }
     return mapSqliteError(this.target, error)
+  }
+
+  private dropConnection(): void {
+    const c = this.conn
+    if (!c || c.db.inTransaction || this.guard?.isFatal || this.writer.syncingCount > 0) return
+    this.conn = null
+    this.guard?.forget()
+    try {
+      c.release()
+      c.db.close()
+    } catch {
+      // already unusable; the next operation opens a new one
+    }
   }
 
   private connection(): Connection {
     if (this.closed) throw storeUnavailable(this.target, 'the store was closed')
-    if (!this.conn) {
-      try {
-        this.conn = openConnection(this.options.path, this.options.synchronous ?? 'full')
-      } catch (error) {
-        throw this.mapError(error)
-      }
+    if (this.conn) {
+      this.verifyFiles(25)
+      return this.conn
+    }
+    try {
+      this.conn = openConnection(this.options.path, this.options.synchronous ?? 'full')
+    } catch (error) {
+      throw this.mapError(error)
+    }
+    if (this.guard) {
+      this.guard.record()
+      this.guardTimer ??= setInterval(() => this.guard?.check(), this.options.fileCheckMs ?? 1000).unref()
     }
     return this.conn
   }
@@ -343,11 +398,19 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return
+    if (this.guardTimer) clearInterval(this.guardTimer)
+    if (this.guard && !this.guard.safeToClose) {
+      // Closing would checkpoint through the -shm mapping that lost its backing (SIGBUS): leave
+      // the connection open for the process to end.
+      this.closed = true
+      return
+    }
     try {
       if (this.conn || this.writer.pending > 0) this.writer.flush() // commit what was issued before close
       await this.writer.drain() // and let its fsync finish before the WAL handle goes
     } finally {
       this.closed = true
+      this.guard?.forget()
       this.conn?.release()
       this.conn?.db.close()
       this.conn = null

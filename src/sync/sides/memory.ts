@@ -82,6 +82,29 @@ export class MemoryTable {
     return true
   }
 
+  /**
+   * Edits the change feed does not report — a bulk UPDATE that leaves `updated_at` alone, a row
+   * restored from a backup with its old time, a hard DELETE without a tombstone — so only a full
+   * scan (a drift repair) sees them. For tests of drift repair.
+   */
+  readonly quietly = {
+    /** Insert a record stamped before every cursor. */
+    put: (fields: Record<string, unknown>, id?: string): string => {
+      const rid = id ?? `${this.options.idPrefix ?? this.name}-${this.#nextId++}`
+      this.#rows.set(rid, { id: rid, modifiedAt: 0, fields: { ...fields }, deleted: false })
+      return rid
+    },
+    /** Change fields, keeping the record's modification time. */
+    patch: (id: string, fields: Record<string, unknown>): boolean => {
+      const row = this.#rows.get(id)
+      if (!row || row.deleted) return false
+      row.fields = { ...row.fields, ...fields }
+      return true
+    },
+    /** Remove a record leaving no tombstone. */
+    remove: (id: string): boolean => this.#rows.delete(id),
+  }
+
   /** A live record's fields, or undefined. */
   read(id: string): Record<string, unknown> | undefined {
     const row = this.#rows.get(id)

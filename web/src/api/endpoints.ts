@@ -10,6 +10,7 @@ import type {
   RunDetail,
   RunStatus,
   RunSummary,
+  StatusReport,
   UsageRow,
 } from './types.js'
 
@@ -41,3 +42,6 @@ export const replayDeadLetters = (f: DeadLetterFilter, until: number, limit: num
 export const discardDeadLetter = (runId: string) => api<{ discarded: boolean }>(`/dead-letters/${id(runId)}/discard`, {})
 
 export const listUsage = () => api<{ usage: UsageRow[] }>('/usage').then((r) => r.usage)
+
+/** Status of each pipeline, sync and connection (active, paused, degraded, failing) with the reasons. */
+export const getStatus = () => api<StatusReport>('/status')

@@ -13,6 +13,7 @@ import type {
   WaitReason,
 } from '../../../src/types.js'
 
+export type { HealthStatus, StatusEntry, StatusReport } from '../../../src/observe/status.js'
 export type { DeadLetterRecord, DeadReason, RunRecord, RunStatus, SerializedError }
 
 export const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']

@@ -1,6 +1,7 @@
-/** Pipelines (`#/pipelines`): every loaded pipeline with its trigger and steps. */
-import { listPipelines } from '../api/endpoints.js'
+/** Pipelines (`#/pipelines`): every loaded pipeline with its status, trigger and steps. */
+import { getStatus, listPipelines } from '../api/endpoints.js'
 import type { PipelineSummary } from '../api/types.js'
+import { HealthBadge } from '../components/health-summary.js'
 import { Loaded } from '../components/loaded.js'
 import { href } from '../lib/router.js'
 import { useResource } from '../lib/use-resource.js'
@@ -14,6 +15,8 @@ function triggerText(t: PipelineSummary['trigger']): string {
 export function PipelinesPage() {
   // The list changes only on a restart: no refresh on the tick.
   const list = useResource(listPipelines, [], { poll: () => false })
+  const status = useResource(getStatus, [])
+  const health = (id: string) => status.data?.pipelines.find((e) => e.id === id)
   return (
     <>
       <h1 tabIndex={-1}>Pipelines</h1>
@@ -26,8 +29,16 @@ export function PipelinesPage() {
               {pipelines.map((p) => (
                 <article key={p.id} class="card" data-pipeline={p.id} aria-labelledby={`pipeline-${p.id}`}>
                   <h2 id={`pipeline-${p.id}`}>
-                    {p.id} <span class="muted mono">{String(p.version).slice(0, 12)}</span>
+                    {p.id} <span class="muted mono">{String(p.version).slice(0, 12)}</span>{' '}
+                    {health(p.id) ? <HealthBadge status={health(p.id)!.status} /> : null}
                   </h2>
+                  {health(p.id)?.reasons.length ? (
+                    <ul class="reasons">
+                      {health(p.id)!.reasons.map((r) => (
+                        <li key={r}>{r}</li>
+                      ))}
+                    </ul>
+                  ) : null}
                   {p.description ? <p>{p.description}</p> : null}
                   <p class="trigger">{triggerText(p.trigger)}</p>
                   <ol class="steps">
