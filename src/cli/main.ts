@@ -86,6 +86,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
       .option('--port <port>', 'port (default PIPEWRIGHT_PORT or 4280)')
       .option('--concurrency <n>', 'runs executing at once in this process', '64')
       .option('--lease-ms <ms>', 'run lease duration')
+      .option('--shutdown-grace <duration>', 'how long runs in flight may finish after SIGTERM (default PIPEWRIGHT_SHUTDOWN_GRACE or 10s)')
     if (mode === 'start') c.option('--no-worker', 'API and ingress only; runs execute in `pipewright worker` processes')
     if (mode !== 'worker') c.option('--sandbox', 'point connectors at local emulators')
     else c.option('--metrics-port <port>', 'serve /healthz, /readyz and /metrics on this port (default PIPEWRIGHT_METRICS_PORT)')

@@ -8,8 +8,9 @@
  */
 import { watch } from 'node:fs'
 import { ConfigError, formatProblem } from '../../errors.js'
+import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
-import { createRuntime, DEFAULT_DATABASE_URL, type Runtime, resolveSqlitePath } from '../../runtime.js'
+import { createRuntime, DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
 import { acquireInstanceLock, type InstanceLock, type LockHolder, sqliteLockPath } from '../instance-lock.js'
 import type { CliIo } from '../io.js'
 import { pipelinesDir } from './local.js'
@@ -25,6 +26,16 @@ export interface ServeOptions {
   sandbox?: boolean
   leaseMs?: string
   metricsPort?: string
+  shutdownGrace?: string
+}
+
+export const DEFAULT_SHUTDOWN_GRACE = '10s'
+
+/** `--shutdown-grace` / PIPEWRIGHT_SHUTDOWN_GRACE: a duration with its unit (`10s`, `2500ms`, `1m`). */
+export function parseGrace(value: string, from: string): number | string {
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return `${from} "${value}" has no unit; write it like "10s" or "2500ms"`
+  const ms = tryParseDuration(value)
+  return typeof ms === 'string' ? `${from}: ${ms}` : ms
 }
 
 function reportConfig(io: CliIo, e: unknown): number {
@@ -44,6 +55,13 @@ function listening(bound: string, reach: string | null): string {
 }
 
 export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', opts: ServeOptions): Promise<number> {
+  const grace = opts.shutdownGrace
+    ? parseGrace(opts.shutdownGrace, '--shutdown-grace')
+    : parseGrace(io.env.PIPEWRIGHT_SHUTDOWN_GRACE || DEFAULT_SHUTDOWN_GRACE, 'PIPEWRIGHT_SHUTDOWN_GRACE')
+  if (typeof grace === 'string') {
+    io.err(`cannot start: ${grace}`)
+    return 1
+  }
   const sandbox = opts.sandbox ? await sandboxOverrides() : null
   if (sandbox)
     io.out(
@@ -131,38 +149,26 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
     }
   }
   await signal
-  io.out('shutting down: finishing in-flight runs…')
+  io.out(`shutting down: finishing in-flight runs for up to ${grace} ms…`)
+  // The promise is grace + 2 s at most, whatever a component does: past that the process ends.
+  const backstop = setTimeout(() => {
+    io.err(`shutdown did not finish within ${grace} ms + 1.8 s; exiting now (runs still leased return after their lease expires)`)
+    process.exit(1)
+  }, grace + 1800)
+  backstop.unref()
   watcher?.close()
-  const clean = await boundedClose(io, runtime, DRAIN_MS)
+  await runtime.close(grace)
+  clearTimeout(backstop)
   lock?.release()
   await sandbox?.close()
-  return clean ? 0 : 1
+  return 0
 }
 
-/** In-flight runs get `DRAIN_MS`; the whole shutdown at most that plus `CLOSE_SLACK_MS`, whatever Redis or Postgres do. */
-const DRAIN_MS = 10_000
-const CLOSE_SLACK_MS = 10_000
 /** A signal during start-up: how long to wait for start-up to finish so it can be closed cleanly. */
 const STARTUP_GRACE_MS = 10_000
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref())
-}
-
-async function boundedClose(io: CliIo, runtime: Runtime, drainMs: number): Promise<boolean> {
-  const closing = runtime.close(drainMs).then(
-    () => true,
-    (e: unknown) => {
-      io.err(`shutdown: ${(e as Error).message}`)
-      return true
-    },
-  )
-  const done = await Promise.race([closing, sleep(drainMs + CLOSE_SLACK_MS).then(() => false)])
-  if (!done)
-    io.err(
-      `shutdown did not finish within ${(drainMs + CLOSE_SLACK_MS) / 1000} s (is the database or Redis reachable?); exiting anyway — runs still leased to this process are picked up again when their lease expires`,
-    )
-  return done
 }
 
 /** A port-in-use (or not-allowed) message that says how to pick another, or null for other errors. */
