@@ -5,6 +5,7 @@
 import { Cron } from 'croner'
 import { ConfigError, type Problem } from '../errors.js'
 import { validatorFor } from '../triggers/body/schema.js'
+import { compilePoll } from './compile-poll.js'
 import { compileComputed } from './computed.js'
 import { tryParseBytes, tryParseDuration } from './duration.js'
 import type { CompiledTrigger, MissedTickPolicy, TriggerDefinition } from './types.js'
@@ -55,7 +56,7 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
       ...where,
       field: 'trigger',
       message:
-        'trigger must be one of webhook({...}), schedule({...}) or manual() (YAML: `webhook: {...}`, `schedule: {...}`, `manual: {}`)',
+        'trigger must be one of webhook({...}), schedule({...}), poll({...}) or manual() (YAML: `webhook: {...}`, `schedule: {...}`, `poll: {...}`, `manual: {}`)',
     })
     return null
   }
@@ -108,13 +109,15 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
         ctx.problems.push({ ...where, field: 'trigger.schedule.missed', message: 'missed must be skip, run-once or run-all' })
       return { kind: 'schedule', options: { cron: opts.cron, timezone, missed, payload: opts.payload ?? null } }
     }
+    case 'poll':
+      return compilePoll(opts, ctx)
     case 'manual':
       return { kind: 'manual', options: {} }
     default:
       ctx.problems.push({
         ...where,
         field: 'trigger',
-        message: `unknown trigger "${(trig as { kind: string }).kind}"; expected webhook, schedule or manual`,
+        message: `unknown trigger "${(trig as { kind: string }).kind}"; expected webhook, schedule, poll or manual`,
       })
       return null
   }
