@@ -118,6 +118,11 @@ export interface Runtime {
   /** Null when `observe` is off. */
   alerting: Alerting | null
   series: SeriesRecorder | null
+  /**
+   * Stop: no new webhooks, runs in flight get until `deadlineMs` from now; then their effects are
+   * aborted, what completed is saved and the runs are handed back. Resolves within about
+   * `deadlineMs` + 1 s. @defaultValue 10000
+   */
   close(deadlineMs?: number): Promise<void>
 }
 
@@ -318,16 +323,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     alerting,
     series,
     async close(deadlineMs = 10_000) {
+      // One deadline for the whole close, counted from now: runs keep executing while the rest stops.
+      const until = clock.now() + deadlineMs
+      const left = () => Math.max(0, until - clock.now())
       scheduler?.stop()
       poller.stop()
       await runner?.close()
-      if (server) await server.close()
+      if (server) await server.close(Math.min(2000, left()))
       await health?.close()
       await alerting?.close()
       // Written before the hub drains (the store closes with it): runs that end during the
       // drain are not counted in the store's series (they are in /metrics and run history).
       await series?.close()
-      await hub.close({ deadlineMs })
+      await hub.close({ deadlineMs: left() })
       await limiterBackend?.close()
       unwatchStore?.()
       detachLogs()

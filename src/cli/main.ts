@@ -8,6 +8,7 @@ import { formatProblem, isPipewrightError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { alertsExport, alertsIncidents, alertsList, alertsTest } from './commands/alerts.js'
 import { demoCommand } from './commands/demo.js'
+import { docsCommand } from './commands/docs.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
@@ -85,6 +86,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
       .option('--port <port>', 'port (default PIPEWRIGHT_PORT or 4280)')
       .option('--concurrency <n>', 'runs executing at once in this process', '64')
       .option('--lease-ms <ms>', 'run lease duration')
+      .option('--shutdown-grace <duration>', 'how long runs in flight may finish after SIGTERM (default PIPEWRIGHT_SHUTDOWN_GRACE or 10s)')
     if (mode === 'start') c.option('--no-worker', 'API and ingress only; runs execute in `pipewright worker` processes')
     if (mode !== 'worker') c.option('--sandbox', 'point connectors at local emulators')
     else c.option('--metrics-port <port>', 'serve /healthz, /readyz and /metrics on this port (default PIPEWRIGHT_METRICS_PORT)')
@@ -184,6 +186,11 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--json')
     .action((o) => set(statusCommand(io, o)))
   registerSyncCommands(program, set, io)
+  dir(db(program.command('docs').description('the hub README from live configuration and state (--check: exit 1 when --out is stale)')))
+    .option('--out <file>', 'write to this file (e.g. HUB.md) instead of standard output')
+    .option('--check', 'compare with --out instead of writing; exit 1 when it is stale (CI)')
+    .option('--title <text>', 'the document title', 'Integration Hub')
+    .action((o) => set(docsCommand(io, o)))
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program
     .command('sandbox')

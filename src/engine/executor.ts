@@ -35,6 +35,20 @@ export interface EngineContext {
   startCall(pipelineId: string, input: unknown, key: string, now: number): Promise<string>
   /** Hand a waiting run back to dispatch at its due time. */
   redispatch(runId: string, dueAt: number): void
+  /**
+   * Aborted at the shutdown deadline: effects in flight are aborted, none starts after it, and
+   * each run saves what it completed and hands its lease back (see {@link HandBack}).
+   */
+  shutdown?: AbortSignal
+}
+
+/**
+ * Raised inside a run when the shutdown deadline passed: the run stops where it is, keeps the
+ * results of the effects that completed (so they are not repeated) and goes back to `queued`.
+ * The effect that was in flight is repeated by the next worker, with the same idempotency key.
+ */
+export class HandBack {
+  readonly handBack = true
 }
 
 /** Raised inside a run to stop it where it is: waiting (delay), filtered, or done early (aggregate). */
@@ -125,6 +139,7 @@ class RunExecution {
         return
       }
       if (e instanceof StepFailure) return this.fail(e)
+      if (e instanceof HandBack) return this.handBack()
       if ((e as PipewrightError)?.code === ErrorCodes.LEASE_LOST) return // another worker owns the run now
       throw e
     } finally {
@@ -188,6 +203,7 @@ class RunExecution {
         case 'action': {
           input = await step.params(scope)
           await this.flushEffects()
+          this.stopIfShuttingDown()
           const output = await this.withTimeout(step, path, (signal) =>
             this.ctx.actions.execute({
               ref: step.ref,
@@ -207,6 +223,7 @@ class RunExecution {
         case 'code': {
           input = null
           await this.flushEffects()
+          this.stopIfShuttingDown()
           const output = await this.withTimeout(step, path, (signal) => step.fn(scope, this.helpers(path, attempt, signal)))
           scope[step.id] = output ?? null
           return await this.checkpoint(step, path, startedAt, attempt, output ?? null)
@@ -218,6 +235,7 @@ class RunExecution {
         case 'call': {
           input = await step.input(scope)
           await this.flushEffects()
+          this.stopIfShuttingDown()
           const childRunId = await this.ctx.startCall(step.pipeline, input, `${this.run.id}:${path}`, startedAt)
           if (step.wait)
             return await this.awaitCall(step, scope, path, startedAt, attempt, {
@@ -230,7 +248,9 @@ class RunExecution {
         }
       }
     } catch (e) {
-      if (e instanceof Stop || e instanceof StepFailure) throw e
+      if (e instanceof Stop || e instanceof StepFailure || e instanceof HandBack) throw e
+      // Whatever a step threw after the deadline came from its abort: not a failure of the step.
+      if (this.ctx.shutdown?.aborted) throw new HandBack()
       if ((e as PipewrightError)?.code === ErrorCodes.LEASE_LOST) throw e
       if (e instanceof SkipError) {
         this.record(step, path, startedAt, attempt, 'filtered', null)
@@ -468,17 +488,55 @@ class RunExecution {
   async withTimeout<T>(step: CompiledStep, path: string, fn: (signal: AbortSignal) => Promise<T> | T): Promise<T> {
     const controller = new AbortController()
     let timer: unknown
+    const shutdown = this.ctx.shutdown
+    let onShutdown: (() => void) | null = null
     const timeout = new Promise<never>((_, reject) => {
       timer = this.ctx.clock.setTimeout(() => {
         const err = new StepTimeoutError(path, step.timeoutMs)
         controller.abort(err)
         reject(err)
       }, step.timeoutMs)
+      if (shutdown) {
+        onShutdown = () => {
+          controller.abort(shutdown.reason)
+          reject(new HandBack())
+        }
+        shutdown.addEventListener('abort', onShutdown, { once: true })
+      }
     })
     try {
       return await Promise.race([Promise.resolve().then(() => fn(controller.signal)), timeout])
     } finally {
       this.ctx.clock.clearTimeout(timer)
+      if (onShutdown) shutdown!.removeEventListener('abort', onShutdown)
+    }
+  }
+
+  stopIfShuttingDown(): void {
+    if (this.ctx.shutdown?.aborted) throw new HandBack()
+  }
+
+  /**
+   * Shutdown deadline: save the results kept so far — an effect that completed is recorded, so
+   * it is not repeated — and give the run back (`queued`, due now) for the next worker.
+   */
+  async handBack(): Promise<void> {
+    const steps = this.#pending.splice(0)
+    const effect = this.#unsavedEffect
+    this.#unsavedEffect = null
+    const now = this.ctx.clock.now()
+    try {
+      if (steps.length > 0 || effect)
+        await this.ctx.store.saveSteps(
+          this.run.id,
+          this.ctx.workerId,
+          steps,
+          effect ? { currentStep: effect.path, attempt: effect.attempt, at: now } : undefined,
+        ) // MAY THROW
+      await this.ctx.store.releaseLeases(this.ctx.workerId, [this.run.id], now) // MAY THROW
+    } catch (e) {
+      if ((e as PipewrightError)?.code === ErrorCodes.LEASE_LOST) return
+      throw e
     }
   }
 

@@ -116,7 +116,13 @@ export async function createHub(options: HubOptions) {
   const pipelineWaiters = new Map<string, string[]>()
   const cacheFresh = runsHere && dispatch.kind === 'memory'
 
+  // Aborted at the shutdown deadline (close): effects in flight stop and their runs are handed back.
+  const shutdown = new AbortController()
+  /** Called whenever a run stops executing here (close waits for the last). */
+  let onIdle: (() => void) | null = null
+
   const ctx: EngineContext = {
+    shutdown: shutdown.signal,
     store,
     actions: options.actions,
     events,
@@ -265,6 +271,7 @@ export async function createHub(options: HubOptions) {
       events.emit('hub:error', { message: `run ${runId} could not be executed; it will be retried by the sweeper`, error })
     } finally {
       inflight.delete(runId)
+      if (inflight.size === 0) onIdle?.()
       if (limit !== null) {
         slots.give(pipelineId)
         wake(pipelineWaiters, pipelineId)
@@ -390,14 +397,32 @@ export async function createHub(options: HubOptions) {
       }
     },
 
-    /** Graceful shutdown: stop leasing, let in-flight runs finish within `deadlineMs`, return the rest. */
-    async close(closeOptions: { deadlineMs?: number } = {}) {
+    /**
+     * Graceful shutdown: stop leasing and let in-flight runs finish until `deadlineMs` from now.
+     * At the deadline, effects still in flight are aborted and no new one starts; each of those
+     * runs saves the results of the effects it completed and is handed back (`queued`), waiting
+     * at most `handBackMs` for them. Then the remaining leases are released and the store closes.
+     */
+    async close(closeOptions: { deadlineMs?: number; handBackMs?: number } = {}) {
       if (closed) return
       closed = true
+      const until = clock.now() + (closeOptions.deadlineMs ?? 10_000)
       for (const fn of closeHooks) await fn()
       if (sweepTimer) clearInterval(sweepTimer)
       if (beatTimer) clearInterval(beatTimer)
-      if (runsHere) await dispatch.stopWorker(closeOptions.deadlineMs ?? 10_000)
+      if (runsHere) await dispatch.stopWorker(Math.max(0, until - clock.now()))
+      if (inflight.size > 0) {
+        shutdown.abort(new PipewrightError('the process is shutting down; the run is handed back', { code: ErrorCodes.SHUTTING_DOWN }))
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, closeOptions.handBackMs ?? 1000)
+          onIdle = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+          if (inflight.size === 0) onIdle()
+        })
+        onIdle = null
+      }
       const mine = held()
       if (mine.length) await store.releaseLeases(workerId, mine, clock.now()).catch(() => {})
       await dispatch.close()

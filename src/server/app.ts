@@ -68,7 +68,8 @@ export interface PipewrightServer {
   url(): string
   /** The address actually bound, e.g. `http://0.0.0.0:4280` (for banners). */
   boundUrl(): string
-  close(): Promise<void>
+  /** Stop listening; requests in flight get `graceMs` (default 2 s) before connections are cut. */
+  close(graceMs?: number): Promise<void>
 }
 
 export function isLoopback(host: string): boolean {
@@ -235,10 +236,10 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     },
     url: () => address,
     boundUrl: () => bound,
-    async close() {
+    async close(graceMs = 2000) {
       // Requests in flight get a short grace; then connections that never send a request (a
       // browser's spare socket) are cut, so shutdown never waits for Node's 60 s header timeout.
-      const timer = setTimeout(() => app.server.closeAllConnections(), 2000)
+      const timer = setTimeout(() => app.server.closeAllConnections(), graceMs)
       timer.unref()
       try {
         await app.close()

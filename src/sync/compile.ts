@@ -458,8 +458,10 @@ function compileWebhooks(raw: unknown, ctx: Ctx): CompiledSyncWebhook[] {
     const at = `webhooks[${i}]`
     const r = (w ?? {}) as Record<string, unknown>
     for (const k of Object.keys(r))
-      if (!['side', 'path', 'auth', 'ids', 'split'].includes(k))
-        push(ctx, `${at}.${k}`, 'unknown field; known: side, path, auth, ids, split')
+      if (!['side', 'path', 'auth', 'ids', 'split', 'normalize'].includes(k))
+        push(ctx, `${at}.${k}`, 'unknown field; known: side, path, auth, ids, split, normalize')
+    if (r.normalize !== undefined && r.normalize !== 'mailchimp' && r.normalize !== 'hubspot')
+      push(ctx, `${at}.normalize`, 'must be mailchimp or hubspot')
     if (r.side !== 'a' && r.side !== 'b') push(ctx, `${at}.side`, 'must be a or b: the side whose changes the webhook announces')
     if (typeof r.path !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9/_.-]*$/.test(r.path))
       push(ctx, `${at}.path`, 'must be a path under /hooks/ (letters, digits, / _ . -)')
@@ -474,12 +476,15 @@ function compileWebhooks(raw: unknown, ctx: Ctx): CompiledSyncWebhook[] {
       const path = r.ids.split('.')
       ids = (p) => asIds(path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), p))
     } else if (r.ids !== undefined) push(ctx, `${at}.ids`, 'must be a dot-path into the event (e.g. objectId) or a function')
+    // a normalised event names its record: Mailchimp's subscriber hash, HubSpot's object id
+    else if (r.normalize !== undefined) ids = (p) => asIds((p as { recordId?: unknown } | null)?.recordId)
     out.push({
       side: r.side as SyncSideName,
       path: String(r.path),
       auth: r.auth as CompiledSyncWebhook['auth'],
       ids,
       split: r.split as CompiledSyncWebhook['split'],
+      ...(r.normalize !== undefined ? { normalize: r.normalize as 'mailchimp' | 'hubspot' } : {}),
     })
   })
   return out

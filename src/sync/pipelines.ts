@@ -6,6 +6,8 @@
  * never trusted as the record's state).
  * @module
  */
+
+import { type ConsentState, consentSubject } from '../consent/types.js'
 import { ConfigError, ErrorCodes, type Problem } from '../errors.js'
 import { compileTrigger } from '../pipeline/compile-trigger.js'
 import type { CompiledPipeline, CompiledStep, Scope } from '../pipeline/types.js'
@@ -24,6 +26,41 @@ export interface SyncBinding {
   nudge(syncId: string): void
 }
 
+interface NormalizedEvent {
+  object?: string
+  recordId?: string | null
+  email?: string | null
+  oldEmail?: string
+  listId?: string | null
+  consent?: { state: ConsentState; at: number; source: string; evidence: unknown } | null
+}
+
+/**
+ * Record the consent a Mailchimp event expresses (scope `marketing`, source
+ * `mailchimp:<list>`); an address change moves the old address's consent to the new one.
+ */
+async function recordConsent(store: Store, e: NormalizedEvent, sync: CompiledSync, now: number) {
+  if (!e?.email) return null
+  const source = `mailchimp:${e.listId ?? 'list'}`
+  if (e.consent) {
+    const r = await store.recordConsent(
+      { email: e.email, state: e.consent.state, source, at: e.consent.at, evidence: e.consent.evidence },
+      now,
+    )
+    return { email: e.email, state: e.consent.state, applied: r.applied }
+  }
+  if (e.oldEmail) {
+    const before = await store.getConsent(consentSubject(e.oldEmail))
+    if (!before) return null
+    const r = await store.recordConsent(
+      { email: e.email, state: before.state, source, at: before.at, evidence: { movedFrom: e.oldEmail, sync: sync.id } },
+      now,
+    )
+    return { email: e.email, state: before.state, applied: r.applied }
+  }
+  return null
+}
+
 export const hookPipelineId = (syncId: string, n: number) => `${writePipelineId(syncId)}:hook:${n}`
 
 /** Every pipeline of these syncs. Throws a ConfigError when a webhook's trigger is invalid. */
@@ -36,7 +73,15 @@ export function syncPipelines(syncs: readonly CompiledSync[], binding: SyncBindi
       const id = hookPipelineId(sync.id, n)
       const local: Problem[] = []
       const trigger = compileTrigger(
-        { kind: 'webhook', options: { path: w.path, ...(w.auth ? { auth: w.auth } : {}), ...(w.split ? { split: w.split } : {}) } },
+        {
+          kind: 'webhook',
+          options: {
+            path: w.path,
+            ...(w.auth ? { auth: w.auth } : {}),
+            ...(w.split ? { split: w.split } : {}),
+            ...(w.normalize ? { normalize: w.normalize } : {}),
+          },
+        },
         { file: sync.source.file ?? undefined, pipeline: id, problems: local },
       )
       problems.push(
@@ -55,12 +100,18 @@ export function syncPipelines(syncs: readonly CompiledSync[], binding: SyncBindi
         timeoutMs: 30_000,
         concurrencyKey: null,
         fn: async (scope: Scope) => {
+          const event = scope.event as NormalizedEvent
+          const side = sync.sides[w.side]
+          // a HubSpot app sends every subscription to one URL: another object's events are not this side's
+          if (w.normalize === 'hubspot' && side.kind === 'hubspot' && event?.object && event.object !== side.object)
+            return { side: w.side, ids: [], ignored: `${event.object} event` }
+          const consent = w.normalize === 'mailchimp' ? await recordConsent(binding.store, event, sync, binding.clock.now()) : null
           const ids = w.ids ? (w.ids(scope.event) ?? []) : []
           const at = binding.clock.now()
           if (ids.length)
             await binding.store.sync.apply(sync.id, { dirty: ids.map((recordId) => ({ side: w.side, recordId, reason: 'webhook', at })) })
           binding.nudge(sync.id)
-          return { side: w.side, ids }
+          return { side: w.side, ids, ...(consent ? { consent } : {}) }
         },
       }
       out.push(

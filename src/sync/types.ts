@@ -94,6 +94,14 @@ export interface SyncWebhookDefinition {
   ids?: string | ((payload: any) => string | number | Array<string | number> | null | undefined)
   /** Split a JSON array body into one event per element (`hubspot`: HubSpot's batches). */
   split?: 'hubspot' | 'array'
+  /**
+   * The provider's own webhook format (docs/webhooks.md): `mailchimp` (form-encoded list events,
+   * the GET URL check, `auth: { scheme: 'url-secret' }`) or `hubspot` (v3-signed arrays). The
+   * record ids default to each event's `recordId`; a Mailchimp event's consent (unsubscribe,
+   * cleaned, subscribe) is recorded before the pass; HubSpot events of another object than
+   * the side's are ignored.
+   */
+  normalize?: 'mailchimp' | 'hubspot'
 }
 
 export interface RelationDefinition {
@@ -171,6 +179,7 @@ export interface CompiledSyncWebhook {
   auth: WebhookAuth | undefined
   ids: ((payload: unknown) => string[] | null) | null
   split: 'hubspot' | 'array' | undefined
+  normalize?: 'mailchimp' | 'hubspot'
 }
 
 export interface CompiledSync {

@@ -8,6 +8,7 @@
  */
 import { watch } from 'node:fs'
 import { ConfigError, formatProblem } from '../../errors.js'
+import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import { createRuntime } from '../../runtime.js'
 import type { CliIo } from '../io.js'
@@ -24,6 +25,16 @@ export interface ServeOptions {
   sandbox?: boolean
   leaseMs?: string
   metricsPort?: string
+  shutdownGrace?: string
+}
+
+export const DEFAULT_SHUTDOWN_GRACE = '10s'
+
+/** `--shutdown-grace` / PIPEWRIGHT_SHUTDOWN_GRACE: a duration with its unit (`10s`, `2500ms`, `1m`). */
+export function parseGrace(value: string, from: string): number | string {
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return `${from} "${value}" has no unit; write it like "10s" or "2500ms"`
+  const ms = tryParseDuration(value)
+  return typeof ms === 'string' ? `${from}: ${ms}` : ms
 }
 
 function reportConfig(io: CliIo, e: unknown): number {
@@ -43,6 +54,13 @@ function listening(bound: string, reach: string | null): string {
 }
 
 export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', opts: ServeOptions): Promise<number> {
+  const grace = opts.shutdownGrace
+    ? parseGrace(opts.shutdownGrace, '--shutdown-grace')
+    : parseGrace(io.env.PIPEWRIGHT_SHUTDOWN_GRACE || DEFAULT_SHUTDOWN_GRACE, 'PIPEWRIGHT_SHUTDOWN_GRACE')
+  if (typeof grace === 'string') {
+    io.err(`cannot start: ${grace}`)
+    return 1
+  }
   const sandbox = opts.sandbox ? await sandboxOverrides() : null
   if (sandbox)
     io.out(
@@ -99,9 +117,15 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
     }
   }
   await io.untilSignal()
-  io.out('shutting down: finishing in-flight runs…')
+  io.out(`shutting down: finishing in-flight runs for up to ${grace} ms…`)
+  // The promise is grace + 2 s at most, whatever a component does: past that the process ends.
+  const backstop = setTimeout(() => {
+    io.err(`shutdown did not finish within ${grace} ms + 1.8 s; exiting now (runs still leased return after their lease expires)`)
+    process.exit(1)
+  }, grace + 1800)
+  backstop.unref()
   watcher?.close()
-  await runtime.close(10_000)
+  await runtime.close(grace)
   await sandbox?.close()
   return 0
 }

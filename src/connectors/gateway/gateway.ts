@@ -200,7 +200,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       onWait: (w) => emit({ type: 'connector:rateLimited', ...where, ...w }),
     })
     try {
-      const out = await runtimeOf(s.conn).withPermit(() => fn(contextFor(s, signal, specs)))
+      // A call whose run was stopped (shutdown deadline, step timeout) while it waited for a permit is not sent.
+      const out = await runtimeOf(s.conn).withPermit(() => {
+        signal.throwIfAborted()
+        return fn(contextFor(s, signal, specs))
+      })
       for (const st of states) st.answered = true
       return out
     } catch (error) {

@@ -21,6 +21,7 @@ import { errorFor, providerCall } from '../provider-call.js'
 import { classifyMailchimp } from './classify.js'
 import { type MailchimpConnection, mailchimpConnectionSchema, mailchimpFromEnv, mailchimpLimits, mailchimpOrigin } from './connection.js'
 import { assertConsent } from './consent-guard.js'
+import { membersArchive, membersGet, membersList, membersSync } from './members.js'
 
 const STATUS = z.enum(['subscribed', 'unsubscribed', 'cleaned', 'pending', 'transactional'])
 
@@ -61,7 +62,14 @@ export function subscriberHash(email: string): string {
   return createHash('md5').update(email.trim().toLowerCase()).digest('hex')
 }
 
-async function call<T>(ctx: Ctx, method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown, allow404 = false): Promise<T | null> {
+/** One Mailchimp API request (`/3.0` + path); `allow404`: a missing resource is `null`. */
+export async function mailchimpRequest<T>(
+  ctx: Ctx,
+  method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  allow404 = false,
+): Promise<T | null> {
   const res = await providerCall(ctx, {
     service: 'Mailchimp',
     method,
@@ -98,7 +106,7 @@ const membersUpsert: ActionDefinition<MailchimpConnection, ParsedUpsert, MemberU
     let status = input.status
     let consentKept = false
     if (status === 'subscribed' || status === 'pending') {
-      const existing = await call<{ status: string }>(ctx, 'GET', `${memberPath}?fields=status`, undefined, true)
+      const existing = await mailchimpRequest<{ status: string }>(ctx, 'GET', `${memberPath}?fields=status`, undefined, true)
       if (existing && OPTED_OUT.has(existing.status)) {
         status = undefined
         consentKept = true
@@ -111,7 +119,7 @@ const membersUpsert: ActionDefinition<MailchimpConnection, ParsedUpsert, MemberU
       ...(input.mergeFields ? { merge_fields: input.mergeFields } : {}),
       ...(input.interests ? { interests: input.interests } : {}),
     }
-    const member = (await call<{ id: string; email_address: string; status: string }>(ctx, 'PUT', memberPath, body)) as {
+    const member = (await mailchimpRequest<{ id: string; email_address: string; status: string }>(ctx, 'PUT', memberPath, body)) as {
       id: string
       email_address: string
       status: string
@@ -120,7 +128,7 @@ const membersUpsert: ActionDefinition<MailchimpConnection, ParsedUpsert, MemberU
       ...(input.tags ?? []).map((name) => ({ name, status: 'active' })),
       ...(input.removeTags ?? []).map((name) => ({ name, status: 'inactive' })),
     ]
-    if (tags.length > 0) await call(ctx, 'POST', `${memberPath}/tags`, { tags })
+    if (tags.length > 0) await mailchimpRequest(ctx, 'POST', `${memberPath}/tags`, { tags })
     return { id: member.id, email: member.email_address, status: member.status, consentKept }
   },
 }
@@ -130,5 +138,11 @@ export const mailchimpConnector = defineConnector<MailchimpConnection>({
   connection: mailchimpConnectionSchema as never,
   fromEnv: mailchimpFromEnv,
   limits: mailchimpLimits,
-  actions: { 'members.upsert': membersUpsert },
+  actions: {
+    'members.upsert': membersUpsert,
+    'members.list': membersList,
+    'members.get': membersGet,
+    'members.sync': membersSync,
+    'members.archive': membersArchive,
+  },
 })

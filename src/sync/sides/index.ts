@@ -6,12 +6,13 @@
 import type { SideKind } from '../side.js'
 import { folderSide } from './folder.js'
 import { hubspotSide } from './hubspot.js'
+import { mailchimpSide } from './mailchimp.js'
 import { memorySide } from './memory.js'
 import { notionSide } from './notion.js'
 import { postgresSide } from './postgres.js'
 
 /** Built-in side kinds by name. */
 export function builtinSideKinds(): Map<string, SideKind<any>> {
-  const kinds: SideKind<any>[] = [memorySide, postgresSide, hubspotSide, folderSide, notionSide]
+  const kinds: SideKind<any>[] = [memorySide, postgresSide, hubspotSide, folderSide, notionSide, mailchimpSide]
   return new Map(kinds.map((k) => [k.kind, k]))
 }
