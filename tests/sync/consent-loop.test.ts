@@ -6,13 +6,17 @@
  */
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
+import { hubspotEmulator } from '../../src/connectors/hubspot/emulator.js'
+import { type HubspotState, updateRecord } from '../../src/connectors/hubspot/emulator-state.js'
 import { type MailchimpEmulator, mailchimpEmulator } from '../../src/connectors/mailchimp/emulator.js'
 import { systemClock } from '../../src/engine/clock.js'
 import { createRuntime, type Runtime } from '../../src/runtime.js'
+import type { EmulatorServer } from '../../src/sandbox/emulator.js'
 import { compileSync } from '../../src/sync/compile.js'
 import { consentToStatus, statusToConsent } from '../../src/sync/sides/mailchimp.js'
 import { MemoryTable, memoryConnector } from '../../src/sync/sides/memory.js'
 import type { SyncDefinition } from '../../src/sync/types.js'
+import { signHubSpotV3 } from '../../src/triggers/auth/index.js'
 import { eventually, tempDir } from '../helpers/engine.js'
 import { LOOPBACK_ALLOWED } from '../helpers/net.js'
 
@@ -33,13 +37,16 @@ const crmMailchimp: SyncDefinition = {
   schedule: { every: '1h', repair: false },
   webhooks: [{ side: 'b', path: 'mailchimp', normalize: 'mailchimp', auth: { scheme: 'url-secret', secret: SECRET } }],
 }
-// HubSpot's subscription status: `hs_email_optout` (a memory table stands in for the portal)
+// HubSpot: the name both ways, the subscription status (`hs_email_optout`) from the CRM's consent
+const HS_SECRET = 'hubspot-app-secret'
+const HS_PUBLIC = 'https://hooks.example.com'
 const crmHubspot: SyncDefinition = {
   id: 'crm-hubspot',
-  sides: { a: { side: 'memory:crm', matchKeys: ['email'] }, b: { side: 'memory:hubspot', matchKeys: ['email'] } },
+  sides: { a: { side: 'memory:crm', matchKeys: ['email'] }, b: { side: 'hubspot:main/contacts', settleMs: 0 } },
   match: { a: 'email', b: 'email', normalize: 'email' },
   fields: [
     { a: 'email', b: 'email', owner: 'a' },
+    { a: 'name', b: 'firstname', owner: 'latest' },
     {
       a: 'consent',
       b: 'hs_email_optout',
@@ -47,17 +54,23 @@ const crmHubspot: SyncDefinition = {
       toB: (v: unknown) => (v === 'unsubscribed' || v === 'cleaned' ? 'true' : 'false'),
     },
   ],
+  create: 'a-to-b',
   schedule: { every: '1h', repair: false },
+  webhooks: [
+    { side: 'b', path: 'hubspot', normalize: 'hubspot', auth: { scheme: 'hubspot-v3', secret: HS_SECRET, publicBaseUrl: HS_PUBLIC } },
+  ],
 }
 
 let rt: Runtime | undefined
 let emu: MailchimpEmulator | undefined
+let hs: EmulatorServer<HubspotState> | undefined
 let cleanup: (() => void) | undefined
 afterEach(async () => {
   await rt?.close(2000)
   await emu?.close()
+  await hs?.close()
   cleanup?.()
-  rt = emu = cleanup = undefined
+  rt = emu = hs = cleanup = undefined
 })
 
 async function setup() {
@@ -66,14 +79,19 @@ async function setup() {
   emu = mailchimpEmulator({ apiKeys: [KEY], lists: [LIST] })
   const mcUrl = await emu.listen()
   const crm = new MemoryTable('crm', systemClock)
-  const hubspot = new MemoryTable('hubspot', systemClock)
+  hs = hubspotEmulator({ searchLagMs: 0 })
+  const hsUrl = await hs.listen()
   rt = await createRuntime({
     cwd: tmp.dir,
     env: {},
     pipelines: [],
     syncs: [crmMailchimp, crmHubspot].map((d) => compileSync(d, { format: 'ts' })),
-    connectors: [memoryConnector({ crm, hubspot })],
-    connections: { memory: { default: {} }, mailchimp: { default: { apiKey: KEY, baseUrl: mcUrl } } },
+    connectors: [memoryConnector({ crm })],
+    connections: {
+      memory: { default: {} },
+      mailchimp: { default: { apiKey: KEY, baseUrl: mcUrl } },
+      hubspot: { main: { token: 'pat-test', baseUrl: hsUrl } },
+    },
     allowPrivateNetwork: LOOPBACK_ALLOWED,
     databaseUrl: `sqlite:${tmp.dir}/pw.db`,
     server: true,
@@ -81,7 +99,8 @@ async function setup() {
     scheduler: false,
     logLevel: 'silent',
   })
-  return { crm, hubspot, runtime: rt, emu, hook: `${rt.url}/hooks/mailchimp` }
+  const contact = (email: string) => [...hs!.state.objects.contacts.values()].find((r) => r.properties.email === email)
+  return { crm, contact, hs, runtime: rt, emu, hook: `${rt.url}/hooks/mailchimp` }
 }
 
 /** Register the runtime's webhook with the Mailchimp list, as a user would (Mailchimp checks the URL with a GET first). */
@@ -100,7 +119,7 @@ async function registerHook(e: MailchimpEmulator, url: string) {
 
 describe('consent loop: CRM ↔ Mailchimp ↔ HubSpot', () => {
   it('an unsubscribe in Mailchimp reaches the CRM row and HubSpot, and the next CRM → Mailchimp pass does not re-subscribe', async () => {
-    const { crm, hubspot, runtime, emu, hook } = await setup()
+    const { crm, contact, runtime, emu, hook } = await setup()
     await registerHook(emu, `${hook}?secret=${SECRET}`)
     await runtime.hub.store.recordConsent(
       { email: 'ann@acme.com', state: 'subscribed', source: 'webform:newsletter', at: Date.now() - 60_000 },
@@ -116,7 +135,7 @@ describe('consent loop: CRM ↔ Mailchimp ↔ HubSpot', () => {
     expect(crm.read(ann)?.consent).toBe('subscribed')
     expect(crm.find('email', 'bob@acme.com')[0]?.fields.consent).toBe('transactional-only')
     await runtime.syncs.run('crm-hubspot')
-    expect(hubspot.find('email', 'ann@acme.com')[0]?.fields.hs_email_optout).toBe('false')
+    expect(contact('ann@acme.com')?.properties).toMatchObject({ firstname: 'Ann', hs_email_optout: 'false' })
 
     // Ann clicks "unsubscribe" in a campaign: Mailchimp posts the webhook to the runtime
     emu.userUnsubscribes(LIST, 'ann@acme.com')
@@ -125,7 +144,7 @@ describe('consent loop: CRM ↔ Mailchimp ↔ HubSpot', () => {
     await eventually(async () => (crm.read(ann)?.consent === 'unsubscribed' ? true : null), 20_000)
     expect(await runtime.hub.store.getConsent('ann@acme.com')).toMatchObject({ state: 'unsubscribed', source: `mailchimp:${LIST}` })
     await runtime.syncs.run('crm-hubspot')
-    expect(hubspot.find('email', 'ann@acme.com')[0]?.fields.hs_email_optout).toBe('true')
+    expect(contact('ann@acme.com')?.properties.hs_email_optout).toBe('true')
 
     // a sales rep sets the CRM back to subscribed: the next pass keeps Mailchimp's opt-out
     crm.patch(ann, { consent: 'subscribed', name: 'Ann Smith' })
@@ -153,6 +172,56 @@ describe('consent loop: CRM ↔ Mailchimp ↔ HubSpot', () => {
     const ok = await fetch(`${hook}?secret=${SECRET}`, { method: 'POST', headers: form, body })
     expect(ok.status).toBe(202)
     await eventually(async () => (await runtime.hub.store.getConsent('ann@acme.com')) ?? null, 10_000)
+  })
+
+  it('a v3-signed HubSpot contact.propertyChange nudges the CRM ↔ HubSpot sync (no pass asked for); a forged one is refused', async () => {
+    const { crm, contact, runtime } = await setup()
+    const ann = crm.put({ email: 'ann@acme.com', name: 'Ann', consent: null })
+    await runtime.syncs.run('crm-hubspot')
+    const rec = contact('ann@acme.com')!
+    updateRecord(hs!.state, 'contacts', rec, { firstname: 'Annie' }, Date.now()) // edited in HubSpot
+    const body = JSON.stringify([
+      {
+        eventId: 11,
+        subscriptionId: 1,
+        portalId: 1,
+        appId: 1,
+        occurredAt: Date.now(),
+        subscriptionType: 'contact.propertyChange',
+        attemptNumber: 0,
+        objectId: Number(rec.id),
+        propertyName: 'firstname',
+        propertyValue: 'Annie',
+        changeSource: 'CRM',
+      },
+      {
+        eventId: 12,
+        subscriptionId: 2,
+        portalId: 1,
+        appId: 1,
+        occurredAt: Date.now(),
+        subscriptionType: 'deal.creation',
+        attemptNumber: 0,
+        objectId: 9,
+        changeSource: 'CRM',
+      },
+    ])
+    const url = `${HS_PUBLIC}/hooks/hubspot`
+    const json = { 'content-type': 'application/json' }
+    const forged = await fetch(`${runtime.url}/hooks/hubspot`, {
+      method: 'POST',
+      headers: { ...json, ...signHubSpotV3('not-the-secret', 'POST', url, body, Date.now()) },
+      body,
+    })
+    expect(forged.status).toBe(401)
+    expect((await fetch(`${runtime.url}/hooks/hubspot`, { method: 'POST', headers: json, body })).status).toBe(401)
+    const signed = await fetch(`${runtime.url}/hooks/hubspot`, {
+      method: 'POST',
+      headers: { ...json, ...signHubSpotV3(HS_SECRET, 'POST', url, body, Date.now()) },
+      body,
+    })
+    expect(signed.status).toBe(202)
+    await eventually(async () => (crm.read(ann)?.name === 'Annie' ? true : null), 20_000)
   })
 })
 
