@@ -3,6 +3,7 @@ import { api, query } from './client.js'
 import type {
   DeadLetterFilter,
   DeadLetterRecord,
+  PassReport,
   PipelineSummary,
   ReplayFrom,
   ReplayResult,
@@ -11,6 +12,9 @@ import type {
   RunStatus,
   RunSummary,
   StatusReport,
+  SyncConflict,
+  SyncStatus,
+  SyncSummary,
   UsageRow,
 } from './types.js'
 
@@ -45,3 +49,13 @@ export const listUsage = () => api<{ usage: UsageRow[] }>('/usage').then((r) => 
 
 /** Status of each pipeline, sync and connection (active, paused, degraded, failing) with the reasons. */
 export const getStatus = () => api<StatusReport>('/status')
+
+// Syncs (pages/syncs.tsx)
+export const listSyncs = () => api<{ syncs: SyncSummary[] }>('/syncs').then((r) => r.syncs)
+export const getSync = (syncId: string) => api<SyncStatus>(`/syncs/${id(syncId)}`)
+export const listSyncConflicts = (syncId: string, limit: number) =>
+  api<{ conflicts: SyncConflict[] }>(`/syncs/${id(syncId)}/conflicts${query({ limit })}`).then((r) => r.conflicts)
+/** A dry run: what a pass would write on each side (nothing is written). */
+export const planSync = (syncId: string, mode: 'incremental' | 'repair') => api<PassReport>(`/syncs/${id(syncId)}/plan${query({ mode })}`)
+/** Run a pass now; resolves with its report once its writes are done (bounded). */
+export const runSync = (syncId: string, mode: 'incremental' | 'repair') => api<PassReport>(`/syncs/${id(syncId)}/run`, { mode })

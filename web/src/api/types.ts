@@ -77,3 +77,8 @@ export interface DeadLetterFilter {
   pipeline?: string
   reason?: DeadReason
 }
+
+// Syncs (`/syncs…`): shapes straight from the sync engine (type-only).
+export type { SyncConflict } from '../../../src/store/sync-contract.js'
+export type { PassReport, PlannedWrite, RepairFix } from '../../../src/sync/report.js'
+export type { PassBrief, SyncStatus, SyncSummary } from '../../../src/sync/status.js'

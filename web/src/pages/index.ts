@@ -9,6 +9,7 @@ import type { PageProps } from './page.js'
 import { PipelinesPage } from './pipelines.js'
 import { RunPage } from './run.js'
 import { RunsPage } from './runs.js'
+import { SyncPage, SyncsPage } from './syncs.js'
 import { UsagePage } from './usage.js'
 
 export interface PageEntry {
@@ -28,6 +29,7 @@ export const PAGES: PageEntry[] = [
   { path: 'dead-letters', nav: 'Dead letters', title: 'Dead letters', list: DeadLettersPage },
   { path: 'pipelines', nav: 'Pipelines', title: 'Pipelines', list: PipelinesPage },
   { path: 'usage', nav: 'Usage', title: 'Usage', list: UsagePage },
+  { path: 'syncs', nav: 'Syncs', title: 'Sync', list: SyncsPage, detail: SyncPage },
 ]
 
 /** The page a route shows; unknown paths show the first page (Runs). */
