@@ -42,6 +42,10 @@ export const ErrorCodes = {
   SHUTTING_DOWN: 'PW_SHUTTING_DOWN',
   /** An outbound request would reach a loopback, private, link-local or metadata address. */
   PRIVATE_NETWORK: 'PW_PRIVATE_NETWORK',
+  // credential store (docs/credentials.md)
+  CREDENTIAL_KEY: 'PW_CREDENTIAL_KEY',
+  CREDENTIAL_TAMPERED: 'PW_CREDENTIAL_TAMPERED',
+  CREDENTIAL_NOT_FOUND: 'PW_CREDENTIAL_NOT_FOUND',
   // ingress (HTTP boundary)
   NOT_FOUND: 'PW_NOT_FOUND',
   METHOD_NOT_ALLOWED: 'PW_METHOD_NOT_ALLOWED',
@@ -199,6 +203,14 @@ export function formatProblem(p: Problem): string {
 }
 
 /** Invalid pipeline or configuration; lists every problem found. */
+/** A credential store failure: key missing or wrong, ciphertext tampered, unknown name. Never carries a secret. */
+export class CredentialError extends PipewrightError {
+  constructor(message: string, code: string) {
+    super(message, { code })
+    this.name = 'CredentialError'
+  }
+}
+
 export class ConfigError extends PipewrightError {
   readonly problems: Problem[]
   constructor(problems: Problem[], code: string = ErrorCodes.PIPELINE_INVALID) {

@@ -12,6 +12,8 @@ import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
 import { builtinConnectors } from './connectors/registry.js'
+import { storedSecrets } from './credentials/resolve.js'
+import { createVault } from './credentials/vault.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
 import { createHub, type Hub } from './engine/hub.js'
@@ -153,13 +155,25 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       : logger.info({ store: store.kind }, 'store files are back as they were; intake resumed'),
   )
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
-  const configured = await loadConnections({
-    cwd: options.cwd,
-    env,
-    connectors,
-    ...(options.connectionsDir ? { dir: options.connectionsDir } : {}),
-    ...(options.connections ? { extra: options.connections } : {}),
-  })
+  const clockForVault = options.clock ?? systemClock
+  let configured: Awaited<ReturnType<typeof loadConnections>>
+  try {
+    // Stored credentials need the key they were encrypted with: a clear error now, not a failed run later.
+    await store.migrate()
+    const vault = createVault({ store, secretKey: env.PIPEWRIGHT_SECRET_KEY || null, clock: clockForVault })
+    await vault.assertUsable()
+    configured = await loadConnections({
+      cwd: options.cwd,
+      env,
+      connectors,
+      stored: storedSecrets(vault),
+      ...(options.connectionsDir ? { dir: options.connectionsDir } : {}),
+      ...(options.connections ? { extra: options.connections } : {}),
+    })
+  } catch (e) {
+    if (!options.store) await store.close().catch(() => undefined)
+    throw e
+  }
   const connections = configured.raw
   const clock = options.clock ?? systemClock
   let hubRef: Hub | null = null

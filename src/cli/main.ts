@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { formatProblem, isPipewrightError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { alertsExport, alertsIncidents, alertsList, alertsTest } from './commands/alerts.js'
+import { registerCredentialsCommands } from './commands/credentials.js'
 import { demoCommand } from './commands/demo.js'
 import { docsCommand } from './commands/docs.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
@@ -186,6 +187,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--json')
     .action((o) => set(statusCommand(io, o)))
   registerSyncCommands(program, set, io)
+  registerCredentialsCommands(program, set, io)
   dir(db(program.command('docs').description('the hub README from live configuration and state (--check: exit 1 when --out is stale)')))
     .option('--out <file>', 'write to this file (e.g. HUB.md) instead of standard output')
     .option('--check', 'compare with --out instead of writing; exit 1 when it is stale (CI)')

@@ -9,6 +9,8 @@ import { loadConnections } from '../connections/registry.js'
 import type { RawConnections } from '../connectors/gateway/connections.js'
 import { createGateway, type Gateway } from '../connectors/gateway/index.js'
 import { builtinConnectors } from '../connectors/registry.js'
+import { storedSecrets } from '../credentials/resolve.js'
+import { createVault } from '../credentials/vault.js'
 import { systemClock } from '../engine/clock.js'
 import type { Store } from '../store/contract.js'
 
@@ -17,7 +19,8 @@ export async function openGateway(
   store: Store,
 ): Promise<{ gateway: Gateway; connections: RawConnections; registry: ConnectionRegistry }> {
   const connectors = builtinConnectors()
-  const loaded = await loadConnections({ cwd: io.cwd, env: io.env, connectors })
+  const vault = createVault({ store, secretKey: io.env.PIPEWRIGHT_SECRET_KEY || null, clock: systemClock })
+  const loaded = await loadConnections({ cwd: io.cwd, env: io.env, connectors, stored: storedSecrets(vault) })
   const gateway = createGateway({ connectors, connections: loaded.raw, store, clock: systemClock })
   return { gateway, connections: loaded.raw, registry: loaded.registry }
 }

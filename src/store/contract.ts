@@ -25,6 +25,7 @@ import type {
   StepResultRecord,
   WaitReason,
 } from '../types.js'
+import type { CredentialStore } from './credentials/contract.js'
 import type { AlertStore, InventoryStore, SeriesStore } from './observe/contract.js'
 import type { SyncStore } from './sync-contract.js'
 
@@ -209,6 +210,8 @@ export interface Store {
   readonly alerts: AlertStore
   /** The structure of connected accounts (`pipewright inventory`). */
   readonly inventory: InventoryStore
+  /** Encrypted credentials and their registry metadata (src/store/credentials/contract.ts). */
+  readonly credentials: CredentialStore
   // ── syncs (DESIGN §12): links, shadows, cursors, conflicts, dirty set ─────────────────
   /** The sync tables; see sync-contract.ts. */
   readonly sync: SyncStore

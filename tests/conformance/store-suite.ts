@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { AcceptInput, Store } from '../../src/store/contract.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../src/types.js'
 import { consentSuite } from './consent-suite.js'
+import { credentialsSuite } from './credentials-suite.js'
 import { observeSuite } from './observe-suite.js'
 import { storeSyncSuite } from './store-sync-suite.js'
 
@@ -139,6 +140,7 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
   observeSuite(name, create)
   describe(`Store conformance: ${name}`, () => {
     consentSuite(create)
+    credentialsSuite(create)
     let harness: StoreHarness | undefined
     let store: Store
 

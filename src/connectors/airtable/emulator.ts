@@ -153,6 +153,8 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     return json(200, next ? { records: page, offset: next } : { records: page })
   }
 
+  // The cheapest authenticated call (`pipewright credentials test`).
+  emu.route('GET', '/v0/meta/whoami', () => json(200, { id: 'usrSandbox0000000', scopes: ['data.records:read', 'data.records:write'] }))
   emu.route(
     'GET',
     '/v0/:base/:table',

@@ -252,6 +252,10 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
     })
   }
 
+  // The cheapest authenticated call (`pipewright credentials test`).
+  route('GET', '/v1/users/me', () =>
+    json(200, { object: 'user', id: '00000000-0000-4000-8000-00000000b07', type: 'bot', name: 'Sandbox integration', bot: {} }),
+  )
   route('GET', '/v1/databases/:id', (req, state) => {
     const db = database(state, req.params.id)
     return json(200, {

@@ -27,6 +27,7 @@ import type {
   Store,
   UsageKey,
 } from '../contract.js'
+import { type CredentialStore, credentialStore } from '../credentials/index.js'
 import { storeUnavailable } from '../errors.js'
 import { type ObserveStores, observeStores } from '../observe/index.js'
 import type { Op } from '../observe/sql.js'
@@ -106,6 +107,11 @@ export class PostgresStore implements Store {
   readonly series = this.observe.series
   readonly alerts = this.observe.alerts
   readonly inventory = this.observe.inventory
+  readonly credentials: CredentialStore = credentialStore({
+    dialect: 'postgres',
+    write: (op) => this.transaction(op, true),
+    read: (op) => this.transaction(op, false),
+  })
   readonly sync: SyncStore = postgresSyncStore(
     this.builder as Kysely<unknown>,
     (fn) => this.read((r) => fn((c) => r.query(c))),

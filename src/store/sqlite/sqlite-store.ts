@@ -30,6 +30,7 @@ import type {
   Store,
   UsageKey,
 } from '../contract.js'
+import { type CredentialStore, credentialStore } from '../credentials/index.js'
 import { storeUnavailable } from '../errors.js'
 import { type ObserveStores, observeStores } from '../observe/index.js'
 import { runSqlite } from '../observe/sql.js'
@@ -87,6 +88,11 @@ export class SqliteStore implements Store {
   readonly series = this.observe.series
   readonly alerts = this.observe.alerts
   readonly inventory = this.observe.inventory
+  readonly credentials: CredentialStore = credentialStore({
+    dialect: 'sqlite',
+    write: (op) => this.write((c) => runSqlite(c.db, op(), this.opCache(c))),
+    read: (op) => this.read((c) => runSqlite(c.db, op(), this.opCache(c))),
+  })
   readonly sync: SyncStore = sqliteSyncStore(
     this.builder as Kysely<unknown>,
     (fn) => this.read(fn),

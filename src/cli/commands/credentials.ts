@@ -1,0 +1,241 @@
+/**
+ * `pipewright credentials add | list | rotate | remove | test | rotate-key` (docs/credentials.md).
+ * Secrets come in on standard input or from a named environment variable (`--from-env`), never
+ * as an argument (which shell history and `ps` would keep), and no command prints one.
+ * @module
+ */
+import type { Command } from 'commander'
+import { loadConnections } from '../../connections/registry.js'
+import type { ConnectionInfo } from '../../connections/types.js'
+import { mergeAllowLists, parseAllowList } from '../../connectors/net/address-policy.js'
+import { createGuardedDispatcher } from '../../connectors/net/guarded-dispatcher.js'
+import { builtinConnectors } from '../../connectors/registry.js'
+import { probeCredential } from '../../credentials/probe.js'
+import { storedSecrets } from '../../credentials/resolve.js'
+import { type CredentialMeta, createVault, type Vault } from '../../credentials/vault.js'
+import { systemClock } from '../../engine/clock.js'
+import { tryParseDuration } from '../../pipeline/duration.js'
+import { DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
+import { createStore } from '../../store/index.js'
+import { type CliIo, table, UsageError } from '../io.js'
+
+interface DbOpts {
+  db?: string
+  json?: boolean
+}
+
+interface SecretOpts extends DbOpts {
+  fromEnv?: string
+  rotateBy?: string
+  rotateEvery?: string
+}
+
+async function withVault<T>(io: CliIo, opts: DbOpts, fn: (vault: Vault) => Promise<T>): Promise<T> {
+  const store = await createStore(resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd))
+  await store.migrate()
+  try {
+    return await fn(createVault({ store, secretKey: io.env.PIPEWRIGHT_SECRET_KEY || null, clock: systemClock }))
+  } finally {
+    await store.close()
+  }
+}
+
+async function readSecret(io: CliIo, opts: SecretOpts): Promise<string> {
+  if (opts.fromEnv) {
+    const v = io.env[opts.fromEnv]
+    if (!v) throw new UsageError(`--from-env ${opts.fromEnv}: the variable is not set`)
+    return v
+  }
+  const text = (await io.stdin()).replace(/\r?\n$/, '')
+  if (!text.trim())
+    throw new UsageError('give the secret on standard input (e.g. `pbpaste | pipewright credentials add …`) or with --from-env VAR')
+  return text
+}
+
+function rotateByOf(opts: SecretOpts, now: number): { rotateBy?: number | null; rotateEveryMs?: number } {
+  if (opts.rotateBy !== undefined) {
+    if (opts.rotateBy === 'never') return { rotateBy: null }
+    const t = Date.parse(opts.rotateBy)
+    if (!Number.isFinite(t)) throw new UsageError(`--rotate-by must be a date like 2027-03-01 or "never", got ${opts.rotateBy}`)
+    return { rotateBy: t }
+  }
+  if (opts.rotateEvery !== undefined) {
+    const ms = tryParseDuration(opts.rotateEvery)
+    if (typeof ms === 'string' || ms <= 0) throw new UsageError(`--rotate-every must be a duration like 90d, got ${opts.rotateEvery}`)
+    return { rotateBy: now + ms }
+  }
+  return {}
+}
+
+const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—')
+
+function describe(m: CredentialMeta, usedBy: string[]) {
+  return { ...m, usedBy }
+}
+
+async function registryOf(io: CliIo, vault: Vault): Promise<ConnectionInfo[]> {
+  try {
+    return (
+      await loadConnections({ cwd: io.cwd, env: io.env, connectors: builtinConnectors(), stored: storedSecrets(vault) })
+    ).registry.list()
+  } catch {
+    return []
+  }
+}
+
+const usersOf = (infos: ConnectionInfo[], name: string) =>
+  infos.filter((c) => c.credential.kind === 'stored' && c.credential.name === name).map((c) => c.id)
+
+export async function credentialsAdd(io: CliIo, name: string, opts: SecretOpts & { service?: string; owner?: string; scopes?: string }) {
+  const secret = await readSecret(io, opts)
+  return withVault(io, opts, async (vault) => {
+    const m = await vault.add(name, secret, {
+      service: opts.service ?? null,
+      owner: opts.owner ?? null,
+      scopes: opts.scopes
+        ? opts.scopes
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+      ...rotateByOf(opts, Date.now()),
+    })
+    io.out(opts.json ? JSON.stringify(m) : `stored credential ${m.name} (${m.service ?? 'no service'}); rotate by ${day(m.rotateBy)}`)
+    return 0
+  })
+}
+
+export async function credentialsRotate(io: CliIo, name: string, opts: SecretOpts) {
+  const secret = await readSecret(io, opts)
+  return withVault(io, opts, async (vault) => {
+    const m = await vault.rotate(name, secret, rotateByOf(opts, Date.now()))
+    io.out(
+      opts.json ? JSON.stringify(m) : `rotated credential ${m.name}; rotate next by ${day(m.rotateBy)} (restart running hubs to use it)`,
+    )
+    return 0
+  })
+}
+
+export async function credentialsRemove(io: CliIo, name: string, opts: DbOpts) {
+  return withVault(io, opts, async (vault) => {
+    if (!(await vault.remove(name))) {
+      io.err(`no stored credential "${name}"`)
+      return 1
+    }
+    io.out(`removed credential ${name}`)
+    return 0
+  })
+}
+
+export async function credentialsList(io: CliIo, opts: DbOpts) {
+  return withVault(io, opts, async (vault) => {
+    const list = await vault.list()
+    const infos = await registryOf(io, vault)
+    const rows = list.map((m) => describe(m, usersOf(infos, m.name)))
+    if (opts.json) io.out(JSON.stringify(rows))
+    else
+      io.out(
+        table(
+          rows.map((r) => ({
+            ...r,
+            service: r.service ?? '—',
+            owner: r.owner ?? '—',
+            scopes: r.scopes.join(',') || '—',
+            created: day(r.createdAt),
+            'rotate-by': day(r.rotateBy),
+            'used-by': r.usedBy.join(',') || '—',
+          })),
+          ['name', 'service', 'owner', 'scopes', 'created', 'rotate-by', 'rotation', 'used-by'],
+        ),
+      )
+    return 0
+  })
+}
+
+export async function credentialsTest(io: CliIo, names: string[], opts: DbOpts) {
+  return withVault(io, opts, async (vault) => {
+    await vault.assertUsable()
+    const all = await vault.list()
+    const chosen = names.length ? names.map((n) => all.find((m) => m.name === n) ?? n) : all
+    const infos = await registryOf(io, vault)
+    const processAllow = parseAllowList(io.env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK)
+    const results: Array<{ name: string; service: string | null; ok: boolean; status: number; message: string; durationMs: number }> = []
+    for (const m of chosen) {
+      if (typeof m === 'string') {
+        results.push({ name: m, service: null, ok: false, status: 0, message: `no stored credential "${m}"`, durationMs: 0 })
+        continue
+      }
+      const conn = infos.find((c) => c.credential.kind === 'stored' && c.credential.name === m.name)
+      const service = m.service ?? conn?.service ?? null
+      if (!service) {
+        results.push({ name: m.name, service, ok: false, status: 0, message: 'no service: add it with --service', durationMs: 0 })
+        continue
+      }
+      const baseUrl = conn?.baseUrl ?? io.env[`${service.toUpperCase()}_BASE_URL`]
+      const dispatcher = createGuardedDispatcher({
+        allow: mergeAllowLists(processAllow, parseAllowList(conn?.allowPrivateNetwork === false ? undefined : conn?.allowPrivateNetwork)),
+      })
+      try {
+        const r = await probeCredential(service, await vault.reveal(m.name), { dispatcher, ...(baseUrl ? { baseUrl } : {}) })
+        results.push({ name: m.name, service, ...r })
+      } finally {
+        await dispatcher.close().catch(() => undefined)
+      }
+    }
+    if (opts.json) io.out(JSON.stringify(results))
+    else
+      for (const r of results)
+        io.out(`${r.ok ? '✓' : '✗'} ${r.name} (${r.service ?? '?'}): ${r.message}${r.status ? ` in ${r.durationMs} ms` : ''}`)
+    return results.every((r) => r.ok) ? 0 : 1
+  })
+}
+
+export async function credentialsRotateKey(io: CliIo, opts: DbOpts & { fromEnv?: string }) {
+  const from = opts.fromEnv ?? 'PIPEWRIGHT_NEW_SECRET_KEY'
+  const next = io.env[from]
+  if (!next)
+    throw new UsageError(
+      `set the new key in ${from} (or name another variable with --from-env); the current key stays in PIPEWRIGHT_SECRET_KEY`,
+    )
+  return withVault(io, opts, async (vault) => {
+    await vault.assertUsable()
+    const n = await vault.rotateKey(next)
+    io.out(`re-encrypted ${n} credential${n === 1 ? '' : 's'} under the new key; now set PIPEWRIGHT_SECRET_KEY to the value of ${from}`)
+    return 0
+  })
+}
+
+/** Register `credentials …` on the program (one line in main.ts). */
+export function registerCredentialsCommands(program: Command, set: (p: Promise<number>) => Promise<void>, io: CliIo): void {
+  const db = (c: Command) => c.option('--db <url>', 'database URL (default PIPEWRIGHT_DATABASE_URL or sqlite:.pipewright/pipewright.db)')
+  const c = program
+    .command('credentials')
+    .description('encrypted credential store (PIPEWRIGHT_SECRET_KEY): add, list, rotate, remove, test')
+  const secretIn = (cmd: Command) =>
+    cmd
+      .option('--from-env <var>', 'read the secret from this environment variable instead of standard input')
+      .option('--rotate-by <date>', 'rotation reminder date (YYYY-MM-DD), or "never"')
+      .option('--rotate-every <duration>', `rotation reminder from now, e.g. 60d (default ${90}d)`)
+      .option('--json')
+  db(secretIn(c.command('add <name>').description('store a secret (read from standard input) with its registry metadata')))
+    .option('--service <id>', 'connector id the secret is for (hubspot, slack, …)')
+    .option('--owner <who>', 'who owns and rotates it')
+    .option('--scopes <list>', 'comma-separated scopes it was granted')
+    .action((name, o) => set(credentialsAdd(io, name, o)))
+  db(
+    c
+      .command('list')
+      .description('stored credentials: service, owner, scopes, created, rotate-by, used by (never secrets)')
+      .option('--json'),
+  ).action((o) => set(credentialsList(io, o)))
+  db(secretIn(c.command('rotate <name>').description('replace a secret (read from standard input); metadata kept'))).action((name, o) =>
+    set(credentialsRotate(io, name, o)),
+  )
+  db(c.command('remove <name>').description('delete a stored credential')).action((name, o) => set(credentialsRemove(io, name, o)))
+  db(
+    c.command('test [names...]').description("call each service's cheapest authenticated endpoint with the stored secret").option('--json'),
+  ).action((names, o) => set(credentialsTest(io, names, o)))
+  db(c.command('rotate-key').description('re-encrypt every credential under a new key (from PIPEWRIGHT_NEW_SECRET_KEY)'))
+    .option('--from-env <var>', 'variable holding the new key', 'PIPEWRIGHT_NEW_SECRET_KEY')
+    .action((o) => set(credentialsRotateKey(io, o)))
+}
