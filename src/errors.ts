@@ -52,6 +52,10 @@ export const ErrorCodes = {
   UNAUTHORIZED: 'PW_UNAUTHORIZED',
   HOST_NOT_ALLOWED: 'PW_HOST_NOT_ALLOWED',
   CROSS_ORIGIN: 'PW_CROSS_ORIGIN',
+  /** The sender's address is outside the webhook trigger's `allowIps`. */
+  IP_NOT_ALLOWED: 'PW_IP_NOT_ALLOWED',
+  /** The API token's scope does not allow this (a read-only token asking for a state change). */
+  FORBIDDEN: 'PW_FORBIDDEN',
   BAD_REQUEST: 'PW_BAD_REQUEST',
   PAYLOAD_INVALID: 'PW_PAYLOAD_INVALID',
   PAYLOAD_TOO_LARGE: 'PW_PAYLOAD_TOO_LARGE',

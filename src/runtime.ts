@@ -276,6 +276,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         port: options.port ?? Number(env.PIPEWRIGHT_PORT ?? 4280),
         apiToken: env.PIPEWRIGHT_API_TOKEN || null,
         allowedHosts: options.allowedHosts ?? csv(env.PIPEWRIGHT_ALLOWED_HOSTS),
+        trustedProxies: env.PIPEWRIGHT_TRUSTED_PROXIES || 0,
         debug: isTrue(env.PIPEWRIGHT_DEBUG),
         usage: () => gateway.usage(),
         circuits: () => gateway.circuitStates(),

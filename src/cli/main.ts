@@ -63,6 +63,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     program
       .command('validate')
       .description('check every pipeline; one message per problem with file, step and field')
+      .option('--strict', 'fail on warnings too (missing credentials); for CI')
       .option('--json', 'machine-readable output'),
   ).action((o) => set(validateCommand(io, o)))
   dir(

@@ -5,9 +5,11 @@
 import { Cron } from 'croner'
 import { ConfigError, type Problem } from '../errors.js'
 import { validatorFor } from '../triggers/body/schema.js'
+import { checkAllowIps } from '../triggers/ip-allowlist.js'
 import { compilePoll } from './compile-poll.js'
 import { compileComputed } from './computed.js'
 import { tryParseBytes, tryParseDuration } from './duration.js'
+import { checkKeys, nearestKey } from './suggest.js'
 import type { CompiledTrigger, MissedTickPolicy, TriggerDefinition } from './types.js'
 
 export const DEFAULT_DEDUPE_WINDOW_MS = 86_400_000
@@ -26,6 +28,33 @@ const SECRET_FIELD: Record<string, string> = {
   bearer: 'token',
   basic: 'password',
   'url-secret': 'secret',
+}
+
+const WEBHOOK_KEYS = [
+  'path',
+  'auth',
+  'deliveryId',
+  'dedupeWindow',
+  'maxBodyBytes',
+  'schema',
+  'respond',
+  'redact',
+  'retain',
+  'split',
+  'normalize',
+  'allowIps',
+]
+const SCHEDULE_KEYS = ['cron', 'timezone', 'missed', 'payload']
+const AUTH_KEYS: Record<string, string[]> = {
+  header: ['scheme', 'header', 'secret'],
+  'hmac-sha256': ['scheme', 'header', 'secret', 'encoding', 'prefix'],
+  'standard-webhooks': ['scheme', 'secret'],
+  slack: ['scheme', 'secret'],
+  'hubspot-v3': ['scheme', 'secret', 'publicBaseUrl'],
+  bearer: ['scheme', 'token'],
+  basic: ['scheme', 'username', 'password'],
+  'url-secret': ['scheme', 'secret', 'query'],
+  none: ['scheme'],
 }
 
 interface Ctx {
@@ -61,8 +90,13 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
     return null
   }
   const opts = (trig.options ?? {}) as Record<string, any>
+  const keys = (known: string[], at: string) =>
+    checkKeys(opts, known, `${at} option`, (k, message) => ctx.problems.push({ ...where, field: `trigger.${at}.${k}`, message }))
   switch (trig.kind) {
     case 'webhook': {
+      keys(WEBHOOK_KEYS, 'webhook')
+      if (opts.allowIps !== undefined)
+        for (const message of checkAllowIps(opts.allowIps)) ctx.problems.push({ ...where, field: 'trigger.webhook.allowIps', message })
       if (typeof opts.path !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9/_.-]{0,199}$/.test(opts.path)) {
         ctx.problems.push({
           ...where,
@@ -90,6 +124,7 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
       }
     }
     case 'schedule': {
+      keys(SCHEDULE_KEYS, 'schedule')
       const timezone = opts.timezone ?? 'UTC'
       const missed: MissedTickPolicy = opts.missed ?? 'run-once'
       if (typeof opts.cron !== 'string')
@@ -112,14 +147,18 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
     case 'poll':
       return compilePoll(opts, ctx)
     case 'manual':
+      if (opts !== null) keys([], 'manual')
       return { kind: 'manual', options: {} }
-    default:
+    default: {
+      const kind = (trig as { kind: string }).kind
+      const near = nearestKey(kind, ['webhook', 'schedule', 'poll', 'manual'])
       ctx.problems.push({
         ...where,
         field: 'trigger',
-        message: `unknown trigger "${(trig as { kind: string }).kind}"; expected webhook, schedule, poll or manual`,
+        message: `unknown trigger "${kind}"; ${near ? `did you mean ${near}?` : 'expected webhook, schedule, poll or manual'}`,
       })
       return null
+    }
   }
 }
 
@@ -131,9 +170,17 @@ function checkAuth(auth: any, ctx: Ctx) {
   }
   const scheme = auth.scheme ?? 'header'
   if (!AUTH_SCHEMES.includes(scheme)) {
-    ctx.problems.push({ ...where, message: `unknown auth scheme "${scheme}"; expected one of ${AUTH_SCHEMES.join(', ')}` })
+    const near = typeof scheme === 'string' ? nearestKey(scheme, AUTH_SCHEMES) : null
+    ctx.problems.push({
+      ...where,
+      field: 'trigger.webhook.auth.scheme',
+      message: `unknown auth scheme "${scheme}"; ${near ? `did you mean ${near}?` : `expected one of ${AUTH_SCHEMES.join(', ')}`}`,
+    })
     return
   }
+  checkKeys(auth, AUTH_KEYS[scheme] ?? [], `${scheme} auth option`, (k, message) =>
+    ctx.problems.push({ ...where, field: `trigger.webhook.auth.${k}`, message }),
+  )
   const field = SECRET_FIELD[scheme]
   if (field) {
     const v = auth[field]

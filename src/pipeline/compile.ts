@@ -12,6 +12,8 @@ import { compileComputed, type Where } from './computed.js'
 import { isEnvRef } from './define.js'
 import { tryParseDuration } from './duration.js'
 import { checkTemplateRefs } from './refs.js'
+import { checkKeys, nearestKey, suggestion } from './suggest.js'
+import { checkInterpolation } from './template-values.js'
 import type { CompiledPipeline, CompiledStep, PipelineDefinition, RetryOptions, StepDefinition } from './types.js'
 import { hashDefinition } from './version.js'
 
@@ -42,6 +44,8 @@ const KIND_KEYS: Record<(typeof STEP_KINDS)[number], string[]> = {
   aggregate: [],
   call: [],
 }
+const PIPELINE_KEYS = ['id', 'description', 'trigger', 'steps', 'retry', 'concurrency', 'concurrencyKey', 'timeout']
+const RETRY_KEYS = ['maxAttempts', 'initialInterval', 'maxInterval', 'backoffCoefficient']
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
 const PIPELINE_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/
 
@@ -61,11 +65,8 @@ export function compilePipeline(def: PipelineDefinition, options: CompileOptions
   const id = typeof raw.id === 'string' ? raw.id : ''
   if (!PIPELINE_ID_RE.test(id))
     problems.push({ file, field: 'id', message: `pipeline id must be lower-case letters, digits, - or _ (got ${JSON.stringify(raw.id)})` })
-  for (const key of Object.keys(raw)) {
-    if (!['id', 'description', 'trigger', 'steps', 'retry', 'concurrency', 'concurrencyKey', 'timeout'].includes(key)) {
-      problems.push({ file, pipeline: id, field: key, message: `unknown pipeline field "${key}"` })
-    }
-  }
+  checkKeys(raw, PIPELINE_KEYS, 'pipeline field', (key, message) => problems.push({ file, pipeline: id, field: key, message }))
+  checkInterpolation(raw, (field, message) => problems.push({ file, pipeline: id, field, message }))
   const env = options.env ?? {}
   const resolved = resolveEnv(raw, env, (name) =>
     problems.push({ file, pipeline: id, message: `environment variable ${name} is not set` }),
@@ -164,17 +165,19 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
   const where: Where = { file, pipeline, step: id }
   if (kinds.length !== 1) {
     const unknown = Object.keys(raw).filter((k) => !COMMON_KEYS.has(k))
+    const near = unknown.length === 1 ? nearestKey(unknown[0]!, STEP_KINDS) : null
     const message =
       kinds.length === 0
-        ? `unknown step kind${unknown.length ? ` "${unknown.join('", "')}"` : ''}; expected one of ${STEP_KINDS.join(', ')}`
+        ? `unknown step kind${unknown.length ? ` "${unknown.join('", "')}"` : ''}; ${near ? `did you mean ${near}?` : `expected one of ${STEP_KINDS.join(', ')}`}`
         : `a step has exactly one kind, found ${kinds.join(' and ')}`
     problems.push({ file, pipeline, step: id, message })
     return null
   }
   const kind = kinds[0]!
+  const stepKeys = [kind, ...COMMON_KEYS, ...KIND_KEYS[kind]]
   for (const key of Object.keys(raw)) {
-    if (key !== kind && !COMMON_KEYS.has(key) && !KIND_KEYS[kind].includes(key))
-      problems.push({ ...where, field: key, message: `unknown field "${key}" for a ${kind} step` })
+    if (!stepKeys.includes(key))
+      problems.push({ ...where, field: key, message: `unknown field "${key}" for a ${kind} step${suggestion(key, stepKeys)}` })
   }
   const base = {
     id,
@@ -214,6 +217,9 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
           problems.push({ ...where, field: `route[${i}]`, message: 'each branch needs `when` and a list of `steps`' })
           return { when: () => false, steps: [] }
         }
+        checkKeys(b, ['when', 'steps'], 'route branch field', (k, message) =>
+          problems.push({ ...where, field: `route[${i}].${k}`, message }),
+        )
         return {
           when: compileSafe(b.when, field(`route[${i}].when`), ctx, visible) as (s: any) => boolean,
           steps: compileSteps(b.steps, defaults, visible, ctx, `${id}.route[${i}].steps`),
@@ -251,9 +257,9 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
       const keep = (d.keep ?? 'first') as 'first' | 'latest' | 'merge'
       if (!['first', 'latest', 'merge'].includes(keep))
         problems.push({ ...where, field: 'dedupe.keep', message: 'keep must be first, latest or merge' })
-      for (const k of Object.keys(d))
-        if (!['key', 'window', 'keep', 'item'].includes(k))
-          problems.push({ ...where, field: `dedupe.${k}`, message: `unknown dedupe option "${k}"; expected key, window, keep, item` })
+      checkKeys(d, ['key', 'window', 'keep', 'item'], 'dedupe option', (k, message) =>
+        problems.push({ ...where, field: `dedupe.${k}`, message }),
+      )
       const item = compileSafe(d.item ?? '{{ event }}', field('dedupe.item'), ctx, visible)
       return {
         ...base,
@@ -272,9 +278,11 @@ function compileStep(def: StepDefinition, defaults: Defaults, visible: string[],
         problems.push({ ...where, field: 'call', message: 'call needs { pipeline: "<id>", input }' })
         return null
       }
+      checkKeys(c, ['pipeline', 'input', 'wait'], 'call option', (k, message) => problems.push({ ...where, field: `call.${k}`, message }))
       let wait: { timeoutMs: number } | null = null
       if (c.wait === true) wait = { timeoutMs: DEFAULT_CALL_WAIT_MS }
       else if (typeof c.wait === 'object' && c.wait !== null) {
+        checkKeys(c.wait, ['timeout'], 'call.wait option', (k, message) => problems.push({ ...where, field: `call.wait.${k}`, message }))
         const t = (c.wait as { timeout?: unknown }).timeout
         const ms = t === undefined ? DEFAULT_CALL_WAIT_MS : tryParseDuration(t as string)
         if (typeof ms === 'string') problems.push({ ...where, field: 'call.wait.timeout', message: ms })
@@ -309,9 +317,7 @@ function compileAggregate(base: any, value: unknown, where: Where, ctx: Ctx, vis
     problem('', 'aggregate needs { size?, window?, item?, key?, target? } with size or window')
     return null
   }
-  for (const k of Object.keys(a))
-    if (!['item', 'key', 'size', 'window', 'target'].includes(k))
-      problem(k, `unknown aggregate option "${k}"; expected item, key, size, window, target`)
+  checkKeys(a, ['item', 'key', 'size', 'window', 'target'], 'aggregate option', problem)
   if (a.size === undefined && a.window === undefined)
     problem('', 'aggregate needs size (items per batch) or window (time per batch), or both')
   const size = a.size === undefined ? MAX_AGGREGATE_SIZE : Number(a.size)
@@ -401,6 +407,7 @@ function compileRetry(opts: RetryOptions | undefined, base: RetryPolicy, ctx: Ct
     })
     return base
   }
+  checkKeys(opts, RETRY_KEYS, 'retry option', (k, message) => ctx.problems.push({ ...where, field: `${field}.${k}`, message }))
   const out = { ...base }
   if (opts.maxAttempts !== undefined) {
     if (Number.isInteger(opts.maxAttempts) && opts.maxAttempts >= 1) out.maxAttempts = opts.maxAttempts

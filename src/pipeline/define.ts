@@ -31,6 +31,16 @@ export interface EnvRef {
 export function env(name: string, fallback?: string): string {
   const ref = { name, fallback }
   Object.defineProperty(ref, ENV, { value: true, enumerable: false })
+  // Inside a template literal (`Bearer ${env('TOKEN')}`) the reference becomes the `${TOKEN}`
+  // placeholder, which the loader resolves like YAML's. A name the placeholder cannot carry
+  // becomes text the compiler reports (template-values.ts) instead of "[object Object]".
+  Object.defineProperty(ref, Symbol.toPrimitive, {
+    enumerable: false,
+    value: () =>
+      /^[A-Z_][A-Z0-9_]*$/.test(name) && !fallback?.includes('}')
+        ? `\${${name}${fallback === undefined ? '' : `:-${fallback}`}}`
+        : `[object EnvRef(${name})]`,
+  })
   // Typed as string so it can sit wherever a secret or URL is expected.
   return ref as unknown as string
 }

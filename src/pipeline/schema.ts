@@ -43,6 +43,7 @@ const auth = z.union([
   z.strictObject({ scheme: z.literal('hubspot-v3'), secret: secrets, publicBaseUrl: z.string().optional() }),
   z.strictObject({ scheme: z.literal('bearer'), token: secrets }),
   z.strictObject({ scheme: z.literal('basic'), username: z.string(), password: secrets }),
+  z.strictObject({ scheme: z.literal('url-secret'), secret: secrets, query: z.string().optional() }),
   z.strictObject({ scheme: z.literal('none') }),
 ])
 
@@ -59,6 +60,12 @@ const webhookTrigger = z.strictObject({
   redact: z.array(z.string()).optional().describe('payload paths masked in run history and the dashboard'),
   retain: z.union([z.boolean(), z.strictObject({ ttl: duration.optional() })]).optional(),
   split: z.union([z.enum(['hubspot', 'array']), z.strictObject({ deliveryIdPath: z.string().optional() })]).optional(),
+  normalize: z.enum(['mailchimp', 'hubspot']).optional().describe("turn a provider's webhook into normalised events"),
+  allowIps: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .describe('addresses or CIDRs (IPv4/IPv6) allowed to post; others get 403 and nothing is stored'),
 })
 
 const scheduleTrigger = z.union([

@@ -81,6 +81,13 @@ export interface WebhookTriggerOptions {
    * Mailchimp, hubspot-v3 for HubSpot) or an explicit `{ scheme: 'none' }`.
    */
   normalize?: 'mailchimp' | 'hubspot'
+  /**
+   * Only these senders may post: addresses or CIDRs, IPv4 or IPv6 (`['203.0.113.0/24',
+   * '2001:db8::/32']`). Anyone else gets 403 and nothing is stored. Behind reverse proxies, set
+   * `PIPEWRIGHT_TRUSTED_PROXIES` so the sender's address is read from `X-Forwarded-For`
+   * (docs/webhooks.md#ip-allowlist). @defaultValue undefined (any address)
+   */
+  allowIps?: string[]
 }
 
 export type MissedTickPolicy = 'skip' | 'run-once' | 'run-all'

@@ -58,6 +58,11 @@ export interface ServerOptions {
   apiBodyLimit?: number
   /** Export the process's CPU, memory and event-loop metrics on /metrics. @defaultValue false */
   processMetrics?: boolean
+  /**
+   * Reverse proxies in front of the server (env `PIPEWRIGHT_TRUSTED_PROXIES`): a webhook's
+   * `allowIps` checks the address that many hops back in `X-Forwarded-For`. @defaultValue 0
+   */
+  trustedProxies?: number | string
 }
 
 export interface PipewrightServer {
@@ -131,6 +136,17 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
   } catch (e) {
     throw new ConfigError([{ field: 'PIPEWRIGHT_ALLOWED_HOSTS', message: (e as Error).message }], ErrorCodes.CONFIG_INVALID)
   }
+  const trustedProxies = Number(options.trustedProxies ?? 0)
+  if (!Number.isInteger(trustedProxies) || trustedProxies < 0 || trustedProxies > 16)
+    throw new ConfigError(
+      [
+        {
+          field: 'PIPEWRIGHT_TRUSTED_PROXIES',
+          message: `must be a whole number of proxies from 0 to 16 (got ${JSON.stringify(options.trustedProxies)})`,
+        },
+      ],
+      ErrorCodes.CONFIG_INVALID,
+    )
   const guard = createApiGuard({ hosts, token, clock: hub.clock })
   const log = options.log ?? (() => {})
   const bodyLimit = Math.max(
@@ -148,7 +164,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
       return oldest ? Math.max(0, now - oldest.dueAt) : null
     },
   })
-  const ingress = createWebhookIngress({ hub, metrics, bodyLimit, log })
+  const ingress = createWebhookIngress({ hub, metrics, bodyLimit, log, trustedProxies })
   let closing = false
   const hooks = webhookListener(ingress, {
     isClosing: () => closing,
@@ -178,7 +194,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/api/') || req.url === '/api') await guard.api(req)
   })
-  await registerHooks(app, { hub, metrics, bodyLimit, log }, ingress)
+  await registerHooks(app, { hub, metrics, bodyLimit, log, trustedProxies }, ingress)
   await registerOpenApi(app)
   await registerApi(app, {
     hub,

@@ -20,6 +20,7 @@ import type { HubMetrics } from '../observe/metrics.js'
 import type { Scope } from '../pipeline/types.js'
 import { verifyWebhookAuth } from '../triggers/auth/index.js'
 import { prepareDelivery } from '../triggers/ingress.js'
+import { senderAllowed } from '../triggers/ip-gate.js'
 import { retainedCopy, startRetentionSweeper, storeRetained } from '../triggers/retention.js'
 import { errorBody, onError } from './http-error.js'
 
@@ -29,6 +30,11 @@ export interface HooksOptions {
   /** Largest body any trigger accepts (fastify reads at most this much). */
   bodyLimit: number
   log: (msg: string, data?: object) => void
+  /**
+   * Reverse proxies in front of this server whose `X-Forwarded-For` entries are trusted when
+   * checking a trigger's `allowIps` (read right to left). @defaultValue 0 (the socket's peer)
+   */
+  trustedProxies?: number
 }
 
 /** What to answer: status, JSON body and extra headers. */
@@ -44,6 +50,8 @@ export interface WebhookRequest {
   method: string
   headers: Record<string, string | string[] | undefined>
   rawBody: Buffer
+  /** The socket's peer address, for `allowIps`. */
+  remoteAddress?: string
 }
 
 export interface WebhookIngress {
@@ -108,6 +116,8 @@ export function createWebhookIngress(opts: HooksOptions): WebhookIngress {
     const found = webhook(path)
     if (!found) return reject(path, 404, ErrorCodes.NOT_FOUND, `no pipeline listens on /hooks/${path}`)
     const { pipeline, trigger } = found
+    if (!senderAllowed(trigger, req, opts.trustedProxies ?? 0))
+      return reject(path, 403, ErrorCodes.IP_NOT_ALLOWED, 'this webhook does not accept requests from your address')
     const now = hub.clock.now()
     const prepared = prepareDelivery(trigger, req, now)
     if (!prepared.ok) return reject(path, prepared.status, prepared.code, prepared.message, undefined, prepared.details)
@@ -153,6 +163,8 @@ export function createWebhookIngress(opts: HooksOptions): WebhookIngress {
     const path = webhookPath(req.url)
     const found = webhook(path)
     if (!found) return reject(path, 404, ErrorCodes.NOT_FOUND, 'no pipeline listens on this path')
+    if (!senderAllowed(found.trigger, req, opts.trustedProxies ?? 0))
+      return reject(path, 403, ErrorCodes.IP_NOT_ALLOWED, 'this webhook does not accept requests from your address')
     if (found.trigger.normalize !== 'mailchimp')
       return reject(path, 405, ErrorCodes.METHOD_NOT_ALLOWED, 'this webhook accepts POST only', { allow: 'POST' })
     const auth = verifyWebhookAuth(found.trigger.auth, { ...req, method: 'GET' }, hub.clock.now())
@@ -203,7 +215,13 @@ export async function registerHooks(app: FastifyInstance, opts: HooksOptions, in
     })
 
     scope.get('/hooks/*', async (req, reply) => {
-      const r = ingress.handshake({ url: req.url, method: 'GET', headers: req.headers, rawBody: Buffer.alloc(0) })
+      const r = ingress.handshake({
+        url: req.url,
+        method: 'GET',
+        headers: req.headers,
+        rawBody: Buffer.alloc(0),
+        remoteAddress: req.socket.remoteAddress,
+      })
       const { type, payload } = serialize(r)
       return reply
         .code(r.status)
@@ -214,7 +232,13 @@ export async function registerHooks(app: FastifyInstance, opts: HooksOptions, in
 
     scope.post('/hooks/*', async (req, reply) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      const r = await ingress.handle({ url: req.url, method: req.method, headers: req.headers, rawBody })
+      const r = await ingress.handle({
+        url: req.url,
+        method: req.method,
+        headers: req.headers,
+        rawBody,
+        remoteAddress: req.socket.remoteAddress,
+      })
       const { type, payload } = serialize(r)
       return reply
         .code(r.status)
@@ -306,7 +330,7 @@ export function webhookListener(
       if (done) return
       done = true
       const rawBody = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
-      void answer(ingress.handle({ url, method: 'POST', headers: req.headers, rawBody }))
+      void answer(ingress.handle({ url, method: 'POST', headers: req.headers, rawBody, remoteAddress: req.socket.remoteAddress }))
     })
     req.on('error', () => {
       // The client went away mid-body (aborted, bad framing): nothing was stored; count it.

@@ -8,6 +8,8 @@ import { ConfigError, ErrorCodes, type Problem } from '../errors.js'
 import { compileTemplate } from '../expr/index.js'
 import { isEnvRef } from '../pipeline/define.js'
 import { tryParseDuration } from '../pipeline/duration.js'
+import { checkKeys, suggestion } from '../pipeline/suggest.js'
+import { checkInterpolation } from '../pipeline/template-values.js'
 import { hashDefinition } from '../pipeline/version.js'
 import { normalize as normalizers } from '../transforms/index.js'
 import { parseSideRef, type SideKind, type SideSpec } from './side.js'
@@ -77,9 +79,8 @@ export function compileSync(def: SyncDefinition, options: CompileSyncOptions): C
   const ctx: Ctx = { file, sync: id, problems: [], warnings: [] }
   const problem = (field: string | undefined, message: string) => ctx.problems.push({ file, sync: id || undefined, field, message })
   if (!SYNC_ID_RE.test(id)) problem('id', `sync id must be lower-case letters, digits, - or _ (got ${JSON.stringify(raw.id)})`)
-  for (const key of Object.keys(raw)) {
-    if (!TOP_KEYS.includes(key)) problem(key, `unknown sync field "${key}"; known: ${TOP_KEYS.join(', ')}`)
-  }
+  checkKeys(raw, TOP_KEYS, 'sync field', problem)
+  checkInterpolation(raw, problem)
   const resolved = resolveEnv(raw, options.env ?? {}, (name) => problem(undefined, `environment variable ${name} is not set`))
   const kinds = options.sideKinds ?? builtinSideKinds()
 
@@ -131,7 +132,7 @@ export function compileSync(def: SyncDefinition, options: CompileSyncOptions): C
   if (typeof conflicts !== 'object' || conflicts === null) problem('conflicts', 'conflicts must be { skew?, ties? }')
   const skewMs = conflicts.skew === undefined ? DEFAULT_SKEW_MS : duration(conflicts.skew, 'conflicts.skew', ctx)
   const ties = pickEnum(conflicts.ties, ['a', 'b'] as const, 'a', 'conflicts.ties', ctx)
-  for (const k of Object.keys(conflicts)) if (k !== 'skew' && k !== 'ties') problem(`conflicts.${k}`, 'unknown field; known: skew, ties')
+  checkKeys(conflicts, ['skew', 'ties'], 'conflicts field', (k, m) => problem(`conflicts.${k}`, m))
   const webhooks = compileWebhooks(resolved.webhooks, ctx)
   const relations = compileRelations(resolved.relations, checkField, ctx)
 
@@ -204,8 +205,15 @@ function compileSide(
   const { side: _side, ...rest } = obj
   const parsed = kind.options.safeParse(rest)
   if (!parsed.success) {
+    const shape = (kind.options as { shape?: Record<string, unknown> }).shape
     for (const issue of parsed.error.issues) {
       const path = issue.path.length ? `${at}.${issue.path.join('.')}` : at
+      if (issue.code === 'unrecognized_keys' && issue.path.length === 0 && shape) {
+        const known = Object.keys(shape)
+        for (const key of (issue as { keys: string[] }).keys)
+          push(ctx, `${at}.${key}`, `unknown ${ref.kind} side option "${key}"${suggestion(key, known)}`)
+        continue
+      }
       const extra = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : ''
       push(ctx, path, `${issue.message}${extra}`)
     }
@@ -235,9 +243,9 @@ function compileKey(raw: unknown, at: string, fallbackNormaliser: string, check:
     return null
   }
   const r = raw as Record<string, unknown>
-  for (const k of Object.keys(r))
-    if (!['a', 'b', 'normalize', 'fallback'].includes(k) || (k === 'fallback' && at !== 'match'))
-      push(ctx, `${at}.${k}`, 'unknown field; known: a, b, normalize' + (at === 'match' ? ', fallback' : ''))
+  checkKeys(r, at === 'match' ? ['a', 'b', 'normalize', 'fallback'] : ['a', 'b', 'normalize'], `${at} field`, (k, m) =>
+    push(ctx, `${at}.${k}`, m),
+  )
   const okA = check('a', r.a, `${at}.a`)
   const okB = check('b', r.b, `${at}.b`)
   const n = (r.normalize ?? (r.a === 'email' && r.b === 'email' ? 'email' : fallbackNormaliser)) as KeyNormaliser
@@ -299,8 +307,7 @@ function compileFields(raw: unknown, check: CheckField, ctx: Ctx): CompiledField
       return
     }
     const r = f as Record<string, unknown>
-    for (const k of Object.keys(r))
-      if (!FIELD_KEYS.includes(k)) push(ctx, `${at}.${k}`, `unknown field option "${k}"; known: ${FIELD_KEYS.join(', ')}`)
+    checkKeys(r, FIELD_KEYS, 'field option', (k, m) => push(ctx, `${at}.${k}`, m))
     const okA = check('a', r.a, `${at}.a`)
     const okB = check('b', r.b, `${at}.b`)
     for (const side of ['a', 'b'] as const) {
@@ -425,7 +432,7 @@ function compileSchedule(raw: unknown, ctx: Ctx): { everyMs: number | null; repa
     return { everyMs: null, repairEveryMs: null }
   }
   const r = raw as Record<string, unknown>
-  for (const k of Object.keys(r)) if (k !== 'every' && k !== 'repair') push(ctx, `schedule.${k}`, 'unknown field; known: every, repair')
+  checkKeys(r, ['every', 'repair'], 'schedule field', (k, m) => push(ctx, `schedule.${k}`, m))
   return {
     everyMs: r.every === undefined ? DEFAULT_EVERY_MS : duration(r.every, 'schedule.every', ctx, 1000),
     repairEveryMs:
@@ -457,9 +464,7 @@ function compileWebhooks(raw: unknown, ctx: Ctx): CompiledSyncWebhook[] {
   raw.forEach((w, i) => {
     const at = `webhooks[${i}]`
     const r = (w ?? {}) as Record<string, unknown>
-    for (const k of Object.keys(r))
-      if (!['side', 'path', 'auth', 'ids', 'split', 'normalize'].includes(k))
-        push(ctx, `${at}.${k}`, 'unknown field; known: side, path, auth, ids, split, normalize')
+    checkKeys(r, ['side', 'path', 'auth', 'ids', 'split', 'normalize'], 'webhook field', (k, m) => push(ctx, `${at}.${k}`, m))
     if (r.normalize !== undefined && r.normalize !== 'mailchimp' && r.normalize !== 'hubspot')
       push(ctx, `${at}.normalize`, 'must be mailchimp or hubspot')
     if (r.side !== 'a' && r.side !== 'b') push(ctx, `${at}.side`, 'must be a or b: the side whose changes the webhook announces')
@@ -505,8 +510,7 @@ function compileRelations(raw: unknown, check: CheckField, ctx: Ctx): RelationDe
   return raw.flatMap((r0, i) => {
     const at = `relations[${i}]`
     const r = (r0 ?? {}) as Record<string, unknown>
-    for (const k of Object.keys(r))
-      if (!['field', 'sync', 'relation'].includes(k)) push(ctx, `${at}.${k}`, 'unknown field; known: field, sync, relation')
+    checkKeys(r, ['field', 'sync', 'relation'], 'relation field', (k, m) => push(ctx, `${at}.${k}`, m))
     const ok = check('a', r.field, `${at}.field`)
     if (typeof r.sync !== 'string' || !SYNC_ID_RE.test(r.sync))
       push(ctx, `${at}.sync`, 'must name the sync whose links translate the foreign key')
@@ -532,8 +536,8 @@ function resolveEnv(v: unknown, env: Record<string, string | undefined>, missing
     return value ?? ''
   }
   if (typeof v === 'string')
-    return v.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
-      const value = env[name]
+    return v.replace(/\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
+      const value = env[name] ?? fallback
       if (value === undefined) missing(name)
       return value ?? ''
     })

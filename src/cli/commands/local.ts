@@ -15,6 +15,7 @@ import type { CompiledPipeline, CompiledStep } from '../../pipeline/types.js'
 import { createRuntime } from '../../runtime.js'
 import { crossCheckSyncs, loadSyncs } from '../../sync/load.js'
 import type { CompiledSync } from '../../sync/types.js'
+import { checkCredentials } from '../credentials-check.js'
 import { type CliIo, UsageError } from '../io.js'
 import { sandboxOverrides } from './sandbox.js'
 
@@ -64,7 +65,7 @@ export function checkActions(pipelines: CompiledPipeline[]): Problem[] {
   return problems
 }
 
-export async function validateCommand(io: CliIo, opts: { dir?: string; json?: boolean }): Promise<number> {
+export async function validateCommand(io: CliIo, opts: { dir?: string; json?: boolean; strict?: boolean }): Promise<number> {
   const dir = pipelinesDir(io, opts.dir)
   let problems: Problem[] = []
   let pipelines: CompiledPipeline[] = []
@@ -78,15 +79,18 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; json?: bo
   const checked = await checkSyncs(io, pipelines)
   problems.push(...checked.problems)
   const { syncs } = checked
-  const warnings = syncs.flatMap((s) => s.warnings)
+  const credentials = await checkCredentials(io, pipelines)
+  problems.push(...credentials.problems)
+  const warnings = [...syncs.flatMap((s) => s.warnings), ...credentials.warnings]
+  const ok = problems.length === 0 && (!opts.strict || warnings.length === 0)
   if (opts.json)
     io.out(
       JSON.stringify({
-        ok: problems.length === 0,
+        ok,
         pipelines: pipelines.map((p) => ({ id: p.id, version: p.version, file: p.source.file })),
         ...(syncs.length ? { syncs: syncs.map((s) => ({ id: s.id, version: s.version, file: s.source.file })) } : {}),
         problems,
-        ...(warnings.length ? { warnings } : {}),
+        warnings,
       }),
     )
   else if (problems.length) {
@@ -101,7 +105,9 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; json?: bo
       }`,
     )
   if (!opts.json) for (const w of warnings) io.err(`warning: ${formatProblem(w)}`)
-  return problems.length === 0 ? 0 : 1
+  if (!opts.json && opts.strict && warnings.length)
+    io.err(`--strict: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} fail${warnings.length === 1 ? 's' : ''} validation`)
+  return ok ? 0 : 1
 }
 
 /** The syncs of ./syncs (none when the directory is absent), checked with the pipelines' webhook paths. */
