@@ -42,7 +42,8 @@ const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead
 
 export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
   const { hub } = opts
-  const pub = <T>(v: T): T => (opts.debug ? v : withoutStacks(v))
+  // Secrets masked (also those stored before the hub knew them) and, unless debug, no stack traces.
+  const pub = <T>(v: T): T => hub.redactor.value(opts.debug ? v : withoutStacks(v))
   await app.register(
     async (api) => {
       // An empty body with a JSON type is `{}` (a POST that needs no parameters still sends the type).
