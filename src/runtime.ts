@@ -293,7 +293,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             usage: () => gateway.usage(),
           }),
         syncs: runner,
-        connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
+        connections: () => configured.registry.list(),
         log: (msg, data) => logger.info(data ?? {}, msg),
         processMetrics: true,
       })
