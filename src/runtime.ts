@@ -24,6 +24,7 @@ import { attachRunLogs, createLogger } from './observe/logger.js'
 import { createMetrics } from './observe/metrics.js'
 import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
 import { gatherStatus } from './observe/status-sources.js'
+import { pipelineSecrets } from './pipeline/compile.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { assertApiToken } from './server/api-auth.js'
@@ -35,6 +36,7 @@ import { loadSyncs } from './sync/load.js'
 import { syncPipelines } from './sync/pipelines.js'
 import { createSyncRunner, type SyncRunner } from './sync/runner.js'
 import type { CompiledSync } from './sync/types.js'
+import { createPoller, type Poller } from './triggers/poll.js'
 import { createScheduler, type Scheduler } from './triggers/schedules.js'
 import type { Clock } from './types.js'
 
@@ -101,6 +103,8 @@ export interface Runtime {
   hub: Hub
   server: PipewrightServer | null
   scheduler: Scheduler | null
+  /** Poll triggers (read on their interval when scheduling; `poll(id)` reads now). */
+  poller: Poller
   /** The loaded syncs and their runner (passes on schedule, on demand, on webhook nudges). */
   syncs: SyncRunner
   /** The pipelines the syncs bring (write and webhook pipelines); keep them when replacing pipelines. */
@@ -217,7 +221,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     concurrency: options.concurrency ?? (syncs.length ? 256 : undefined),
     leaseMs: options.leaseMs,
     sweepIntervalMs: options.sweepIntervalMs,
-    redact: { secrets: [...secretValues(env), ...configured.secrets] },
+    redact: { secrets: [...secretValues(env), ...configured.secrets, ...pipelines.flatMap(pipelineSecrets)] },
   })
   hubRef = hub
   const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
@@ -260,6 +264,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   runner = createSyncRunner({ hub, syncs, schedule: scheduling })
   await hub.start()
   if (scheduler) await scheduler.start()
+  const poller = createPoller(hub)
+  if (scheduling) await poller.start()
   await runner.start()
   alerting?.start()
   let server: PipewrightServer | null = null
@@ -287,13 +293,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             usage: () => gateway.usage(),
           }),
         syncs: runner,
-        connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
+        connections: () => configured.registry.list(),
         log: (msg, data) => logger.info(data ?? {}, msg),
         processMetrics: true,
       })
       url = await server.listen()
     } catch (e) {
       scheduler?.stop()
+      poller.stop()
       await runner?.close()
       await server?.close().catch(() => {})
       await alerting?.close()
@@ -320,6 +327,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     hub,
     server,
     scheduler,
+    poller,
     syncs: runner,
     syncPipelines: syncPipes,
     logger,
@@ -335,6 +343,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const until = clock.now() + deadlineMs
       const left = () => Math.max(0, until - clock.now())
       scheduler?.stop()
+      poller.stop()
       await runner?.close()
       if (server) await server.close(Math.min(2000, left()))
       await health?.close()

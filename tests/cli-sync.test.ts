@@ -1,8 +1,9 @@
 /**
- * `pipewright sync list | status | conflicts | plan | run`: the store-only commands through the
- * real binary (dist/, built by `npm test`'s pretest) on a real SQLite file a sync has written;
- * `plan` and `run` in-process with the `memory` connector added (a provider the binary cannot
- * reach from another process), and their errors through the binary.
+ * `pipewright sync list | status | conflicts | plan | run` and `validate` with syncs, through the
+ * real binary (dist/, built by `npm test`'s pretest) on a real SQLite file: plan/run/repair over
+ * two real Postgres tables; list/status/conflicts over state a sync over in-memory tables wrote
+ * (plan and run of that one in-process, with the `memory` connector added: the binary cannot
+ * reach in-memory tables of another process).
  */
 import { execFile } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -35,15 +36,17 @@ const tables = { crm: new MemoryTable('crm', { now: Date.now }), hub: new Memory
 let db: string
 
 /** Run the real binary to its end. */
-function bin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+const bin = (args: string[]) => binWith(args, {})
+
+function binWith(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
       {
         cwd: tmp.dir,
-        env: { ...process.env, ...LOOPBACK_ENV, PIPEWRIGHT_DATABASE_URL: db, PIPEWRIGHT_LOG_LEVEL: 'warn' },
-        timeout: 60_000,
+        env: { ...process.env, ...LOOPBACK_ENV, PIPEWRIGHT_DATABASE_URL: db, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env },
+        timeout: 120_000,
       },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
@@ -187,4 +190,81 @@ describe('pipewright validate with syncs', () => {
       rmSync(join(tmp.dir, 'syncs', 'worse.yaml'))
     }
   })
+})
+
+describe('pipewright sync plan | run through the binary, Postgres tables as sides', () => {
+  const PG = 'postgres://postgres@127.0.0.1:5432/test'
+  const SCHEMA = 'pw_i19c_cli'
+  let pool: import('pg').Pool
+  const pgBin = (args: string[]) => binWith(args, { POSTGRES_URL: PG })
+
+  beforeAll(async () => {
+    const pg = (await import('pg')).default
+    pool = new pg.Pool({ connectionString: PG, max: 1 })
+    await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA};
+      CREATE TABLE ${SCHEMA}.customers (customer_id serial PRIMARY KEY, email text UNIQUE NOT NULL, name text, plan text,
+        updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
+      CREATE TABLE ${SCHEMA}.contacts (contact_id serial PRIMARY KEY, email text UNIQUE NOT NULL, fullname text, plan text,
+        updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
+      INSERT INTO ${SCHEMA}.customers (email, name, plan) VALUES ('ann@acme.com', 'Ann', 'pro'), ('bob@acme.com', 'Bob', 'free');`)
+    mkdirSync(join(tmp.dir, 'pgsyncs'))
+    writeFileSync(
+      join(tmp.dir, 'pgsyncs', 'crm.yaml'),
+      `id: crm
+sides:
+  a: { side: "postgres:${SCHEMA}.customers", key: customer_id, matchKeys: [email], settleMs: 0 }
+  b: { side: "postgres:${SCHEMA}.contacts", key: contact_id, matchKeys: [email], settleMs: 0 }
+match: { a: email, b: email, normalize: email }
+create: a-to-b
+fields:
+  - { a: email, b: email, owner: a }
+  - { a: name, b: fullname, owner: a }
+  - { a: plan, b: plan, direction: a-to-b }
+schedule: { every: 1h, repair: false }
+`,
+    )
+  })
+  afterAll(async () => {
+    await pool?.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`)
+    await pool?.end()
+  })
+  const contacts = async () => (await pool.query(`SELECT email, fullname, plan FROM ${SCHEMA}.contacts ORDER BY email`)).rows
+
+  it('plans without writing, runs, settles, and a drift repair finds an UPDATE that left updated_at alone', async () => {
+    const plan = await pgBin(['sync', 'plan', 'crm', '--syncs', 'pgsyncs'])
+    expect(plan.code, plan.stderr).toBe(0)
+    expect(plan.stdout).toContain(`side b (postgres:default/${SCHEMA}.contacts): 2 to create, 0 to update, 0 to delete, 0 to archive`)
+    expect(plan.stdout).toMatch(/b\s+create\s+\(new\)\s+\{"email":"ann@acme.com","fullname":"Ann","plan":"pro"\}/)
+    expect(await contacts()).toEqual([])
+
+    const run = await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--json'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ dryRun: false, writes: { b: { create: 2 } }, runs: { started: 2, succeeded: 2 } })
+    expect(await contacts()).toEqual([
+      { email: 'ann@acme.com', fullname: 'Ann', plan: 'pro' },
+      { email: 'bob@acme.com', fullname: 'Bob', plan: 'free' },
+    ])
+    // Its own writes come back as echoes; then nothing to do.
+    for (let i = 0; i < 2; i++) {
+      const again = JSON.parse((await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--json'])).stdout)
+      expect(again.runs.started).toBe(0)
+    }
+
+    await pool.query(`UPDATE ${SCHEMA}.customers SET plan = 'enterprise' WHERE email = 'ann@acme.com'`) // updated_at untouched
+    const missed = JSON.parse((await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--json'])).stdout)
+    expect(missed.read.a).toBe(0)
+    expect(missed.runs.started).toBe(0)
+    const repairPlan = await pgBin(['sync', 'plan', 'crm', '--syncs', 'pgsyncs', '--repair'])
+    expect(repairPlan.stdout).toContain('drift repaired: 1 link(s)')
+    expect((await contacts())[0].plan).toBe('pro')
+    const repair = await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--repair'])
+    expect(repair.code, repair.stderr).toBe(0)
+    expect(repair.stdout).toMatch(/fields\s+link lnk_\S+ \(a \d+, b \d+\): b plan/)
+    expect((await contacts())[0].plan).toBe('enterprise')
+    const status = JSON.parse((await pgBin(['sync', 'status', 'crm', '--syncs', 'pgsyncs', '--json'])).stdout)
+    expect(status).toMatchObject({
+      links: { linked: 2 },
+      lastRepair: { repaired: 1, fixed: [{ kind: 'fields', fields: { b: ['plan'] } }] },
+    })
+  }, 300_000)
 })

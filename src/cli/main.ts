@@ -14,6 +14,7 @@ import { auditCommand, pauseCommand, pausedList } from './commands/governance.js
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
+import { inventoryCommand } from './commands/inventory.js'
 import { runCommand, validateCommand } from './commands/local.js'
 import { doctorCommand, usageCommand } from './commands/ops.js'
 import { sandboxCommand } from './commands/sandbox.js'
@@ -61,8 +62,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--yaml', 'write the pipeline in YAML instead of TypeScript')
     .action((o) => set(initCommand(io, o)))
   dir(
-    program
-      .command('validate')
+    db(program.command('validate'))
       .description('check every pipeline; one message per problem with file, step and field')
       .option('--strict', 'fail on warnings too (missing credentials); for CI')
       .option('--json', 'machine-readable output'),
@@ -190,6 +190,13 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--json')
     .action((o) => set(statusCommand(io, o)))
   registerSyncCommands(program, set, io)
+  db(
+    program
+      .command('inventory [services...]')
+      .description('read connected accounts’ structure (Airtable, HubSpot, Mailchimp, Make, Notion) for validate and docs'),
+  )
+    .option('--json')
+    .action((services, o) => set(inventoryCommand(io, services, o)))
   registerCredentialsCommands(program, set, io)
   dir(db(program.command('docs').description('the hub README from live configuration and state (--check: exit 1 when --out is stale)')))
     .option('--out <file>', 'write to this file (e.g. HUB.md) instead of standard output')

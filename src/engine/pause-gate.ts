@@ -48,8 +48,8 @@ export function createPauseGate(options: {
   return {
     isPaused: (id) => paused.has(id),
     park(pipelineId, runId) {
-      let runs = parked.get(pipelineId)
-      if (!runs) parked.set(pipelineId, (runs = new Set()))
+      const runs = parked.get(pipelineId) ?? new Set<string>()
+      parked.set(pipelineId, runs)
       runs.add(runId)
       parkedRuns.add(runId)
     },

@@ -17,6 +17,7 @@ import { crossCheckSyncs, loadSyncs } from '../../sync/load.js'
 import type { CompiledSync } from '../../sync/types.js'
 import { checkCredentials } from '../credentials-check.js'
 import { type CliIo, UsageError } from '../io.js'
+import { inventoryProblems } from './inventory.js'
 import { sandboxOverrides } from './sandbox.js'
 
 /**
@@ -65,7 +66,7 @@ export function checkActions(pipelines: CompiledPipeline[]): Problem[] {
   return problems
 }
 
-export async function validateCommand(io: CliIo, opts: { dir?: string; json?: boolean; strict?: boolean }): Promise<number> {
+export async function validateCommand(io: CliIo, opts: { dir?: string; db?: string; json?: boolean; strict?: boolean }): Promise<number> {
   const dir = pipelinesDir(io, opts.dir)
   let problems: Problem[] = []
   let pipelines: CompiledPipeline[] = []
@@ -81,6 +82,7 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; json?: bo
   const { syncs } = checked
   const credentials = await checkCredentials(io, pipelines)
   problems.push(...credentials.problems)
+  problems.push(...(await inventoryProblems(io, opts, pipelines, syncs)))
   const warnings = [...syncs.flatMap((s) => s.warnings), ...credentials.warnings]
   const ok = problems.length === 0 && (!opts.strict || warnings.length === 0)
   if (opts.json)

@@ -3,7 +3,7 @@
  * `filterByFormula`, `view`, `fields[]`, `sort`, `pageSize`, `maxRecords`, `offset` paging),
  * get, create, update (PATCH merges, PUT replaces) and upsert (`performUpsert`), batches of at
  * most 10 records, `typecast`, Bearer auth, and 5 requests per second per base / 50 per token
- * with a 429 and Airtable's 30-second penalty. Error bodies are Airtable's:
+ * with a 429 and Airtable's 30-second penalty; the metadata API (bases, tables and fields) in emulator-meta.ts. Error bodies are Airtable's:
  * `{"error":{"type","message"}}` and `{"error":"NOT_FOUND"}`.
  *
  * Uncertain details ([I] in contracts/saas-apis.md) are options: the penalty, the 429 body.
@@ -13,6 +13,7 @@ import { createEmulator, type EmulatorServer } from '../../sandbox/emulator.js'
 import type { FaultConfig } from '../../sandbox/faults.js'
 import { bearerToken, type EmulatorReply, type EmulatorRequest, json } from '../../sandbox/reply.js'
 import { compileFilter, FormulaError } from './emulator-formula.js'
+import { registerAirtableMeta } from './emulator-meta.js'
 import { AirtableFault, checkFields, type EmuRecord, type FieldSpec, mergeKey, present, type TableState } from './emulator-table.js'
 
 export interface AirtableState {
@@ -36,6 +37,8 @@ export interface AirtableEmulatorOptions {
   perToken?: number
   /** After a 429, the base keeps answering 429 this long. @defaultValue 30000 */
   penaltyMs?: number
+  /** Base names for the metadata API (`GET /v0/meta/bases`); a base's id when absent. */
+  baseNames?: Record<string, string>
 }
 
 export interface AirtableEmulator extends EmulatorServer<AirtableState> {
@@ -81,7 +84,7 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
   emu.use((req, ctx) => {
     const token = bearerToken(req)
     if (!token || (options.tokens && !options.tokens.includes(token))) return err(401, 'AUTHENTICATION_REQUIRED', 'Authentication required')
-    const base = req.params.base
+    const base = req.params.base ?? req.params.baseId ?? 'meta'
     if ((ctx.state.penalties.get(base) ?? 0) > ctx.now) return json(429, AIRTABLE_429_BODY)
     const byBase = perBase.take(base, ctx.now)
     const byToken = byBase.allowed ? perToken.take(token, ctx.now) : byBase
@@ -155,6 +158,7 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
 
   // The cheapest authenticated call (`pipewright credentials test`).
   emu.route('GET', '/v0/meta/whoami', () => json(200, { id: 'usrSandbox0000000', scopes: ['data.records:read', 'data.records:write'] }))
+  registerAirtableMeta(emu, options.baseNames)
   emu.route(
     'GET',
     '/v0/:base/:table',

@@ -1,6 +1,6 @@
 /**
  * Emulators of Make, n8n and Zapier webhook receivers, keeping every accepted body:
- * - Make: `POST /<hook id>` → 200 `Accepted` (text); optional `x-make-apikey`; 400 `Queue is
+ * - Make: `POST /<hook id>` → 200 `Accepted` (text); its API's `GET /api/v2/scenarios?teamId=` (scenarios); optional `x-make-apikey`; 400 `Queue is
  *   full.` once `queueLimit` bodies wait; `failScenario` answers 400 `Scenario failed to complete.`
  * - n8n: `POST /webhook/<path>` and `/webhook-test/<path>` → 200 `{"message":"Workflow was
  *   started"}`; header or basic auth → 403 `Authorization data is wrong!`; unknown paths → 404
@@ -27,6 +27,10 @@ export interface AutomationEmulatorOptions {
   queueLimit?: number
   /** Make: answer every call with `Scenario failed to complete.` */
   failScenario?: boolean
+  /** Make API (`GET /api/v2/scenarios?teamId=`, `Authorization: Token <apiToken>`): the team's scenarios. */
+  scenarios?: Array<{ id: number; name: string; teamId: number; isActive: boolean }>
+  /** Make API token; any `Token …` when absent. */
+  apiToken?: string
   /** n8n: registered webhook paths; any path when absent. */
   paths?: string[]
   /** n8n: header auth. */
@@ -59,6 +63,17 @@ export function automationEmulator(service: AutomationService, options: Automati
   const keep = (req: EmulatorRequest) => emu.state.received.push({ path: req.path, body: req.body, headers: req.headers })
 
   if (service === 'make') {
+    emu.route('GET', '/api/v2/scenarios', (req) => {
+      const auth = header(req, 'authorization') ?? ''
+      if (!auth.startsWith('Token ') || (options.apiToken !== undefined && auth !== `Token ${options.apiToken}`))
+        return json(401, { message: 'Access denied.', code: 'SC401' })
+      const teamId = Number(req.query.get('teamId'))
+      if (!Number.isInteger(teamId)) return json(400, { message: 'Validation failed.', code: 'IM004', detail: 'teamId is required' })
+      const offset = Number(req.query.get('pg[offset]') ?? 0)
+      const limit = Number(req.query.get('pg[limit]') ?? 10_000)
+      const mine = (options.scenarios ?? []).filter((s) => s.teamId === teamId)
+      return json(200, { scenarios: mine.slice(offset, offset + limit), pg: { sortBy: 'id', sortDir: 'asc', limit, offset } })
+    })
     emu.route('POST', '/:hook', (req, ctx) => {
       if (options.apiKey !== undefined && header(req, 'x-make-apikey') !== options.apiKey) return text(401, 'Unauthorized')
       if (options.failScenario) return text(400, 'Scenario failed to complete.')

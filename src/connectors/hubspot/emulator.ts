@@ -12,10 +12,12 @@
  * ```
  * @module
  */
+
 import { createEmulator, type EmulatorServer } from '../../sandbox/emulator.js'
 import type { FaultConfig } from '../../sandbox/faults.js'
 import { bearerToken, type EmulatorRequest, empty, json } from '../../sandbox/reply.js'
 import { runBatch } from './emulator-batch.js'
+import { type PipelineDef, type PropertyDef, registerHubspotMeta } from './emulator-meta.js'
 import { searchRecords } from './emulator-search.js'
 import {
   addAssociation,
@@ -73,6 +75,10 @@ export interface HubspotEmulatorOptions {
   uniqueProperties?: Partial<Record<ObjectType, string[]>>
   /** Send `Retry-After` on 429s (HubSpot does not promise one). @defaultValue false */
   sendRetryAfter?: boolean
+  /** Properties `GET /crm/v3/properties/{type}` declares. @defaultValue a catalogue of HubSpot's defaults (emulator-meta.ts) */
+  properties?: Partial<Record<ObjectType, PropertyDef[]>>
+  /** Pipelines `GET /crm/v3/pipelines/{deals|tickets}` lists. @defaultValue the default sales and support pipelines */
+  pipelines?: Partial<Record<'deals' | 'tickets', PipelineDef[]>>
 }
 
 const TEN_SECONDS = 10_000
@@ -165,6 +171,10 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
     return all.length > 0 ? all : null
   }
 
+  registerHubspotMeta(emu, {
+    ...(options.properties ? { properties: options.properties } : {}),
+    ...(options.pipelines ? { pipelines: options.pipelines } : {}),
+  })
   emu.route('POST', '/crm/v3/objects/:type/search', (req, ctx) => {
     const type = typeOf(req)
     return type ? searchRecords(ctx.state, type, req.body, ctx.now) : unknownType(req)

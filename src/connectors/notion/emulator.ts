@@ -2,7 +2,7 @@
  * The Notion emulator (API 2025-09-03): `GET /v1/databases/{id}` with `data_sources`,
  * `GET /v1/data_sources/{id}`, `POST /v1/data_sources/{id}/query` (filters, sorts, cursor
  * paging), the legacy `POST /v1/databases/{id}/query` for versions before 2025-09-03, and
- * pages (`POST /v1/pages`, `GET`/`PATCH /v1/pages/{id}`). Bodies are checked against the
+ * pages (`POST /v1/pages`, `GET`/`PATCH /v1/pages/{id}`), and `POST /v1/search` (data sources or pages). Bodies are checked against the
  * official OpenAPI schemas (emulator-spec.ts) and property values against the data source's
  * schema; errors are `{object:'error', status, code, message, request_id}`. About 3 requests
  * per second (bursts of 9 per 3 s by default), then 429 `rate_limited` with Retry-After.
@@ -266,6 +266,41 @@ export function notionEmulator(options: NotionEmulatorOptions = {}): NotionEmula
       in_trash: false,
       is_inline: false,
       data_sources: db.dataSources.map((id) => ({ id, name: state.dataSources.get(id)?.name })),
+    })
+  })
+  // Search, as the inventory uses it: the data sources shared with the integration (or pages), cursor-paged.
+  route('POST', '/v1/search', (req, state) => {
+    const body = (req.body ?? {}) as { filter?: { property?: string; value?: string }; start_cursor?: string; page_size?: number }
+    const kind = body.filter?.property === 'object' ? body.filter.value : undefined
+    if (kind !== undefined && kind !== 'data_source' && kind !== 'page')
+      throw new NotionFault(400, 'validation_error', 'body failed validation: body.filter.value should be `page` or `data_source`.')
+    const sources = [...state.dataSources.values()].map((d) => ({
+      object: 'data_source',
+      id: d.id,
+      name: d.name,
+      title: [{ type: 'text', text: { content: d.name, link: null }, plain_text: d.name, href: null }],
+      parent: { type: 'database_id', database_id: d.databaseId },
+    }))
+    const pages = [...state.pages.values()]
+      .filter((pg) => !pg.in_trash)
+      .map((pg) => ({ object: 'page', id: pg.id, last_edited_time: pg.last_edited_time }))
+    const all = kind === 'data_source' ? sources : kind === 'page' ? pages : [...sources, ...pages]
+    const size = Math.min(Math.max(Number(body.page_size ?? 100), 1), 100)
+    const start = body.start_cursor
+      ? Math.max(
+          0,
+          all.findIndex((x) => x.id === body.start_cursor),
+        )
+      : 0
+    const results = all.slice(start, start + size)
+    const next = all[start + size]?.id ?? null
+    return json(200, {
+      object: 'list',
+      results,
+      next_cursor: next,
+      has_more: next !== null,
+      type: 'page_or_data_source',
+      page_or_data_source: {},
     })
   })
   route('GET', '/v1/data_sources/:id', (req, state) => {
