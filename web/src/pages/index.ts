@@ -4,6 +4,7 @@
  * pages/<page>.tsx and add one line here (see web/README.md).
  */
 import type { ComponentType } from 'preact'
+import { AlertsPage } from './alerts.js'
 import { DeadLettersPage } from './dead-letters.js'
 import type { PageProps } from './page.js'
 import { PipelinesPage } from './pipelines.js'
@@ -29,6 +30,7 @@ export const PAGES: PageEntry[] = [
   { path: 'dead-letters', nav: 'Dead letters', title: 'Dead letters', list: DeadLettersPage },
   { path: 'pipelines', nav: 'Pipelines', title: 'Pipelines', list: PipelinesPage },
   { path: 'usage', nav: 'Usage', title: 'Usage', list: UsagePage },
+  { path: 'alerts', nav: 'Alerts', title: 'Alerts', list: AlertsPage },
   { path: 'syncs', nav: 'Syncs', title: 'Sync', list: SyncsPage, detail: SyncPage },
 ]
 
