@@ -269,6 +269,14 @@ function safeString(v: unknown): string {
 }
 
 /** Serialise an error for storage; `redact` scrubs secrets from messages. */
+/**
+ * A stack trace with file locations cut to the file name (`at send (gateway.js:203:31)`): stored
+ * errors (run history, dead letters) name no directory of the host they ran on.
+ */
+export function stackWithoutPaths(stack: string): string {
+  return stack.replace(/(?<=^|[\s(])(?:file:\/\/)?(?:[A-Za-z]:)?[\\/](?:[^\s()'"]*[\\/])?([^\s()'"\\/]+:\d+(?::\d+)?)/gm, '$1')
+}
+
 export function serializeError(e: unknown, redact: (s: string) => string = (s) => s, depth = 0): SerializedError {
   const err = coerceError(e)
   const out: SerializedError = { name: err.name, message: redact(err.message) }
@@ -279,7 +287,7 @@ export function serializeError(e: unknown, redact: (s: string) => string = (s) =
   if (after !== undefined) out.retryAfterMs = after
   if (typeof any.providerCode === 'string') out.providerCode = redact(any.providerCode)
   if (typeof any.stepId === 'string') out.stepId = any.stepId
-  if (err.stack) out.stack = redact(err.stack)
+  if (err.stack) out.stack = redact(stackWithoutPaths(err.stack))
   if (err.cause !== undefined && depth < 4) out.cause = serializeError(err.cause, redact, depth + 1)
   return out
 }

@@ -24,6 +24,7 @@ import { attachRunLogs, createLogger } from './observe/logger.js'
 import { createMetrics } from './observe/metrics.js'
 import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
 import { gatherStatus } from './observe/status-sources.js'
+import { pipelineSecrets } from './pipeline/compile.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { assertApiToken } from './server/api-auth.js'
@@ -217,7 +218,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     concurrency: options.concurrency ?? (syncs.length ? 256 : undefined),
     leaseMs: options.leaseMs,
     sweepIntervalMs: options.sweepIntervalMs,
-    redact: { secrets: [...secretValues(env), ...configured.secrets] },
+    redact: { secrets: [...secretValues(env), ...configured.secrets, ...pipelines.flatMap(pipelineSecrets)] },
   })
   hubRef = hub
   const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
@@ -287,7 +288,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             usage: () => gateway.usage(),
           }),
         syncs: runner,
-        connections: () => Object.entries(connections).map(([connector, byName]) => ({ connector, connections: Object.keys(byName) })),
+        connections: () => configured.registry.list(),
         log: (msg, data) => logger.info(data ?? {}, msg),
         processMetrics: true,
       })

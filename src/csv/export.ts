@@ -54,7 +54,7 @@ export async function runExportRows(hub: Pick<Hub, 'store' | 'redactor'>, q: Run
       created_at: new Date(r.createdAt).toISOString(),
       finished_at: r.finishedAt ? new Date(r.finishedAt).toISOString() : '',
       error_code: r.error?.code ?? '',
-      error: r.error?.message ?? '',
+      error: hub.redactor.text(r.error?.message ?? ''),
       event: json(hub.redactor.value(event?.payload ?? null)),
       output: last ? json(hub.redactor.value(last.output)) : '',
     }

@@ -50,10 +50,11 @@ export async function describeRun(hub: Pick<Hub, 'store' | 'redactor'> & Partial
   ])
   const trigger = hub.getPipeline?.(run.pipelineId)?.trigger
   const paths = trigger?.kind === 'webhook' ? (trigger.options.redact ?? []) : []
-  return {
+  // Everything through the redactor: errors and the dead letter's input carry secrets too.
+  return hub.redactor.value({
     run,
-    event: event ? { ...event, payload: hub.redactor.value(paths.length > 0 ? redactPaths(event.payload, paths) : event.payload) } : null,
-    steps: steps.map((s) => ({ ...s, output: hub.redactor.value(s.output) })),
+    event: event ? { ...event, payload: paths.length > 0 ? redactPaths(event.payload, paths) : event.payload } : null,
+    steps,
     deadLetter,
-  }
+  })
 }

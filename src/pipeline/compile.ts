@@ -9,6 +9,7 @@ import { ConfigError, type Problem } from '../errors.js'
 import type { RetryPolicy } from '../types.js'
 import { compileTrigger } from './compile-trigger.js'
 import { compileComputed, type Where } from './computed.js'
+import { credentialEnvValues } from './credentials.js'
 import { isEnvRef } from './define.js'
 import { tryParseDuration } from './duration.js'
 import { checkTemplateRefs } from './refs.js'
@@ -93,7 +94,7 @@ export function compilePipeline(def: PipelineDefinition, options: CompileOptions
     checkNestedAggregates(steps, false, ctx)
   }
   if (problems.length > 0) throw new ConfigError(problems)
-  return Object.freeze({
+  const compiled: CompiledPipeline = {
     id,
     version: hashDefinition(def),
     description: typeof resolved.description === 'string' ? resolved.description : null,
@@ -103,7 +104,17 @@ export function compilePipeline(def: PipelineDefinition, options: CompileOptions
     retry,
     concurrency,
     concurrencyKey: concurrencyKey as CompiledPipeline['concurrencyKey'],
-  })
+  }
+  // Not enumerable: never serialised with the pipeline; read it with pipelineSecrets().
+  Object.defineProperty(compiled, SECRETS, { value: Object.freeze(credentialEnvValues(raw, env)), enumerable: false })
+  return Object.freeze(compiled)
+}
+
+const SECRETS = Symbol.for('pipewright.pipeline.secrets')
+
+/** The environment values a compiled pipeline uses as credentials (credentials.ts): mask them. */
+export function pipelineSecrets(p: CompiledPipeline): readonly string[] {
+  return ((p as unknown as Record<symbol, unknown>)[SECRETS] as readonly string[] | undefined) ?? []
 }
 
 interface Ctx {

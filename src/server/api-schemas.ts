@@ -279,9 +279,6 @@ export const apiDocs = {
   usage: doc('usage', 'Budgets of each connection in the current period', {
     response: { 200: jsonSchema(obj({ usage: z.array(budgetRow) })), ...errors() },
   }),
-  connections: doc('connections', 'Configured connections by connector', {
-    response: { 200: jsonSchema(obj({ connections: z.array(z.record(z.string(), z.unknown())) })), ...errors() },
-  }),
 } satisfies Record<string, RouteDoc>
 
 // Alerts (src/server/api-alerts.ts). Documented loosely for now: the record shapes are the

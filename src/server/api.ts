@@ -5,6 +5,8 @@
  * @module
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ConnectionInfo } from '../connections/types.js'
+import type { CircuitRow } from '../connectors/gateway/gateway.js'
 import { runsCsvString } from '../csv/export.js'
 import { importCsv } from '../csv/import.js'
 import type { Hub } from '../engine/hub.js'
@@ -16,6 +18,7 @@ import type { SyncRunner } from '../sync/runner.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
 import { registerAlertsApi } from './api-alerts.js'
 import { registerChartsApi } from './api-charts.js'
+import { registerConnectionsApi } from './api-connections.js'
 import { type ApiGuard, type GuardRouteConfig, registerSessionRoutes } from './api-guard.js'
 import { apiDocs } from './api-schemas.js'
 import { registerStatusApi, type StatusSource } from './api-status.js'
@@ -32,7 +35,10 @@ export interface ApiOptions {
   debug?: boolean
   /** Rows for `usage` (from the gateway), when available. */
   usage?: () => Promise<unknown[]> | unknown[]
-  connections?: () => unknown[]
+  /** Every configured connection (the runtime's registry). */
+  connections?: () => ConnectionInfo[]
+  /** Circuit states (from the gateway), for the connections' answers. */
+  circuits?: () => CircuitRow[]
   alerting?: Alerting | null
   /** Status of pipelines, syncs and connections (the runtime's); else from the hub alone. */
   status?: StatusSource
@@ -43,7 +49,8 @@ const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead
 
 export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
   const { hub } = opts
-  const pub = <T>(v: T): T => (opts.debug ? v : withoutStacks(v))
+  // Secrets masked (also those stored before the hub knew them) and, unless debug, no stack traces.
+  const pub = <T>(v: T): T => hub.redactor.value(opts.debug ? v : withoutStacks(v))
   await app.register(
     async (api) => {
       // An empty body with a JSON type is `{}` (a POST that needs no parameters still sends the type).
@@ -207,7 +214,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
       await registerChartsApi(api, opts)
       await registerSyncsApi(api, opts)
       api.get('/usage', { schema: apiDocs.usage }, async () => ({ usage: opts.usage ? await opts.usage() : [] }))
-      api.get('/connections', { schema: apiDocs.connections }, async () => ({ connections: opts.connections ? opts.connections() : [] }))
+      await registerConnectionsApi(api, opts)
     },
     { prefix: '/api/v1' },
   )

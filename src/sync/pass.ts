@@ -416,7 +416,10 @@ class Pass {
     relations: Array<{ name: string; set?: string; unset?: string }>,
   ) {
     const base = { a: this.shadow(link.id, 'a')?.hash ?? null, b: this.shadow(link.id, 'b')?.hash ?? null }
-    const body = { linkId: link.id, a: ops.a, b: ops.b, relations, base }
+    // the records' modification times keep an A→B→A history from repeating an earlier job's key
+    // (same shadows, same writes), which the delivery-id dedupe would take as already done
+    const at = [shadows.a?.modifiedAt ?? null, shadows.b?.modifiedAt ?? null]
+    const body = { linkId: link.id, a: ops.a, b: ops.b, relations, base, at }
     const key = `${this.sync.id}:${link.id}:${createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 20)}`
     const job: WriteJob = {
       sync: this.sync.id,

@@ -85,6 +85,12 @@ export interface SyncSide {
   archive?(id: string): SideWrite
   /** The provider id of the record a `create` wrote, from the action's output. */
   createdId(output: unknown): string
+  /**
+   * Whether the provider stored something else than was asked, by the write's output (Mailchimp
+   * kept an opt-out instead of subscribing): the record is then marked dirty, so the next pass
+   * reads it and the other side learns what it really holds. @defaultValue never
+   */
+  diverged?(output: unknown): boolean
   /** Relations by name (e.g. `companies` for HubSpot contact → company associations). */
   readonly relations?: Readonly<Record<string, SideRelation>>
 }

@@ -78,7 +78,7 @@ export function syncWritePipeline(sync: CompiledSync, ctx: WritePipelineContext)
       if (!op) return null
       const s = ctx.sides()[side]
       const output = await run(buildWrite(s, op), helpers)
-      return { id: op.op === 'create' ? s.createdId(output) : (op.id ?? null) }
+      return { id: op.op === 'create' ? s.createdId(output) : (op.id ?? null), ...(s.diverged?.(output) ? { diverged: true } : {}) }
     })
   const steps: CompiledStep[] = [
     writeStep('a'),
@@ -165,6 +165,11 @@ async function recordJob(sync: CompiledSync, ctx: WritePipelineContext, job: Wri
         return id ? [{ side, recordId: id, reason: 'stale write', at: now }] : []
       })
     : []
+  for (const side of ['a', 'b'] as const) {
+    const id = side === 'a' ? link.aId : link.bId
+    if (!stale && id && (scope[`write-${side}`] as { diverged?: boolean } | null)?.diverged)
+      dirty.push({ side, recordId: id, reason: 'stored differently than written', at: now })
+  }
   await ctx.store.sync.apply(sync.id, { links: [link], shadows, dirty })
   return { linkId: link.id, aId: link.aId, bId: link.bId, state: link.state, ...(stale ? { stale: true } : {}) }
 }

@@ -106,7 +106,7 @@ describe.skipIf(!ready)('distributed: one API process and worker processes on Po
     const t0 = Date.now()
     const runIds = [...load.acked.values()]
     expect(runIds).toHaveLength(1000)
-    await allSucceeded(runIds, 45_000)
+    await allSucceeded(runIds, 180_000)
 
     // Every acknowledged run's effect reached the receiver.
     const missing = runIds.filter((id) => !receiver.byKey.has(`${id}:deliver`))
@@ -124,7 +124,7 @@ describe.skipIf(!ready)('distributed: one API process and worker processes on Po
     // The survivor finished the victim's work and both live processes shut down cleanly.
     expect(await stop(survivor)).toBe(0)
     expect(await stop(api)).toBe(0)
-  }, 60_000)
+  }, 240_000)
 
   it('loses nothing when every Redis key of the queue vanishes mid-load (the sweeper re-dispatches from the store)', async () => {
     const { proc: api, hookUrl } = await startApi()
@@ -142,11 +142,11 @@ describe.skipIf(!ready)('distributed: one API process and worker processes on Po
     const runIds = [...load.acked.values()]
     expect(runIds).toHaveLength(800)
     const t0 = Date.now()
-    await allSucceeded(runIds, 40_000)
+    await allSucceeded(runIds, 180_000)
     console.info(`flush: all ${runIds.length} runs done ${Date.now() - t0} ms after the load`)
     expect(runIds.filter((id) => !receiver.byKey.has(`${id}:deliver`))).toEqual([])
     // No worker died, so no run executed twice: every effect exactly once.
     expect([...receiver.byKey].filter(([, n]) => n > 1)).toEqual([])
     for (const p of [w1, w2, api]) expect(await stop(p)).toBe(0)
-  }, 60_000)
+  }, 240_000)
 })

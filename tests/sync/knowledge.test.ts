@@ -2,7 +2,7 @@
  * Folder ↔ Notion knowledge sync end to end: markdown files in a temporary folder, pages in the
  * Notion emulator (real loopback HTTP), a real runtime (SQLite store, gateway, write runs).
  */
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -130,12 +130,13 @@ describe('folder ↔ Notion knowledge sync', () => {
   })
 
   it('concurrent edits: the later one wins, the other is kept in one conflict section on both sides, and one conflict is recorded', async () => {
-    const { folder, notion, runtime, emu } = await setup({ conflicts: { skew: '1ms' } as never })
+    const { folder, notion, runtime, emu } = await setup()
     writeFileSync(join(folder, 'plan.md'), '---\ntitle: Plan\n---\n\nShip in May.\n')
     await runtime.syncs.run('kb')
     const [page] = emu.pages()
     writeFileSync(join(folder, 'plan.md'), file(folder, 'plan.md').replace('Ship in May.', 'Ship in June (folder).'))
-    await new Promise((r) => setTimeout(r, 20)) // Notion's edit is the later one
+    const before = new Date(Date.now() - 5000) // saved 5 s ago: Notion's edit below is the later one
+    utimesSync(join(folder, 'plan.md'), before, before)
     await notion('pages.writeMarkdown', { pageId: page!.id, markdown: 'Ship in July (Notion).\n' })
     const r = await runtime.syncs.run('kb')
     expect(r.conflicts).toBe(1)

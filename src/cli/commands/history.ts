@@ -12,15 +12,39 @@ import { DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
 import { createStore } from '../../store/index.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../../types.js'
 import { type CliIo, table } from '../io.js'
+import { cliRedaction } from '../output-redaction.js'
 import { pipelinesDir } from './local.js'
 
 async function openHub(io: CliIo, opts: { db?: string; dir?: string }, withPipelines = false): Promise<Hub> {
   const url = resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd)
   const store = await createStore(url)
   await store.migrate()
-  const pipelines = withPipelines ? await loadPipelines(pipelinesDir(io, opts.dir), { env: io.env, cwd: io.cwd }) : []
+  const dir = pipelinesDir(io, opts.dir)
+  const redaction = await cliRedaction(io, dir)
+  const pipelines = withPipelines ? await loadPipelines(dir, { env: io.env, cwd: io.cwd }) : redaction.pipelines
   const noActions = { execute: async () => undefined, check: () => null, close: async () => {} }
-  return createHub({ pipelines, store, actions: noActions, worker: false, scheduler: false })
+  const hub = await createHub({
+    pipelines,
+    store,
+    actions: noActions,
+    worker: false,
+    scheduler: false,
+    redact: { secrets: redaction.secrets },
+  })
+  published.set(hub, (v) => redaction.publish(hub.redactor.value(v)))
+  return hub
+}
+
+const published = new WeakMap<Hub, <T>(v: T) => T>()
+
+/** What may be printed of `v`: secrets masked, stack traces left out (unless PIPEWRIGHT_DEBUG). */
+function view<T>(hub: Hub, v: T): T {
+  return published.get(hub)!(v)
+}
+
+/** `io` whose output has every known secret value masked, whatever prints it. */
+function masked(io: CliIo, hub: Hub): CliIo {
+  return { ...io, out: (t) => io.out(hub.redactor.text(t)) }
 }
 
 export async function runsList(io: CliIo, opts: { db?: string; pipeline?: string; status?: string; limit?: string; json?: boolean }) {
@@ -31,17 +55,21 @@ export async function runsList(io: CliIo, opts: { db?: string; pipeline?: string
       status: opts.status?.split(',') as RunStatus[] | undefined,
       limit: opts.limit ? Number(opts.limit) : 20,
     })
-    io.out(opts.json ? JSON.stringify(runs) : table(runs, ['id', 'pipeline', 'status', 'step', 'attempt', 'createdAt']))
+    masked(io, hub).out(
+      opts.json ? JSON.stringify(view(hub, runs)) : table(runs, ['id', 'pipeline', 'status', 'step', 'attempt', 'createdAt']),
+    )
     return 0
   } finally {
     await hub.close()
   }
 }
 
-export async function runsShow(io: CliIo, runId: string, opts: { db?: string; json?: boolean }) {
-  const hub = await openHub(io, opts)
+export async function runsShow(raw: CliIo, runId: string, opts: { db?: string; json?: boolean }) {
+  const hub = await openHub(raw, opts)
+  const io = masked(raw, hub)
   try {
-    const r = await describeRun(hub, runId)
+    const found = await describeRun(hub, runId)
+    const r = found && view(hub, found)
     if (!r) {
       io.err(`no run ${runId}`)
       return 1
@@ -73,15 +101,17 @@ export async function runsShow(io: CliIo, runId: string, opts: { db?: string; js
   }
 }
 
-export async function dlqList(io: CliIo, opts: { db?: string; pipeline?: string; reason?: string; all?: boolean; json?: boolean }) {
-  const hub = await openHub(io, opts)
+export async function dlqList(raw: CliIo, opts: { db?: string; pipeline?: string; reason?: string; all?: boolean; json?: boolean }) {
+  const hub = await openHub(raw, opts)
+  const io = masked(raw, hub)
   try {
-    const rows = await hub.store.listDeadLetters({
+    const found = await hub.store.listDeadLetters({
       pipelineId: opts.pipeline,
       reason: opts.reason as DeadReason | undefined,
       includeResolved: opts.all,
       limit: 1000,
     })
+    const rows = view(hub, found)
     io.out(
       opts.json
         ? JSON.stringify(rows)
@@ -104,15 +134,16 @@ export async function dlqList(io: CliIo, opts: { db?: string; pipeline?: string;
   }
 }
 
-export async function dlqShow(io: CliIo, runId: string, opts: { db?: string; json?: boolean }) {
-  const hub = await openHub(io, opts)
+export async function dlqShow(raw: CliIo, runId: string, opts: { db?: string; json?: boolean }) {
+  const hub = await openHub(raw, opts)
+  const io = masked(raw, hub)
   try {
     const d = await hub.store.getDeadLetter(runId)
     if (!d) {
       io.err(`no dead letter for run ${runId}`)
       return 1
     }
-    io.out(JSON.stringify(d, null, 2))
+    io.out(JSON.stringify(view(hub, d), null, 2))
     return 0
   } finally {
     await hub.close()

@@ -16,6 +16,7 @@ import { createRuntime, DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../ru
 import { createStore } from '../../store/index.js'
 import type { RunStatus } from '../../types.js'
 import type { CliIo } from '../io.js'
+import { cliRedaction } from '../output-redaction.js'
 import { type ImportProgressState, progressMeter } from '../progress.js'
 import { pipelinesDir } from './local.js'
 import { sandboxOverrides } from './sandbox.js'
@@ -155,7 +156,9 @@ export async function runsExportCommand(
   const store = await createStore(resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd))
   await store.migrate()
   const noActions = { execute: async () => undefined, check: () => null, close: async () => {} }
-  const hub = await createHub({ pipelines: [], store, actions: noActions, worker: false, scheduler: false })
+  // Masked like the API: every secret the running hub would mask, whatever the variable's name.
+  const { secrets } = await cliRedaction(io, resolve(io.cwd, 'pipelines'))
+  const hub = await createHub({ pipelines: [], store, actions: noActions, worker: false, scheduler: false, redact: { secrets } })
   try {
     const query = {
       pipeline: opts.pipeline,

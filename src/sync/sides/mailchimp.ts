@@ -154,6 +154,11 @@ export const mailchimpSide: SideKind<MailchimpSideOptions> = {
       update: (id, fields) => write(id, fields),
       archive: (id) => ({ ref: 'mailchimp.members.archive', ...conn, input: { listId, id } }),
       createdId: (out) => String((out as { id: string }).id),
+      // a subscription left out (no consent, or an opt-out kept): read the member again next pass
+      diverged: (out) =>
+        Boolean(
+          (out as { consentKept?: boolean; consentMissing?: boolean }).consentKept || (out as { consentMissing?: boolean }).consentMissing,
+        ),
     }
   },
 }

@@ -89,7 +89,7 @@ export function spawnProcess(command: string, args: string[], env: Record<string
     pid: child.pid!,
     lines,
     exited,
-    waitFor(re, timeoutMs = 20_000) {
+    waitFor(re, timeoutMs = 60_000) {
       const seen = lines.find((l) => re.test(l))
       if (seen) return Promise.resolve(seen)
       return new Promise((resolve, reject) => {

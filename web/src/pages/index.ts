@@ -5,6 +5,7 @@
  */
 import type { ComponentType } from 'preact'
 import { AlertsPage } from './alerts.js'
+import { ConnectionsPage } from './connections.js'
 import { DeadLettersPage } from './dead-letters.js'
 import type { PageProps } from './page.js'
 import { PipelinesPage } from './pipelines.js'
@@ -30,6 +31,7 @@ export const PAGES: PageEntry[] = [
   { path: 'dead-letters', nav: 'Dead letters', title: 'Dead letters', list: DeadLettersPage },
   { path: 'pipelines', nav: 'Pipelines', title: 'Pipelines', list: PipelinesPage },
   { path: 'usage', nav: 'Usage', title: 'Usage', list: UsagePage },
+  { path: 'connections', nav: 'Connections', title: 'Connections', list: ConnectionsPage },
   { path: 'alerts', nav: 'Alerts', title: 'Alerts', list: AlertsPage },
   { path: 'syncs', nav: 'Syncs', title: 'Sync', list: SyncsPage, detail: SyncPage },
 ]
