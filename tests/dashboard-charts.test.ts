@@ -59,6 +59,17 @@ describe.skipIf(!hasChromium)('dashboard charts and alerts', () => {
     )
     expect(await page.locator('#chart-runs .u-legend').textContent()).toContain('dead')
     expect(await d.axe()).toEqual([])
+
+    // The Connections page shows the provider's 429s and our own pacing waits apart.
+    await page.goto(`${url}/#/connections`)
+    for (const id of ['chart-provider-429', 'chart-pacing']) await page.locator(`#${id} canvas`).first().waitFor()
+    expect(await page.locator('#chart-provider-429 [role="img"]').getAttribute('aria-label')).toBe(
+      'Provider 429s in the last 24 hours: hubspot:main: 3.',
+    )
+    expect(await page.locator('#chart-pacing [role="img"]').getAttribute('aria-label')).toBe(
+      'Calls our rate limits held back in the last 24 hours: hubspot:main: 40.',
+    )
+    expect(await d.axe()).toEqual([])
     expect(d.pageErrors).toEqual([])
   })
 

@@ -85,3 +85,61 @@ function Charts({ data: d }: { data: ChartData }) {
     </div>
   )
 }
+
+/**
+ * The Connections page's view of the last 24 hours: provider 429s per minute by connection, and
+ * beside them our own rate limiter's pacing waits (calls held back before they were sent) — the
+ * two were once counted together; here they are apart.
+ */
+export function ProviderCharts() {
+  const ticks = useRef(0)
+  const charts = useResource(() => getCharts({ hours: 24 }), [], { poll: () => ++ticks.current % 4 === 0 })
+  return (
+    <section id="provider-activity" class="activity" aria-labelledby="provider-activity-title">
+      <h2 id="provider-activity-title">Last 24 hours</h2>
+      <Loaded resource={charts}>
+        {(d) => {
+          const series = (by: Record<string, number[]>, fallback: string) => {
+            const keys = Object.keys(by).sort()
+            return keys.length ? keys.map((k) => ({ label: k, values: by[k]! })) : [{ label: fallback, values: d.times.map(() => 0) }]
+          }
+          const total = (by: Record<string, number[]>) =>
+            Object.keys(by)
+              .sort()
+              .map((k) => `${k}: ${count(by[k]!.reduce((a, b) => a + b, 0))}`)
+              .join('; ')
+          return (
+            <div class="charts">
+              <div id="chart-provider-429">
+                <TimeChart
+                  label="Provider 429s per minute"
+                  summary={
+                    total(d.provider429)
+                      ? `Provider 429s in the last 24 hours: ${total(d.provider429)}.`
+                      : 'No provider answered 429 in the last 24 hours.'
+                  }
+                  times={d.times}
+                  series={series(d.provider429, '429s')}
+                  height={180}
+                />
+              </div>
+              <div id="chart-pacing">
+                <TimeChart
+                  label="Calls held back by our rate limits per minute"
+                  summary={
+                    total(d.pacingWaits)
+                      ? `Calls our rate limits held back in the last 24 hours: ${total(d.pacingWaits)}.`
+                      : 'Our rate limits held no call back in the last 24 hours.'
+                  }
+                  times={d.times}
+                  series={series(d.pacingWaits, 'waits')}
+                  height={180}
+                />
+              </div>
+            </div>
+          )
+        }}
+      </Loaded>
+    </section>
+  )
+}
