@@ -120,6 +120,8 @@ export const pipelineSummary = z.object({
     path: z.string().optional(),
     cron: z.string().optional(),
     timezone: z.string().optional(),
+    /** Poll triggers: the record source read. */
+    source: z.string().optional(),
   }),
   steps: z.array(z.object({ id: z.string(), kind: z.string() })),
   source: z
@@ -278,9 +280,6 @@ export const apiDocs = {
   }),
   usage: doc('usage', 'Budgets of each connection in the current period', {
     response: { 200: jsonSchema(obj({ usage: z.array(budgetRow) })), ...errors() },
-  }),
-  connections: doc('connections', 'Configured connections by connector', {
-    response: { 200: jsonSchema(obj({ connections: z.array(z.record(z.string(), z.unknown())) })), ...errors() },
   }),
 } satisfies Record<string, RouteDoc>
 

@@ -5,6 +5,8 @@
  * @module
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ConnectionInfo } from '../connections/types.js'
+import type { CircuitRow } from '../connectors/gateway/gateway.js'
 import { runsCsvString } from '../csv/export.js'
 import { importCsv } from '../csv/import.js'
 import type { Hub } from '../engine/hub.js'
@@ -15,6 +17,7 @@ import type { Alerting } from '../observe/alerts/alerting.js'
 import type { SyncRunner } from '../sync/runner.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
 import { registerAlertsApi } from './api-alerts.js'
+import { registerConnectionsApi } from './api-connections.js'
 import { type ApiGuard, type GuardRouteConfig, registerSessionRoutes } from './api-guard.js'
 import { apiDocs } from './api-schemas.js'
 import { registerStatusApi, type StatusSource } from './api-status.js'
@@ -31,7 +34,10 @@ export interface ApiOptions {
   debug?: boolean
   /** Rows for `usage` (from the gateway), when available. */
   usage?: () => Promise<unknown[]> | unknown[]
-  connections?: () => unknown[]
+  /** Every configured connection (the runtime's registry). */
+  connections?: () => ConnectionInfo[]
+  /** Circuit states (from the gateway), for the connections' answers. */
+  circuits?: () => CircuitRow[]
   alerting?: Alerting | null
   /** Status of pipelines, syncs and connections (the runtime's); else from the hub alone. */
   status?: StatusSource
@@ -69,7 +75,9 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
               ? { path: p.trigger.options.path }
               : p.trigger.kind === 'schedule'
                 ? { cron: p.trigger.options.cron, timezone: p.trigger.options.timezone }
-                : {}),
+                : p.trigger.kind === 'poll'
+                  ? { source: p.trigger.options.source }
+                  : {}),
           },
           steps: p.steps.map((s) => ({ id: s.id, kind: s.kind })),
           source: p.source,
@@ -206,7 +214,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
       await registerStatusApi(api, opts)
       await registerSyncsApi(api, opts)
       api.get('/usage', { schema: apiDocs.usage }, async () => ({ usage: opts.usage ? await opts.usage() : [] }))
-      api.get('/connections', { schema: apiDocs.connections }, async () => ({ connections: opts.connections ? opts.connections() : [] }))
+      await registerConnectionsApi(api, opts)
     },
     { prefix: '/api/v1' },
   )

@@ -14,6 +14,7 @@ import { createServer as createHttpServer } from 'node:http'
 import { dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
+import type { ConnectionInfo } from '../connections/types.js'
 import type { CircuitRow } from '../connectors/gateway/gateway.js'
 import type { Hub } from '../engine/hub.js'
 import { ConfigError, ErrorCodes } from '../errors.js'
@@ -46,7 +47,8 @@ export interface ServerOptions {
   usage?: () => Promise<BudgetRow[]> | BudgetRow[]
   /** Circuit state per connection (the gateway's), for `/metrics`. */
   circuits?: () => CircuitRow[]
-  connections?: () => unknown[]
+  /** Every configured connection, for /api/v1/connections (`listConnections`). */
+  connections?: () => ConnectionInfo[]
   /** This process's alerting, for /api/v1/alerts. */
   alerting?: Alerting | null
   /** Status of pipelines, syncs and connections, for /api/v1/status. */
@@ -203,6 +205,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     debug: options.debug,
     usage: options.usage,
     connections: options.connections,
+    ...(options.circuits ? { circuits: options.circuits } : {}),
     alerting: options.alerting ?? null,
     ...(options.status ? { status: options.status } : {}),
     syncs: options.syncs ?? null,

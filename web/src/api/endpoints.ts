@@ -1,6 +1,7 @@
 /** Typed calls of the /api/v1 routes the dashboard uses; a new page adds its own here. */
 import { api, query } from './client.js'
 import type {
+  ConnectionView,
   DeadLetterFilter,
   DeadLetterRecord,
   PassReport,
@@ -46,6 +47,7 @@ export const replayDeadLetters = (f: DeadLetterFilter, until: number, limit: num
 export const discardDeadLetter = (runId: string) => api<{ discarded: boolean }>(`/dead-letters/${id(runId)}/discard`, {})
 
 export const listUsage = () => api<{ usage: UsageRow[] }>('/usage').then((r) => r.usage)
+export const listConnections = () => api<{ connections: ConnectionView[] }>('/connections').then((r) => r.connections)
 
 /** Status of each pipeline, sync and connection (active, paused, degraded, failing) with the reasons. */
 export const getStatus = () => api<StatusReport>('/status')

@@ -82,3 +82,35 @@ export interface DeadLetterFilter {
 export type { SyncConflict } from '../../../src/store/sync-contract.js'
 export type { PassReport, PlannedWrite, RepairFix } from '../../../src/sync/report.js'
 export type { PassBrief, SyncStatus, SyncSummary } from '../../../src/sync/status.js'
+
+/** `GET /api/v1/connections` (src/server/api-connections.ts). */
+export interface ConnectionView {
+  id: string
+  service: string
+  name: string
+  source: { kind: 'env' | 'file' | 'options'; file?: string }
+  active: boolean
+  problem?: string
+  baseUrl?: string
+  plan?: string
+  owner?: string
+  tags: string[]
+  description?: string
+  allowPrivateNetwork: boolean | string[]
+  limits: { rates: Array<{ name: string; limit: number; windowMs: number; actions?: string[] }>; maxConcurrent?: number }
+  rate: { lastMinute: number; rateLimitedLastMinute: number }
+  circuit: {
+    state: 'closed' | 'open' | 'half-open'
+    retryAfterMs: number
+    origins: Array<{ origin: string; state: 'closed' | 'open' | 'half-open'; retryAfterMs: number }>
+  }
+  budgets: Array<{ name: string; period: string; limit: number; used: number; remaining: number; level: number }>
+  credential: {
+    kind: 'env' | 'stored' | 'inline' | 'none'
+    name?: string
+    status: 'present' | 'missing'
+    owner?: string | null
+    rotateBy?: string | null
+    rotation: 'ok' | 'due' | 'overdue' | 'none'
+  }
+}

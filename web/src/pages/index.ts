@@ -4,6 +4,7 @@
  * pages/<page>.tsx and add one line here (see web/README.md).
  */
 import type { ComponentType } from 'preact'
+import { ConnectionsPage } from './connections.js'
 import { DeadLettersPage } from './dead-letters.js'
 import type { PageProps } from './page.js'
 import { PipelinesPage } from './pipelines.js'
@@ -29,6 +30,7 @@ export const PAGES: PageEntry[] = [
   { path: 'dead-letters', nav: 'Dead letters', title: 'Dead letters', list: DeadLettersPage },
   { path: 'pipelines', nav: 'Pipelines', title: 'Pipelines', list: PipelinesPage },
   { path: 'usage', nav: 'Usage', title: 'Usage', list: UsagePage },
+  { path: 'connections', nav: 'Connections', title: 'Connections', list: ConnectionsPage },
   { path: 'syncs', nav: 'Syncs', title: 'Sync', list: SyncsPage, detail: SyncPage },
 ]
 
