@@ -12,3 +12,10 @@ if (!existsSync(compiled)) {
 }
 const { main } = await import(pathToFileURL(compiled).href)
 process.exitCode = await main(process.argv.slice(2))
+// The command has finished: whatever still holds the event loop (a client retrying an unreachable
+// Redis, say) must not keep the process alive. Output still on its way to a slow reader goes first.
+setTimeout(() => {
+  const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0)
+  if (pending.length === 0) process.exit()
+  Promise.all(pending.map((s) => new Promise((r) => s.once('drain', r)))).then(() => process.exit())
+}, 3000).unref()

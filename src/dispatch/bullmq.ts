@@ -28,6 +28,8 @@ interface RunJob {
 }
 
 const JOB_NAME = 'run'
+/** How long `stopWorker` waits for BullMQ when no run is in flight. */
+const IDLE_CLOSE_MS = 1000
 
 export async function createBullmqDispatch(options: BullmqDispatchOptions = {}): Promise<Dispatch & { readonly queueName: string }> {
   const queueName = options.queueName ?? bullmqDefaults.queueName
@@ -140,9 +142,11 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
       if (!w) return
       worker = null
       const closing = w.close().catch((error) => report('closing the dispatch worker failed', error))
+      // Nothing in flight: no reason to wait long for Redis (it may be down and never answer).
+      const budget = inflight.size > 0 ? deadlineMs : Math.min(deadlineMs, IDLE_CLOSE_MS)
       let timer: NodeJS.Timeout | undefined
       const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), deadlineMs)
+        timer = setTimeout(() => resolve('late'), budget)
       })
       const outcome = await Promise.race([closing, late])
       clearTimeout(timer)
@@ -154,7 +158,15 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
     },
 
     async depth() {
-      const counts = await queue.getJobCounts('wait', 'delayed', 'prioritized')
+      // Bounded: with Redis down the count would wait for a reconnect forever (and /metrics,
+      // the series recorder and shutdown with it).
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer the queue depth within ${timeoutMs} ms`)), timeoutMs)
+      })
+      const counting = queue.getJobCounts('wait', 'delayed', 'prioritized')
+      counting.catch(() => undefined)
+      const counts = await Promise.race([counting, late]).finally(() => clearTimeout(timer))
       return (counts.wait ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0)
     },
 
@@ -162,8 +174,13 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
       abandon()
       const w = worker
       worker = null
-      const closing = Promise.allSettled([w?.close(true), queue.close()])
+      let closed = false
+      const closing = Promise.allSettled([w?.close(true), queue.close()]).then(() => {
+        closed = true
+      })
       await Promise.race([closing, new Promise((r) => setTimeout(r, 2000).unref())])
+      // Redis down: drop the connections rather than let them retry (and keep the process) forever.
+      if (!closed) for (const c of [w, queue]) void c?.disconnect().catch(() => undefined)
     },
   }
 }

@@ -157,7 +157,9 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch, sources: Me
     labelNames: ['dispatch'],
     registers: [registry],
     async collect() {
-      this.set({ dispatch: dispatch.kind }, await dispatch.depth())
+      // Redis unreachable: leave the last figure rather than fail the whole scrape.
+      const depth = await dispatch.depth().catch(() => null)
+      if (depth !== null) this.set({ dispatch: dispatch.kind }, depth)
     },
   })
   new Gauge({

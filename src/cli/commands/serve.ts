@@ -10,7 +10,8 @@ import { watch } from 'node:fs'
 import { ConfigError, formatProblem } from '../../errors.js'
 import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
-import { createRuntime } from '../../runtime.js'
+import { createRuntime, DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
+import { acquireInstanceLock, type InstanceLock, type LockHolder, sqliteLockPath } from '../instance-lock.js'
 import type { CliIo } from '../io.js'
 import { pipelinesDir } from './local.js'
 import { sandboxOverrides } from './sandbox.js'
@@ -68,27 +69,58 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
     )
-  let runtime: Awaited<ReturnType<typeof createRuntime>>
-  try {
-    runtime = await createRuntime({
-      cwd: io.cwd,
-      env: io.env,
-      pipelinesDir: pipelinesDir(io, opts.dir),
-      databaseUrl: opts.db,
-      server: mode !== 'worker',
-      host: mode === 'dev' ? (opts.host ?? '127.0.0.1') : opts.host,
-      port: opts.port ? Number(opts.port) : undefined,
-      worker: mode === 'worker' ? true : opts.worker !== false,
-      concurrency: opts.concurrency ? Number(opts.concurrency) : undefined,
-      leaseMs: opts.leaseMs ? Number(opts.leaseMs) : undefined,
-      metricsPort: opts.metricsPort ? Number(opts.metricsPort) : undefined,
-      connectionOverrides: sandbox?.env,
-      allowPrivateNetwork: sandbox?.allowPrivateNetwork,
-    })
-  } catch (e) {
-    await sandbox?.close()
-    return reportConfig(io, e)
+  // Signals are ours from here on: a SIGTERM during start-up stops start-up (it is not lost).
+  const signal = io.untilSignal()
+  let lock: InstanceLock | null = null
+  if (mode !== 'worker') {
+    const lockPath = sqliteLockPath(resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd))
+    const taken = lockPath ? acquireInstanceLock(lockPath, mode) : null
+    if (taken && 'heldBy' in taken) {
+      await sandbox?.close()
+      io.err(otherStartMessage(taken.heldBy, lockPath!))
+      return 1
+    }
+    lock = taken
   }
+  const starting = createRuntime({
+    cwd: io.cwd,
+    env: io.env,
+    pipelinesDir: pipelinesDir(io, opts.dir),
+    databaseUrl: opts.db,
+    server: mode !== 'worker',
+    host: mode === 'dev' ? (opts.host ?? '127.0.0.1') : opts.host,
+    port: opts.port ? Number(opts.port) : undefined,
+    worker: mode === 'worker' ? true : opts.worker !== false,
+    concurrency: opts.concurrency ? Number(opts.concurrency) : undefined,
+    leaseMs: opts.leaseMs ? Number(opts.leaseMs) : undefined,
+    metricsPort: opts.metricsPort ? Number(opts.metricsPort) : undefined,
+    connectionOverrides: sandbox?.env,
+    allowPrivateNetwork: sandbox?.allowPrivateNetwork,
+  }).then(
+    (r) => ({ runtime: r }),
+    (error: unknown) => ({ error }),
+  )
+  // A signal during start-up: let start-up finish (bounded), then shut down as usual.
+  const first =
+    (await Promise.race([starting, signal.then(() => null)])) ?? (await Promise.race([starting, sleep(STARTUP_GRACE_MS).then(() => null)]))
+  if (first === null) {
+    io.err(`stopped: start-up had not finished ${STARTUP_GRACE_MS / 1000} s after the signal (is the database or Redis reachable?)`)
+    lock?.release()
+    await sandbox?.close()
+    return 1
+  }
+  if ('error' in first) {
+    lock?.release()
+    await sandbox?.close()
+    const inUse = listenError(first.error, mode === 'worker' ? 'metrics' : 'server')
+    if (inUse) {
+      io.err(inUse)
+      return 1
+    }
+    return reportConfig(io, first.error)
+  }
+  const runtime = first.runtime
+  lock?.setUrl(runtime.url)
   const names = runtime.hub.pipelines().map((p) => p.id)
   io.out(
     `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.boundUrl ? `, listening on ${listening(runtime.boundUrl, runtime.url)}` : ''}${runtime.healthUrl ? `, health and metrics on ${runtime.healthUrl}` : ''}`,
@@ -116,7 +148,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
       io.err(`cannot watch ${dir}; reload on change is off`)
     }
   }
-  await io.untilSignal()
+  await signal
   io.out(`shutting down: finishing in-flight runs for up to ${grace} ms…`)
   // The promise is grace + 2 s at most, whatever a component does: past that the process ends.
   const backstop = setTimeout(() => {
@@ -126,6 +158,40 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
   backstop.unref()
   watcher?.close()
   await runtime.close(grace)
+  clearTimeout(backstop)
+  lock?.release()
   await sandbox?.close()
   return 0
+}
+
+/** A signal during start-up: how long to wait for start-up to finish so it can be closed cleanly. */
+const STARTUP_GRACE_MS = 10_000
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref())
+}
+
+/** A port-in-use (or not-allowed) message that says how to pick another, or null for other errors. */
+function listenError(e: unknown, what: 'server' | 'metrics'): string | null {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number }
+  if (err?.code !== 'EADDRINUSE' && err?.code !== 'EACCES') return null
+  const where = `port ${err.port ?? '?'} on ${err.address ?? 'this host'}`
+  const how =
+    what === 'server'
+      ? 'choose another with --port <n> or PIPEWRIGHT_PORT=<n> (0 picks a free one)'
+      : 'choose another with --metrics-port <n> or PIPEWRIGHT_METRICS_PORT=<n>'
+  return err.code === 'EADDRINUSE'
+    ? `cannot start: ${where} is already in use (another pipewright, or another program: \`lsof -i :${err.port}\` shows which); stop it, or ${how}`
+    : `cannot start: not allowed to listen on ${where} (ports below 1024 need privileges); ${how}`
+}
+
+function otherStartMessage(h: LockHolder, lockPath: string): string {
+  const db = lockPath.replace(/\.start\.lock$/, '')
+  return [
+    `cannot start: another \`pipewright ${h.command}\` (pid ${h.pid} on ${h.host}${h.url ? `, serving ${h.url}` : ''}, since ${h.since}) is using the SQLite database ${db}.`,
+    'A SQLite database serves one `start` at a time. Either stop it first (Ctrl-C in its terminal, or `kill ' + h.pid + '`),',
+    'or give this one its own database (--db sqlite:other.db or PIPEWRIGHT_DATABASE_URL),',
+    'or run several processes on Postgres + Redis (PIPEWRIGHT_DATABASE_URL=postgres://…, PIPEWRIGHT_REDIS_URL; docs/operations.md).',
+    `If no such process runs any more, delete ${lockPath}.`,
+  ].join('\n')
 }
