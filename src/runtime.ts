@@ -36,6 +36,7 @@ import { loadSyncs } from './sync/load.js'
 import { syncPipelines } from './sync/pipelines.js'
 import { createSyncRunner, type SyncRunner } from './sync/runner.js'
 import type { CompiledSync } from './sync/types.js'
+import { createPoller, type Poller } from './triggers/poll.js'
 import { createScheduler, type Scheduler } from './triggers/schedules.js'
 import type { Clock } from './types.js'
 
@@ -102,6 +103,8 @@ export interface Runtime {
   hub: Hub
   server: PipewrightServer | null
   scheduler: Scheduler | null
+  /** Poll triggers (read on their interval when scheduling; `poll(id)` reads now). */
+  poller: Poller
   /** The loaded syncs and their runner (passes on schedule, on demand, on webhook nudges). */
   syncs: SyncRunner
   /** The pipelines the syncs bring (write and webhook pipelines); keep them when replacing pipelines. */
@@ -261,6 +264,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   runner = createSyncRunner({ hub, syncs, schedule: scheduling })
   await hub.start()
   if (scheduler) await scheduler.start()
+  const poller = createPoller(hub)
+  if (scheduling) await poller.start()
   await runner.start()
   alerting?.start()
   let server: PipewrightServer | null = null
@@ -295,6 +300,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       url = await server.listen()
     } catch (e) {
       scheduler?.stop()
+      poller.stop()
       await runner?.close()
       await server?.close().catch(() => {})
       await alerting?.close()
@@ -321,6 +327,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     hub,
     server,
     scheduler,
+    poller,
     syncs: runner,
     syncPipelines: syncPipes,
     logger,
@@ -336,6 +343,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const until = clock.now() + deadlineMs
       const left = () => Math.max(0, until - clock.now())
       scheduler?.stop()
+      poller.stop()
       await runner?.close()
       if (server) await server.close(Math.min(2000, left()))
       await health?.close()

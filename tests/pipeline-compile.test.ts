@@ -195,7 +195,7 @@ steps:
     with: { url: "\${TARGET_URL}" }
 `)
     const text = ps.map((p) => `${p.step ?? ''}|${p.field ?? ''}|${p.message}`).join('\n')
-    expect(text).toContain('|trigger|unknown trigger "carrier-pigeon"; expected webhook, schedule or manual')
+    expect(text).toContain('|trigger|unknown trigger "carrier-pigeon"; expected webhook, schedule, poll or manual')
     expect(text).toContain('|retry.maxAttempts|must be a whole number of at least 1')
     expect(text).toContain('|retry.maxInterval|retry.maxInterval cannot be less than retry.initialInterval')
     expect(text).toContain('environment variable TARGET_URL is not set')

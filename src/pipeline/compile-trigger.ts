@@ -6,6 +6,7 @@ import { Cron } from 'croner'
 import { ConfigError, type Problem } from '../errors.js'
 import { validatorFor } from '../triggers/body/schema.js'
 import { checkAllowIps } from '../triggers/ip-allowlist.js'
+import { compilePoll } from './compile-poll.js'
 import { compileComputed } from './computed.js'
 import { tryParseBytes, tryParseDuration } from './duration.js'
 import { checkKeys, nearestKey } from './suggest.js'
@@ -84,7 +85,7 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
       ...where,
       field: 'trigger',
       message:
-        'trigger must be one of webhook({...}), schedule({...}) or manual() (YAML: `webhook: {...}`, `schedule: {...}`, `manual: {}`)',
+        'trigger must be one of webhook({...}), schedule({...}), poll({...}) or manual() (YAML: `webhook: {...}`, `schedule: {...}`, `poll: {...}`, `manual: {}`)',
     })
     return null
   }
@@ -143,16 +144,18 @@ export function compileTrigger(raw: unknown, ctx: Ctx): CompiledTrigger | null {
         ctx.problems.push({ ...where, field: 'trigger.schedule.missed', message: 'missed must be skip, run-once or run-all' })
       return { kind: 'schedule', options: { cron: opts.cron, timezone, missed, payload: opts.payload ?? null } }
     }
+    case 'poll':
+      return compilePoll(opts, ctx)
     case 'manual':
       if (opts !== null) keys([], 'manual')
       return { kind: 'manual', options: {} }
     default: {
       const kind = (trig as { kind: string }).kind
-      const near = nearestKey(kind, ['webhook', 'schedule', 'manual'])
+      const near = nearestKey(kind, ['webhook', 'schedule', 'poll', 'manual'])
       ctx.problems.push({
         ...where,
         field: 'trigger',
-        message: `unknown trigger "${kind}"; ${near ? `did you mean ${near}?` : 'expected webhook, schedule or manual'}`,
+        message: `unknown trigger "${kind}"; ${near ? `did you mean ${near}?` : 'expected webhook, schedule, poll or manual'}`,
       })
       return null
     }

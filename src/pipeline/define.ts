@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import type { PipelineDefinition, ScheduleTriggerOptions, TriggerDefinition, WebhookTriggerOptions } from './types.js'
+import type { PipelineDefinition, PollTriggerOptions, ScheduleTriggerOptions, TriggerDefinition, WebhookTriggerOptions } from './types.js'
 
 const ENV = Symbol.for('pipewright.env')
 
@@ -59,6 +59,11 @@ export function webhook(options: WebhookTriggerOptions): TriggerDefinition {
 
 export function schedule(options: ScheduleTriggerOptions | string): TriggerDefinition {
   return { kind: 'schedule', options: typeof options === 'string' ? { cron: options } : options }
+}
+
+/** Read a record source every `every`; one run per changed record (docs/sync.md, "Poll trigger"). */
+export function poll(options: PollTriggerOptions): TriggerDefinition {
+  return { kind: 'poll', options }
 }
 
 export function manual(): TriggerDefinition {

@@ -107,9 +107,27 @@ export interface ScheduleTriggerOptions {
   payload?: unknown
 }
 
+/**
+ * `poll`: read a record source every `every` and start one run per changed record (docs/sync.md,
+ * "Poll trigger"). Other keys are the source's options (the same as the side of that kind:
+ * `properties` for HubSpot, `key`/`modifiedColumn` for Postgres, …).
+ */
+export interface PollTriggerOptions {
+  /** `<kind>:<connection>/<object>`: `hubspot:main/contacts`, `postgres:crm/customers`, `airtable:ops/<base>/<table>`, `notion:kb/<data source>`. */
+  source: string
+  /** How often to read. @defaultValue '1m' */
+  every?: Duration
+  /** First run reads every existing record (`true`) or only what changes from now (`false`). @defaultValue true */
+  backfill?: boolean
+  /** Records per read. @defaultValue 100 */
+  pageSize?: number
+  [option: string]: unknown
+}
+
 export type TriggerDefinition =
   | { kind: 'webhook'; options: WebhookTriggerOptions }
   | { kind: 'schedule'; options: ScheduleTriggerOptions }
+  | { kind: 'poll'; options: PollTriggerOptions }
   | { kind: 'manual'; options: Record<string, never> }
 
 // ── steps ───────────────────────────────────────────────────────────────────────────────
@@ -256,6 +274,10 @@ export type StepKind = CompiledStep['kind']
 export type CompiledTrigger =
   | { kind: 'webhook'; options: WebhookTriggerOptions & { dedupeWindowMs: number; maxBodyBytes: number; retainMs?: number | null } }
   | { kind: 'schedule'; options: Required<Omit<ScheduleTriggerOptions, 'payload'>> & { payload: unknown } }
+  | {
+      kind: 'poll'
+      options: { source: string; everyMs: number; backfill: boolean; pageSize: number; sourceOptions: Record<string, unknown> }
+    }
   | { kind: 'manual'; options: Record<string, never> }
 
 export interface CompiledPipeline {

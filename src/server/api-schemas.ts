@@ -120,6 +120,8 @@ export const pipelineSummary = z.object({
     path: z.string().optional(),
     cron: z.string().optional(),
     timezone: z.string().optional(),
+    /** Poll triggers: the record source read. */
+    source: z.string().optional(),
   }),
   steps: z.array(z.object({ id: z.string(), kind: z.string() })),
   source: z

@@ -75,7 +75,9 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
               ? { path: p.trigger.options.path }
               : p.trigger.kind === 'schedule'
                 ? { cron: p.trigger.options.cron, timezone: p.trigger.options.timezone }
-                : {}),
+                : p.trigger.kind === 'poll'
+                  ? { source: p.trigger.options.source }
+                  : {}),
           },
           steps: p.steps.map((s) => ({ id: s.id, kind: s.kind })),
           source: p.source,

@@ -279,10 +279,16 @@ export function createSyncRunner(options: SyncRunnerOptions) {
         }
         if (sync.repairEveryMs !== null) {
           const every = sync.repairEveryMs
+          // Due `every` after the last repair (kept in the store, so restarts do not postpone it);
+          // a sync never repaired counts from its first start (its first pass reads everything anyway).
           const check = async () => {
-            const last = (await store.getKey(LAST_REPAIR_NS, sync.id, clock.now()))?.value as number | undefined
-            if (last === undefined || clock.now() - last >= every) background(sync.id, 'repair')
+            if (stopped) return
+            const now = clock.now()
+            const last = (await store.getKey(LAST_REPAIR_NS, sync.id, now))?.value as number | undefined
+            if (last === undefined) await store.setKeyIfAbsent(LAST_REPAIR_NS, sync.id, now, now)
+            else if (now - last >= every) background(sync.id, 'repair')
           }
+          void check().catch(() => undefined)
           const t = setInterval(() => void check().catch(() => undefined), Math.min(every, 3_600_000))
           t.unref?.()
           timers.push(t)

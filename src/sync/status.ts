@@ -88,7 +88,8 @@ export async function syncStatus(store: Store, sync: CompiledSync, now: number):
     ...summary,
     cursors: { a: a ?? null, b: b ?? null },
     lastRepair: brief(repair?.value as PassReport | undefined),
-    nextRepairAt: sync.repairEveryMs === null ? null : (lastRepairAt ?? now) + (lastRepairAt === null ? 0 : sync.repairEveryMs),
+    // null until the sync has run where its schedule runs (the first start sets the baseline)
+    nextRepairAt: sync.repairEveryMs === null || lastRepairAt === null ? null : lastRepairAt + sync.repairEveryMs,
     fields: sync.fields.map((f) => ({ a: f.a, b: f.b, direction: f.direction, owner: f.owner })),
   }
 }

@@ -22,7 +22,7 @@ export interface MemoryHarness {
 export async function memoryHarness(
   defs: SyncDefinition[],
   tables: string[] | Record<string, MemoryTable>,
-  options: { clock?: Clock; dir?: string; keepDir?: boolean; server?: boolean } = {},
+  options: { clock?: Clock; dir?: string; keepDir?: boolean; server?: boolean; scheduler?: boolean } = {},
 ): Promise<MemoryHarness> {
   const clock = options.clock ?? systemClock
   const t = Array.isArray(tables) ? Object.fromEntries(tables.map((n) => [n, new MemoryTable(n, clock)])) : tables
@@ -36,7 +36,7 @@ export async function memoryHarness(
     connectors: [memoryConnector(t)],
     connections: { memory: { default: {} } },
     databaseUrl: `sqlite:${join(dir, 'pw.db')}`,
-    scheduler: false,
+    scheduler: options.scheduler ?? false,
     logLevel: 'silent',
     sweepIntervalMs: 200,
     clock,

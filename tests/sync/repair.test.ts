@@ -4,8 +4,10 @@
  * old time, a hard delete with no tombstone — fixes it, and says what it fixed in the pass
  * report and in the sync's status.
  */
+import { rmSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { syncStatus } from '../../src/sync/status.js'
+import { LAST_REPAIR_NS, syncStatus } from '../../src/sync/status.js'
+import { eventually } from '../helpers/engine.js'
 import { type MemoryHarness, memoryHarness, people } from './helpers.js'
 
 let h: MemoryHarness | undefined
@@ -86,5 +88,47 @@ describe('drift repair', () => {
     const again = await h.runtime.syncs.run('people', { mode: 'repair' })
     expect(again.repaired).toBe(0)
     expect(again.runs.started).toBe(0)
+  })
+
+  it('runs on its own when due, also right after a restart; a new sync counts from its first start', async () => {
+    const hourly = () => people({ schedule: { every: '1h', repair: '1h' } })
+    h = await memoryHarness([hourly()], ['crm', 'hub'], { scheduler: true, keepDir: true })
+    const { tables, dir } = h
+    const store = () => h!.runtime.hub.store
+    // A new sync: its first start sets the baseline; the first repair is due an hour later.
+    await eventually(async () => (await store().getKey(LAST_REPAIR_NS, 'people', Date.now())) !== null, 30_000)
+    const fresh = await syncStatus(store(), h.runtime.syncs.get('people'), Date.now())
+    expect(fresh.lastRepair).toBeNull()
+    expect(fresh.nextRepairAt! - Date.now()).toBeGreaterThan(50 * 60_000)
+
+    const ann = tables.crm!.put({ email: 'ann@acme.com', name: 'Ann', plan: 'pro' })
+    await h.runtime.syncs.run('people')
+    const annB = tables.hub!.find('email', 'ann@acme.com')[0]!.id
+    tables.crm!.quietly.patch(ann, { plan: 'enterprise' })
+    // The last repair was two hours ago: due. A restart must not postpone it.
+    await store().setKey(LAST_REPAIR_NS, 'people', Date.now() - 2 * 3_600_000, Date.now())
+    await h.close()
+    h = await memoryHarness([hourly()], tables, { scheduler: true, dir, keepDir: true })
+    try {
+      const status = await (async () => {
+        let s: Awaited<ReturnType<typeof syncStatus>> | undefined
+        await eventually(async () => {
+          s = await syncStatus(store(), h!.runtime.syncs.get('people'), Date.now())
+          return s.lastRepair !== null
+        }, 30_000)
+        return s!
+      })()
+      expect(status.lastRepair).toMatchObject({
+        mode: 'repair',
+        repaired: 1,
+        fixed: [{ kind: 'fields', a: ann, b: annB, fields: { b: ['plan'] } }],
+      })
+      expect(tables.hub!.read(annB)?.plan).toBe('enterprise')
+      expect(status.nextRepairAt! - Date.now()).toBeGreaterThan(50 * 60_000)
+    } finally {
+      await h.close()
+      h = undefined
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
