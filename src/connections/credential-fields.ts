@@ -3,10 +3,16 @@
  * environment variables make up each connector's default (zero-config) connection.
  * @module
  */
+import { parseHubspotOAuth } from '../connectors/hubspot/oauth.js'
 
 /** The connector setting a `credential` fills (a custom connector: `token`). */
 export function applyCredential(service: string, secret: string): Record<string, unknown> {
   switch (service) {
+    case 'hubspot': {
+      // A public app's `{ clientId, clientSecret, refreshToken }` (JSON), else a private app token.
+      const oauth = parseHubspotOAuth(secret)
+      return oauth ? { oauth } : { token: secret }
+    }
     case 'mailchimp':
     case 'make':
       return { apiKey: secret }

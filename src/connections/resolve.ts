@@ -122,7 +122,7 @@ export async function resolveConnectionConfig(options: ResolveOptions): Promise<
       }
       if (secret !== undefined) {
         Object.assign(settings, applyCredential(service, secret))
-        secrets.push(secret)
+        secrets.push(secret, ...jsonSecrets(secret))
       }
     }
     let config: Record<string, unknown>
@@ -158,6 +158,16 @@ export async function resolveConnectionConfig(options: ResolveOptions): Promise<
     if (r) applyEffective(info, r)
   }
   return { raw, infos, secrets }
+}
+
+/** The string values of a secret that is a JSON object (an OAuth app's refresh token, client secret). */
+function jsonSecrets(secret: string): string[] {
+  if (!secret.trim().startsWith('{')) return []
+  try {
+    return Object.values(JSON.parse(secret) as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && v.length >= 8)
+  } catch {
+    return []
+  }
 }
 
 /** Replace the entry of the same id (a file's `hubspot:default` replaces the environment's). */

@@ -15,7 +15,9 @@
  */
 import type { Dispatcher } from 'undici'
 import { request } from 'undici'
+import { hubspotAccessToken, parseHubspotOAuth } from '../connectors/hubspot/oauth.js'
 import { NOTION_VERSION } from '../connectors/notion/connection.js'
+import { isPipewrightError } from '../errors.js'
 
 export interface ProbeResult {
   ok: boolean
@@ -80,6 +82,8 @@ export async function probeCredential(
   const base = (options.baseUrl ?? probe.defaultBaseUrl(secret)).replace(/\/+$/, '').replace(/\/3\.0$/, '')
   const { method, path, headers } = probe.run(base, secret)
   try {
+    const oauth = service === 'hubspot' ? parseHubspotOAuth(secret) : null
+    if (oauth) headers.authorization = `Bearer ${await hubspotAccessToken(oauth, { baseUrl: base, dispatcher: options.dispatcher, now })}`
     const res = await request(`${base}${path}`, {
       method,
       headers: { ...headers, accept: 'application/json', 'user-agent': 'pipewright credentials test' },
@@ -99,6 +103,7 @@ export async function probeCredential(
     const reason = res.statusCode === 401 || res.statusCode === 403 ? 'rejected the credential' : 'answered'
     return { ok: false, status: res.statusCode, message: `${service} ${reason} (HTTP ${res.statusCode})`, durationMs }
   } catch (e) {
+    if (isPipewrightError(e)) return { ok: false, status: e.status ?? 0, message: e.message, durationMs: now() - started }
     const err = e as { code?: string; message?: string }
     return {
       ok: false,

@@ -155,6 +155,25 @@ describe('consent loop: CRM ↔ Mailchimp ↔ HubSpot', () => {
     expect(emu.member(LIST, 'ann@acme.com')?.status).toBe('unsubscribed')
   })
 
+  it('writes many members as a few batch subscribe requests instead of one PUT each, consent still deciding each status', async () => {
+    const { crm, runtime, emu } = await setup()
+    for (let i = 0; i < 40; i++) {
+      const email = `p${i}@acme.com`
+      if (i % 4 === 0)
+        await runtime.hub.store.recordConsent({ email, state: 'subscribed', source: 'webform', at: Date.now() - 1000 }, Date.now())
+      crm.put({ email, name: `P${i}`, consent: 'subscribed' })
+    }
+    const r = await runtime.syncs.run('crm-mailchimp')
+    expect(r.runs).toMatchObject({ started: 40, succeeded: 40, dead: 0 })
+    const writes = emu.requests().filter((q) => q.method !== 'GET')
+    const batches = writes.filter((q) => q.method === 'POST' && q.path === `/3.0/lists/${LIST}`)
+    expect(batches.length).toBeGreaterThan(0)
+    expect(batches.length).toBeLessThanOrEqual(10)
+    expect(writes.filter((q) => q.method === 'PUT').length).toBeLessThan(40 - batches.length)
+    for (let i = 0; i < 40; i++) expect(emu.member(LIST, `p${i}@acme.com`)?.status).toBe(i % 4 === 0 ? 'subscribed' : 'transactional')
+    console.log(`40 members: ${batches.length} batch subscribe requests, ${writes.filter((q) => q.method === 'PUT').length} single PUTs`)
+  })
+
   it('answers the Mailchimp GET URL check, and refuses a forged or unsigned POST without touching consent', async () => {
     const { runtime, hook } = await setup()
     expect((await fetch(`${hook}?secret=${SECRET}`)).status).toBe(200)
@@ -290,14 +309,18 @@ describe('consent property', () => {
           }
           await mc.flushWebhooks()
           // every write that made someone subscribed came from us through the API, with recorded consent at that moment
+          type Write = { status?: string; status_if_new?: string; email_address?: string }
           for (const r of mc.requests()) {
-            const b = r.body as { status?: string; status_if_new?: string; email_address?: string } | null
-            if (!(r.method === 'PUT' || r.method === 'PATCH' || r.method === 'POST') || !b?.email_address) continue
-            if (b.status !== 'subscribed' && b.status_if_new !== 'subscribed') continue
-            const history = await runtime.hub.store.consentHistory(b.email_address)
-            // the state in force then: the last change applied before the request
-            const before = history.filter((h) => h.applied && h.recordedAt <= r.receivedAt).sort((x, y) => x.recordedAt - y.recordedAt)
-            expect(before.at(-1)?.state, `${b.email_address} subscribed at ${r.receivedAt}`).toBe('subscribed')
+            if (!(r.method === 'PUT' || r.method === 'PATCH' || r.method === 'POST')) continue
+            // single member writes, and each member of a batch subscribe
+            const body = r.body as (Write & { members?: Write[] }) | null
+            for (const b of body?.members ?? (body ? [body] : [])) {
+              if (!b.email_address || (b.status !== 'subscribed' && b.status_if_new !== 'subscribed')) continue
+              const history = await runtime.hub.store.consentHistory(b.email_address)
+              // the state in force then: the last change applied before the request
+              const before = history.filter((h) => h.applied && h.recordedAt <= r.receivedAt).sort((x, y) => x.recordedAt - y.recordedAt)
+              expect(before.at(-1)?.state, `${b.email_address} subscribed at ${r.receivedAt}`).toBe('subscribed')
+            }
           }
         } finally {
           await rt?.close(2000)

@@ -9,20 +9,37 @@ import type { ActionContext } from '../contract.js'
 import { errorFor, providerCall } from '../provider-call.js'
 import { classifyHubspot, type ProviderResponse } from './classify.js'
 import type { HubspotConnection } from './connection.js'
+import { dropHubspotAccessToken, hubspotAccessToken } from './oauth.js'
 
-export function hubspotCall(
+export async function hubspotCall(
   ctx: ActionContext<HubspotConnection>,
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<ProviderResponse> {
-  return providerCall(ctx, {
-    service: 'HubSpot',
-    method,
-    url: `${ctx.connection.baseUrl.replace(/\/+$/, '')}${path}`,
-    what: path,
-    headers: { authorization: `Bearer ${ctx.connection.token}` },
-    body,
+  const { oauth, baseUrl } = ctx.connection
+  const send = async () =>
+    providerCall(ctx, {
+      service: 'HubSpot',
+      method,
+      url: `${baseUrl.replace(/\/+$/, '')}${path}`,
+      what: path,
+      headers: { authorization: `Bearer ${oauth ? await accessToken(ctx) : ctx.connection.token}` },
+      body,
+    })
+  const res = await send()
+  if (!oauth || res.status !== 401) return res
+  // The access token expired early or was revoked: refresh once and send again.
+  dropHubspotAccessToken(oauth)
+  return send()
+}
+
+function accessToken(ctx: ActionContext<HubspotConnection>): Promise<string> {
+  return hubspotAccessToken(ctx.connection.oauth!, {
+    baseUrl: ctx.connection.baseUrl,
+    dispatcher: ctx.dispatcher,
+    now: () => ctx.clock.now(),
+    signal: ctx.signal,
   })
 }
 

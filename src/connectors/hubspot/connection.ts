@@ -20,14 +20,28 @@ export const hubspotTiers = {
 
 export type HubspotTier = keyof typeof hubspotTiers
 
-export const hubspotConnectionSchema = z.object({
-  /** Private app access token (`pat-…`), sent as `Authorization: Bearer`. */
-  token: z.string().min(1),
-  /** @defaultValue https://api.hubapi.com */
-  baseUrl: z.string().url().default(HUBSPOT_DEFAULT_BASE_URL),
-  /** Account tier, which sets the ten-secondly and daily limits. @defaultValue starter */
-  tier: z.enum(['starter', 'professional', 'enterprise', 'limit-increase']).default('starter'),
-})
+export const hubspotConnectionSchema = z
+  .object({
+    /** Private app access token (`pat-…`), sent as `Authorization: Bearer`. */
+    token: z.string().min(1).optional(),
+    /** A public app's OAuth refresh token instead of `token`: access tokens are refreshed before they expire. */
+    oauth: z
+      .object({
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1),
+        refreshToken: z.string().min(1),
+        tokenUrl: z.string().url().optional(),
+      })
+      .optional(),
+    /** @defaultValue https://api.hubapi.com */
+    baseUrl: z.string().url().default(HUBSPOT_DEFAULT_BASE_URL),
+    /** Account tier, which sets the ten-secondly and daily limits. @defaultValue starter */
+    tier: z.enum(['starter', 'professional', 'enterprise', 'limit-increase']).default('starter'),
+  })
+  .refine((c) => c.token !== undefined || c.oauth !== undefined, {
+    message: 'give a token (private app) or oauth (public app)',
+    path: ['token'],
+  })
 
 export type HubspotConnection = z.infer<typeof hubspotConnectionSchema>
 

@@ -58,6 +58,11 @@ export interface HubspotEmulatorOptions {
   faults?: FaultConfig
   /** Accepted tokens; any non-empty Bearer token when absent. */
   tokens?: string[]
+  /**
+   * An OAuth app: `POST /oauth/v1/token` (grant `refresh_token`) issues access tokens that
+   * expire after `expiresInSeconds` (default 1800); an expired one gets 401 `EXPIRED_AUTHENTICATION`.
+   */
+  oauth?: { clientId: string; clientSecret: string; refreshToken: string; expiresInSeconds?: number }
   /** Calls per 10 s per token (100 Free/Starter, 190 Pro/Enterprise). @defaultValue 100 */
   tenSecondlyLimit?: number
   /**
@@ -118,8 +123,16 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
   const burst = emu.limiter(options.tenSecondlyLimit ?? 100, intervalMs)
   const search = emu.limiter(options.searchPerSecond ?? 5, 1000)
 
-  emu.use((req) => {
+  // OAuth: access tokens issued by /oauth/v1/token → expiry (emulator clock).
+  const issued = new Map<string, number>()
+  emu.use((req, ctx) => {
+    if (req.path === '/oauth/v1/token') return undefined
     const token = bearerToken(req)
+    const expiry = token ? issued.get(token) : undefined
+    if (expiry !== undefined) {
+      if (expiry <= ctx.now) return hubspotError(401, 'EXPIRED_AUTHENTICATION', 'The OAuth token used to make this call expired.')
+      return undefined
+    }
     if (!token) {
       return hubspotError(
         401,
@@ -136,7 +149,19 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
     }
     return undefined
   })
+  emu.route('POST', '/oauth/v1/token', (req, ctx) => {
+    const o = options.oauth
+    const b = (req.body ?? {}) as Record<string, string>
+    if (!o || b.grant_type !== 'refresh_token' || b.client_id !== o.clientId || b.client_secret !== o.clientSecret)
+      return json(400, { status: 'BAD_CLIENT_ID', message: 'missing or unknown client id' })
+    if (b.refresh_token !== o.refreshToken) return json(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
+    const expiresIn = o.expiresInSeconds ?? 1800
+    const accessToken = `oauth-at-${issued.size + 1}-${crypto.randomUUID().slice(0, 8)}`
+    issued.set(accessToken, ctx.now + expiresIn * 1000)
+    return json(200, { token_type: 'bearer', access_token: accessToken, refresh_token: o.refreshToken, expires_in: expiresIn })
+  })
   emu.use((req, ctx) => {
+    if (req.path === '/oauth/v1/token') return undefined
     const token = bearerToken(req) as string
     if (isSearch(req)) {
       const d = search.take(token, ctx.now)

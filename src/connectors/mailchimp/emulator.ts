@@ -18,6 +18,7 @@ import { createEmulator, type EmulatorServer } from '../../sandbox/emulator.js'
 import type { FaultConfig } from '../../sandbox/faults.js'
 import { type EmulatorReply, type EmulatorRequest, header, json } from '../../sandbox/reply.js'
 import { Router } from '../../sandbox/router.js'
+import { batchSubscribe } from './emulator-batch-subscribe.js'
 import { createBatchRunner } from './emulator-batches.js'
 import {
   addCategory,
@@ -182,6 +183,11 @@ export function mailchimpEmulator(options: MailchimpEmulatorOptions = {}): Mailc
   route('POST', '/lists/:list/interest-categories', addCategory)
   route('GET', '/lists/:list/interest-categories/:category/interests', getInterests)
   route('POST', '/lists/:list/interest-categories/:category/interests', addInterest)
+  route(
+    'POST',
+    '/lists/:list',
+    firing((req, state, now) => batchSubscribe(req, state, now, memberOptions)),
+  )
   route('GET', '/lists/:list/members', listMembers)
   route('GET', '/lists/:list/members/:hash', (req, state) => {
     const m = state.lists.get(req.params.list!)?.get(req.params.hash!)

@@ -9,6 +9,8 @@
  *   consent allows them (else a new member becomes `transactional` and an existing one keeps
  *   its status: `consentMissing`), and never over `unsubscribed` or `cleaned` (`consentKept`).
  *   New members get `status_if_new`; `tags` is the full set (added and removed to match).
+ *   Concurrent calls for one list are written as one batch subscribe (`POST /lists/{id}`,
+ *   `update_existing`, up to 500 members), after the same reads and consent checks.
  * - `members.archive` `{ listId, id }` — `DELETE` (archive; Mailchimp keeps the opt-out).
  * @module
  */
@@ -109,7 +111,10 @@ function tagChanges(existing: MemberJson | null, want: string[] | undefined) {
 }
 
 async function syncOne(ctx: Ctx, i: SyncInput): Promise<MemberSyncOutput> {
-  const d = await decide(ctx, i)
+  return putDecided(ctx, i, await decide(ctx, i))
+}
+
+async function putDecided(ctx: Ctx, i: SyncInput, d: Awaited<ReturnType<typeof decide>>): Promise<MemberSyncOutput> {
   const body = {
     email_address: i.email?.trim() ?? d.email,
     status_if_new: d.existing ? 'transactional' : (d.status ?? 'transactional'),
@@ -149,8 +154,81 @@ export const membersGet: ActionDefinition<MailchimpConnection, z.output<typeof m
   },
 }
 
+interface BatchReply {
+  new_members: MemberJson[]
+  updated_members: MemberJson[]
+  errors: Array<{ email_address: string; error: string; error_code?: string }>
+}
+
+/**
+ * Concurrent syncs of one list as one `POST /lists/{id}` (batch subscribe, `update_existing`):
+ * each member is read and its consent checked as for one call, then all are written in one
+ * request instead of one `PUT` each; tag changes still go per member.
+ */
+async function syncBatch(inputs: SyncInput[], ctx: Ctx): Promise<Array<MemberSyncOutput | Error>> {
+  if (inputs.length === 1) return [await syncOne(ctx, inputs[0]!).catch((e: Error) => e)]
+  const decided: Array<Awaited<ReturnType<typeof decide>> | Error> = []
+  for (let i = 0; i < inputs.length; i += 5)
+    decided.push(...(await Promise.all(inputs.slice(i, i + 5).map((x) => decide(ctx, x).catch((e: Error) => e)))))
+  // batch subscribe states every member's status: a subscribed member whose status stays goes as a
+  // single PUT without one, so no request ever says "subscribed" unless a subscription was decided
+  const alone = (d: Awaited<ReturnType<typeof decide>>) =>
+    Boolean(d.existing && !d.status && (d.existing.status === 'subscribed' || d.existing.status === 'pending'))
+  const members = inputs.flatMap((i, n) => {
+    const d = decided[n]!
+    if (d instanceof Error || alone(d)) return []
+    return [
+      {
+        email_address: i.email?.trim() ?? d.email,
+        status: d.status ?? d.existing?.status ?? 'transactional',
+        ...(d.existing ? {} : { status_if_new: d.status ?? 'transactional' }),
+        ...(i.mergeFields ? { merge_fields: i.mergeFields } : {}),
+        ...(i.interests ? { interests: i.interests } : {}),
+      },
+    ]
+  })
+  const listId = inputs[0]!.listId
+  const reply = members.length
+    ? (await mailchimpRequest<BatchReply>(ctx, 'POST', `/lists/${encodeURIComponent(listId)}`, { members, update_existing: true }))!
+    : { new_members: [], updated_members: [], errors: [] }
+  const byEmail = new Map([...reply.new_members, ...reply.updated_members].map((m) => [m.email_address.toLowerCase(), m]))
+  const failed = new Map(reply.errors.map((e) => [e.email_address.toLowerCase(), e]))
+  const out: Array<MemberSyncOutput | Error> = []
+  for (const [n, i] of inputs.entries()) {
+    const d = decided[n]!
+    if (d instanceof Error) {
+      out.push(d)
+      continue
+    }
+    if (alone(d)) {
+      out.push(await putDecided(ctx, i, d).catch((e: Error) => e))
+      continue
+    }
+    const email = (i.email?.trim() ?? d.email).toLowerCase()
+    const err = failed.get(email)
+    const m = byEmail.get(email)
+    if (err || !m) {
+      out.push(
+        new NonRetryableError(`Mailchimp batch subscribe of ${email}: ${err?.error ?? 'not in the answer'}`, {
+          ...(err?.error_code ? { providerCode: err.error_code } : {}),
+        }),
+      )
+      continue
+    }
+    try {
+      const tags = tagChanges(d.existing, i.tags)
+      if (tags.length) await mailchimpRequest(ctx, 'POST', `${path(listId, d.hash)}/tags`, { tags })
+      out.push({ id: m.id, email: m.email_address, status: m.status, consentKept: d.consentKept, consentMissing: d.consentMissing })
+    } catch (e) {
+      out.push(e as Error)
+    }
+  }
+  return out
+}
+
 export const membersSync: ActionDefinition<MailchimpConnection, SyncInput, MemberSyncOutput> = {
   input: membersSyncInput as never,
+  batch: { maxSize: 500, windowMs: 20, key: (i) => i.listId, run: syncBatch },
   run: (i, ctx) => syncOne(ctx, i),
 }
 

@@ -40,7 +40,7 @@ const folderOptions = z
   .strict()
 export type FolderSideOptions = z.infer<typeof folderOptions>
 
-/** The read position: the latest mtime read, and every file's content hash at that read. */
+/** The read position: the latest mtime read, and every file's content hash and path at that read. */
 interface FolderCursor extends SourceCursor {
   seen: Record<string, string>
 }
@@ -103,8 +103,10 @@ export const folderSide: SideKind<FolderSideOptions> = {
           const records: SourceRecord[] = []
           let last: SourceCursor | null = c ? { modifiedAt: c.modifiedAt, id: c.id } : null
           for (const f of files) {
-            now[f.id] = f.hash
-            if (seen[f.id] !== f.hash) records.push(toRecord(f))
+            // content and place: a move without an edit is a change of `path`
+            const mark = `${f.hash}:${f.path}`
+            now[f.id] = mark
+            if (seen[f.id] !== mark) records.push(toRecord(f))
             if (!last || f.mtimeMs > last.modifiedAt || (f.mtimeMs === last.modifiedAt && f.id > last.id))
               last = { modifiedAt: f.mtimeMs, id: f.id }
           }

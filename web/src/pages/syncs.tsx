@@ -122,7 +122,7 @@ export function SyncPage({ params }: PageProps) {
                   <td class="mono">{f.a}</td>
                   <td class="mono">{f.b}</td>
                   <td>{f.direction}</td>
-                  <td>{f.owner}</td>
+                  <td>{f.direction === 'both' ? f.owner : '— (one way)'}</td>
                 </tr>
               ))}
               empty="No fields."
@@ -251,7 +251,7 @@ function PassBar({ id, onResult }: { id: string; onResult: (r: PassReport) => Pr
 function PassResult({ report: r }: { report: PassReport }) {
   const title = `${r.dryRun ? 'Plan' : 'Pass'} (${r.mode === 'repair' ? 'drift repair' : 'incremental'})`
   return (
-    <section class="box" aria-label={title} id="pass-result">
+    <section class={r.runs.dead > 0 ? 'box' : 'box note'} aria-label={title} id="pass-result">
       <h2>{title}</h2>
       <p>
         {r.dryRun ? 'Nothing was written. ' : ''}Read {count(r.read.a)} on a and {count(r.read.b)} on b · {count(r.echoes)} unchanged ·{' '}

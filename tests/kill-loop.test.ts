@@ -1,0 +1,143 @@
+/**
+ * Kill loop: `pipewright start` on SQLite under a steady webhook load is SIGKILLed every 2–5 s and
+ * restarted each time, for 60 s (20 s when CI is set, or KILL_LOOP_MS). Afterwards every
+ * acknowledged event's run has succeeded and its call reached the receiver, and a call that
+ * reached the receiver twice did so across a kill (the crash window: sent, not yet checkpointed),
+ * never twice within one process lifetime.
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createSqliteStore } from '../src/store/sqlite/index.js'
+import { eventually, tempDir } from './helpers/engine.js'
+import { ROOT, type Spawned, spawnPipewright } from './helpers/process.js'
+
+const LOOP_MS = Number(process.env.KILL_LOOP_MS ?? (process.env.CI ? 20_000 : 60_000))
+const CONCURRENCY = 8
+
+/** A receiver that records when each Idempotency-Key arrived. */
+async function timedReceiver() {
+  const arrivals = new Map<string, number[]>()
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      const key = String(req.headers['idempotency-key'] ?? '')
+      arrivals.set(key, [...(arrivals.get(key) ?? []), Date.now()])
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arrivals,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+describe('kill loop', () => {
+  const tmp = tempDir('pw-kill-loop-')
+  const spawned: Spawned[] = []
+  let receiver: Awaited<ReturnType<typeof timedReceiver>> | null = null
+  afterAll(async () => {
+    for (const s of spawned) await s.kill('SIGKILL')
+    await receiver?.close()
+    tmp.cleanup()
+  })
+
+  it(`SIGKILL every 2–5 s for ${LOOP_MS / 1000} s under load: 0 acknowledged events lost, repeats only across kills`, {
+    timeout: LOOP_MS + 180_000,
+  }, async () => {
+    receiver = await timedReceiver()
+    const r = receiver
+    const db = join(tmp.dir, 'loop.db')
+    const args = [
+      'start',
+      '--db',
+      `sqlite:${db}`,
+      '--port',
+      '0',
+      '--dir',
+      join(ROOT, 'tests/fixtures/crash/pipelines'),
+      '--lease-ms',
+      '1500',
+    ]
+    const env = { RECEIVER_URL: r.url }
+    let server = await spawnPipewright(args, env)
+    spawned.push(server)
+
+    const acked = new Set<string>()
+    const kills: number[] = []
+    let n = 0
+    let stop = false
+    let restarting: Promise<void> = Promise.resolve()
+    const load = async () => {
+      while (!stop) {
+        await restarting
+        const i = n++
+        try {
+          const res = await fetch(`${server.url}/hooks/crash`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: `lead${i}@acme.com`, n: i }),
+          })
+          if (res.status === 202) acked.add(((await res.json()) as { runId: string }).runId)
+          else await res.arrayBuffer()
+        } catch {
+          // refused or reset by a kill: not acknowledged, not owed
+        }
+      }
+    }
+    const loaders = Array.from({ length: CONCURRENCY }, load)
+    const end = Date.now() + LOOP_MS
+    while (Date.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 2000 + Math.floor(Math.random() * 3000)))
+      restarting = (async () => {
+        await server.kill('SIGKILL')
+        kills.push(Date.now())
+        server = await spawnPipewright(args, env, ROOT, 60_000)
+        spawned.push(server)
+      })()
+      await restarting
+    }
+    stop = true
+    await Promise.all(loaders)
+    // 2–5 s between kills, plus the restart itself (a few seconds on a loaded machine).
+    expect(kills.length).toBeGreaterThanOrEqual(Math.max(2, Math.floor(LOOP_MS / 10_000)))
+    expect(acked.size).toBeGreaterThan(100)
+
+    const store = createSqliteStore({ path: db })
+    try {
+      await eventually(
+        async () => {
+          const counts = await store.countRuns({ pipelineId: 'crash' })
+          return counts.succeeded >= acked.size && counts.queued + counts.running + counts.waiting === 0
+        },
+        120_000,
+        250,
+      )
+      for (const runId of acked) expect((await store.getRun(runId))?.status, `run ${runId}`).toBe('succeeded')
+    } finally {
+      await store.close()
+    }
+    const missing = [...acked].filter((id) => !r.arrivals.has(`${id}:deliver`))
+    expect(missing, 'acknowledged events whose call never arrived').toEqual([])
+    // A repeat must straddle a kill: its first arrival before some kill, the next one after it.
+    const outsideWindows: string[] = []
+    let repeats = 0
+    for (const [key, times] of r.arrivals) {
+      for (let k = 1; k < times.length; k++) {
+        repeats++
+        if (!kills.some((t) => times[k - 1]! <= t && times[k]! > t)) outsideWindows.push(key)
+      }
+    }
+    console.log(
+      `kill loop: ${kills.length} kills in ${LOOP_MS} ms, ${acked.size} acknowledged events (of ${n} sent), ${repeats} repeated calls, all across kills: ${outsideWindows.length === 0}`,
+    )
+    expect(outsideWindows, 'calls repeated within one process lifetime').toEqual([])
+  })
+})
