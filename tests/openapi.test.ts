@@ -143,6 +143,8 @@ describe('real answers match the document', () => {
     await check('GET', '/api/v1/usage', '/api/v1/usage')
     await check('GET', '/api/v1/connections', '/api/v1/connections')
     await check('GET', '/api/v1/status', '/api/v1/status')
+    await check('GET', '/api/v1/charts?hours=1', '/api/v1/charts')
+    expect((await check('GET', '/api/v1/charts?hours=0', '/api/v1/charts')).statusCode).toBe(400)
     await check('POST', '/api/v1/pipelines/form/import', '/api/v1/pipelines/{id}/import', 'name\nann\n"bad\n', 'text/csv')
     expect(
       (await check('POST', '/api/v1/pipelines/form/import', '/api/v1/pipelines/{id}/import', '{}', 'application/json')).statusCode,

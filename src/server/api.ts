@@ -17,6 +17,7 @@ import type { Alerting } from '../observe/alerts/alerting.js'
 import type { SyncRunner } from '../sync/runner.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.js'
 import { registerAlertsApi } from './api-alerts.js'
+import { registerChartsApi } from './api-charts.js'
 import { registerConnectionsApi } from './api-connections.js'
 import { type ApiGuard, type GuardRouteConfig, registerSessionRoutes } from './api-guard.js'
 import { apiDocs } from './api-schemas.js'
@@ -212,6 +213,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
 
       await registerAlertsApi(api, opts)
       await registerStatusApi(api, opts)
+      await registerChartsApi(api, opts)
       await registerSyncsApi(api, opts)
       api.get('/usage', { schema: apiDocs.usage }, async () => ({ usage: opts.usage ? await opts.usage() : [] }))
       await registerConnectionsApi(api, opts)

@@ -13,7 +13,7 @@ import { invocation } from '../../src/connectors/contract.js'
 import type { Hub } from '../../src/engine/hub.js'
 import { NonRetryableError } from '../../src/errors.js'
 import { manual } from '../../src/pipeline/define.js'
-import { createServer, type PipewrightServer } from '../../src/server/app.js'
+import { createServer, type PipewrightServer, type ServerOptions } from '../../src/server/app.js'
 import type { Store } from '../../src/store/contract.js'
 import { compile, eventually, ScriptedActions, sqliteStore, startHub, tempDir } from './engine.js'
 
@@ -31,7 +31,7 @@ export interface Dashboard {
   /** While true, `reject@` leads fail for good; set false before replaying them. */
   broken: boolean
   /** Start hub and server with three runs: Ann (succeeded), reject@ (dead), Bob (succeeded). */
-  start(apiToken?: string | null): Promise<{ url: string; runIds: string[] }>
+  start(apiToken?: string | null, server?: Partial<ServerOptions>): Promise<{ url: string; runIds: string[] }>
   /** Ingest leads and wait until each run has finished. */
   ingest(emails: string[]): Promise<string[]>
   /** Run axe-core in the page; returns the violations as "rule: target" lines. */
@@ -63,7 +63,7 @@ export function dashboardHarness(): Dashboard {
     dialogs: [],
     pageErrors: [],
     broken: true,
-    async start(apiToken = null) {
+    async start(apiToken = null, extra = {}) {
       const actions = new ScriptedActions().on('http.request', (call) => {
         const body = (call.input as { body: { email: string } }).body
         if (d.broken && body.email.startsWith('reject@'))
@@ -84,7 +84,7 @@ export function dashboardHarness(): Dashboard {
         ],
       })
       hub = (await startHub({ pipelines: [pipeline], store, actions })) as Hub
-      server = await createServer(hub, { host: '127.0.0.1', port: 0, apiToken })
+      server = await createServer(hub, { host: '127.0.0.1', port: 0, apiToken, ...extra })
       const url = await server.listen()
       const runIds = await d.ingest(['Ann@Acme.com', 'reject@blocked.example', 'bob@initech.io'])
       return { url, runIds }

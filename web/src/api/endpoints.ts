@@ -1,9 +1,12 @@
 /** Typed calls of the /api/v1 routes the dashboard uses; a new page adds its own here. */
 import { api, query } from './client.js'
 import type {
+  AlertsOverview,
+  ChartData,
   ConnectionView,
   DeadLetterFilter,
   DeadLetterRecord,
+  IncidentRecord,
   PassReport,
   PipelineSummary,
   ReplayFrom,
@@ -61,3 +64,21 @@ export const listSyncConflicts = (syncId: string, limit: number) =>
 export const planSync = (syncId: string, mode: 'incremental' | 'repair') => api<PassReport>(`/syncs/${id(syncId)}/plan${query({ mode })}`)
 /** Run a pass now; resolves with its report once its writes are done (bounded). */
 export const runSync = (syncId: string, mode: 'incremental' | 'repair') => api<PassReport>(`/syncs/${id(syncId)}/run`, { mode })
+
+/** Per-minute series over the last `hours` (runs by status, p95 step latency, provider 429s). */
+export const getCharts = (q: { hours?: number; pipeline?: string; connection?: string } = {}) => api<ChartData>(`/charts${query(q)}`)
+
+/** Alert rules and channels in force, and open incidents. */
+export const getAlerts = () => api<AlertsOverview>('/alerts')
+
+export const listIncidents = (q: { status?: string; limit: number }) =>
+  api<{ incidents: IncidentRecord[] }>(`/alerts/incidents${query(q)}`).then((r) => r.incidents)
+
+/** Evaluate a rule now and send a test message through its channels. */
+export const testAlertRule = (ruleId: string) =>
+  api<{
+    rule: string
+    findings: unknown[]
+    queued: number
+    delivery: { sent: unknown[]; failed: Array<{ channel: string; error: string }> } | null
+  }>(`/alerts/rules/${id(ruleId)}/test`, { send: true })

@@ -13,7 +13,28 @@ import type {
   WaitReason,
 } from '../../../src/types.js'
 
+export type { ChartData } from '../../../src/observe/charts.js'
 export type { HealthStatus, StatusEntry, StatusReport } from '../../../src/observe/status.js'
+export type { IncidentRecord } from '../../../src/store/observe/contract.js'
+
+/** `GET /alerts`: rules and channels in force (no secrets), open incidents. */
+export interface AlertsOverview {
+  file: string | null
+  evaluateEveryMs: number
+  rules: Array<{
+    id: string
+    kind: string
+    enabled: boolean
+    severity: string
+    description: string
+    for: string
+    cooldown: string
+    channels: string[] | string
+    scope: string
+  }>
+  channels: Array<{ name: string; type: string } & Record<string, unknown>>
+  incidents: import('../../../src/store/observe/contract.js').IncidentRecord[]
+}
 export type { DeadLetterRecord, DeadReason, RunRecord, RunStatus, SerializedError }
 
 export const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'filtered', 'dead']

@@ -7,6 +7,7 @@
 import type { ComponentType } from 'preact'
 import { listConnections } from '../api/endpoints.js'
 import type { ConnectionView } from '../api/types.js'
+import { ProviderCharts } from '../components/activity-charts.js'
 import { Loaded } from '../components/loaded.js'
 import { count, duration } from '../lib/format.js'
 import { useResource } from '../lib/use-resource.js'
@@ -22,6 +23,7 @@ export function ConnectionsPage() {
         Each configured account: limits, current rate, circuit, budgets this period and credential. Configure them in{' '}
         <span class="mono">connections/*.yaml</span>.
       </p>
+      <ProviderCharts />
       <Loaded resource={connections}>
         {(list) =>
           list.length === 0 ? (

@@ -4,6 +4,7 @@
  * pages/<page>.tsx and add one line here (see web/README.md).
  */
 import type { ComponentType } from 'preact'
+import { AlertsPage } from './alerts.js'
 import { ConnectionsPage } from './connections.js'
 import { DeadLettersPage } from './dead-letters.js'
 import type { PageProps } from './page.js'
@@ -31,6 +32,7 @@ export const PAGES: PageEntry[] = [
   { path: 'pipelines', nav: 'Pipelines', title: 'Pipelines', list: PipelinesPage },
   { path: 'usage', nav: 'Usage', title: 'Usage', list: UsagePage },
   { path: 'connections', nav: 'Connections', title: 'Connections', list: ConnectionsPage },
+  { path: 'alerts', nav: 'Alerts', title: 'Alerts', list: AlertsPage },
   { path: 'syncs', nav: 'Syncs', title: 'Sync', list: SyncsPage, detail: SyncPage },
 ]
 

@@ -1,6 +1,7 @@
-/** Pipelines (`#/pipelines`): every loaded pipeline with its status, trigger and steps. */
+/** Pipelines (`#/pipelines`): the last 24 hours in charts, then every loaded pipeline with its status, trigger and steps. */
 import { getStatus, listPipelines } from '../api/endpoints.js'
 import type { PipelineSummary } from '../api/types.js'
+import { ActivityCharts } from '../components/activity-charts.js'
 import { HealthBadge } from '../components/health-summary.js'
 import { Loaded } from '../components/loaded.js'
 import { href } from '../lib/router.js'
@@ -20,6 +21,7 @@ export function PipelinesPage() {
   return (
     <>
       <h1 tabIndex={-1}>Pipelines</h1>
+      <ActivityCharts />
       <Loaded resource={list}>
         {(pipelines) =>
           pipelines.length === 0 ? (
