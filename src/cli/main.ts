@@ -10,6 +10,7 @@ import { alertsExport, alertsIncidents, alertsList, alertsTest } from './command
 import { registerCredentialsCommands } from './commands/credentials.js'
 import { demoCommand } from './commands/demo.js'
 import { docsCommand } from './commands/docs.js'
+import { auditCommand, pauseCommand, pausedList } from './commands/governance.js'
 import { dlqDiscard, dlqList, dlqReplay, dlqShow, runsList, runsShow } from './commands/history.js'
 import { importCommand, runsExportCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
@@ -154,6 +155,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--step <stepId>')
     .addOption(choice('--from <from>', 'where the new run starts', ['trigger', 'failed-step'], 'trigger'))
     .addOption(choice('--version <version>', 'pipeline version to run', ['pinned', 'latest'], 'pinned'))
+    .option('--dry-run', 'list what would be replayed; change nothing')
     .option('--json')
     .action((ids, o) => set(dlqReplay(io, ids, o)))
   db(dlq.command('discard <runIds...>')).action((ids, o) => set(dlqDiscard(io, ids, o)))
@@ -201,6 +203,25 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .option('--check', 'compare with --out instead of writing; exit 1 when it is stale (CI)')
     .option('--title <text>', 'the document title', 'Integration Hub')
     .action((o) => set(docsCommand(io, o)))
+  dir(db(program.command('pause <pipeline>')))
+    .description('pause a pipeline: events are still accepted and stored, runs wait until resume')
+    .option('--reason <text>', 'why (kept in the audit log)')
+    .option('--json')
+    .action((id, o) => set(pauseCommand(io, 'pause', id, o)))
+  dir(db(program.command('resume <pipeline>')))
+    .description('resume a paused pipeline: the runs that waited start')
+    .option('--json')
+    .action((id, o) => set(pauseCommand(io, 'resume', id, o)))
+  db(program.command('paused').description('paused pipelines, who paused them and when').option('--json')).action((o) =>
+    set(pausedList(io, o)),
+  )
+  db(program.command('audit').description('operator actions: replay, discard, pause, resume, credential changes (who, when, what)'))
+    .option('--action <action>')
+    .option('--actor <actor>', 'e.g. token:ci or cli:ann')
+    .option('--target <prefix>', 'e.g. pipeline:leads or run:')
+    .option('--limit <n>', 'rows', '50')
+    .option('--json')
+    .action((o) => set(auditCommand(io, o)))
   db(program.command('usage').description('connection budgets and usage').option('--json')).action((o) => set(usageCommand(io, o)))
   program
     .command('sandbox')

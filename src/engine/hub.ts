@@ -25,6 +25,7 @@ import { systemClock } from './clock.js'
 import { HubEvents } from './events.js'
 import { type EngineContext, executeRun } from './executor.js'
 import { KeyLocks, Slots } from './locks.js'
+import { createPauseGate } from './pause-gate.js'
 import { createRedactor, type RedactOptions } from './redact.js'
 
 export interface HubOptions {
@@ -44,6 +45,8 @@ export interface HubOptions {
   leaseMs?: number
   /** How often the store is swept for due runs that dispatch lost. @defaultValue 5000 */
   sweepIntervalMs?: number
+  /** How often a running hub reads which pipelines are paused. @defaultValue 2000 */
+  pauseRefreshMs?: number
   /** Fire schedule triggers from this process. @defaultValue true when worker */
   scheduler?: boolean
   /** Back-pressure: ingest refuses (429) when more runs than this wait in dispatch. @defaultValue 50000 */
@@ -112,6 +115,14 @@ export async function createHub(options: HubOptions) {
   // Runs accepted by this process, kept in memory until a worker here picks them up.
   const fresh = new Map<string, { event: EventRecord; key: string | null; run: RunRecord }>()
   const inflight = new Set<string>()
+  const pauses = createPauseGate({
+    store,
+    refreshMs: options.pauseRefreshMs,
+    release: (ids) => {
+      if (ids.length) void dispatch.dispatchMany(ids.map((runId) => ({ runId }))).catch(() => undefined)
+    },
+    onError: (error) => events.emit('hub:error', { message: 'reading paused pipelines failed', error }),
+  })
   const keyWaiters = new Map<string, string[]>()
   const pipelineWaiters = new Map<string, string[]>()
   const cacheFresh = runsHere && dispatch.kind === 'memory'
@@ -244,6 +255,12 @@ export async function createHub(options: HubOptions) {
     const leased = cached ? cached.run : await store.leaseRun({ runId, owner: workerId, now: clock.now(), leaseMs })
     if (!leased) return
     const pipelineId = leased.pipelineId
+    if (pauses.isPaused(pipelineId)) {
+      // Paused: the event stays stored and the run waits, parked here until resumed.
+      await store.releaseLeases(workerId, [runId], clock.now())
+      pauses.park(pipelineId, runId)
+      return
+    }
     const key = cached ? cached.key : leased.concurrencyKey
     const p = latest.get(pipelineId)
     // Busy key or pipeline slot: a run accepted here waits in memory and is woken when the
@@ -308,7 +325,7 @@ export async function createHub(options: HubOptions) {
     try {
       const due = await store.listDueRuns(clock.now(), 5000)
       const waiting = new Set([...keyWaiters.values(), ...pipelineWaiters.values()].flat())
-      const items = due.filter((r) => !inflight.has(r.id) && !waiting.has(r.id)).map((r) => ({ runId: r.id }))
+      const items = due.filter((r) => !inflight.has(r.id) && !waiting.has(r.id) && !pauses.isParked(r.id)).map((r) => ({ runId: r.id }))
       if (items.length) await dispatch.dispatchMany(items)
       return items.length
     } catch (error) {
@@ -355,11 +372,17 @@ export async function createHub(options: HubOptions) {
     onStart: (fn: () => Promise<void> | void) => startHooks.push(fn),
     onClose: (fn: () => Promise<void> | void) => closeHooks.unshift(fn),
     inflightCount: () => inflight.size,
+    /** Whether a pipeline is paused (as of the last read of the store). */
+    isPaused: (pipelineId: string) => pauses.isPaused(pipelineId),
+    /** Read the paused pipelines now (after a pause or resume made through this process). */
+    refreshPauses: () => pauses.refresh(),
 
     async start() {
       if (started) throw new PipewrightError('hub already started. Did you call `start()` twice?', { code: ErrorCodes.CONFIG_INVALID })
       started = true
       await store.migrate()
+      await pauses.refresh()
+      pauses.start()
       if (runsHere) {
         await dispatch.startWorker(handle, { concurrency })
         await sweep()
@@ -409,6 +432,7 @@ export async function createHub(options: HubOptions) {
       const until = clock.now() + (closeOptions.deadlineMs ?? 10_000)
       for (const fn of closeHooks) await fn()
       if (sweepTimer) clearInterval(sweepTimer)
+      pauses.stop()
       if (beatTimer) clearInterval(beatTimer)
       if (runsHere) await dispatch.stopWorker(Math.max(0, until - clock.now()))
       if (inflight.size > 0) {

@@ -26,6 +26,7 @@ import type {
   WaitReason,
 } from '../types.js'
 import type { CredentialStore } from './credentials/contract.js'
+import type { AuditStore, PauseStore } from './governance/contract.js'
 import type { AlertStore, InventoryStore, SeriesStore } from './observe/contract.js'
 import type { SyncStore } from './sync-contract.js'
 
@@ -212,6 +213,9 @@ export interface Store {
   readonly inventory: InventoryStore
   /** Encrypted credentials and their registry metadata (src/store/credentials/contract.ts). */
   readonly credentials: CredentialStore
+  /** Operator actions with who did them, and paused pipelines/syncs (src/store/governance/contract.ts). */
+  readonly audit: AuditStore
+  readonly pauses: PauseStore
   // ── syncs (DESIGN §12): links, shadows, cursors, conflicts, dirty set ─────────────────
   /** The sync tables; see sync-contract.ts. */
   readonly sync: SyncStore

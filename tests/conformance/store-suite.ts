@@ -14,6 +14,7 @@ import type { AcceptInput, Store } from '../../src/store/contract.js'
 import type { DeadLetterRecord, EventRecord, RunRecord, RunStatus, StepResultRecord } from '../../src/types.js'
 import { consentSuite } from './consent-suite.js'
 import { credentialsSuite } from './credentials-suite.js'
+import { governanceSuite } from './governance-suite.js'
 import { observeSuite } from './observe-suite.js'
 import { storeSyncSuite } from './store-sync-suite.js'
 
@@ -141,6 +142,7 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
   describe(`Store conformance: ${name}`, () => {
     consentSuite(create)
     credentialsSuite(create)
+    governanceSuite(create)
     let harness: StoreHarness | undefined
     let store: Store
 

@@ -4,6 +4,7 @@
  * `pipewright start` picks them up on its next sweep, or this process runs them with `--run`.
  * @module
  */
+import { audit, planReplay } from '../../engine/governance.js'
 import { createHub, type Hub } from '../../engine/hub.js'
 import { describeRun, listRunsQuery } from '../../engine/queries.js'
 import { discardDeadLetter, replayDeadLetters, replayRuns } from '../../engine/replay.js'
@@ -13,6 +14,7 @@ import { createStore } from '../../store/index.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../../types.js'
 import { type CliIo, table } from '../io.js'
 import { cliRedaction } from '../output-redaction.js'
+import { cliActor } from './governance.js'
 import { pipelinesDir } from './local.js'
 
 async function openHub(io: CliIo, opts: { db?: string; dir?: string }, withPipelines = false): Promise<Hub> {
@@ -153,7 +155,17 @@ export async function dlqShow(raw: CliIo, runId: string, opts: { db?: string; js
 export async function dlqReplay(
   io: CliIo,
   runIds: string[],
-  opts: { db?: string; dir?: string; pipeline?: string; reason?: string; step?: string; from?: string; version?: string; json?: boolean },
+  opts: {
+    db?: string
+    dir?: string
+    pipeline?: string
+    reason?: string
+    step?: string
+    from?: string
+    version?: string
+    dryRun?: boolean
+    json?: boolean
+  },
 ) {
   if (runIds.length === 0 && !opts.pipeline && !opts.reason && !opts.step) {
     io.err('give run ids, or a filter: --pipeline, --reason, --step')
@@ -166,17 +178,46 @@ export async function dlqReplay(
     return 2
   }
   const hub = await openHub(io, opts, true)
+  const filter = { pipelineId: opts.pipeline, reason: opts.reason as DeadReason | undefined, stepId: opts.step }
+  if (opts.dryRun) {
+    try {
+      const loaded = hub.pipelines().map((p) => p.id)
+      const plan = await planReplay(hub.store, hub.clock, loaded, runIds.length ? { runIds } : { filter })
+      if (opts.json) io.out(JSON.stringify({ dryRun: true, from, version, ...plan }))
+      else {
+        io.out(
+          `dry run: ${plan.total} would be replayed (from ${from}, ${version} version), ${plan.skipped.length} skipped; nothing changed`,
+        )
+        for (const x of plan.wouldReplay)
+          io.out(`  ${x.runId}  ${x.pipelineId}${x.reason ? `  ${x.reason}` : ''}${x.stepId ? ` at ${x.stepId}` : ''}`)
+        if (plan.wouldReplay.length < plan.total) io.out(`  … and ${plan.total - plan.wouldReplay.length} more`)
+        for (const x of plan.skipped) io.out(`  ${x.runId}: ${x.reason}`)
+      }
+      return 0
+    } finally {
+      await hub.close()
+    }
+  }
   try {
     const onProgress = (done: number, total: number) => {
       if (!opts.json && total > 1) io.err(`replayed ${done}/${total}`)
     }
     const r = runIds.length
       ? await replayRuns(hub, runIds, { from, version, onProgress })
-      : await replayDeadLetters(
-          hub,
-          { pipelineId: opts.pipeline, reason: opts.reason as DeadReason | undefined, stepId: opts.step },
-          { from, version, onProgress },
-        )
+      : await replayDeadLetters(hub, filter, { from, version, onProgress })
+    if (r.replayed.length)
+      await audit(hub.store, hub.clock, {
+        actor: cliActor(io),
+        action: 'replay',
+        target: runIds.length === 1 ? `run:${runIds[0]}` : opts.pipeline ? `pipeline:${opts.pipeline}` : 'dead-letters',
+        details: {
+          count: r.replayed.length,
+          from,
+          version,
+          ...(runIds.length ? {} : { filter }),
+          runs: r.replayed.slice(0, 100),
+        },
+      })
     if (opts.json) io.out(JSON.stringify(r))
     else {
       io.out(`${r.replayed.length} replayed, ${r.skipped.length} skipped`)
@@ -196,6 +237,7 @@ export async function dlqDiscard(io: CliIo, runIds: string[], opts: { db?: strin
     for (const id of runIds) {
       try {
         await discardDeadLetter(hub, id)
+        await audit(hub.store, hub.clock, { actor: cliActor(io), action: 'discard', target: `run:${id}` })
         io.out(`discarded ${id}`)
       } catch (e) {
         failed++

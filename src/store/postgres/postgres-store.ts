@@ -29,6 +29,7 @@ import type {
 } from '../contract.js'
 import { type CredentialStore, credentialStore } from '../credentials/index.js'
 import { storeUnavailable } from '../errors.js'
+import { governanceStores } from '../governance/index.js'
 import { type ObserveStores, observeStores } from '../observe/index.js'
 import type { Op } from '../observe/sql.js'
 import { runPostgres } from '../observe/sql.js'
@@ -107,6 +108,13 @@ export class PostgresStore implements Store {
   readonly series = this.observe.series
   readonly alerts = this.observe.alerts
   readonly inventory = this.observe.inventory
+  private readonly governance = governanceStores({
+    dialect: 'postgres',
+    write: (op) => this.transaction(op, true),
+    read: (op) => this.transaction(op, false),
+  })
+  readonly audit = this.governance.audit
+  readonly pauses = this.governance.pauses
   readonly credentials: CredentialStore = credentialStore({
     dialect: 'postgres',
     write: (op) => this.transaction(op, true),

@@ -32,6 +32,7 @@ import type {
 } from '../contract.js'
 import { type CredentialStore, credentialStore } from '../credentials/index.js'
 import { storeUnavailable } from '../errors.js'
+import { governanceStores } from '../governance/index.js'
 import { type ObserveStores, observeStores } from '../observe/index.js'
 import { runSqlite } from '../observe/sql.js'
 import type { SyncStore } from '../sync-contract.js'
@@ -88,6 +89,13 @@ export class SqliteStore implements Store {
   readonly series = this.observe.series
   readonly alerts = this.observe.alerts
   readonly inventory = this.observe.inventory
+  private readonly governance = governanceStores({
+    dialect: 'sqlite',
+    write: (op) => this.write((c) => runSqlite(c.db, op(), this.opCache(c))),
+    read: (op) => this.read((c) => runSqlite(c.db, op(), this.opCache(c))),
+  })
+  readonly audit = this.governance.audit
+  readonly pauses = this.governance.pauses
   readonly credentials: CredentialStore = credentialStore({
     dialect: 'sqlite',
     write: (op) => this.write((c) => runSqlite(c.db, op(), this.opCache(c))),
