@@ -33,6 +33,7 @@ export {
 export { compilePipeline, DEFAULT_RETRY } from './pipeline/compile.js'
 export { definePipeline, env, manual, schedule, webhook } from './pipeline/define.js'
 export { loadPipelineFile, loadPipelines } from './pipeline/load.js'
+export { type PipelineBuilder, pipeline, type TypedScope, type TypedStepOptions } from './pipeline/typed.js'
 export type {
   CompiledPipeline,
   Computed,

@@ -12,7 +12,7 @@ import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
 import { builtinConnectors } from './connectors/registry.js'
-import { storedSecrets } from './credentials/resolve.js'
+import { credentialInfos, storedSecrets } from './credentials/resolve.js'
 import { createVault } from './credentials/vault.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
@@ -244,7 +244,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         clock,
         config: alertsConfig,
         owner: hub.workerId,
-        sources: { usage: () => gateway.usage(), pipelines: () => hub.pipelines().map((p) => p.id) },
+        sources: {
+          usage: () => gateway.usage(),
+          pipelines: () => hub.pipelines().map((p) => p.id),
+          credentials: () => credentialInfos(store, configured.registry),
+        },
         beforeEvaluate: () => series?.flush() ?? Promise.resolve(),
         onTransition: (t) =>
           logger[t.transition === 'resolved' ? 'info' : 'warn'](

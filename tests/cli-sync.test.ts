@@ -261,6 +261,8 @@ schedule: { every: 1h, repair: false }
     expect(repair.code, repair.stderr).toBe(0)
     expect(repair.stdout).toMatch(/fields\s+link lnk_\S+ \(a \d+, b \d+\): b plan/)
     expect((await contacts())[0].plan).toBe('enterprise')
+    const statusText = await pgBin(['sync', 'status', 'crm', '--syncs', 'pgsyncs'])
+    expect(statusText.stdout).toMatch(/last drift repair: .*\(repair\).*, 1 fixed\n\s+fields\s+link lnk_\S+ \(a \d+, b \d+\): b plan/)
     const status = JSON.parse((await pgBin(['sync', 'status', 'crm', '--syncs', 'pgsyncs', '--json'])).stdout)
     expect(status).toMatchObject({
       links: { linked: 2 },

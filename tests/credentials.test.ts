@@ -210,6 +210,10 @@ describe('credentials CLI and a hub using a stored credential', () => {
     expect(r.exit).toBe(1)
     expect(r.err).toMatch(/PIPEWRIGHT_SECRET_KEY \(key id \w+\) is not the key of stored credentials "hubspot-main"/)
     expect((await run(['credentials', 'test', 'hubspot-main'], '', { PIPEWRIGHT_SECRET_KEY: OTHER_KEY })).exit).toBe(0)
+    expect((await run(['doctor'])).out).toMatch(/✗ credentials: .*is not the key of stored credentials/)
+    expect((await run(['doctor'], '', { PIPEWRIGHT_SECRET_KEY: OTHER_KEY })).out).toContain(
+      '✓ credentials: 2 stored, PIPEWRIGHT_SECRET_KEY opens them',
+    )
     expect((await run(['credentials', 'remove', 'slack-bot'])).out).toBe('removed credential slack-bot')
     expect((await run(['credentials', 'remove', 'slack-bot'])).exit).toBe(1)
 
@@ -280,6 +284,21 @@ describe('credentials CLI and a hub using a stored credential', () => {
       ),
     )
     expect(answers[0]).toContain('hubspot')
+    // The credential-rotation alert rule reads the store's metadata (rotate-by 90 days out: quiet).
+    const quiet = await rt.alerting!.test('credential-rotation', { send: false })
+    expect(quiet.findings).toEqual([])
+    const st = rt.hub.store
+    const row = (await st.credentials.get('hubspot-main'))!
+    await st.credentials.put({ ...row, rotateBy: Date.now() - 86_400_000 })
+    const due = await rt.alerting!.test('credential-rotation', { send: false })
+    expect(due.findings).toEqual([
+      expect.objectContaining({
+        subject: 'hubspot-main',
+        severity: 'critical',
+        summary: expect.stringContaining('credential hubspot-main (owner revops@example.com) was due for rotation'),
+        details: expect.objectContaining({ connections: ['hubspot:main'] }),
+      }),
+    ])
     for (const text of [...answers, ...logs]) expect(text).not.toContain(SECRET)
   }, 60_000)
 })

@@ -11,6 +11,7 @@ import { invocation } from '../src/connectors/contract.js'
 import { systemClock } from '../src/engine/clock.js'
 import { formatLabels } from '../src/observe/labels.js'
 import { SERIES } from '../src/observe/series-recorder.js'
+import { gatherStatus } from '../src/observe/status-sources.js'
 import { manual } from '../src/pipeline/define.js'
 import { createRuntime, type Runtime } from '../src/runtime.js'
 import type { Store } from '../src/store/contract.js'
@@ -103,6 +104,30 @@ describe('pipewright status', () => {
       'hubspot:default=failing',
       'slack:default=active',
     ])
+  })
+
+  it('reads what is paused from the store’s pause registry (pipewright pause) when it has one', async () => {
+    const store = await createStore(db)
+    await store.migrate()
+    try {
+      // The registry as `store.pauses` offers it (rows of kind and id); here attached by hand.
+      const withPauses = Object.assign(Object.create(store) as Store, {
+        pauses: { list: async () => [{ kind: 'pipeline', id: 'leads', pausedAt: 1, pausedBy: 'cli:ann', reason: null }] },
+      })
+      await seed(store, Date.now())
+      const report = await gatherStatus({
+        store: withPauses,
+        now: Date.now(),
+        pipelines: [
+          compile({ id: 'leads', trigger: manual(), steps: [{ id: 'm', map: () => ({}) }] }),
+          compile({ id: 'orders', trigger: manual(), steps: [{ id: 'm', map: () => ({}) }] }),
+        ],
+      })
+      expect(report.pipelines.map((p) => `${p.id}=${p.status}`)).toEqual(['leads=paused', 'orders=degraded'])
+      expect(report.pipelines[0]!.reasons).toContain('paused by an operator')
+    } finally {
+      await store.close()
+    }
   })
 
   it('exits 0 when nothing is failing', async () => {

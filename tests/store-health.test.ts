@@ -206,6 +206,58 @@ describe.skipIf(!PG)('readiness on Postgres', () => {
   })
 })
 
+describe.skipIf(!PG)('readiness on Postgres: reads answer, writes refused', () => {
+  it('503 while the role may only read (a standby, default_transaction_read_only), 200 once it may write', async () => {
+    const id = randomBytes(5).toString('hex')
+    const role = `pw_ro_${id}`
+    const schema = `pw_health_ro_${id}`
+    const admin = new pg.Client({ connectionString: PG! })
+    await admin.connect()
+    // The pool's sessions pick a role setting up when they connect: end them to apply it now.
+    const reconnect = () => admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role])
+    await admin.query(`CREATE ROLE ${role} LOGIN`)
+    await admin.query(`CREATE SCHEMA ${schema} AUTHORIZATION ${role}`)
+    await admin.query(`GRANT CREATE ON DATABASE ${new URL(PG!).pathname.slice(1)} TO ${role}`)
+    const asRole = new URL(PG!)
+    asRole.username = role
+    tmp = tempDir('pw-store-health-pg-ro-')
+    try {
+      const store = createPostgresStore({ connectionString: asRole.href, schema, connectTimeoutMs: 1000 })
+      rt = await createRuntime({
+        cwd: tmp.dir,
+        env: {},
+        store,
+        pipelinesDir: PIPELINES,
+        server: true,
+        port: 0,
+        logLevel: 'silent',
+        observe: false,
+      })
+      const url = rt.url!
+      expect(await status(url, '/readyz')).toBe(200)
+
+      await admin.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`)
+      await reconnect()
+      await eventually(async () => (await status(url, '/readyz')) === 503, 10_000, 100)
+      await rt.hub.store.ping() // reads still answer: the old probe said "ready" here
+      expect((await post(url, 1)).status).toBe(503)
+
+      await admin.query(`ALTER ROLE ${role} RESET default_transaction_read_only`)
+      await reconnect()
+      await eventually(async () => (await status(url, '/readyz')) === 200, 10_000, 100)
+      expect((await post(url, 2)).status).toBe(202)
+    } finally {
+      await rt?.close(2000).catch(() => {})
+      rt = null
+      await reconnect().catch(() => {})
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      await admin.query(`REVOKE ALL ON DATABASE ${new URL(PG!).pathname.slice(1)} FROM ${role}`)
+      await admin.query(`DROP ROLE IF EXISTS ${role}`)
+      await admin.end()
+    }
+  })
+})
+
 describe('SQLite -shm trouble in a real process (no SIGBUS)', () => {
   const spawned: Spawned[] = []
   afterEach(async () => {

@@ -34,9 +34,15 @@ export interface HubState {
   lastPass(syncId: string): Promise<PassReport | null>
 }
 
-export async function withHubState<T>(io: CliIo, opts: { db?: string; dir?: string }, fn: (s: HubState) => Promise<T>): Promise<T> {
+export async function withHubState<T>(
+  io: CliIo,
+  opts: { db?: string; dir?: string },
+  fn: (s: HubState) => Promise<T>,
+  /** Pipelines already compiled (skips loading the directory). */
+  preloaded?: { pipelines?: CompiledPipeline[] },
+): Promise<T> {
   const env = io.env
-  const pipelines = await loadPipelines(pipelinesDir(io, opts.dir), { env, cwd: io.cwd })
+  const pipelines = preloaded?.pipelines ?? (await loadPipelines(pipelinesDir(io, opts.dir), { env, cwd: io.cwd }))
   const syncs = await loadSyncs(join(io.cwd, 'syncs'), { env, cwd: io.cwd })
   const store = await createStore(resolveSqlitePath(opts.db ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd))
   await store.migrate()

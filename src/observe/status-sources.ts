@@ -31,13 +31,29 @@ export interface StatusSources {
    */
   connections?: ReadonlyArray<string | { id: string; active?: boolean; problem?: string }>
   usage?: () => Promise<BudgetRow[]> | BudgetRow[]
-  /** What operators paused (pipelines, syncs, connections), when pausing exists. */
+  /**
+   * What operators paused (pipelines, syncs, connections). @defaultValue the store's pause
+   * registry (`store.pauses.list()`) when the store has one
+   */
   paused?: () => Promise<Partial<Record<StatusKind, readonly string[]>>>
   /** @defaultValue 15 minutes */
   windowMs?: number
 }
 
 const CIRCUIT = ['closed', 'half-open', 'open'] as const
+
+/**
+ * The store's pause registry (`pipewright pause`), read by shape: `store.pauses.list()` giving
+ * `{ kind, id }` rows. A store without one pauses nothing.
+ */
+async function pausedInStore(store: Store): Promise<Partial<Record<StatusKind, string[]>>> {
+  const registry = (store as unknown as { pauses?: { list(): Promise<Array<{ kind: string; id: string }>> } }).pauses
+  if (!registry || typeof registry.list !== 'function') return {}
+  const out: Partial<Record<StatusKind, string[]>> = {}
+  for (const r of await registry.list())
+    if (r.kind === 'pipeline' || r.kind === 'sync' || r.kind === 'connection') out[r.kind] = [...(out[r.kind] ?? []), r.id]
+  return out
+}
 
 export async function gatherStatus(s: StatusSources): Promise<StatusReport> {
   const windowMs = s.windowMs ?? 15 * MINUTE_MS
@@ -60,7 +76,7 @@ export async function gatherStatus(s: StatusSources): Promise<StatusReport> {
     sumSeries(s.store, SERIES.runs, s.now - windowMs, (l) => `${l.pipeline ?? ''}\n${l.status ?? ''}`),
     s.store.series.listGauges([SERIES.circuit], s.now),
     Promise.resolve(s.usage?.() ?? []),
-    s.paused?.() ?? Promise.resolve({}),
+    (s.paused ?? (() => pausedInStore(s.store)))(),
     Promise.all(syncs.map(async (sy) => [sy.id, (await s.lastPass?.(sy.id)) ?? null] as const)),
   ])
 

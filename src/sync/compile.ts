@@ -127,7 +127,12 @@ export function compileSync(def: SyncDefinition, options: CompileSyncOptions): C
   }
   const filter = compileFilters(resolved.filter, ctx)
   const pauseField = compilePause(resolved.pauseField, checkField, ctx)
-  const schedule = compileSchedule(resolved.schedule, ctx)
+  // without an interval of its own, a sync polls as often as its slower side suggests (Notion, a folder: 15 min)
+  const suggested = Math.max(
+    DEFAULT_EVERY_MS,
+    ...[a, b].map((s) => (s ? (kinds.get(s.spec.kind)?.defaultEveryMs ?? DEFAULT_EVERY_MS) : DEFAULT_EVERY_MS)),
+  )
+  const schedule = compileSchedule(resolved.schedule, ctx, suggested)
   const conflicts = (resolved.conflicts ?? {}) as Record<string, unknown>
   if (typeof conflicts !== 'object' || conflicts === null) problem('conflicts', 'conflicts must be { skew?, ties? }')
   const skewMs = conflicts.skew === undefined ? DEFAULT_SKEW_MS : duration(conflicts.skew, 'conflicts.skew', ctx)
@@ -423,8 +428,12 @@ function compilePause(raw: unknown, check: CheckField, ctx: Ctx): { a: string | 
   }
 }
 
-function compileSchedule(raw: unknown, ctx: Ctx): { everyMs: number | null; repairEveryMs: number | null } {
-  if (raw === undefined) return { everyMs: DEFAULT_EVERY_MS, repairEveryMs: DEFAULT_REPAIR_MS }
+function compileSchedule(
+  raw: unknown,
+  ctx: Ctx,
+  everyDefault = DEFAULT_EVERY_MS,
+): { everyMs: number | null; repairEveryMs: number | null } {
+  if (raw === undefined) return { everyMs: everyDefault, repairEveryMs: DEFAULT_REPAIR_MS }
   if (typeof raw === 'string' || typeof raw === 'number')
     return { everyMs: duration(raw, 'schedule', ctx, 1000), repairEveryMs: DEFAULT_REPAIR_MS }
   if (typeof raw !== 'object' || raw === null) {
@@ -434,7 +443,7 @@ function compileSchedule(raw: unknown, ctx: Ctx): { everyMs: number | null; repa
   const r = raw as Record<string, unknown>
   checkKeys(r, ['every', 'repair'], 'schedule field', (k, m) => push(ctx, `schedule.${k}`, m))
   return {
-    everyMs: r.every === undefined ? DEFAULT_EVERY_MS : duration(r.every, 'schedule.every', ctx, 1000),
+    everyMs: r.every === undefined ? everyDefault : duration(r.every, 'schedule.every', ctx, 1000),
     repairEveryMs:
       r.repair === false ? null : r.repair === undefined ? DEFAULT_REPAIR_MS : duration(r.repair, 'schedule.repair', ctx, 60_000),
   }

@@ -125,6 +125,11 @@ export interface SideKind<O = Record<string, unknown>> {
    * @defaultValue null
    */
   knownFields?(spec: SideSpec<O>): readonly string[] | null
+  /**
+   * Poll interval for a sync with this side that names none (the larger of both sides' wins).
+   * @defaultValue 5 minutes
+   */
+  defaultEveryMs?: number
   /** Whether this kind can delete / archive records (checked against `deletes`). */
   supports?: { delete?: boolean; archive?: boolean }
   create(spec: SideSpec<O>, ctx: SideContext): SyncSide

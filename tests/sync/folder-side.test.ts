@@ -9,7 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { folderConnector } from '../../src/connectors/folder/connector.js'
 import { systemClock } from '../../src/engine/clock.js'
 import type { SourceCursor } from '../../src/sources/contract.js'
-import { folderSide } from '../../src/sync/sides/folder.js'
+import { compileSync } from '../../src/sync/compile.js'
+import { parseSyncYaml } from '../../src/sync/load.js'
+import { folderDir, folderSide } from '../../src/sync/sides/folder.js'
 import { makeActionContext } from '../conformance/connector-suite.js'
 
 let dir: string
@@ -64,5 +66,39 @@ describe('folder side', () => {
     expect(byPath.get('copy.md')?.id).not.toBe(a.id)
     expect(next.records.filter((r) => r.deleted)).toHaveLength(1)
     expect((await s.source.get([a.id, 'doc_missing'])).map((r) => r.fields.path)).toEqual(['sub/moved.md'])
+  })
+})
+
+describe('a knowledge sync in YAML', () => {
+  const yaml = () => `id: knowledge
+sides:
+  a: folder:./knowledge
+  b: { side: "notion:kb/1f6e7d2a-0000-4000-8000-00000000d5d1", matchKeys: [Name] }
+match: { a: title, b: Name, normalize: trim }
+fields:
+  - { a: title, b: Name, owner: latest }
+  - { a: body, b: body, owner: latest, conflict: markers }
+schedule: { every: 15m }
+`
+  it('compiles: the folder path, the Notion data source, conflict markers, every 15 minutes', () => {
+    const s = compileSync(parseSyncYaml(yaml(), 'syncs/knowledge.yaml'), { format: 'yaml', file: 'syncs/knowledge.yaml' })
+    expect(s.sides.a).toMatchObject({ kind: 'folder' })
+    expect(folderDir(s.sides.a)).toBe('./knowledge')
+    expect(s.sides.b).toMatchObject({ kind: 'notion', connection: 'kb', object: '1f6e7d2a-0000-4000-8000-00000000d5d1' })
+    expect(s.fields[1]).toMatchObject({ conflict: 'markers' })
+    expect(s.everyMs).toBe(15 * 60_000)
+    // without a schedule: the folder and Notion sides' 15 minutes, not the 5-minute default
+    const bare = compileSync(parseSyncYaml(yaml().replace('schedule: { every: 15m }\n', '')), { format: 'yaml' })
+    expect(bare.everyMs).toBe(15 * 60_000)
+  })
+
+  it('refuses conflict markers on a one-way field, and an unknown conflict mode, naming the field', () => {
+    const bad = yaml().replace(
+      '{ a: body, b: body, owner: latest, conflict: markers }',
+      '{ a: body, b: body, direction: a-to-b, conflict: markers }',
+    )
+    expect(() => compileSync(parseSyncYaml(bad), { format: 'yaml', file: 'k.yaml' })).toThrow(/fields\[1\]\.conflict.*direction: both/s)
+    const odd = yaml().replace('conflict: markers', 'conflict: merge')
+    expect(() => compileSync(parseSyncYaml(odd), { format: 'yaml', file: 'k.yaml' })).toThrow(/fields\[1\]\.conflict/)
   })
 })

@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { credentialInfos } from '../../credentials/resolve.js'
 import { systemClock } from '../../engine/clock.js'
 import { newId } from '../../ids.js'
 import { buildChannels, createAlerting } from '../../observe/alerts/alerting.js'
@@ -103,13 +104,13 @@ export async function alertsTest(io: CliIo, ruleId: string, opts: DbOpts & { sen
     return 2
   }
   return withStore(io, opts, async (store) => {
-    const { gateway } = await openGateway(io, store)
+    const { gateway, registry } = await openGateway(io, store)
     const alerting = createAlerting({
       store,
       clock: systemClock,
       config,
       owner: newId('cli'),
-      sources: { usage: () => gateway.usage() },
+      sources: { usage: () => gateway.usage(), credentials: () => credentialInfos(store, registry) },
     })
     try {
       const r = await alerting.test(ruleId, { send: opts.send !== false })

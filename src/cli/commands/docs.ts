@@ -12,6 +12,7 @@ import { buildChannels } from '../../observe/alerts/alerting.js'
 import { loadAlertsConfig } from '../../observe/alerts/config.js'
 import { channelRows, ruleRows } from '../../observe/alerts/describe.js'
 import { renderHubReadme } from '../../observe/hub-readme/render.js'
+import type { CompiledPipeline } from '../../pipeline/types.js'
 import { withHubState } from '../hub-state.js'
 import { type CliIo, UsageError } from '../io.js'
 
@@ -22,20 +23,7 @@ export async function docsCommand(
   opts: { db?: string; dir?: string; out?: string; check?: boolean; title?: string },
 ): Promise<number> {
   if (opts.check && !opts.out) throw new UsageError('--check needs --out <file>: the committed README to compare with')
-  const config = await loadAlertsConfig(io.cwd, io.env)
-  const text = await withHubState(io, opts, async (s) =>
-    renderHubReadme({
-      cwd: io.cwd,
-      ...(opts.title ? { title: opts.title } : {}),
-      pipelines: s.pipelines,
-      syncs: s.syncs,
-      connections: s.connections,
-      status: await s.status(),
-      usage: await s.gateway.usage(),
-      alerts: { file: config.file, rules: ruleRows(config), channels: channelRows(buildChannels(config, systemClock).values()) },
-      incidents: await s.store.alerts.listIncidents({ limit: RECENT_INCIDENTS }),
-    }),
-  )
+  const text = await hubReadmeText(io, opts)
   if (!opts.out) {
     io.out(text.trimEnd())
     return 0
@@ -62,4 +50,30 @@ export async function docsCommand(
   await writeFile(file, text)
   io.err(`wrote ${opts.out}`)
   return 0
+}
+
+/** The README text `docs` writes (`preloaded` pipelines skip loading the directory). */
+export async function hubReadmeText(
+  io: CliIo,
+  opts: { db?: string; dir?: string; title?: string },
+  preloaded?: { pipelines?: CompiledPipeline[] },
+): Promise<string> {
+  const config = await loadAlertsConfig(io.cwd, io.env)
+  return withHubState(
+    io,
+    opts,
+    async (s) =>
+      renderHubReadme({
+        cwd: io.cwd,
+        ...(opts.title ? { title: opts.title } : {}),
+        pipelines: s.pipelines,
+        syncs: s.syncs,
+        connections: s.connections,
+        status: await s.status(),
+        usage: await s.gateway.usage(),
+        alerts: { file: config.file, rules: ruleRows(config), channels: channelRows(buildChannels(config, systemClock).values()) },
+        incidents: await s.store.alerts.listIncidents({ limit: RECENT_INCIDENTS }),
+      }),
+    preloaded,
+  )
 }

@@ -17,7 +17,7 @@ import { createRuntime, DEFAULT_DATABASE_URL, type RuntimeOptions, resolveSqlite
 import type { Store } from '../../store/contract.js'
 import { createStore } from '../../store/index.js'
 import { loadSyncs } from '../../sync/load.js'
-import type { PassReport } from '../../sync/report.js'
+import type { PassReport, RepairFix } from '../../sync/report.js'
 import { type SyncStatus, syncConflicts, syncStatus, syncSummary } from '../../sync/status.js'
 import type { CompiledSync } from '../../sync/types.js'
 import { type CliIo, table, UsageError } from '../io.js'
@@ -140,6 +140,8 @@ function printStatus(io: CliIo, s: SyncStatus): void {
   io.out(`  pending: ${s.pending} record(s) to look at again; conflicts: ${s.conflicts}`)
   io.out(`  last pass: ${s.lastPass ? passLine(s.lastPass) : 'never'}`)
   io.out(`  last drift repair: ${s.lastRepair ? `${passLine(s.lastRepair)}, ${s.lastRepair.repaired} fixed` : 'never'}`)
+  for (const f of s.lastRepair?.fixed.slice(0, 10) ?? []) io.out(`    ${fixLine(f)}`)
+  if ((s.lastRepair?.repaired ?? 0) > 10) io.out(`    … and ${s.lastRepair!.repaired - 10} more (--json lists up to 1000)`)
   if (s.nextRepairAt !== null) io.out(`  next drift repair due: ${iso(s.nextRepairAt)}`)
   for (const w of s.warnings) io.out(`  warning: ${formatProblem(w)}`)
 }
@@ -268,16 +270,7 @@ function printReport(io: CliIo, r: PassReport, sync: CompiledSync): void {
   if (r.paused || r.outOfScope || r.deferred || r.deletesIgnored)
     io.out(`  paused: ${r.paused}; out of scope: ${r.outOfScope}; deferred: ${r.deferred}; deletions ignored: ${r.deletesIgnored}`)
   if (r.mode === 'repair') io.out(`  drift repaired: ${r.repaired} link(s)`)
-  for (const f of r.fixed.slice(0, 20))
-    io.out(
-      `    ${f.kind.padEnd(7)} link ${f.linkId} (a ${f.a ?? '-'}, b ${f.b ?? '-'})${
-        f.fields
-          ? `: ${Object.entries(f.fields)
-              .map(([s, names]) => `${s} ${names?.join(', ')}`)
-              .join('; ')}`
-          : ''
-      }`,
-    )
+  for (const f of r.fixed.slice(0, 20)) io.out(`    ${fixLine(f)}`)
   for (const g of r.ambiguous.slice(0, 20))
     io.out(`    ambiguous ${g.via} ${g.key}: ${g.records.map((x) => `${x.side}:${x.id}`).join(', ')} — not merged; fix the duplicates`)
   if (!r.dryRun) io.out(`  runs: ${r.runs.started} started, ${r.runs.succeeded} succeeded, ${r.runs.dead} dead, ${r.runs.pending} pending`)
@@ -289,4 +282,14 @@ function printReport(io: CliIo, r: PassReport, sync: CompiledSync): void {
       ),
     )
   if (r.planned.length > 50) io.out(`  … and ${r.planned.length - 50} more (--json lists up to 1000)`)
+}
+
+/** `fields  link lnk_… (a crm-1, b hub-2): b plan` */
+function fixLine(f: RepairFix): string {
+  const fields = f.fields
+    ? `: ${Object.entries(f.fields)
+        .map(([side, names]) => `${side} ${names?.join(', ')}`)
+        .join('; ')}`
+    : ''
+  return `${f.kind.padEnd(7)} link ${f.linkId} (a ${f.a ?? '-'}, b ${f.b ?? '-'})${fields}`
 }

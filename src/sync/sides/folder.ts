@@ -52,6 +52,8 @@ export function folderDir(spec: { connection: string; object: string }): string 
 
 export const folderSide: SideKind<FolderSideOptions> = {
   kind: 'folder',
+  // a knowledge base changes slowly, and Notion allows 3 requests a second: every 15 minutes
+  defaultEveryMs: 15 * 60_000,
   options: folderOptions as never,
   knownFields: (spec) => {
     const o = spec.options

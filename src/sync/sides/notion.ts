@@ -53,6 +53,8 @@ interface QueryOut {
 
 export const notionSide: SideKind<NotionSideOptions> = {
   kind: 'notion',
+  // a knowledge base changes slowly, and Notion allows 3 requests a second: every 15 minutes
+  defaultEveryMs: 15 * 60_000,
   options: notionOptions as never,
   knownFields: (spec) => (spec.options.fields ? [...spec.options.fields, ...(spec.options.body ? [spec.options.body] : [])] : null),
   supports: { archive: true },

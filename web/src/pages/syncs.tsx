@@ -5,9 +5,10 @@
  */
 import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
-import { getSync, listSyncConflicts, listSyncs, planSync, runSync } from '../api/endpoints.js'
-import type { PassBrief, PassReport, SyncStatus, SyncSummary } from '../api/types.js'
+import { getStatus, getSync, listSyncConflicts, listSyncs, planSync, runSync } from '../api/endpoints.js'
+import type { PassBrief, PassReport, StatusEntry, SyncStatus, SyncSummary } from '../api/types.js'
 import { DataTable } from '../components/data-table.js'
+import { HealthBadge } from '../components/health-summary.js'
 import { JsonPreview } from '../components/json-view.js'
 import { Loaded } from '../components/loaded.js'
 import { TimeAgo } from '../components/time-ago.js'
@@ -40,8 +41,15 @@ function LastPass({ pass }: { pass: PassBrief | null }) {
   )
 }
 
+/** Health of each sync (active, paused, degraded, failing) from `/status`, by id. */
+function useHealth() {
+  const status = useResource(getStatus, [])
+  return (id: string): StatusEntry | undefined => status.data?.syncs.find((e) => e.id === id)
+}
+
 export function SyncsPage() {
   const syncs = useResource(listSyncs, [])
+  const health = useHealth()
   return (
     <>
       <h1 tabIndex={-1}>Syncs</h1>
@@ -52,6 +60,7 @@ export function SyncsPage() {
             label="Syncs"
             columns={[
               'Sync',
+              'Status',
               'Sides',
               { title: 'Linked', num: true },
               { title: 'Unmatched', num: true },
@@ -60,7 +69,7 @@ export function SyncsPage() {
               { title: 'Conflicts', num: true },
               'Last pass',
             ]}
-            rows={rows.map((s) => <SyncRow key={s.id} sync={s} />)}
+            rows={rows.map((s) => <SyncRow key={s.id} sync={s} health={health(s.id)} />)}
             empty="No syncs are loaded. Define one in ./syncs (see docs/sync.md)."
           />
         )}
@@ -69,12 +78,13 @@ export function SyncsPage() {
   )
 }
 
-function SyncRow({ sync: s }: { sync: SyncSummary }) {
+function SyncRow({ sync: s, health }: { sync: SyncSummary; health: StatusEntry | undefined }) {
   return (
     <tr data-sync={s.id} class={s.links.ambiguous > 0 || s.conflicts > 0 ? 'warm' : undefined}>
       <td>
         <a href={href(['syncs', s.id])}>{s.id}</a>
       </td>
+      <td title={health?.reasons.join('; ') || undefined}>{health ? <HealthBadge status={health.status} /> : '—'}</td>
       <td class="mono">
         {s.sides.a} ↔ {s.sides.b}
       </td>
@@ -94,6 +104,7 @@ export function SyncPage({ params }: PageProps) {
   const id = params[0] ?? ''
   const status = useResource(() => getSync(id), [id])
   const conflicts = useResource(() => listSyncConflicts(id, 50), [id])
+  const health = useHealth()
   const [result, setResult] = useState<PassReport | null>(null)
   return (
     <>
@@ -103,7 +114,7 @@ export function SyncPage({ params }: PageProps) {
       <Loaded resource={status}>
         {(s) => (
           <>
-            <SyncFacts status={s} />
+            <SyncFacts status={s} health={health(s.id)} />
             <PassBar
               id={id}
               onResult={async (r) => {
@@ -160,7 +171,7 @@ export function SyncPage({ params }: PageProps) {
   )
 }
 
-function SyncFacts({ status: s }: { status: SyncStatus }) {
+function SyncFacts({ status: s, health }: { status: SyncStatus; health: StatusEntry | undefined }) {
   const facts: Array<[string, ComponentChildren]> = [
     ['Side a', <span class="mono">{s.sides.a}</span>],
     ['Side b', <span class="mono">{s.sides.b}</span>],
@@ -187,8 +198,15 @@ function SyncFacts({ status: s }: { status: SyncStatus }) {
   return (
     <>
       <h1 tabIndex={-1}>
-        Sync <span class="mono">{s.id}</span>
+        Sync <span class="mono">{s.id}</span> {health ? <HealthBadge status={health.status} /> : null}
       </h1>
+      {health?.reasons.length ? (
+        <ul class="reasons" aria-label="Why">
+          {health.reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      ) : null}
       {s.description ? <p>{s.description}</p> : null}
       <dl class="facts">
         {facts.map(([k, v]) => (
