@@ -210,6 +210,10 @@ describe('credentials CLI and a hub using a stored credential', () => {
     expect(r.exit).toBe(1)
     expect(r.err).toMatch(/PIPEWRIGHT_SECRET_KEY \(key id \w+\) is not the key of stored credentials "hubspot-main"/)
     expect((await run(['credentials', 'test', 'hubspot-main'], '', { PIPEWRIGHT_SECRET_KEY: OTHER_KEY })).exit).toBe(0)
+    expect((await run(['doctor'])).out).toMatch(/✗ credentials: .*is not the key of stored credentials/)
+    expect((await run(['doctor'], '', { PIPEWRIGHT_SECRET_KEY: OTHER_KEY })).out).toContain(
+      '✓ credentials: 2 stored, PIPEWRIGHT_SECRET_KEY opens them',
+    )
     expect((await run(['credentials', 'remove', 'slack-bot'])).out).toBe('removed credential slack-bot')
     expect((await run(['credentials', 'remove', 'slack-bot'])).exit).toBe(1)
 

@@ -117,6 +117,7 @@ describe.skipIf(!built)('the npm package', () => {
       'src/cli/main.ts',
       'web/dist/index.html',
       'examples/clay-hubspot-slack/pipeline.ts',
+      'grafana/pipewright-dashboard.json',
     ])
       expect(files, f).toContain(f)
     expect(files.filter((f) => f.endsWith('.test.ts') || f.startsWith('tests/') || f.startsWith('web/src/'))).toEqual([])

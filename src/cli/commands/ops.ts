@@ -3,6 +3,8 @@
  * @module
  */
 
+import { createVault } from '../../credentials/vault.js'
+import { systemClock } from '../../engine/clock.js'
 import { ConfigError, formatProblem } from '../../errors.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import { DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
@@ -71,6 +73,19 @@ export async function doctorCommand(io: CliIo, opts: { db?: string; dir?: string
       await store.migrate()
       await store.ping()
       return `${store.kind} reachable and migrated`
+    } finally {
+      await store.close()
+    }
+  })
+  await check('credentials', async () => {
+    const store = await createStore(url)
+    try {
+      await store.migrate()
+      const vault = createVault({ store, secretKey: io.env.PIPEWRIGHT_SECRET_KEY || null, clock: systemClock })
+      await vault.assertUsable()
+      const list = await vault.list()
+      const late = list.filter((c) => c.rotation === 'overdue').map((c) => c.name)
+      return `${list.length} stored${list.length ? ', PIPEWRIGHT_SECRET_KEY opens them' : ''}${late.length ? `; overdue for rotation: ${late.join(', ')}` : ''}`
     } finally {
       await store.close()
     }
