@@ -111,6 +111,10 @@ describe.skipIf(!hasChromium)('dashboard: Connections page', () => {
     const slack = page.locator('section[data-connection="slack:alerts"]')
     expect(await slack.locator('.reasons').textContent()).toBe('Inactive: environment variable SLACK_ALERTS_TOKEN is not set')
     expect(await slack.locator('[data-credential] .badge').textContent()).toBe('missing')
+    // Status (docs/status.md): a connection that cannot be used is failing; hubspot:main works.
+    expect(await slack.locator('.health-line .badge').textContent()).toBe('Failing')
+    expect(await slack.locator('.health-reasons').textContent()).toContain('not usable: ')
+    expect(await main.locator('.health-line .badge').textContent()).toBe('Active')
 
     expect(await page.content()).not.toContain(SECRET)
     // The header links to the page.

@@ -2,7 +2,8 @@
  * HubSpot OAuth refresh tokens: a connection whose credential is a public app's
  * `{ clientId, clientSecret, refreshToken }` gets access tokens from the emulator's token
  * endpoint, reuses one while it is valid, refreshes a minute before it expires (no call ever
- * meets an expired token), and never shows the refresh token.
+ * meets an expired token), refreshes once after a 401 for a token the account expired early, and
+ * never shows the refresh token.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -97,6 +98,28 @@ describe('HubSpot OAuth refresh', () => {
     await gateway!.execute(search())
     expect(tokenCalls()).toHaveLength(2)
     expect(apiCalls().every((r) => r.status === 200)).toBe(true)
+  })
+
+  it('a 401 for a token HubSpot expired early drops it, refreshes, and sends the call once more', async () => {
+    // An account whose clock runs ahead of ours: a token we think valid has expired there.
+    const theirs = new ManualClock(clock.now())
+    const ahead = hubspotEmulator({ clock: theirs, tokens: ['nobody'], oauth: { ...APP, expiresInSeconds: 600 } })
+    await ahead.listen()
+    try {
+      const connectors = builtinConnectors()
+      const connections = { hubspot: { app: { oauth: APP, baseUrl: ahead.url } } }
+      gateway = createGateway({ ...loopbackGateway, connectors, connections, store, clock })
+      await gateway.execute(search())
+      theirs.advance(650_000)
+      await gateway.execute(search())
+      const calls = ahead.requests()
+      expect(calls.filter((r) => r.path === '/oauth/v1/token')).toHaveLength(2)
+      expect(calls.filter((r) => r.path !== '/oauth/v1/token').map((r) => r.status)).toEqual([200, 401, 200])
+    } finally {
+      await gateway?.close()
+      gateway = undefined
+      await ahead.close()
+    }
   })
 
   it('a refused refresh token is a permanent error that does not show it', async () => {

@@ -12,6 +12,8 @@ export interface Redactor {
   value<T>(v: T): T
   /** A string with known secret values masked. */
   text(s: string): string
+  /** Mask these values too from now on (pipelines reloaded by `dev` bring their credentials). */
+  addSecrets(values: readonly string[]): void
 }
 
 export interface RedactOptions {
@@ -22,7 +24,9 @@ export interface RedactOptions {
 }
 
 export function createRedactor(options: RedactOptions = {}): Redactor {
-  const secrets = (options.secrets ?? []).filter((s) => typeof s === 'string' && s.length >= 6).sort((a, b) => b.length - a.length)
+  const usable = (list: readonly string[]) => list.filter((s) => typeof s === 'string' && s.length >= 6)
+  // Longest first, so a secret that contains another is masked whole.
+  let secrets = [...new Set(usable(options.secrets ?? []))].sort((a, b) => b.length - a.length)
   const paths = (options.paths ?? []).map((p) => p.split('.'))
   const text = (s: string): string => {
     if (secrets.length === 0) return s
@@ -54,7 +58,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     }
     return out ?? v
   }
-  return { value: <T>(v: T) => walk(v, [], 0) as T, text }
+  const addSecrets = (values: readonly string[]) => {
+    secrets = [...new Set([...secrets, ...usable(values)])].sort((a, b) => b.length - a.length)
+  }
+  return { value: <T>(v: T) => walk(v, [], 0) as T, text, addSecrets }
 }
 
 function matches(pattern: string[], path: string[]): boolean {

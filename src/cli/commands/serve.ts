@@ -8,6 +8,7 @@
  */
 import { watch } from 'node:fs'
 import { ConfigError, formatProblem } from '../../errors.js'
+import { pipelineSecrets } from '../../pipeline/compile.js'
 import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import { createRuntime, DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
@@ -135,6 +136,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
         timer = setTimeout(async () => {
           try {
             const list = await loadPipelines(dir, { env: { ...io.env, ...(sandbox?.env ?? {}) }, cwd: io.cwd })
+            runtime.hub.redactor.addSecrets(list.flatMap(pipelineSecrets))
             runtime.hub.setPipelines([...list, ...runtime.syncPipelines])
             io.out(`reloaded ${list.length} pipeline(s): ${list.map((p) => `${p.id}@${p.version}`).join(', ')}`)
           } catch (e) {

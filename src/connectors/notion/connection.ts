@@ -22,14 +22,15 @@ export const notionConnectionSchema = z.object({
 export type NotionConnection = z.infer<typeof notionConnectionSchema>
 
 /**
- * Notion's average of 3 per second, and at most 8 in any 3 s: one request of room under Notion's
- * burst allowance, so that a request's time in transit on a loaded host never makes 10 arrive
- * within 3 s (a 429 at Notion, and at the emulator).
+ * Notion's average of 3 per second, and at most 7 in any 3 s: two requests of room under the
+ * 9-in-3-s burst Notion tolerates, so that requests' time in transit on a loaded host never
+ * makes 10 arrive within 3 s (a 429 at Notion, and at the emulator). With 8, a loaded test
+ * machine still saw 9 arrive within 3 s, and once 10.
  */
 export const notionLimits: ConnectorLimits = {
   rates: [
     { name: 'average', limit: 3, windowMs: 1000 },
-    { name: 'burst', limit: 8, windowMs: 3000 },
+    { name: 'burst', limit: 7, windowMs: 3000 },
   ],
 }
 

@@ -3,11 +3,22 @@
  * (GET /status), linking to the Pipelines page; "all active" when none. Its title lists them.
  */
 import { getStatus } from '../api/endpoints.js'
-import type { HealthStatus, StatusEntry } from '../api/types.js'
+import type { HealthStatus, StatusEntry, StatusReport } from '../api/types.js'
 import { useResource } from '../lib/use-resource.js'
 
+/** One GET /status shared by everything on screen that refreshes within the same few seconds. */
+let shared: { at: number; answer: Promise<StatusReport> } | null = null
+export function sharedStatus(): Promise<StatusReport> {
+  if (!shared || Date.now() - shared.at > 2000) shared = { at: Date.now(), answer: getStatus() }
+  const mine = shared
+  mine.answer.catch(() => {
+    if (shared === mine) shared = null
+  })
+  return mine.answer
+}
+
 export function HealthSummary() {
-  const status = useResource(getStatus, [])
+  const status = useResource(sharedStatus, [])
   const r = status.data
   if (!r) return <span id="health" class="health" hidden />
   const all = [...r.pipelines, ...r.syncs, ...r.connections]
@@ -28,4 +39,23 @@ export function HealthSummary() {
 /** A status as a coloured label: Active, Paused, Degraded, Failing. */
 export function HealthBadge({ status }: { status: HealthStatus }) {
   return <span class={`badge h-${status}`}>{status.charAt(0).toUpperCase() + status.slice(1)}</span>
+}
+
+/** A connection card's status line (Connections page): its label and the reasons. */
+export function ConnectionHealth({ connection }: { connection: { id: string } }) {
+  const status = useResource(sharedStatus, [])
+  const e = status.data?.connections.find((c) => c.id === connection.id)
+  if (!e) return null
+  return (
+    <div class="health-line">
+      <HealthBadge status={e.status} />
+      {e.reasons.length ? (
+        <ul class="health-reasons">
+          {e.reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  )
 }

@@ -8,6 +8,7 @@ import type { ComponentType } from 'preact'
 import { listConnections } from '../api/endpoints.js'
 import type { ConnectionView } from '../api/types.js'
 import { ProviderCharts } from '../components/activity-charts.js'
+import { ConnectionHealth } from '../components/health-summary.js'
 import { Loaded } from '../components/loaded.js'
 import { count, duration } from '../lib/format.js'
 import { useResource } from '../lib/use-resource.js'
@@ -170,4 +171,4 @@ function Credential({ connection: c }: ConnectionSectionProps) {
 }
 
 /** The sections of each connection's card, in order. Add yours here (status, charts, pause/resume). */
-export const CONNECTION_SECTIONS: ComponentType<ConnectionSectionProps>[] = [Overview, Limits, Budgets, Credential]
+export const CONNECTION_SECTIONS: ComponentType<ConnectionSectionProps>[] = [ConnectionHealth, Overview, Limits, Budgets, Credential]

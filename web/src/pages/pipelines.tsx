@@ -1,8 +1,8 @@
 /** Pipelines (`#/pipelines`): the last 24 hours in charts, then every loaded pipeline with its status, trigger and steps. */
-import { getStatus, listPipelines } from '../api/endpoints.js'
+import { listPipelines } from '../api/endpoints.js'
 import type { PipelineSummary } from '../api/types.js'
 import { ActivityCharts } from '../components/activity-charts.js'
-import { HealthBadge } from '../components/health-summary.js'
+import { HealthBadge, sharedStatus } from '../components/health-summary.js'
 import { Loaded } from '../components/loaded.js'
 import { href } from '../lib/router.js'
 import { useResource } from '../lib/use-resource.js'
@@ -16,7 +16,7 @@ function triggerText(t: PipelineSummary['trigger']): string {
 export function PipelinesPage() {
   // The list changes only on a restart: no refresh on the tick.
   const list = useResource(listPipelines, [], { poll: () => false })
-  const status = useResource(getStatus, [])
+  const status = useResource(sharedStatus, [])
   const health = (id: string) => status.data?.pipelines.find((e) => e.id === id)
   return (
     <>
