@@ -12,6 +12,7 @@ const BENCHES = [
   ['hubspot', 'hubspot.mjs', 'runHubspot'],
   ['airtable', 'airtable.mjs', 'runAirtable'],
   ['distributed', 'distributed.mjs', 'runDistributed'],
+  ['sync', 'sync.mjs', 'runSync'],
 ]
 const wanted = process.argv.slice(2)
 const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version, at: new Date().toISOString() } }

@@ -239,7 +239,11 @@ schedule: { every: 1h, repair: false }
 
     const run = await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--json'])
     expect(run.code, run.stderr).toBe(0)
-    expect(JSON.parse(run.stdout)).toMatchObject({ dryRun: false, writes: { b: { create: 2 } }, runs: { started: 2, succeeded: 2 } })
+    expect(JSON.parse(run.stdout), run.stdout).toMatchObject({
+      dryRun: false,
+      writes: { b: { create: 2 } },
+      runs: { started: 2, succeeded: 2 },
+    })
     expect(await contacts()).toEqual([
       { email: 'ann@acme.com', fullname: 'Ann', plan: 'pro' },
       { email: 'bob@acme.com', fullname: 'Bob', plan: 'free' },

@@ -95,11 +95,13 @@ export function createPoller(hub: Hub, options: { sideKinds?: Map<string, SideKi
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = hub.clock.setTimeout(resolve, ms)
-      closing.signal.addEventListener('abort', () => {
+      const done = () => {
         hub.clock.clearTimeout(t)
+        closing.signal.removeEventListener('abort', done)
         resolve()
-      })
+      }
+      const t = hub.clock.setTimeout(done, ms)
+      closing.signal.addEventListener('abort', done, { once: true })
     })
   }
 

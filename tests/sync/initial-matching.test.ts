@@ -42,7 +42,7 @@ beforeAll(async () => {
   // HubSpot: 0..979 pre-existing partners, 980..999 only in HubSpot
   const t0 = Date.now() - 3_600_000
   for (let i = 0; i < 1000; i++) {
-    const props =
+    const props: Record<string, string> =
       i < 980 ? { email: `u${i}@x.co`, firstname: `U${i}`, external_id: String(1000 + i) } : { email: `hs${i}@x.co`, firstname: `H${i}` }
     createRecord(emu.state, 'contacts', props, t0 + i, 0)
   }
