@@ -164,7 +164,7 @@ export async function credentialsList(io: CliIo, opts: DbOpts) {
 }
 
 export async function credentialsTest(io: CliIo, names: string[], opts: DbOpts) {
-  return withVault(io, opts, async (vault, store) => {
+  return withVault(io, opts, async (vault) => {
     await vault.assertUsable()
     const all = await vault.list()
     const chosen = names.length ? names.map((n) => all.find((m) => m.name === n) ?? n) : all
