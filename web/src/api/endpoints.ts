@@ -49,6 +49,17 @@ export const replayDeadLetters = (f: DeadLetterFilter, until: number, limit: num
 
 export const discardDeadLetter = (runId: string) => api<{ discarded: boolean }>(`/dead-letters/${id(runId)}/discard`, {})
 
+export interface PausedRow {
+  kind: 'pipeline' | 'sync'
+  id: string
+  pausedAt: number
+  pausedBy: string
+  reason: string | null
+}
+export const listPaused = () => api<{ paused: PausedRow[] }>('/paused').then((r) => r.paused)
+export const pausePipeline = (pipelineId: string) =>
+  api<{ paused: boolean; changed: boolean }>(`/pipelines/${id(pipelineId)}/pause`, { reason: 'paused from the dashboard' })
+export const resumePipeline = (pipelineId: string) => api<{ paused: boolean; changed: boolean }>(`/pipelines/${id(pipelineId)}/resume`, {})
 export const listUsage = () => api<{ usage: UsageRow[] }>('/usage').then((r) => r.usage)
 export const listConnections = () => api<{ connections: ConnectionView[] }>('/connections').then((r) => r.connections)
 
