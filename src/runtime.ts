@@ -28,6 +28,7 @@ import { pipelineSecrets } from './pipeline/compile.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
 import { assertApiToken } from './server/api-auth.js'
+import { apiTokensFromEnv } from './server/api-tokens.js'
 import { createServer, type PipewrightServer } from './server/app.js'
 import { type HealthServer, startHealthServer } from './server/health.js'
 import type { Store } from './store/contract.js'
@@ -280,6 +281,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         host: options.host ?? env.PIPEWRIGHT_HOST ?? '127.0.0.1',
         port: options.port ?? Number(env.PIPEWRIGHT_PORT ?? 4280),
         apiToken: env.PIPEWRIGHT_API_TOKEN || null,
+        apiTokens: await apiTokensFromEnv(env, options.cwd),
         allowedHosts: options.allowedHosts ?? csv(env.PIPEWRIGHT_ALLOWED_HOSTS),
         trustedProxies: env.PIPEWRIGHT_TRUSTED_PROXIES || 0,
         debug: isTrue(env.PIPEWRIGHT_DEBUG),

@@ -239,14 +239,20 @@ schedule: { every: 1h, repair: false }
 
     const run = await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--json'])
     expect(run.code, run.stderr).toBe(0)
-    expect(JSON.parse(run.stdout)).toMatchObject({ dryRun: false, writes: { b: { create: 2 } }, runs: { started: 2, succeeded: 2 } })
+    expect(JSON.parse(run.stdout), run.stdout).toMatchObject({
+      dryRun: false,
+      writes: { b: { create: 2 } },
+      runs: { started: 2, succeeded: 2 },
+    })
     expect(await contacts()).toEqual([
       { email: 'ann@acme.com', fullname: 'Ann', plan: 'pro' },
       { email: 'bob@acme.com', fullname: 'Bob', plan: 'free' },
     ])
     // Its own writes come back as echoes; then nothing to do.
     for (let i = 0; i < 2; i++) {
-      const again = JSON.parse((await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--json'])).stdout)
+      const againRun = await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--json'])
+      expect(againRun.code, againRun.stderr).toBe(0)
+      const again = JSON.parse(againRun.stdout)
       expect(again.runs.started).toBe(0)
     }
 

@@ -190,17 +190,15 @@ describe('loading connections', () => {
     for (const [, file, text] of blocks) write(file!, text!)
     const env = Object.fromEntries([...doc.matchAll(/env: ([A-Z0-9_]+)/g)].map(([, v]) => [v!, `v-${v}`]))
     env.SMTP_URL = 'smtp://user:pass@smtp.example.com:587'
-    const { registry } = await load(env)
+    const { registry, raw } = await load(env)
     const budgets = Object.fromEntries(registry.list().map((c) => [c.id, c.budgets]))
     expect(budgets['make:ops']).toContainEqual({ name: 'operations', period: 'month', limit: 10_000 })
     expect(budgets['clay:enrichment']).toContainEqual(expect.objectContaining({ name: 'credits', period: 'month' }))
     expect(budgets['ga4:site']).toContainEqual(expect.objectContaining({ name: 'events', period: 'month' }))
-    // All active but the one whose credential is in the store (none is open here).
-    expect(
-      registry
-        .list()
-        .filter((c) => !c.active)
-        .map((c) => [c.id, c.problem]),
-    ).toEqual([['hubspot:sandbox', 'stored credential "hubspot-sandbox" needs the store']])
+    // All active; the one whose credential is in the store is not checked (no store is open here,
+    // as in `validate`) and not handed to a gateway.
+    expect(registry.list().filter((c) => !c.active)).toEqual([])
+    expect(registry.get('hubspot:sandbox')?.credential).toEqual({ kind: 'stored', name: 'hubspot-sandbox', status: 'unchecked' })
+    expect(raw.hubspot?.sandbox).toBeUndefined()
   })
 })

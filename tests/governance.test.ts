@@ -40,7 +40,7 @@ async function project() {
   )
   const db = `sqlite:${join(t.dir, 'pw.db')}`
   const cli = async (...args: string[]) => {
-    const io = recordingIo(t.dir, { USER: 'ann' })
+    const io = recordingIo(t.dir, { USER: 'ann', PIPEWRIGHT_SECRET_KEY: 'ab'.repeat(32), TOK: 'pat-secret-4242', TOK2: 'pat-secret-9999' })
     const code = await main([...args, '--db', db], io)
     return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') }
   }
@@ -137,5 +137,21 @@ describe('audit log and dry runs', () => {
     expect(typeof log[0]!.at).toBe('number')
     const table = await cli('audit', '--action', 'replay')
     expect(table.out).toContain(`cli:ann  replay  run:${dead.body.runId}`)
+  })
+})
+
+describe('credential changes are audited', () => {
+  it('add, rotate and remove leave entries naming the credential and never the secret', async () => {
+    const { cli } = await project()
+    expect((await cli('credentials', 'add', 'hubspot-main', '--service', 'hubspot', '--from-env', 'TOK')).code).toBe(0)
+    expect((await cli('credentials', 'rotate', 'hubspot-main', '--from-env', 'TOK2')).code).toBe(0)
+    expect((await cli('credentials', 'remove', 'hubspot-main')).code).toBe(0)
+    const out = (await cli('audit', '--json')).out
+    expect((JSON.parse(out) as Array<Record<string, unknown>>).map((e) => [e.actor, e.action, e.target])).toEqual([
+      ['cli:ann', 'credential.remove', 'credential:hubspot-main'],
+      ['cli:ann', 'credential.rotate', 'credential:hubspot-main'],
+      ['cli:ann', 'credential.add', 'credential:hubspot-main'],
+    ])
+    expect(out).not.toContain('pat-secret')
   })
 })

@@ -228,6 +228,8 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     .description('serve every emulator; prints `<service> <base URL>` lines')
     .option('--port <port>', 'first port', '4301')
     .option('--json')
+    .option('--strict', 'enforce the Slack channels, tokens and Airtable schema of sandbox.yaml')
+    .option('--config <file>', 'the --strict file', undefined)
     .action((o) => set(sandboxCommand(io, o)))
   program
     .command('demo')

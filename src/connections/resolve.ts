@@ -88,6 +88,8 @@ export async function resolveConnectionConfig(options: ResolveOptions): Promise<
     }
     const source: ConnectionSource = { kind: 'file', file }
     const missing: string[] = []
+    // A stored credential named while no store is open (`validate`): not checked, assumed usable.
+    let unchecked = false
     let credential: CredentialStatus = { kind: 'none', status: 'present' }
     const lookup = async (ref: Ref): Promise<string | undefined> => {
       if (ref.kind === 'env') {
@@ -95,8 +97,12 @@ export async function resolveConnectionConfig(options: ResolveOptions): Promise<
         if (!v) missing.push(`environment variable ${ref.name} is not set`)
         return v || undefined
       }
-      const found = options.stored ? await options.stored(ref.name) : null
-      if (!found) missing.push(options.stored ? `no stored credential "${ref.name}"` : `stored credential "${ref.name}" needs the store`)
+      if (!options.stored) {
+        unchecked = true
+        return undefined
+      }
+      const found = await options.stored(ref.name)
+      if (!found) missing.push(`no stored credential "${ref.name}"`)
       return found?.secret
     }
     const settings: Record<string, unknown> = {}
@@ -117,7 +123,7 @@ export async function resolveConnectionConfig(options: ResolveOptions): Promise<
       credential = {
         kind: ref.kind,
         name: ref.name,
-        status: secret === undefined ? 'missing' : 'present',
+        status: secret !== undefined ? 'present' : ref.kind === 'stored' && !options.stored ? 'unchecked' : 'missing',
         ...(meta ? { rotateBy: meta.rotateBy ?? null, owner: meta.owner ?? null } : {}),
       }
       if (secret !== undefined) {
@@ -135,9 +141,11 @@ export async function resolveConnectionConfig(options: ResolveOptions): Promise<
     if (def.baseUrl) config.baseUrl = def.baseUrl
     const info = describe(connector, name, source, config, credential, def)
     upsert(infos, info)
-    if (missing.length) {
-      info.active = false
-      info.problem = missing.join('; ')
+    if (missing.length || unchecked) {
+      if (missing.length) {
+        info.active = false
+        info.problem = missing.join('; ')
+      }
       if (raw[service]?.[name]) delete raw[service][name]
       continue
     }

@@ -65,8 +65,11 @@ export interface CredentialStatus {
   kind: 'env' | 'stored' | 'inline' | 'none'
   /** The variable or stored credential's name. */
   name?: string
-  /** `present`; `missing` (variable unset, or no such stored credential). */
-  status: 'present' | 'missing'
+  /**
+   * `present`; `missing` (variable unset, or no such stored credential); `unchecked` (a stored
+   * credential named while no store was open, as in `validate`: assumed usable).
+   */
+  status: 'present' | 'missing' | 'unchecked'
   /** From the stored credential's metadata. */
   rotateBy?: string | null
   owner?: string | null

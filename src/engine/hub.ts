@@ -185,6 +185,9 @@ export async function createHub(options: HubOptions) {
     const trigger = opts.trigger ?? p.trigger.kind
     const windowMs = opts.dedupeWindowMs ?? (p.trigger.kind === 'webhook' ? p.trigger.options.dedupeWindowMs : 86_400_000)
     const inputs: AcceptInput[] = []
+    // A paused pipeline's runs are stored queued and parked at once (never leased here).
+    const paused = pauses.isPaused(pipelineId)
+    const leaseNow = cacheFresh && !paused
     for (const d of deliveries) {
       const event: EventRecord = {
         id: newId('evt', now),
@@ -203,13 +206,13 @@ export async function createHub(options: HubOptions) {
         eventId: event.id,
         // Runs this process will execute are stored already leased to it (one write fewer per run);
         // heartbeats keep the lease while they wait here, and the sweeper recovers them after a crash.
-        status: cacheFresh ? 'running' : 'queued',
+        status: leaseNow ? 'running' : 'queued',
         currentStep: null,
         attempt: 0,
         dueAt: now,
         waitReason: null,
-        leaseOwner: cacheFresh ? workerId : null,
-        leaseExpiresAt: cacheFresh ? now + leaseMs : null,
+        leaseOwner: leaseNow ? workerId : null,
+        leaseExpiresAt: leaseNow ? now + leaseMs : null,
         concurrencyKey: p.concurrencyKey ? await computeKey(p, d.payload, runId, now) : null,
         replayOf: null,
         replayFrom: null,
@@ -229,8 +232,11 @@ export async function createHub(options: HubOptions) {
     results.forEach((r, i) => {
       if (r.accepted) {
         const input = inputs[i]!
-        if (cacheFresh) fresh.set(r.runId, { event: input.event, key: input.run.concurrencyKey, run: input.run })
-        toDispatch.push({ runId: r.runId })
+        if (paused && runsHere) pauses.park(pipelineId, r.runId)
+        else {
+          if (leaseNow) fresh.set(r.runId, { event: input.event, key: input.run.concurrencyKey, run: input.run })
+          toDispatch.push({ runId: r.runId })
+        }
         out.push({ runId: r.runId, eventId: r.eventId, duplicate: false })
         if (events.has('event:accepted')) events.emit('event:accepted', { pipelineId, eventId: r.eventId, runId: r.runId, trigger })
       } else {

@@ -57,7 +57,7 @@ export const connectionSchema = obj({
   credential: obj({
     kind: z.enum(['env', 'stored', 'inline', 'none']),
     name: z.string().optional().describe('variable or stored credential name'),
-    status: z.enum(['present', 'missing']),
+    status: z.enum(['present', 'missing', 'unchecked']),
     owner: z.string().nullable().optional(),
     rotateBy: z.string().nullable().optional().describe('ISO date'),
     rotation: z.enum(['ok', 'due', 'overdue', 'none']),

@@ -16,6 +16,7 @@ import { ErrorCodes } from '../errors.js'
 import type { Clock } from '../types.js'
 import { bearerToken, cookieValue, createSessions, SESSION_COOKIE, type Sessions, sessionCookie, tokensEqual } from './api-auth.js'
 import { sessionDocs } from './api-schemas.js'
+import { identify, type NamedToken } from './api-tokens.js'
 import { HttpError } from './http-error.js'
 import { contentTypeProblem, type HostRule, hostAllowed, isSafeMethod, originOf } from './request-guard.js'
 
@@ -23,7 +24,19 @@ export interface GuardOptions {
   hosts: HostRule[]
   /** The API token; null leaves the API open (allowed on loopback only). */
   token: string | null
+  /** Named tokens with a scope (docs/governance.md#api-tokens); `token` is one of them, named `default`. */
+  tokens?: NamedToken[]
   clock: Clock
+}
+
+const actors = new WeakMap<object, string>()
+
+/**
+ * Who made an /api request, for the audit log: `token:<name>` for a bearer token,
+ * `session:<name>` for the dashboard, `local` when the API is open on loopback.
+ */
+export function actorOf(req: FastifyRequest): string {
+  return actors.get(req.raw) ?? 'local'
 }
 
 /** Route config keys the guard reads: `bodyTypes` (accepted request body types), `anonymous` (no auth). */
@@ -50,6 +63,8 @@ function checkHost(req: FastifyRequest, hosts: HostRule[]) {
 export function createApiGuard(options: GuardOptions): ApiGuard {
   const { hosts, token, clock } = options
   const sessions = token === null ? null : createSessions(token)
+  const tokens = options.tokens ?? (token === null ? [] : [{ name: 'default', scope: 'admin' as const, token }])
+  const sessionName = tokens.find((t) => token !== null && tokensEqual(t.token, token))?.name ?? 'default'
   return {
     sessions,
     page: async (req) => checkHost(req, hosts),
@@ -66,10 +81,21 @@ export function createApiGuard(options: GuardOptions): ApiGuard {
       }
       if (token === null || config.anonymous) return
       const bearer = bearerToken(req.headers.authorization)
-      if (bearer !== null && tokensEqual(bearer, token)) return
+      const named = bearer === null ? null : identify(bearer, tokens)
+      if (named) {
+        if (unsafe && named.scope !== 'admin')
+          throw new HttpError(
+            403,
+            ErrorCodes.FORBIDDEN,
+            `token ${named.name} is read-only; this request changes state and needs an admin token`,
+          )
+        actors.set(req.raw, `token:${named.name}`)
+        return
+      }
       if (bearer === null && sessions!.valid(cookieValue(req.headers.cookie, SESSION_COOKIE), clock.now())) {
         if (unsafe && origin !== 'same-origin')
           throw new HttpError(403, ErrorCodes.CROSS_ORIGIN, 'a dashboard session changes state only from the dashboard itself')
+        actors.set(req.raw, `session:${sessionName}`)
         return
       }
       throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'missing or wrong bearer token for /api', undefined, {

@@ -19,6 +19,7 @@ import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../types.
 import { registerAlertsApi } from './api-alerts.js'
 import { registerChartsApi } from './api-charts.js'
 import { registerConnectionsApi } from './api-connections.js'
+import { auditDiscard, auditReplay, registerGovernanceApi } from './api-governance.js'
 import { type ApiGuard, type GuardRouteConfig, registerSessionRoutes } from './api-guard.js'
 import { apiDocs } from './api-schemas.js'
 import { registerStatusApi, type StatusSource } from './api-status.js'
@@ -138,7 +139,8 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
 
       api.post('/runs/:id/replay', { schema: apiDocs.replayRun }, async (req) => {
         const body = parseBody(req)
-        const r = await replayRuns(hub, [(req.params as { id: string }).id], replayOptions(body))
+        const id = (req.params as { id: string }).id
+        const r = await auditReplay(hub, req, await replayRuns(hub, [id], replayOptions(body)), `run:${id}`, replayOptions(body))
         if (r.replayed.length === 0) throw new HttpError(409, ErrorCodes.BAD_REQUEST, r.skipped[0]?.reason ?? 'cannot replay')
         return r
       })
@@ -186,9 +188,15 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
           from?: string
           version?: string
         }
-        if (Array.isArray(body.runIds)) return replayRuns(hub, body.runIds.map(String), replayOptions(body))
-        if (body.filter && typeof body.filter === 'object')
-          return replayDeadLetters(
+        if (Array.isArray(body.runIds)) {
+          const ids = body.runIds.map(String)
+          const target = ids.length === 1 ? `run:${ids[0]}` : 'dead-letters'
+          return auditReplay(hub, req, await replayRuns(hub, ids, replayOptions(body)), target, replayOptions(body))
+        }
+        if (body.filter && typeof body.filter === 'object') {
+          const target = body.filter.pipeline ? `pipeline:${body.filter.pipeline}` : 'dead-letters'
+          const details = { ...replayOptions(body), filter: { ...body.filter } }
+          const r = await replayDeadLetters(
             hub,
             {
               pipelineId: body.filter.pipeline,
@@ -199,15 +207,20 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
             },
             replayOptions(body),
           )
+          return auditReplay(hub, req, r, target, details)
+        }
         throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'give runIds: [...] or filter: { pipeline, reason, step }')
       })
 
-      api.post('/dead-letters/:runId/replay', { schema: apiDocs.replayDeadLetter }, async (req) =>
-        replayRuns(hub, [(req.params as { runId: string }).runId], replayOptions(parseBody(req))),
-      )
+      api.post('/dead-letters/:runId/replay', { schema: apiDocs.replayDeadLetter }, async (req) => {
+        const id = (req.params as { runId: string }).runId
+        const options = replayOptions(parseBody(req))
+        return auditReplay(hub, req, await replayRuns(hub, [id], options), `run:${id}`, options)
+      })
 
       api.post('/dead-letters/:runId/discard', { schema: apiDocs.discardDeadLetter }, async (req) => {
         await discardDeadLetter(hub, (req.params as { runId: string }).runId)
+        await auditDiscard(hub, req, (req.params as { runId: string }).runId)
         return { discarded: true }
       })
 
@@ -215,6 +228,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
       await registerStatusApi(api, opts)
       await registerChartsApi(api, opts)
       await registerSyncsApi(api, opts)
+      await registerGovernanceApi(api, opts)
       api.get('/usage', { schema: apiDocs.usage }, async () => ({ usage: opts.usage ? await opts.usage() : [] }))
       await registerConnectionsApi(api, opts)
     },

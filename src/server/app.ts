@@ -26,6 +26,7 @@ import { registerApi } from './api.js'
 import { assertApiToken } from './api-auth.js'
 import { createApiGuard } from './api-guard.js'
 import type { StatusSource } from './api-status.js'
+import type { NamedToken } from './api-tokens.js'
 import { readiness } from './health.js'
 import { createWebhookIngress, registerHooks, webhookListener } from './hooks.js'
 import { onError, sendError } from './http-error.js'
@@ -37,6 +38,8 @@ export interface ServerOptions {
   port?: number
   /** Bearer token for /api and the dashboard (at least 32 characters); required unless `host` is loopback. */
   apiToken?: string | null
+  /** Named tokens with a scope, besides `apiToken` (which is the admin token `default`). docs/governance.md#api-tokens */
+  apiTokens?: NamedToken[]
   /**
    * Host names (`name`, `name:port`, `*.domain`) /api and the dashboard answer to, besides
    * `localhost`, `127.0.0.1`, `[::1]` and the bind address. Any other `Host` gets 421.
@@ -119,7 +122,23 @@ function webFile(rel: string): { path: string; type: string } | null {
 export async function createServer(hub: Hub, options: ServerOptions = {}): Promise<PipewrightServer> {
   const host = options.host ?? '127.0.0.1'
   const port = options.port ?? 4280
-  const token = options.apiToken || null
+  const named = options.apiTokens ?? []
+  if (named.length && !options.apiToken && !named.some((t) => t.scope === 'admin'))
+    throw new ConfigError(
+      [
+        {
+          field: 'PIPEWRIGHT_API_TOKENS',
+          message: 'needs at least one admin token (or PIPEWRIGHT_API_TOKEN), else no one could change anything',
+        },
+      ],
+      ErrorCodes.CONFIG_INVALID,
+    )
+  // The token the dashboard signs in with and its sessions are keyed on: the default token, else the first admin one.
+  const token = options.apiToken || named.find((t) => t.scope === 'admin')?.token || null
+  const tokens: NamedToken[] = [
+    ...(options.apiToken ? [{ name: 'default', scope: 'admin' as const, token: options.apiToken }] : []),
+    ...named,
+  ]
   if (!token && !isLoopback(host)) {
     throw new ConfigError(
       [
@@ -149,7 +168,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
       ],
       ErrorCodes.CONFIG_INVALID,
     )
-  const guard = createApiGuard({ hosts, token, clock: hub.clock })
+  const guard = createApiGuard({ hosts, token, tokens, clock: hub.clock })
   const log = options.log ?? (() => {})
   const bodyLimit = Math.max(
     1024 * 1024,

@@ -116,9 +116,11 @@ export function makeRequest(r: ReturnType<typeof prng>, n: number, now: number):
 /** What differs, between the signed original and the request sent, that authentication covers. */
 function signedChange(orig: { body: Buffer; headers: Record<string, string>; path: string }, req: Req, signsBody: boolean): string | null {
   if (signsBody && !orig.body.equals(req.body)) return 'body'
+  // The scheme word of Authorization (`Bearer`, `Basic`) is read in any case; the credential is not.
+  const scheme = (v: string | undefined) => v?.replace(/^\S+/, (m) => m.toLowerCase())
   for (const h of SIGNED_HEADERS) {
-    const a = orig.headers[h]
-    const b = req.headers[h]
+    const a = h === 'authorization' ? scheme(orig.headers[h]) : orig.headers[h]
+    const b = h === 'authorization' ? scheme(req.headers[h]) : req.headers[h]
     // Hex digests (and their `sha256=` / `v0=` prefixes) read the same in either case.
     if (HEX_HEADERS.has(h) ? a?.toLowerCase() !== b?.toLowerCase() : a !== b) return h
   }

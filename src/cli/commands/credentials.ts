@@ -14,10 +14,13 @@ import { probeCredential } from '../../credentials/probe.js'
 import { storedSecrets } from '../../credentials/resolve.js'
 import { type CredentialMeta, createVault, type Vault } from '../../credentials/vault.js'
 import { systemClock } from '../../engine/clock.js'
+import { audit } from '../../engine/governance.js'
 import { tryParseDuration } from '../../pipeline/duration.js'
 import { DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
+import type { Store } from '../../store/contract.js'
 import { createStore } from '../../store/index.js'
 import { type CliIo, table, UsageError } from '../io.js'
+import { cliActor } from './governance.js'
 
 interface DbOpts {
   db?: string
@@ -30,11 +33,11 @@ interface SecretOpts extends DbOpts {
   rotateEvery?: string
 }
 
-async function withVault<T>(io: CliIo, opts: DbOpts, fn: (vault: Vault) => Promise<T>): Promise<T> {
+async function withVault<T>(io: CliIo, opts: DbOpts, fn: (vault: Vault, store: Store) => Promise<T>): Promise<T> {
   const store = await createStore(resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd))
   await store.migrate()
   try {
-    return await fn(createVault({ store, secretKey: io.env.PIPEWRIGHT_SECRET_KEY || null, clock: systemClock }))
+    return await fn(createVault({ store, secretKey: io.env.PIPEWRIGHT_SECRET_KEY || null, clock: systemClock }), store)
   } finally {
     await store.close()
   }
@@ -88,7 +91,7 @@ const usersOf = (infos: ConnectionInfo[], name: string) =>
 
 export async function credentialsAdd(io: CliIo, name: string, opts: SecretOpts & { service?: string; owner?: string; scopes?: string }) {
   const secret = await readSecret(io, opts)
-  return withVault(io, opts, async (vault) => {
+  return withVault(io, opts, async (vault, store) => {
     const m = await vault.add(name, secret, {
       service: opts.service ?? null,
       owner: opts.owner ?? null,
@@ -100,6 +103,12 @@ export async function credentialsAdd(io: CliIo, name: string, opts: SecretOpts &
         : [],
       ...rotateByOf(opts, Date.now()),
     })
+    await audit(store, systemClock, {
+      actor: cliActor(io),
+      action: 'credential.add',
+      target: `credential:${m.name}`,
+      details: { service: m.service },
+    })
     io.out(opts.json ? JSON.stringify(m) : `stored credential ${m.name} (${m.service ?? 'no service'}); rotate by ${day(m.rotateBy)}`)
     return 0
   })
@@ -107,8 +116,9 @@ export async function credentialsAdd(io: CliIo, name: string, opts: SecretOpts &
 
 export async function credentialsRotate(io: CliIo, name: string, opts: SecretOpts) {
   const secret = await readSecret(io, opts)
-  return withVault(io, opts, async (vault) => {
+  return withVault(io, opts, async (vault, store) => {
     const m = await vault.rotate(name, secret, rotateByOf(opts, Date.now()))
+    await audit(store, systemClock, { actor: cliActor(io), action: 'credential.rotate', target: `credential:${m.name}` })
     io.out(
       opts.json ? JSON.stringify(m) : `rotated credential ${m.name}; rotate next by ${day(m.rotateBy)} (restart running hubs to use it)`,
     )
@@ -117,11 +127,12 @@ export async function credentialsRotate(io: CliIo, name: string, opts: SecretOpt
 }
 
 export async function credentialsRemove(io: CliIo, name: string, opts: DbOpts) {
-  return withVault(io, opts, async (vault) => {
+  return withVault(io, opts, async (vault, store) => {
     if (!(await vault.remove(name))) {
       io.err(`no stored credential "${name}"`)
       return 1
     }
+    await audit(store, systemClock, { actor: cliActor(io), action: 'credential.remove', target: `credential:${name}` })
     io.out(`removed credential ${name}`)
     return 0
   })
@@ -153,7 +164,7 @@ export async function credentialsList(io: CliIo, opts: DbOpts) {
 }
 
 export async function credentialsTest(io: CliIo, names: string[], opts: DbOpts) {
-  return withVault(io, opts, async (vault) => {
+  return withVault(io, opts, async (vault, store) => {
     await vault.assertUsable()
     const all = await vault.list()
     const chosen = names.length ? names.map((n) => all.find((m) => m.name === n) ?? n) : all
@@ -197,9 +208,10 @@ export async function credentialsRotateKey(io: CliIo, opts: DbOpts & { fromEnv?:
     throw new UsageError(
       `set the new key in ${from} (or name another variable with --from-env); the current key stays in PIPEWRIGHT_SECRET_KEY`,
     )
-  return withVault(io, opts, async (vault) => {
+  return withVault(io, opts, async (vault, store) => {
     await vault.assertUsable()
     const n = await vault.rotateKey(next)
+    await audit(store, systemClock, { actor: cliActor(io), action: 'credential.rotate-key', target: 'credentials', details: { count: n } })
     io.out(`re-encrypted ${n} credential${n === 1 ? '' : 's'} under the new key; now set PIPEWRIGHT_SECRET_KEY to the value of ${from}`)
     return 0
   })

@@ -4,7 +4,10 @@
  * returns the environment that points every connector at it.
  * @module
  */
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { type Emulator, formatSandboxLines, type StartSandboxOptions, startSandbox } from '../../sandbox/index.js'
+import { loadSandboxConfig, SANDBOX_TOKENS, strictEmulatorOptions } from '../../sandbox/strict-config.js'
 import type { CliIo } from '../io.js'
 
 /**
@@ -76,14 +79,36 @@ export async function sandboxOverrides(port = 0, options: Omit<StartSandboxOptio
   }
 }
 
-export async function sandboxCommand(io: CliIo, opts: { port?: string; json?: boolean }): Promise<number> {
+export async function sandboxCommand(
+  io: CliIo,
+  opts: { port?: string; json?: boolean; strict?: boolean; config?: string },
+): Promise<number> {
   const port = opts.port ? Number(opts.port) : 4301
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     io.err(`--port must be a port number, got ${opts.port}`)
     return 2
   }
-  const sandbox = await startSandbox({ port, host: '127.0.0.1' })
+  if (opts.config && !opts.strict) {
+    io.err('--config is the file of --strict; add --strict')
+    return 2
+  }
+  let options: StartSandboxOptions['options']
+  if (opts.strict) {
+    const file = resolve(io.cwd, opts.config ?? 'sandbox.yaml')
+    if (!opts.config && !existsSync(file)) {
+      io.err(
+        `--strict reads sandbox.yaml (the Slack channels and Airtable tables that exist; see docs/sandbox.md#strict-mode), and there is none in ${io.cwd}; write one or pass --config <file>`,
+      )
+      return 2
+    }
+    options = strictEmulatorOptions(await loadSandboxConfig(file))
+  }
+  const sandbox = await startSandbox({ port, host: '127.0.0.1', options })
   io.out(opts.json ? JSON.stringify(sandbox.urls) : formatSandboxLines(sandbox.urls).join('\n'))
+  if (opts.strict && !opts.json)
+    io.err(
+      `strict: tokens ${Object.values(SANDBOX_TOKENS).join(', ')} (and those listed) authenticate; only the listed channels and tables exist`,
+    )
   await io.untilSignal()
   await sandbox.close()
   return 0

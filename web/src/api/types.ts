@@ -129,7 +129,7 @@ export interface ConnectionView {
   credential: {
     kind: 'env' | 'stored' | 'inline' | 'none'
     name?: string
-    status: 'present' | 'missing'
+    status: 'present' | 'missing' | 'unchecked'
     owner?: string | null
     rotateBy?: string | null
     rotation: 'ok' | 'due' | 'overdue' | 'none'

@@ -148,6 +148,7 @@ function Budgets({ connection: c }: ConnectionSectionProps) {
   )
 }
 
+const CREDENTIAL_CLASS = { present: 'h-active', unchecked: 'h-paused', missing: 'h-failing' } as const
 const ROTATION_CLASS = { ok: 'h-active', none: 'h-paused', due: 'h-degraded', overdue: 'h-failing' } as const
 
 function Credential({ connection: c }: ConnectionSectionProps) {
@@ -158,7 +159,7 @@ function Credential({ connection: c }: ConnectionSectionProps) {
     <>
       <h3>Credential</h3>
       <p data-credential>
-        {where} <span class={`badge ${cred.status === 'present' ? 'h-active' : 'h-failing'}`}>{cred.status}</span>
+        {where} <span class={`badge ${CREDENTIAL_CLASS[cred.status]}`}>{cred.status}</span>
         {cred.rotateBy ? (
           <>
             {' '}
