@@ -97,6 +97,11 @@ export async function runSync(total = 10_000) {
       status429: status(429),
       runs: first.runs,
     }
+    // the echo pass: HubSpot's search now shows the new contacts (ours coming back), nothing to write
+    await new Promise((r) => setTimeout(r, 2500))
+    const t2 = Date.now()
+    const echo = await rt.syncs.run('contacts', { settleTimeoutMs: 600_000 })
+    const echoPass = { seconds: round((Date.now() - t2) / 1000), read: echo.read, echoes: echo.echoes, writes: echo.runs.started }
     // ── 2. 1 % changed on each side ──
     const n = Math.max(1, Math.round(total / 100))
     await pool.query(`UPDATE ${SCHEMA}.contacts SET last_name = last_name || ' (crm)', updated_at = clock_timestamp() WHERE id <= $1`, [n])
@@ -130,10 +135,13 @@ export async function runSync(total = 10_000) {
       exact: writes.a === n && writes.b === n,
       status429: status(429),
     }
-    const out = { initial, changes }
+    const out = { initial, echoPass, changes }
     console.log('\nsync: Postgres → HubSpot emulator (Starter limits: 100 calls / 10 s, batch upsert of 100)')
     console.log(
       `  initial ${initial.records} contacts in ${initial.seconds} s: ${initial.recordsPerSecond} records/s = ${Math.round(initial.shareOfCeiling * 100)} % of the ${ceiling}/s ceiling (first write after ${initial.secondsBeforeFirstWrite} s; write phase ${initial.writeRecordsPerSecond} records/s), ${initial.batchCalls} batch calls, ${initial.status429} × 429`,
+    )
+    console.log(
+      `  echo pass (reads our ${echoPass.read.b} writes back from HubSpot search): ${echoPass.seconds} s, ${echoPass.echoes} echoes, ${echoPass.writes} writes`,
     )
     console.log(
       `  1 % changed on each side (${n} + ${n}): converged in ${changes.secondsToConverge} s over ${passes} passes; writes ${changes.writesToCrm} to the CRM, ${changes.writesToHubspot} to HubSpot (${changes.exact ? 'exactly the changed records' : 'NOT exactly the changed records'}); 429s total ${changes.status429}`,

@@ -9,6 +9,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const { pipelineJsonSchema } = await import(new URL('../dist/pipeline/schema.js', import.meta.url).href)
 mkdirSync(join(root, 'schemas'), { recursive: true })
 writeFileSync(join(root, 'schemas', 'pipeline.schema.json'), `${JSON.stringify(pipelineJsonSchema(), null, 2)}\n`)
+const { connectionJsonSchema } = await import(new URL('../dist/connections/json-schema.js', import.meta.url).href)
+writeFileSync(join(root, 'schemas', 'connection.schema.json'), `${JSON.stringify(connectionJsonSchema(), null, 2)}\n`)
 
 // The Grafana dashboard for the default alert rules (`pipewright alerts export --grafana` makes one
 // for your own alerts.yaml), shipped as a file to import or provision.

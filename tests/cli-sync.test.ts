@@ -250,7 +250,9 @@ schedule: { every: 1h, repair: false }
     ])
     // Its own writes come back as echoes; then nothing to do.
     for (let i = 0; i < 2; i++) {
-      const again = JSON.parse((await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--json'])).stdout)
+      const againRun = await pgBin(['sync', 'run', 'crm', '--syncs', 'pgsyncs', '--json'])
+      expect(againRun.code, againRun.stderr).toBe(0)
+      const again = JSON.parse(againRun.stdout)
       expect(again.runs.started).toBe(0)
     }
 

@@ -157,7 +157,7 @@ export const budgetRow = z.object({
 
 export const importSummary = z.object({
   pipelineId: z.string(),
-  rows: z.number().int(),
+  rows: z.number().int().describe('data rows read (the header not counted), bad ones included'),
   accepted: z.number().int(),
   duplicates: z.number().int(),
   bad: z.number().int(),
