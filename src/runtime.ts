@@ -81,6 +81,8 @@ export interface RuntimeOptions {
   concurrency?: number
   leaseMs?: number
   sweepIntervalMs?: number
+  /** How often pipeline and sync pauses are re-read (hub and sync runner). @defaultValue 2000 */
+  pauseRefreshMs?: number
   /** Connector base URLs and credentials to use instead of the environment's (the sandbox). */
   connectionOverrides?: Record<string, string>
   /**
@@ -222,6 +224,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     concurrency: options.concurrency ?? (syncs.length ? 256 : undefined),
     leaseMs: options.leaseMs,
     sweepIntervalMs: options.sweepIntervalMs,
+    pauseRefreshMs: options.pauseRefreshMs,
     redact: { secrets: [...secretValues(env), ...configured.secrets, ...pipelines.flatMap(pipelineSecrets)] },
   })
   hubRef = hub
@@ -266,7 +269,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     : null
   const scheduling = options.scheduler ?? options.worker ?? true
   const scheduler = scheduling ? createScheduler(hub) : null
-  runner = createSyncRunner({ hub, syncs, schedule: scheduling })
+  runner = createSyncRunner({ hub, syncs, schedule: scheduling, pauseRefreshMs: options.pauseRefreshMs })
   await hub.start()
   if (scheduler) await scheduler.start()
   const poller = createPoller(hub)

@@ -1,12 +1,12 @@
 /**
  * Operator actions that the CLI and the API share (docs/governance.md): pause and resume a
- * pipeline, the audit log entry every action writes, and the dry run of a replay. The caller
+ * pipeline or a sync, the audit log entry every action writes, and the dry run of a replay. The caller
  * says who acts (`cli:<user>`, `token:<name>`); the store keeps who, when and what.
  * @module
  */
 import { ErrorCodes, PipewrightError } from '../errors.js'
 import type { DeadLetterFilter, Store } from '../store/contract.js'
-import type { AuditEntry, AuditEntryInput, PauseRow } from '../store/governance/contract.js'
+import type { AuditEntry, AuditEntryInput, PauseKind, PauseRow } from '../store/governance/contract.js'
 import type { Clock } from '../types.js'
 
 /** Write one audit entry; never carries secrets (callers pass ids, counts and options only). */
@@ -30,6 +30,42 @@ function known(pipelineId: string, pipelines: readonly string[] | null): void {
     })
 }
 
+/** What a sync pause or resume did (the sync's id in `sync`). */
+export interface SyncPauseResult extends Omit<PauseResult, 'pipeline'> {
+  sync: string
+}
+
+function knownSync(syncId: string, syncs: readonly string[] | null): void {
+  if (syncs && !syncs.includes(syncId))
+    throw new PipewrightError(`no sync "${syncId}"; loaded: ${syncs.join(', ') || '(none)'}`, { code: ErrorCodes.SYNC_NOT_FOUND })
+}
+
+async function pauseTarget(
+  store: Store,
+  clock: Clock,
+  kind: PauseKind,
+  id: string,
+  by: { actor: string; reason?: string | null },
+): Promise<Omit<PauseResult, 'pipeline'>> {
+  const row: PauseRow = { kind, id, pausedAt: clock.now(), pausedBy: by.actor, reason: by.reason ?? null }
+  const changed = await store.pauses.pause(row)
+  if (changed)
+    await audit(store, clock, {
+      actor: by.actor,
+      action: 'pause',
+      target: `${kind}:${id}`,
+      details: by.reason ? { reason: by.reason } : null,
+    })
+  const now = changed ? row : await store.pauses.get(kind, id)
+  return { paused: true, changed, pausedBy: now?.pausedBy, pausedAt: now?.pausedAt }
+}
+
+async function resumeTarget(store: Store, clock: Clock, kind: PauseKind, id: string, actor: string) {
+  const changed = await store.pauses.resume(kind, id)
+  if (changed) await audit(store, clock, { actor, action: 'resume', target: `${kind}:${id}` })
+  return { paused: false, changed }
+}
+
 /**
  * Pause a pipeline: its webhooks and schedules still accept and store events, its runs wait.
  * `pipelines` (the loaded ids) rejects a typo; null skips the check.
@@ -41,17 +77,7 @@ export async function pausePipeline(
   by: { actor: string; reason?: string | null; pipelines: readonly string[] | null },
 ): Promise<PauseResult> {
   known(pipelineId, by.pipelines)
-  const row: PauseRow = { kind: 'pipeline', id: pipelineId, pausedAt: clock.now(), pausedBy: by.actor, reason: by.reason ?? null }
-  const changed = await store.pauses.pause(row)
-  if (changed)
-    await audit(store, clock, {
-      actor: by.actor,
-      action: 'pause',
-      target: `pipeline:${pipelineId}`,
-      details: by.reason ? { reason: by.reason } : null,
-    })
-  const now = changed ? row : await store.pauses.get('pipeline', pipelineId)
-  return { pipeline: pipelineId, paused: true, changed, pausedBy: now?.pausedBy, pausedAt: now?.pausedAt }
+  return { pipeline: pipelineId, ...(await pauseTarget(store, clock, 'pipeline', pipelineId, by)) }
 }
 
 /** Resume a pipeline: the runs that waited are dispatched (within seconds in every process). */
@@ -62,9 +88,32 @@ export async function resumePipeline(
   by: { actor: string; pipelines: readonly string[] | null },
 ): Promise<PauseResult> {
   known(pipelineId, by.pipelines)
-  const changed = await store.pauses.resume('pipeline', pipelineId)
-  if (changed) await audit(store, clock, { actor: by.actor, action: 'resume', target: `pipeline:${pipelineId}` })
-  return { pipeline: pipelineId, paused: false, changed }
+  return { pipeline: pipelineId, ...(await resumeTarget(store, clock, 'pipeline', pipelineId, by.actor)) }
+}
+
+/**
+ * Pause a sync: no pass runs (scheduled, repair or webhook-nudged); its webhooks still accept
+ * events and mark the records to look at again. `syncs` (the loaded ids) rejects a typo.
+ */
+export async function pauseSync(
+  store: Store,
+  clock: Clock,
+  syncId: string,
+  by: { actor: string; reason?: string | null; syncs: readonly string[] | null },
+): Promise<SyncPauseResult> {
+  knownSync(syncId, by.syncs)
+  return { sync: syncId, ...(await pauseTarget(store, clock, 'sync', syncId, by)) }
+}
+
+/** Resume a sync: the passes it held run within seconds in the process that runs it. */
+export async function resumeSync(
+  store: Store,
+  clock: Clock,
+  syncId: string,
+  by: { actor: string; syncs: readonly string[] | null },
+): Promise<SyncPauseResult> {
+  knownSync(syncId, by.syncs)
+  return { sync: syncId, ...(await resumeTarget(store, clock, 'sync', syncId, by.actor)) }
 }
 
 export interface ReplayPlan {

@@ -54,7 +54,7 @@ export const governanceDocs = {
     params: idParam,
     response: { 200: jsonSchema(pauseResult), ...errors(403, 404) },
   }),
-  paused: doc('governance', 'Paused pipelines, who paused them and when', {
+  paused: doc('governance', 'Paused pipelines and syncs, who paused them and when', {
     response: { 200: jsonSchema(obj({ paused: z.array(pauseRow) })), ...errors() },
   }),
   audit: doc('governance', 'The audit log of operator actions, newest first', {

@@ -104,6 +104,14 @@ export const syncConflict = z.object({
   createdAt: ms,
 })
 
+export const syncPauseResult = z.object({
+  sync: z.string(),
+  paused: z.boolean(),
+  changed: z.boolean().describe('false when it already was in that state (no audit entry then)'),
+  pausedBy: z.string().optional(),
+  pausedAt: ms.optional(),
+})
+
 const error = jsonSchema(errorBody)
 const errors = (...codes: number[]) => Object.fromEntries([401, ...codes].map((c) => [c, error]))
 const idParam = jsonSchema(z.object({ id: z.string().describe('sync id') }))
@@ -122,10 +130,25 @@ export const syncsDocs = {
     querystring: jsonSchema(z.object({ mode: z.enum(['incremental', 'repair']).default('incremental') }), 'input'),
     response: { 200: jsonSchema(passReport), ...errors(400, 404, 409) },
   }),
-  run: doc('Run a pass now and wait for its writes (bounded); 409 while another process runs the sync', {
+  run: doc('Run a pass now and wait for its writes (bounded); 409 while another process runs the sync or it is paused', {
     params: idParam,
-    body: jsonSchema(z.object({ mode: z.enum(['incremental', 'repair']).default('incremental') }), 'input'),
+    body: jsonSchema(
+      z.object({
+        mode: z.enum(['incremental', 'repair']).default('incremental'),
+        force: z.boolean().optional().describe('run even though the sync is paused (409 PW_SYNC_PAUSED otherwise)'),
+      }),
+      'input',
+    ),
     response: { 200: jsonSchema(passReport), ...errors(400, 404, 409) },
+  }),
+  pause: doc('Pause a sync: no pass runs (scheduled, repair or nudged); webhooks still mark changed records', {
+    params: idParam,
+    body: jsonSchema(z.object({ reason: z.string().optional() }), 'input'),
+    response: { 200: jsonSchema(syncPauseResult), ...errors(403, 404) },
+  }),
+  resume: doc('Resume a paused sync: the passes it held run within seconds', {
+    params: idParam,
+    response: { 200: jsonSchema(syncPauseResult), ...errors(403, 404) },
   }),
   conflicts: doc('Conflicts recorded for a sync, newest first, with both values and the winner', {
     params: idParam,

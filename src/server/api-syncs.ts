@@ -4,18 +4,23 @@
  * - `GET /syncs` → `{ syncs }` (links, pending, conflicts, last pass per sync)
  * - `GET /syncs/:id` → the status: links, pending, conflicts, cursors, last pass, last drift repair
  * - `GET /syncs/:id/plan?mode=incremental|repair` → the report of a dry run (nothing written)
- * - `POST /syncs/:id/run` `{ mode? }` → the report of a pass run now (its writes awaited, bounded)
+ * - `POST /syncs/:id/run` `{ mode?, force? }` → the report of a pass run now (its writes awaited,
+ *   bounded); 409 `PW_SYNC_PAUSED` for a paused sync unless `force`
+ * - `POST /syncs/:id/pause` `{ reason? }`, `POST /syncs/:id/resume` → `{ sync, paused, changed, … }`
+ *   (audited as `sync:<id>`; admin token, like every state-changing route)
  * - `GET /syncs/:id/conflicts?limit=&before=` → `{ conflicts }`, newest first
  *
  * Status and conflicts come from the store; plan and run read the sides through the gateway.
  * @module
  */
 import type { FastifyInstance } from 'fastify'
+import { pauseSync, resumeSync } from '../engine/governance.js'
 import type { Hub } from '../engine/hub.js'
 import { ErrorCodes, isPipewrightError } from '../errors.js'
 import type { SyncRunner } from '../sync/runner.js'
 import { syncConflicts, syncStatus, syncSummary } from '../sync/status.js'
 import type { CompiledSync } from '../sync/types.js'
+import { actorOf } from './api-guard.js'
 import { syncsDocs } from './api-syncs-schemas.js'
 import { HttpError } from './http-error.js'
 
@@ -46,7 +51,8 @@ export async function registerSyncsApi(api: FastifyInstance, opts: { hub: Hub; s
   }
   /** A sync being run by another process answers 409 with its code. */
   const busy = (e: unknown): never => {
-    if (isPipewrightError(e) && e.code === ErrorCodes.SYNC_BUSY) throw new HttpError(409, ErrorCodes.SYNC_BUSY, e.message)
+    if (isPipewrightError(e) && (e.code === ErrorCodes.SYNC_BUSY || e.code === ErrorCodes.SYNC_PAUSED))
+      throw new HttpError(409, e.code, e.message)
     throw e
   }
 
@@ -66,9 +72,28 @@ export async function registerSyncsApi(api: FastifyInstance, opts: { hub: Hub; s
 
   api.post('/syncs/:id/run', { schema: syncsDocs.run }, async (req) => {
     const sync = one((req.params as { id: string }).id)
-    const body = (req.body ?? {}) as { mode?: unknown }
-    if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'body must be { mode? }')
-    return opts.syncs!.run(sync.id, { mode: mode(body.mode) }).catch(busy)
+    const body = (req.body ?? {}) as { mode?: unknown; force?: unknown }
+    if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'body must be { mode?, force? }')
+    if (body.force !== undefined && typeof body.force !== 'boolean')
+      throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'force must be true or false')
+    return opts.syncs!.run(sync.id, { mode: mode(body.mode), force: body.force === true }).catch(busy)
+  })
+
+  api.post('/syncs/:id/pause', { schema: syncsDocs.pause }, async (req) => {
+    const sync = one((req.params as { id: string }).id)
+    const body = (req.body ?? {}) as { reason?: unknown }
+    if (body.reason !== undefined && typeof body.reason !== 'string')
+      throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'reason must be text')
+    return pauseSync(hub.store, hub.clock, sync.id, {
+      actor: actorOf(req),
+      reason: (body.reason as string | undefined) ?? null,
+      syncs: null,
+    })
+  })
+
+  api.post('/syncs/:id/resume', { schema: syncsDocs.resume }, async (req) => {
+    const sync = one((req.params as { id: string }).id)
+    return resumeSync(hub.store, hub.clock, sync.id, { actor: actorOf(req), syncs: null })
   })
 
   api.get('/syncs/:id/conflicts', { schema: syncsDocs.conflicts }, async (req) => {

@@ -5,6 +5,11 @@
  * keyed value with an expiry renewed while it lives, so syncs run cluster-wide once, like
  * schedules. Passes of one sync never overlap in a process either.
  *
+ * A sync an operator paused (`pipewright pause <sync>`, `store.pauses` kind `sync`) runs no pass:
+ * scheduled passes, drift repairs and webhook nudges are held (the nudged records stay in the
+ * sync's dirty set) and the held pass runs within `pauseRefreshMs` of the resume. `run(id)`
+ * refuses with `PW_SYNC_PAUSED` unless `force`; a dry run (`plan`) is allowed.
+ *
  * @example
  * ```ts
  * const runner = createSyncRunner({ hub, syncs })
@@ -40,6 +45,13 @@ export class SyncBusyError extends PipewrightError {
   }
 }
 
+export class SyncPausedError extends PipewrightError {
+  constructor(syncId: string) {
+    super(`sync ${syncId} is paused; \`pipewright resume ${syncId}\` resumes it (or run with --force)`, { code: ErrorCodes.SYNC_PAUSED })
+    this.name = 'SyncPausedError'
+  }
+}
+
 export function syncNotFound(id: string, known: string[]): PipewrightError {
   return new PipewrightError(`no sync "${id}" is loaded; known: ${known.join(', ') || 'none'}`, { code: ErrorCodes.SYNC_NOT_FOUND })
 }
@@ -52,6 +64,8 @@ export interface SyncRunnerOptions {
   schedule?: boolean
   /** Defaults for every pass (settle timeout, page size). */
   pass?: Omit<PassOptions, 'mode' | 'dryRun' | 'signal'>
+  /** How often passes held by a pause check whether the sync was resumed. @defaultValue 2000 */
+  pauseRefreshMs?: number
 }
 
 export type SyncRunner = ReturnType<typeof createSyncRunner>
@@ -65,6 +79,9 @@ export function createSyncRunner(options: SyncRunnerOptions) {
   const chains = new Map<string, Promise<unknown>>()
   const timers: unknown[] = []
   const nudges = new Map<string, unknown>()
+  /** Passes skipped while their sync was paused, run once it is resumed (a repair outranks a pass). */
+  const held = new Map<string, { mode: 'incremental' | 'repair'; skipped: number }>()
+  let heldTimer: NodeJS.Timeout | null = null
   const closing = new AbortController()
   let stopped = false
   let reads = 0
@@ -211,7 +228,7 @@ export function createSyncRunner(options: SyncRunnerOptions) {
   /** Run passes of a sync now (serialised with its other passes in this process). */
   function run(
     id: string,
-    opts: { mode?: 'incremental' | 'repair'; dryRun?: boolean; settleTimeoutMs?: number } = {},
+    opts: { mode?: 'incremental' | 'repair'; dryRun?: boolean; settleTimeoutMs?: number; force?: boolean } = {},
   ): Promise<PassReport> {
     const sync = get(id)
     const prev = chains.get(id) ?? Promise.resolve()
@@ -219,6 +236,7 @@ export function createSyncRunner(options: SyncRunnerOptions) {
       .catch(() => undefined)
       .then(async () => {
         if (opts.dryRun) return pass(sync, opts)
+        if (!opts.force && (await isPaused(id))) throw new SyncPausedError(id)
         const held = await lease(id)
         if (held !== true) throw new SyncBusyError(id, held.owner)
         const renew = setInterval(() => void lease(id).catch(() => undefined), LEASE_MS / 3)
@@ -242,11 +260,38 @@ export function createSyncRunner(options: SyncRunnerOptions) {
     return next
   }
 
+  async function isPaused(id: string): Promise<boolean> {
+    return (await store.pauses.get('sync', id)) !== null
+  }
+
   function background(id: string, mode: 'incremental' | 'repair') {
     run(id, { mode }).catch((error) => {
+      if (isPipewrightError(error) && error.code === ErrorCodes.SYNC_PAUSED) return hold(id, mode)
       if (isPipewrightError(error) && error.code === ErrorCodes.SYNC_BUSY) return
       hub.events.emit('hub:error', { message: `sync ${id}: ${mode} pass failed`, error })
     })
+  }
+
+  /** Keep a pass a pause stopped; poll for the resume while any is held. */
+  function hold(id: string, mode: 'incremental' | 'repair') {
+    if (stopped) return
+    const was = held.get(id)
+    held.set(id, { mode: was?.mode === 'repair' ? 'repair' : mode, skipped: (was?.skipped ?? 0) + 1 })
+    if (heldTimer) return
+    heldTimer = setInterval(() => void releaseHeld().catch(() => undefined), options.pauseRefreshMs ?? 2000)
+    heldTimer.unref?.()
+  }
+
+  async function releaseHeld() {
+    for (const [id, h] of [...held]) {
+      if (stopped || (await isPaused(id))) continue
+      held.delete(id)
+      background(id, h.mode)
+    }
+    if ((held.size === 0 || stopped) && heldTimer) {
+      clearInterval(heldTimer)
+      heldTimer = null
+    }
   }
 
   return {
@@ -255,6 +300,10 @@ export function createSyncRunner(options: SyncRunnerOptions) {
     sides: (id: string) => sidesOf(get(id)),
     run,
     plan: (id: string, opts: { mode?: 'incremental' | 'repair' } = {}) => run(id, { ...opts, dryRun: true }),
+    /** The syncs with a pass held by a pause (run once resumed), and how many passes were skipped. */
+    held: () => [...held].map(([sync, h]) => ({ sync, ...h })),
+    /** Whether an operator paused the sync (read from the store now). */
+    isPaused: (id: string) => isPaused(get(id).id),
     /** A side changed (a webhook): run a pass shortly, coalescing nudges that arrive together. */
     nudge(id: string) {
       get(id)
@@ -298,6 +347,8 @@ export function createSyncRunner(options: SyncRunnerOptions) {
     async close() {
       stopped = true
       for (const t of timers.splice(0)) clearInterval(t as NodeJS.Timeout)
+      if (heldTimer) clearInterval(heldTimer)
+      held.clear()
       for (const t of nudges.values()) clock.clearTimeout(t)
       nudges.clear()
       closing.abort()

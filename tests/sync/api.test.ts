@@ -135,4 +135,30 @@ describe('/api/v1/syncs', () => {
     expect((await call('GET', '/syncs/people/plan?mode=full', '/syncs/{id}/plan')).status).toBe(400)
     expect((await call('GET', '/syncs/people/conflicts?limit=0', '/syncs/{id}/conflicts')).status).toBe(400)
   })
+  it('pauses and resumes a sync: a run is refused with 409 while paused unless forced; audited; listed as paused', async () => {
+    const { crm, hub } = h.tables
+    const plain = await fetch(`${base}/syncs/people/pause`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })
+    expect(plain.status).toBe(415)
+    const paused = await call('POST', '/syncs/people/pause', '/syncs/{id}/pause', { reason: 'CRM migration' })
+    expect(paused).toMatchObject({ status: 200, body: { sync: 'people', paused: true, changed: true, pausedBy: 'local' } })
+    expect((await call('GET', '/paused', '/paused')).body.paused).toEqual([
+      expect.objectContaining({ kind: 'sync', id: 'people', pausedBy: 'local', reason: 'CRM migration' }),
+    ])
+    crm!.put({ email: 'cy@acme.com', name: 'Cy' })
+    const refused = await call('POST', '/syncs/people/run', '/syncs/{id}/run', {})
+    expect(refused).toMatchObject({ status: 409, body: { error: { code: 'PW_SYNC_PAUSED' } } })
+    expect(hub!.find('email', 'cy@acme.com')).toHaveLength(0)
+    const forced = await call('POST', '/syncs/people/run', '/syncs/{id}/run', { force: true })
+    expect(forced.body.writes.b.create).toBe(1)
+    expect((await call('POST', '/syncs/people/run', '/syncs/{id}/run', { force: 'yes' })).status).toBe(400)
+    expect((await call('POST', '/syncs/nope/pause', '/syncs/{id}/pause', {})).status).toBe(404)
+    const resumed = await call('POST', '/syncs/people/resume', '/syncs/{id}/resume', {})
+    expect(resumed.body).toEqual({ sync: 'people', paused: false, changed: true })
+    expect((await call('POST', '/syncs/people/run', '/syncs/{id}/run', {})).status).toBe(200)
+    const audit = await call('GET', '/audit?target=sync:', '/audit')
+    expect(audit.body.entries.map((e: any) => [e.actor, e.action, e.target])).toEqual([
+      ['local', 'resume', 'sync:people'],
+      ['local', 'pause', 'sync:people'],
+    ])
+  })
 })

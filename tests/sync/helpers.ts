@@ -22,7 +22,7 @@ export interface MemoryHarness {
 export async function memoryHarness(
   defs: SyncDefinition[],
   tables: string[] | Record<string, MemoryTable>,
-  options: { clock?: Clock; dir?: string; keepDir?: boolean; server?: boolean; scheduler?: boolean } = {},
+  options: { clock?: Clock; dir?: string; keepDir?: boolean; server?: boolean; scheduler?: boolean; pauseRefreshMs?: number } = {},
 ): Promise<MemoryHarness> {
   const clock = options.clock ?? systemClock
   const t = Array.isArray(tables) ? Object.fromEntries(tables.map((n) => [n, new MemoryTable(n, clock)])) : tables
@@ -40,6 +40,7 @@ export async function memoryHarness(
     logLevel: 'silent',
     sweepIntervalMs: 200,
     clock,
+    ...(options.pauseRefreshMs ? { pauseRefreshMs: options.pauseRefreshMs } : {}),
     ...(options.server ? { server: true, host: '127.0.0.1', port: 0 } : {}),
   })
   return {

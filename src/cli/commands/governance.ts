@@ -1,15 +1,18 @@
 /**
- * `pause | resume <pipeline>` and `audit`: governance from the command line
+ * `pause | resume <pipeline|sync>` and `audit`: governance from the command line
  * (docs/governance.md). They write the store directly, as the API does; a running `start`
- * notices a pause or resume within seconds. The actor recorded is `cli:<user>`.
+ * notices a pause or resume within seconds. The actor recorded is `cli:<user>`. A name is a
+ * sync when `--sync` says so, or when it is a loaded sync and not a loaded pipeline.
  * @module
  */
+import { resolve } from 'node:path'
 import { systemClock } from '../../engine/clock.js'
-import { pausePipeline, resumePipeline } from '../../engine/governance.js'
+import { pausePipeline, pauseSync, resumePipeline, resumeSync } from '../../engine/governance.js'
 import { listPipelineFiles, loadPipelines } from '../../pipeline/load.js'
 import { DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
 import type { Store } from '../../store/contract.js'
 import { createStore } from '../../store/index.js'
+import { loadSyncs } from '../../sync/load.js'
 import { type CliIo, table } from '../io.js'
 import { pipelinesDir } from './local.js'
 
@@ -35,26 +38,58 @@ async function loadedIds(io: CliIo, dir?: string): Promise<string[] | null> {
   return (await loadPipelines(path, { env: io.env, cwd: io.cwd })).map((p) => p.id)
 }
 
+/** The ids of ./syncs, or null when the directory has no syncs to check against. */
+async function loadedSyncIds(io: CliIo, dir?: string): Promise<string[] | null> {
+  const path = resolve(io.cwd, dir ?? 'syncs')
+  if ((await listPipelineFiles(path)).length === 0) return null
+  return (await loadSyncs(path, { env: io.env, cwd: io.cwd })).map((s) => s.id)
+}
+
 export async function pauseCommand(
   io: CliIo,
   mode: 'pause' | 'resume',
-  pipelineId: string,
-  opts: { db?: string; dir?: string; reason?: string; json?: boolean },
+  id: string,
+  opts: { db?: string; dir?: string; syncs?: string; sync?: boolean; reason?: string; json?: boolean },
 ): Promise<number> {
-  const pipelines = await loadedIds(io, opts.dir)
+  const pipelines = opts.sync ? null : await loadedIds(io, opts.dir)
+  const syncs = opts.sync || !pipelines?.includes(id) ? await loadedSyncIds(io, opts.syncs) : null
+  if (opts.sync || syncs?.includes(id)) return pauseSyncCommand(io, mode, id, syncs, opts)
   const r = await withStore(io, opts, (store) =>
     mode === 'pause'
-      ? pausePipeline(store, systemClock, pipelineId, { actor: cliActor(io), reason: opts.reason ?? null, pipelines })
-      : resumePipeline(store, systemClock, pipelineId, { actor: cliActor(io), pipelines }),
+      ? pausePipeline(store, systemClock, id, { actor: cliActor(io), reason: opts.reason ?? null, pipelines })
+      : resumePipeline(store, systemClock, id, { actor: cliActor(io), pipelines }),
   )
   if (opts.json) io.out(JSON.stringify(r))
   else if (mode === 'pause')
     io.out(
       r.changed
-        ? `paused ${pipelineId}: events are still accepted and stored; runs wait until \`pipewright resume ${pipelineId}\``
-        : `${pipelineId} was already paused (by ${r.pausedBy} at ${new Date(r.pausedAt ?? 0).toISOString()})`,
+        ? `paused ${id}: events are still accepted and stored; runs wait until \`pipewright resume ${id}\``
+        : `${id} was already paused (by ${r.pausedBy} at ${new Date(r.pausedAt ?? 0).toISOString()})`,
     )
-  else io.out(r.changed ? `resumed ${pipelineId}: the runs that waited start now` : `${pipelineId} was not paused`)
+  else io.out(r.changed ? `resumed ${id}: the runs that waited start now` : `${id} was not paused`)
+  return 0
+}
+
+async function pauseSyncCommand(
+  io: CliIo,
+  mode: 'pause' | 'resume',
+  id: string,
+  syncs: string[] | null,
+  opts: { db?: string; reason?: string; json?: boolean },
+): Promise<number> {
+  const r = await withStore(io, opts, (store) =>
+    mode === 'pause'
+      ? pauseSync(store, systemClock, id, { actor: cliActor(io), reason: opts.reason ?? null, syncs })
+      : resumeSync(store, systemClock, id, { actor: cliActor(io), syncs }),
+  )
+  if (opts.json) io.out(JSON.stringify(r))
+  else if (mode === 'pause')
+    io.out(
+      r.changed
+        ? `paused sync ${id}: no pass runs until \`pipewright resume ${id}\`; webhooks still mark changed records`
+        : `sync ${id} was already paused (by ${r.pausedBy} at ${new Date(r.pausedAt ?? 0).toISOString()})`,
+    )
+  else io.out(r.changed ? `resumed sync ${id}: its held passes run within seconds` : `sync ${id} was not paused`)
   return 0
 }
 

@@ -32,5 +32,6 @@ export function registerSyncCommands(program: Command, set: (p: Promise<number>)
   ).action((id, o) => set(syncPlan(io, id, o)))
   pass(sync.command('run <id>').description('run a pass now in this process and wait for its writes; exit 1 if a write died or is pending'))
     .option('--max-wait <duration>', 'how long to wait for the writes', '5m')
+    .option('--force', 'run the pass even though the sync is paused')
     .action((id, o) => set(syncRun(io, id, o)))
 }

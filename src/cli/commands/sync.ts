@@ -7,7 +7,7 @@
  *   each side; it writes nothing (no store row, no provider write).
  * - `run` runs a pass in this process (its write runs execute here), waits for its writes and
  *   prints the report; exit 1 when a write died or is still pending, or another process holds
- *   the sync. `--repair` makes either a drift repair: a full comparison of both sides.
+ *   the sync, or it is paused (`--force` runs a paused sync's pass anyway). `--repair` makes either a drift repair: a full comparison of both sides.
  * @module
  */
 import { systemClock } from '../../engine/clock.js'
@@ -183,7 +183,7 @@ export async function syncConflictsCommand(io: CliIo, id: string, o: SyncCliOpti
   })
 }
 
-type PassCliOptions = SyncCliOptions & { repair?: boolean; sandbox?: boolean; maxWait?: string }
+type PassCliOptions = SyncCliOptions & { repair?: boolean; sandbox?: boolean; maxWait?: string; force?: boolean }
 
 async function withRuntime<T>(
   io: CliIo,
@@ -236,9 +236,9 @@ export async function syncRun(io: CliIo, id: string, o: PassCliOptions, extra: S
       pick(rt.syncs.syncs(), id)
       let report: PassReport
       try {
-        report = await rt.syncs.run(id, { mode: o.repair ? 'repair' : 'incremental', settleTimeoutMs: settle })
+        report = await rt.syncs.run(id, { mode: o.repair ? 'repair' : 'incremental', settleTimeoutMs: settle, force: o.force })
       } catch (e) {
-        if (isPipewrightError(e) && e.code === ErrorCodes.SYNC_BUSY) {
+        if (isPipewrightError(e) && (e.code === ErrorCodes.SYNC_BUSY || e.code === ErrorCodes.SYNC_PAUSED)) {
           io.err(`pipewright: ${e.message}`)
           return 1
         }
