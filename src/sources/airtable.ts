@@ -13,6 +13,7 @@
  * @module
  */
 import type { AirtableRecord, ListOutput } from '../connectors/airtable/action-list.js'
+import { NonRetryableError } from '../errors.js'
 import type { RecordSource, SourceContext, SourceCursor, SourceRecord } from './contract.js'
 
 export interface AirtableSourceOptions {
@@ -52,7 +53,12 @@ export function createAirtableSource(o: AirtableSourceOptions, ctx: SourceContex
   const toRecord = (r: AirtableRecord): SourceRecord => {
     const { [mod]: stamp, ...rest } = r.fields
     const t = typeof stamp === 'string' ? Date.parse(stamp) : Number.NaN
-    return { id: r.id, modifiedAt: Number.isFinite(t) ? t : Date.parse(r.createdTime), fields: rest }
+    // a "Last modified time" field is never empty: without it the cursor cannot move, and changes would be lost
+    if (!Number.isFinite(t))
+      throw new NonRetryableError(
+        `Airtable ${o.base}/${o.table}: record ${r.id} has no time in field "${mod}"; add a "Last modified time" field to the table, or name yours with option modifiedField`,
+      )
+    return { id: r.id, modifiedAt: t, fields: rest }
   }
   const changed = (since: number | null, pageSize: number, offset: string | undefined, signal?: AbortSignal) =>
     list(

@@ -129,10 +129,19 @@ describe('trigger: poll on an Airtable table', () => {
     expect(seen.filter((e) => e.id === lead7.id).map((e) => e.fields.Name)).toEqual(['Lead 7', 'Lead 7', 'Lead seven'])
   }, 60_000)
 
-  it('names the missing base', async () => {
-    await startEmulator()
-    const bad = { ...leads, trigger: poll({ source: 'airtable:ops/Leads', every: '1h' }) }
-    await expect(start({ pipelines: [bad] }).then((rt) => rt.poller.poll('leads'))).rejects.toThrow(/names no base/)
+  it('names the missing base, and a table without its "Last modified time" field', async () => {
+    const table = await startEmulator()
+    await table.create([{ fields: { Name: 'Ann' } }])
+    const noBase = { ...leads, id: 'nobase', trigger: poll({ source: 'airtable:ops/Leads', every: '1h' }) }
+    const noField = {
+      ...leads,
+      id: 'nofield',
+      trigger: poll({ source: 'airtable:ops/appOPS/Leads', modifiedField: 'Updated', every: '1h' }),
+    }
+    const rt = await start({ pipelines: [noBase, noField] })
+    await expect(rt.poller.poll('nobase')).rejects.toThrow(/names no base/)
+    await expect(rt.poller.poll('nofield')).rejects.toThrow(/no time in field "Updated".*Last modified time/)
+    expect(await rt.hub.store.countRuns({ pipelineId: 'nofield' })).toMatchObject({ succeeded: 0 })
   })
 })
 
