@@ -156,7 +156,7 @@ describe('pipewright init and usage errors', () => {
     } finally {
       fresh.cleanup()
     }
-  })
+  }, 120_000)
 
   it('exits 2 on an unknown command', async () => {
     const t = io()

@@ -12,7 +12,7 @@ function runDemo(): Promise<{ code: number | null; out: string }> {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`demo did not finish within 30 s:\n${out}`))
-    }, 30_000)
+    }, 120_000)
     child.once('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, out })
@@ -40,4 +40,4 @@ it('`demo --exit` runs the seed recipe against the sandbox, prints what landed a
   expect(out).toMatch(/run_\w+\s+permanent\s+notify\s+.*channel_not_found/)
   expect(out).toMatch(/inspect runs: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/runs/)
   expect(out).toMatch(/demo outcome: as expected/)
-}, 40_000)
+}, 180_000)

@@ -58,8 +58,10 @@ describe('secrets are masked on every output surface', () => {
         '    action: http.request',
         '    retry: { maxAttempts: 1 }',
         '    with:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a YAML pipeline's own ${VAR} placeholders
         '      url: "${CRM_URL}/contacts?api_key=${PARTNER_ACCESS}"',
         '      method: POST',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a YAML pipeline's own ${VAR} placeholders
         '      headers: { authorization: "Bearer ${CRM_LOGIN}" }',
         '      body: { note: "{{ event.note }}" }',
         '',

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { main } from '../src/cli/main.js'
+import { checkConnectionDefinition } from '../src/connections/schema.js'
 import { ConfigError, formatProblem } from '../src/errors.js'
 import { compilePipeline } from '../src/pipeline/compile.js'
 import { env, webhook } from '../src/pipeline/define.js'
@@ -155,6 +156,19 @@ describe('strict validation: a table of mistakes with their exact messages', () 
       'syncs/people.ts, sync people, field match.normalise: unknown match field "normalise"; did you mean normalize?',
       'syncs/people.ts, sync people, field fields[0].onwer: unknown field option "onwer"; did you mean owner?',
       'syncs/people.ts, sync people, field schedule.evry: unknown schedule field "evry"; did you mean every?',
+    ])
+  })
+})
+
+describe('connections', () => {
+  it('an unknown key in a connection names the nearest valid one, at the top and nested', () => {
+    const out = checkConnectionDefinition(
+      { id: 'hubspot:main', credentail: { env: 'HUBSPOT_TOKEN' }, circuit: { failureTreshold: 3 } },
+      'connections/hubspot.yaml',
+    ).map(formatProblem)
+    expect(out.sort()).toEqual([
+      'connections/hubspot.yaml, field circuit.failureTreshold: unknown key "failureTreshold"; did you mean failureThreshold?',
+      'connections/hubspot.yaml, field credentail: unknown key "credentail"; did you mean credential?',
     ])
   })
 })

@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { Problem } from '../errors.js'
 import { tryParseDuration } from '../pipeline/duration.js'
+import { nearestKey } from '../pipeline/suggest.js'
 import type { ConnectionDefinition } from './types.js'
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'use letters, digits, "-" and "_"')
@@ -81,14 +82,47 @@ export function checkConnectionDefinition(value: unknown, file: string | undefin
       return [{ file, field: fieldOf(index, 'service'), message: `"${def.service}" differs from the id's service "${prefix}"` }]
     return []
   }
-  return parsed.error.issues.map((issue) => ({
-    file,
-    field: fieldOf(index, ...issue.path.map(String)),
-    message:
-      issue.code === 'unrecognized_keys'
-        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${issue.path.length === 0 ? '; connector settings go under "settings"' : ''}`
-        : issue.message,
-  }))
+  return parsed.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      // One problem per key, naming the nearest valid one when it is close (validate's strictness).
+      const known = keysAt(issue.path.map(String))
+      const near = issue.keys.map((k) => (known ? nearestKey(k, known) : null))
+      if (near.some(Boolean))
+        return issue.keys.map((k, i) => ({
+          file,
+          field: fieldOf(index, ...issue.path.map(String), k),
+          message: `unknown key "${k}"${near[i] ? `; did you mean ${near[i]}?` : `; expected ${known!.join(', ')}`}`,
+        }))
+    }
+    return [
+      {
+        file,
+        field: fieldOf(index, ...issue.path.map(String)),
+        message:
+          issue.code === 'unrecognized_keys'
+            ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${issue.path.length === 0 ? '; connector settings go under "settings"' : ''}`
+            : issue.message,
+      },
+    ]
+  })
+}
+
+/** The keys of the object schema at `path` inside a connection definition, or null. */
+function keysAt(path: string[]): string[] | null {
+  let node: unknown = connectionDefinitionSchema
+  const unwrap = (n: unknown): unknown => {
+    let cur = n as { unwrap?: () => unknown; shape?: unknown }
+    while (cur && typeof cur.unwrap === 'function' && !cur.shape) cur = cur.unwrap() as typeof cur
+    return cur
+  }
+  for (const seg of path) {
+    const cur = unwrap(node) as { shape?: Record<string, unknown>; element?: unknown }
+    if (cur?.shape && seg in cur.shape) node = cur.shape[seg]
+    else if (cur?.element && /^\d+$/.test(seg)) node = cur.element
+    else return null
+  }
+  const shape = (unwrap(node) as { shape?: Record<string, unknown> })?.shape
+  return shape ? Object.keys(shape) : null
 }
 
 function fieldOf(index: number | undefined, ...path: string[]): string {

@@ -115,4 +115,38 @@ describe('Airtable emulator through the airtable SDK', () => {
     const e = await thrown(base('T').create(Array.from({ length: 11 }, (_, i) => ({ fields: { N: i } }))))
     expect(e).toMatchObject({ error: 'INVALID_RECORDS', statusCode: 422 })
   })
+
+  it('keeps a modification time per record: LAST_MODIFIED_TIME() filters and a lastModifiedTime field sorts and reads it', async () => {
+    let now = Date.parse('2026-03-01T10:00:00.000Z')
+    const { base } = await start({
+      clock: { now: () => now },
+      perBase: 1000,
+      bases: {
+        appBASE: {
+          Leads: { fields: { Name: { type: 'text' }, Score: { type: 'number' }, 'Last Modified': { type: 'lastModifiedTime' } } },
+        },
+      },
+    })
+    const [ann, bob] = await base('Leads').create([{ fields: { Name: 'Ann' } }, { fields: { Name: 'Bob' } }])
+    expect(ann.get('Last Modified')).toBe('2026-03-01T10:00:00.000Z')
+    now += 60_000
+    await base('Leads').update(ann.id, { Score: 5 })
+    now += 60_000
+    await base('Leads').update(bob.id, { Name: 'Bob' }) // no value changed: the time stays
+    const listWhere = (f: string) =>
+      base('Leads')
+        .select({ filterByFormula: f, sort: [{ field: 'Last Modified', direction: 'asc' }] })
+        .all()
+    const changed = await listWhere("IS_AFTER(LAST_MODIFIED_TIME(), '2026-03-01T10:00:30.000Z')")
+    expect(changed.map((r) => [r.get('Name'), r.get('Last Modified')])).toEqual([['Ann', '2026-03-01T10:01:00.000Z']])
+    expect((await listWhere("NOT(IS_BEFORE(LAST_MODIFIED_TIME(), '2026-03-01T10:00:00.000Z'))")).map((r) => r.get('Name'))).toEqual([
+      'Bob',
+      'Ann',
+    ])
+    expect((await listWhere(`RECORD_ID() = '${bob.id}'`)).map((r) => r.get('Name'))).toEqual(['Bob'])
+    const computed = await thrown(base('Leads').update(ann.id, { 'Last Modified': '2020-01-01T00:00:00.000Z' }))
+    expect(computed).toMatchObject({ statusCode: 422, error: 'INVALID_VALUE_FOR_COLUMN' })
+    const bad = await thrown(listWhere("IS_AFTER(LAST_MODIFIED_TIME(), 'yesterday')"))
+    expect(bad).toMatchObject({ statusCode: 422, error: 'INVALID_FILTER_BY_FORMULA' })
+  })
 })

@@ -1,7 +1,9 @@
 /**
  * A small evaluator of Airtable formulas for `filterByFormula` in the emulator: field
  * references `{Name}`, string and number literals, `= != < > <= >=`, `&`, and the functions
- * AND, OR, NOT, LOWER, UPPER, TRIM, LEN, BLANK, TRUE, FALSE, FIND. Anything else is a
+ * AND, OR, NOT, LOWER, UPPER, TRIM, LEN, BLANK, TRUE, FALSE, FIND, and for dates
+ * LAST_MODIFIED_TIME() (the record's modification time), RECORD_ID(), IS_AFTER, IS_BEFORE, IS_SAME (exact
+ * instant; a unit argument is accepted and ignored) and DATETIME_PARSE. Anything else is a
  * {@link FormulaError} (the emulator answers 422 INVALID_FILTER_BY_FORMULA).
  * @module
  */
@@ -29,7 +31,25 @@ function tokenize(src: string): string[] {
   return out
 }
 
-const FUNCTIONS = ['AND', 'OR', 'NOT', 'LOWER', 'UPPER', 'TRIM', 'LEN', 'BLANK', 'TRUE', 'FALSE', 'FIND']
+const FUNCTIONS = [
+  'AND',
+  'OR',
+  'NOT',
+  'LOWER',
+  'UPPER',
+  'TRIM',
+  'LEN',
+  'BLANK',
+  'TRUE',
+  'FALSE',
+  'FIND',
+  'LAST_MODIFIED_TIME',
+  'RECORD_ID',
+  'IS_AFTER',
+  'IS_BEFORE',
+  'IS_SAME',
+  'DATETIME_PARSE',
+]
 const LEVELS = [['=', '!='], ['<', '>', '<=', '>='], ['&']]
 
 export function parseFormula(src: string): Node {
@@ -92,7 +112,21 @@ function compare(op: string, a: Value, b: Value): boolean {
   return op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : x >= y
 }
 
-export function evaluate(node: Node, fields: Record<string, unknown>): Value {
+/** What a formula knows about its record besides its fields. */
+export interface RecordMeta {
+  id?: string
+  /** ISO time the record last changed (`LAST_MODIFIED_TIME()`). */
+  modifiedTime?: string
+}
+
+/** Epoch ms of a date value; a value that is no date is a formula error (Airtable's #ERROR!). */
+function instant(v: Value): number {
+  const t = typeof v === 'number' ? v : Date.parse(str(v))
+  if (!Number.isFinite(t)) throw new FormulaError(`not a date: ${str(v)}`)
+  return t
+}
+
+export function evaluate(node: Node, fields: Record<string, unknown>, meta: RecordMeta = {}): Value {
   switch (node.k) {
     case 'lit':
       return node.v
@@ -103,12 +137,12 @@ export function evaluate(node: Node, fields: Record<string, unknown>): Value {
       return typeof v === 'object' ? JSON.stringify(v) : (v as Value)
     }
     case 'bin': {
-      const a = evaluate(node.a, fields)
-      const b = evaluate(node.b, fields)
+      const a = evaluate(node.a, fields, meta)
+      const b = evaluate(node.b, fields, meta)
       return node.op === '&' ? str(a) + str(b) : compare(node.op, a, b)
     }
     case 'call': {
-      const args = node.args.map((n) => evaluate(n, fields))
+      const args = node.args.map((n) => evaluate(n, fields, meta))
       switch (node.fn) {
         case 'AND':
           return args.every(truthy)
@@ -132,6 +166,19 @@ export function evaluate(node: Node, fields: Record<string, unknown>): Value {
           return false
         case 'FIND':
           return str(args[1] ?? null).indexOf(str(args[0] ?? null)) + 1
+        case 'RECORD_ID':
+          return meta.id ?? null
+        case 'LAST_MODIFIED_TIME':
+          return meta.modifiedTime ?? null
+        case 'DATETIME_PARSE':
+          return new Date(instant(args[0] ?? null)).toISOString()
+        case 'IS_AFTER':
+        case 'IS_BEFORE':
+        case 'IS_SAME': {
+          if (args[0] === null || args[1] === null || args[0] === undefined || args[1] === undefined) return false
+          const [x, y] = [instant(args[0]), instant(args[1])]
+          return node.fn === 'IS_AFTER' ? x > y : node.fn === 'IS_BEFORE' ? x < y : x === y
+        }
         default:
           throw new FormulaError(`unknown function ${node.fn}()`)
       }
@@ -140,7 +187,7 @@ export function evaluate(node: Node, fields: Record<string, unknown>): Value {
 }
 
 /** Compile a formula into a record predicate; throws FormulaError for what it cannot read. */
-export function compileFilter(src: string): (fields: Record<string, unknown>) => boolean {
+export function compileFilter(src: string): (fields: Record<string, unknown>, meta?: RecordMeta) => boolean {
   const node = parseFormula(src)
-  return (fields) => truthy(evaluate(node, fields))
+  return (fields, meta) => truthy(evaluate(node, fields, meta))
 }

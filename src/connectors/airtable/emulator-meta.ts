@@ -20,6 +20,7 @@ const TYPES: Record<FieldSpec['type'], string> = {
   checkbox: 'checkbox',
   singleSelect: 'singleSelect',
   multipleSelects: 'multipleSelects',
+  lastModifiedTime: 'lastModifiedTime',
 }
 
 export function registerAirtableMeta(emu: EmulatorServer<AirtableState>, names: Record<string, string> = {}): void {

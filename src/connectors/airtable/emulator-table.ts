@@ -4,7 +4,7 @@
  * record writes shared by create, update and upsert.
  * @module
  */
-export type FieldType = 'text' | 'number' | 'checkbox' | 'singleSelect' | 'multipleSelects'
+export type FieldType = 'text' | 'number' | 'checkbox' | 'singleSelect' | 'multipleSelects' | 'lastModifiedTime'
 
 export interface FieldSpec {
   type: FieldType
@@ -15,6 +15,8 @@ export interface FieldSpec {
 export interface EmuRecord {
   id: string
   createdTime: string
+  /** When any field last changed (ISO); what `LAST_MODIFIED_TIME()` and `lastModifiedTime` fields read. */
+  modifiedTime: string
   fields: Record<string, unknown>
 }
 
@@ -75,6 +77,8 @@ export function checkFields(table: TableState, fields: unknown, typecast: boolea
   for (const [name, value] of Object.entries(fields)) {
     const spec = table.schema?.[name]
     if (table.schema && !spec) throw new AirtableFault(422, 'UNKNOWN_FIELD_NAME', `Unknown field name: "${name}"`)
+    if (spec?.type === 'lastModifiedTime')
+      throw new AirtableFault(422, 'INVALID_VALUE_FOR_COLUMN', `Field "${name}" cannot accept a value because the field is computed`)
     out[name] = spec ? coerce(name, spec, value, typecast) : value
   }
   return out
@@ -82,9 +86,16 @@ export function checkFields(table: TableState, fields: unknown, typecast: boolea
 
 const isEmpty = (v: unknown) => v === null || v === undefined || v === '' || v === false || (Array.isArray(v) && v.length === 0)
 
-/** A record as the API returns it: empty fields omitted, optionally only some fields. */
-export function present(r: EmuRecord, only?: string[]): EmuRecord {
-  const fields = Object.fromEntries(Object.entries(r.fields).filter(([k, v]) => !isEmpty(v) && (!only || only.includes(k))))
+/** A record's fields with computed ones (`lastModifiedTime` fields) filled in. */
+export function fieldsOf(table: TableState, r: EmuRecord): Record<string, unknown> {
+  const out = { ...r.fields }
+  for (const [name, spec] of Object.entries(table.schema ?? {})) if (spec.type === 'lastModifiedTime') out[name] = r.modifiedTime
+  return out
+}
+
+/** A record as the API returns it: computed fields filled, empty fields omitted, optionally only some fields. */
+export function present(table: TableState, r: EmuRecord, only?: string[]): Omit<EmuRecord, 'modifiedTime'> {
+  const fields = Object.fromEntries(Object.entries(fieldsOf(table, r)).filter(([k, v]) => !isEmpty(v) && (!only || only.includes(k))))
   return { id: r.id, createdTime: r.createdTime, fields }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The Airtable emulator: `/v0/{base}/{table}` list (GET and `POST …/listRecords`, with
- * `filterByFormula`, `view`, `fields[]`, `sort`, `pageSize`, `maxRecords`, `offset` paging),
+ * `filterByFormula` (with `LAST_MODIFIED_TIME()`), `view`, `fields[]`, `sort`, `pageSize`, `maxRecords`, `offset` paging),
  * get, create, update (PATCH merges, PUT replaces) and upsert (`performUpsert`), batches of at
  * most 10 records, `typecast`, Bearer auth, and 5 requests per second per base / 50 per token
  * with a 429 and Airtable's 30-second penalty; the metadata API (bases, tables and fields) in emulator-meta.ts. Error bodies are Airtable's:
@@ -14,7 +14,16 @@ import type { FaultConfig } from '../../sandbox/faults.js'
 import { bearerToken, type EmulatorReply, type EmulatorRequest, json } from '../../sandbox/reply.js'
 import { compileFilter, FormulaError } from './emulator-formula.js'
 import { registerAirtableMeta } from './emulator-meta.js'
-import { AirtableFault, checkFields, type EmuRecord, type FieldSpec, mergeKey, present, type TableState } from './emulator-table.js'
+import {
+  AirtableFault,
+  checkFields,
+  type EmuRecord,
+  type FieldSpec,
+  fieldsOf,
+  mergeKey,
+  present,
+  type TableState,
+} from './emulator-table.js'
 
 export interface AirtableState {
   bases: Map<string, Map<string, TableState>>
@@ -58,7 +67,12 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
       for (const [name, t] of Object.entries(tables)) {
         const table: TableState = { records: [], ...(t.fields ? { schema: structuredClone(t.fields) } : {}) }
         for (const fields of t.records ?? [])
-          table.records.push({ id: nextId(state), createdTime: new Date(0).toISOString(), fields: { ...fields } })
+          table.records.push({
+            id: nextId(state),
+            createdTime: new Date(0).toISOString(),
+            modifiedTime: new Date(0).toISOString(),
+            fields: { ...fields },
+          })
         base.set(name, table)
       }
       state.bases.set(baseId, base)
@@ -134,14 +148,14 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     if (o.filterByFormula) {
       try {
         const keep = compileFilter(o.filterByFormula)
-        rows = rows.filter((r) => keep(r.fields))
+        rows = rows.filter((r) => keep(fieldsOf(table, r), { id: r.id, modifiedTime: r.modifiedTime }))
       } catch (e) {
         if (e instanceof FormulaError)
           throw new AirtableFault(422, 'INVALID_FILTER_BY_FORMULA', `The formula for filtering records is invalid: ${e.message}`)
         throw e
       }
     }
-    if (o.sort.length) rows = [...rows].sort((a, b) => sortCompare(a, b, o.sort))
+    if (o.sort.length) rows = [...rows].sort((a, b) => sortCompare(fieldsOf(table, a), fieldsOf(table, b), o.sort))
     if (o.maxRecords) rows = rows.slice(0, o.maxRecords)
     let start = 0
     if (o.offset) {
@@ -151,7 +165,7 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
         throw new AirtableFault(422, 'LIST_RECORDS_ITERATOR_NOT_AVAILABLE', 'The iterator is not available')
     }
     const size = o.pageSize ?? 100
-    const page = rows.slice(start, start + size).map((r) => present(r, o.fields))
+    const page = rows.slice(start, start + size).map((r) => present(table, r, o.fields))
     const next = start + size < rows.length ? `itr${start + size}/${rows[start + size].id}` : undefined
     return json(200, next ? { records: page, offset: next } : { records: page })
   }
@@ -173,21 +187,26 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     'GET',
     '/v0/:base/:table/:id',
     handle((req, state) => {
-      const r = tableOf(state, req).records.find((x) => x.id === req.params.id)
-      return r ? json(200, present(r)) : json(404, { error: 'NOT_FOUND' })
+      const table = tableOf(state, req)
+      const r = table.records.find((x) => x.id === req.params.id)
+      return r ? json(200, present(table, r)) : json(404, { error: 'NOT_FOUND' })
     }),
   )
 
   const create = (table: TableState, state: AirtableState, fields: unknown, typecast: boolean, now: number): EmuRecord => {
-    const r = { id: nextId(state), createdTime: new Date(now).toISOString(), fields: checkFields(table, fields, typecast) }
+    const at = new Date(now).toISOString()
+    const r = { id: nextId(state), createdTime: at, modifiedTime: at, fields: checkFields(table, fields, typecast) }
     table.records.push(r)
     return r
   }
-  const update = (table: TableState, id: unknown, fields: unknown, typecast: boolean, replace: boolean): EmuRecord => {
+  const update = (table: TableState, id: unknown, fields: unknown, typecast: boolean, replace: boolean, now: number): EmuRecord => {
     const r = table.records.find((x) => x.id === id)
     if (!r) throw new AirtableFault(404, 'MODEL_ID_NOT_FOUND', `Record ID ${String(id)} does not exist in this table`)
     const checked = checkFields(table, fields, typecast)
-    r.fields = replace ? checked : { ...r.fields, ...checked }
+    const next = replace ? checked : { ...r.fields, ...checked }
+    // like Airtable, a write that changes no value leaves the modification time alone
+    if (JSON.stringify(next) !== JSON.stringify(r.fields)) r.modifiedTime = new Date(now).toISOString()
+    r.fields = next
     return r
   }
 
@@ -198,11 +217,11 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
       const table = tableOf(state, req)
       const body = (req.body ?? {}) as { records?: Array<{ fields?: unknown }>; fields?: unknown; typecast?: boolean }
       const typecast = body.typecast === true
-      if (!Array.isArray(body.records)) return json(200, present(create(table, state, body.fields, typecast, now)))
+      if (!Array.isArray(body.records)) return json(200, present(table, create(table, state, body.fields, typecast, now)))
       checkCount(body.records)
       const snapshot = structuredClone(table)
       try {
-        return json(200, { records: body.records.map((r) => present(create(table, state, r.fields, typecast, now))) })
+        return json(200, { records: body.records.map((r) => present(table, create(table, state, r.fields, typecast, now))) })
       } catch (e) {
         Object.assign(table, snapshot)
         throw e
@@ -215,9 +234,10 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
     emu.route(
       method,
       '/v0/:base/:table/:id',
-      handle((req, state) => {
+      handle((req, state, now) => {
         const body = (req.body ?? {}) as { fields?: unknown; typecast?: boolean }
-        return json(200, present(update(tableOf(state, req), req.params.id, body.fields, body.typecast === true, replace)))
+        const table = tableOf(state, req)
+        return json(200, present(table, update(table, req.params.id, body.fields, body.typecast === true, replace, now)))
       }),
     )
     emu.route(
@@ -243,7 +263,7 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
         const updated: string[] = []
         try {
           const records = body.records.map((r) => {
-            if (!on) return present(update(table, r.id, r.fields, typecast, replace))
+            if (!on) return present(table, update(table, r.id, r.fields, typecast, replace, now))
             const fields = checkFields(table, r.fields, typecast)
             const key = mergeKey(fields, on as string[])
             const matches = table.records.filter((x) => mergeKey(x.fields, on as string[]) === key)
@@ -256,10 +276,10 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
             if (matches.length === 0) {
               const rec = create(table, state, fields, typecast, now)
               created.push(rec.id)
-              return present(rec)
+              return present(table, rec)
             }
             updated.push(matches[0].id)
-            return present(update(table, matches[0].id, fields, typecast, replace))
+            return present(table, update(table, matches[0].id, fields, typecast, replace, now))
           })
           return json(200, on ? { records, createdRecords: created, updatedRecords: updated } : { records })
         } catch (e) {
@@ -315,10 +335,10 @@ function listOptionsFromBody(body: unknown): ListOptions {
   return { ...b, sort: Array.isArray(b.sort) ? b.sort : [] }
 }
 
-function sortCompare(a: EmuRecord, b: EmuRecord, sort: ListOptions['sort']): number {
+function sortCompare(a: Record<string, unknown>, b: Record<string, unknown>, sort: ListOptions['sort']): number {
   for (const s of sort) {
-    const x = a.fields[s.field] as never
-    const y = b.fields[s.field] as never
+    const x = a[s.field] as never
+    const y = b[s.field] as never
     const c = x === y ? 0 : x === undefined ? -1 : y === undefined ? 1 : x < y ? -1 : 1
     if (c !== 0) return s.direction === 'desc' ? -c : c
   }

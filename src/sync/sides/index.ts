@@ -4,6 +4,7 @@
  * @module
  */
 import type { SideKind } from '../side.js'
+import { airtableSide } from './airtable.js'
 import { folderSide } from './folder.js'
 import { hubspotSide } from './hubspot.js'
 import { mailchimpSide } from './mailchimp.js'
@@ -13,6 +14,6 @@ import { postgresSide } from './postgres.js'
 
 /** Built-in side kinds by name. */
 export function builtinSideKinds(): Map<string, SideKind<any>> {
-  const kinds: SideKind<any>[] = [memorySide, postgresSide, hubspotSide, folderSide, notionSide, mailchimpSide]
+  const kinds: SideKind<any>[] = [memorySide, postgresSide, hubspotSide, folderSide, notionSide, mailchimpSide, airtableSide]
   return new Map(kinds.map((k) => [k.kind, k]))
 }
