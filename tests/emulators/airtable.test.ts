@@ -149,4 +149,16 @@ describe('Airtable emulator through the airtable SDK', () => {
     const bad = await thrown(listWhere("IS_AFTER(LAST_MODIFIED_TIME(), 'yesterday')"))
     expect(bad).toMatchObject({ statusCode: 422, error: 'INVALID_FILTER_BY_FORMULA' })
   })
+
+  it('deletes one record, or up to 10 in one request; an unknown id refuses the request', async () => {
+    const { base, emu } = await start()
+    const made = await base('T').create(Array.from({ length: 4 }, (_, i) => ({ fields: { N: i } })))
+    const gone = await base('T').destroy([made[0].id, made[1].id])
+    expect(gone.map((r) => r.id)).toEqual([made[0].id, made[1].id])
+    await base('T').destroy(made[2].id)
+    expect(emu.records('appBASE', 'T').map((r) => r.id)).toEqual([made[3].id])
+    const e = await thrown(base('T').destroy([made[3].id, made[0].id]))
+    expect(e).toMatchObject({ statusCode: 404 })
+    expect(emu.records('appBASE', 'T')).toHaveLength(1)
+  })
 })

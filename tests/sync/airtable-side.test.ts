@@ -154,6 +154,7 @@ const leadsSync: SyncDefinition = {
     { a: 'name', b: 'Name', owner: 'latest' },
     { a: 'score', b: 'Score', direction: 'b-to-a' },
   ],
+  deletes: 'propagate',
   schedule: { every: '1h', repair: false },
 }
 
@@ -181,5 +182,15 @@ describe('airtable:<connection>/<base>/<table> side in a sync', () => {
     now += 5000
     expect((await rt.syncs.run('leads')).runs.started).toBe(0)
     expect(emu.records('appOPS', 'Leads')).toHaveLength(25)
+
+    // deletes: propagate — rows removed in the CRM are deleted in Airtable, in one batched request
+    const gone = ['user3@acme.com', 'user4@acme.com', 'user5@acme.com']
+    for (const email of gone) crm.remove(crm.find('email', email)[0]!.id)
+    expect((await rt.syncs.run('leads')).runs).toMatchObject({ succeeded: 3, dead: 0 })
+    expect(emu.records('appOPS', 'Leads')).toHaveLength(22)
+    expect(emu.records('appOPS', 'Leads').filter((r) => gone.includes(r.fields.Email as string))).toEqual([])
+    expect(emu.requests().filter((r) => r.method === 'DELETE').length).toBeLessThan(3)
+    now += 5000
+    expect((await rt.syncs.run('leads')).runs.started).toBe(0)
   }, 60_000)
 })

@@ -14,7 +14,12 @@ export function tablePath(base: string, table: string, suffix = ''): string {
   return `/v0/${encodeURIComponent(base)}/${encodeURIComponent(table)}${suffix}`
 }
 
-export function airtableCall(ctx: Ctx, method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, body?: unknown): Promise<ProviderResponse> {
+export function airtableCall(
+  ctx: Ctx,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<ProviderResponse> {
   return providerCall(ctx, {
     service: 'Airtable',
     method,

@@ -1,10 +1,11 @@
 /**
  * The Airtable connector: `records.list`, `records.create`, `records.update`,
- * `records.upsert`, with Airtable's limits (5 req/s per base, 50 req/s per token) and
+ * `records.upsert`, `records.delete`, with Airtable's limits (5 req/s per base, 50 req/s per token) and
  * batches of 10 records per write.
  * @module
  */
 import { defineConnector } from '../contract.js'
+import { recordsDelete } from './action-delete.js'
 import { recordsList } from './action-list.js'
 import { recordsCreate, recordsUpdate, recordsUpsert } from './action-write.js'
 import { type AirtableConnection, airtableConnectionSchema, airtableFromEnv, airtableLimits } from './connection.js'
@@ -19,5 +20,6 @@ export const airtableConnector = defineConnector<AirtableConnection>({
     'records.create': recordsCreate,
     'records.update': recordsUpdate,
     'records.upsert': recordsUpsert,
+    'records.delete': recordsDelete,
   },
 })

@@ -1,7 +1,7 @@
 /**
  * The Airtable emulator: `/v0/{base}/{table}` list (GET and `POST …/listRecords`, with
  * `filterByFormula` (with `LAST_MODIFIED_TIME()`), `view`, `fields[]`, `sort`, `pageSize`, `maxRecords`, `offset` paging),
- * get, create, update (PATCH merges, PUT replaces) and upsert (`performUpsert`), batches of at
+ * get, create, update (PATCH merges, PUT replaces), upsert (`performUpsert`) and delete, batches of at
  * most 10 records, `typecast`, Bearer auth, and 5 requests per second per base / 50 per token
  * with a 429 and Airtable's 30-second penalty; the metadata API (bases, tables and fields) in emulator-meta.ts. Error bodies are Airtable's:
  * `{"error":{"type","message"}}` and `{"error":"NOT_FOUND"}`.
@@ -289,6 +289,26 @@ export function airtableEmulator(options: AirtableEmulatorOptions = {}): Airtabl
       }),
     )
   }
+
+  // DELETE one record, or up to 10 with `records[]=`; an unknown id refuses the whole request
+  const remove = (table: TableState, ids: string[]) => {
+    checkCount(ids)
+    for (const id of ids)
+      if (!table.records.some((r) => r.id === id))
+        throw new AirtableFault(404, 'MODEL_ID_NOT_FOUND', `Record ID ${id} does not exist in this table`)
+    table.records = table.records.filter((r) => !ids.includes(r.id))
+    return ids.map((id) => ({ id, deleted: true }))
+  }
+  emu.route(
+    'DELETE',
+    '/v0/:base/:table/:id',
+    handle((req, state) => json(200, remove(tableOf(state, req), [req.params.id])[0])),
+  )
+  emu.route(
+    'DELETE',
+    '/v0/:base/:table',
+    handle((req, state) => json(200, { records: remove(tableOf(state, req), req.query.getAll('records[]')) })),
+  )
 
   return Object.assign(emu, {
     records: (base: string, table: string) => emu.state.bases.get(base)?.get(table)?.records.slice() ?? [],

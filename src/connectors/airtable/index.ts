@@ -9,6 +9,7 @@
  * @module
  */
 import { type ActionInvocation, invocation } from '../contract.js'
+import type { DeleteInput } from './action-delete.js'
 import type { ListInput } from './action-list.js'
 import type { CreateInput, UpdateInput, UpsertInput } from './action-write.js'
 
@@ -28,9 +29,11 @@ export const airtable = {
     create: make<Loose<CreateInput, 'base' | 'table' | 'fields'>>('airtable.records.create'),
     update: make<Loose<UpdateInput, 'base' | 'table' | 'id' | 'fields'>>('airtable.records.update'),
     upsert: make<Loose<UpsertInput, 'base' | 'table' | 'fields' | 'fieldsToMergeOn'>>('airtable.records.upsert'),
+    delete: make<Loose<DeleteInput, 'base' | 'table' | 'id'>>('airtable.records.delete'),
   },
 }
 
+export type { DeleteInput, DeleteOutput } from './action-delete.js'
 export type { AirtableRecord, ListInput, ListOutput } from './action-list.js'
 export type { CreateInput, UpdateInput, UpsertInput, WriteOutput } from './action-write.js'
 export { AIRTABLE_RATE_LIMIT_WAIT_MS, classifyAirtable } from './classify.js'

@@ -6,8 +6,9 @@
  * the gateway batches into Airtable requests of 10 records. Creates with a match key are upserts
  * (`performUpsert` on that field), so a retried create never duplicates.
  *
- * Airtable's list shows no deleted records and the connector has no delete action: deletions are
- * not propagated to or from this side (`deletes: ignore` only).
+ * Deletes (`deletes: propagate` towards this side) are `airtable.records.delete`, batched 10 a
+ * request. Airtable's list shows no deleted records, so a deletion made in Airtable is found only
+ * by drift repair (`get` no longer returns the record). No archive.
  *
  * @example
  * ```yaml
@@ -52,7 +53,7 @@ export const airtableSide: SideKind<AirtableSideOptions> = {
   kind: 'airtable',
   options: airtableOptions as never,
   knownFields: (spec) => spec.options.fields ?? null,
-  supports: {},
+  supports: { delete: true },
   create(spec, ctx): SyncSide {
     const o = spec.options
     const { base, table } = airtableTarget(spec.object, o.base)
@@ -83,6 +84,7 @@ export const airtableSide: SideKind<AirtableSideOptions> = {
       normalize: (_field, value) => (value === '' || value === false || (Array.isArray(value) && value.length === 0) ? null : value),
       create: (fields, { upsertOn }) => (upsertOn ? write('upsert', { fields, fieldsToMergeOn: [upsertOn] }) : write('create', { fields })),
       update: (id, fields) => write('update', { id, fields }),
+      delete: (id) => ({ ref: 'airtable.records.delete', ...conn, input: { base, table, id } }),
       createdId: (out) => String((out as { id: string }).id),
     }
   },
