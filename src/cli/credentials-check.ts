@@ -10,8 +10,12 @@ import { loadConnections } from '../connections/registry.js'
 import type { ConnectionInfo } from '../connections/types.js'
 import type { ConnectorDefinition } from '../connectors/contract.js'
 import { builtinConnectors } from '../connectors/registry.js'
+import { storedSecrets } from '../credentials/resolve.js'
+import { createVault } from '../credentials/vault.js'
+import { systemClock } from '../engine/clock.js'
 import { ConfigError, type Problem } from '../errors.js'
 import type { CompiledPipeline, CompiledStep } from '../pipeline/types.js'
+import type { Store } from '../store/contract.js'
 
 /**
  * The environment variables a connector's `fromEnv` reads before it gives up on an empty
@@ -83,15 +87,37 @@ export function credentialWarnings(
   }
 }
 
-/** Load `connections/` as `start` would and check every pipeline's action steps against it. */
+/**
+ * Load `connections/` as `start` would and check every pipeline's action steps against it.
+ * With `store` open (validate's `--db` / `PIPEWRIGHT_DATABASE_URL`), `{ credential: name }`
+ * references are checked too: against the decrypted secret when `PIPEWRIGHT_SECRET_KEY` is set,
+ * else only that the stored credential exists. Without a store they are assumed usable.
+ */
 export async function checkCredentials(
   io: { cwd: string; env: Record<string, string | undefined> },
   pipelines: CompiledPipeline[],
+  store?: Store,
 ): Promise<{ problems: Problem[]; warnings: Problem[] }> {
   const connectors = builtinConnectors()
+  const vault = store ? createVault({ store, secretKey: io.env.PIPEWRIGHT_SECRET_KEY || null, clock: systemClock }) : null
   try {
-    const loaded = await loadConnections({ cwd: io.cwd, env: io.env, connectors })
-    return { problems: [], warnings: credentialWarnings(pipelines, connectors, loaded.registry.list()) }
+    const loaded = await loadConnections({
+      cwd: io.cwd,
+      env: io.env,
+      connectors,
+      ...(vault?.hasKey ? { stored: storedSecrets(vault) } : {}),
+    })
+    const infos = loaded.registry.list()
+    const warnings = credentialWarnings(pipelines, connectors, infos)
+    if (vault && !vault.hasKey)
+      for (const c of infos)
+        if (c.credential.kind === 'stored' && c.credential.name && !(await vault.get(c.credential.name)))
+          warnings.push({
+            file: c.source.kind === 'file' ? c.source.file : undefined,
+            field: 'credential',
+            message: `connection "${c.id}": no stored credential "${c.credential.name}" (pipewright credentials add ${c.credential.name})`,
+          })
+    return { problems: [], warnings }
   } catch (e) {
     if (e instanceof ConfigError) return { problems: e.problems, warnings: [] }
     throw e

@@ -144,6 +144,8 @@ describe('/api/v1/syncs', () => {
     expect((await call('GET', '/paused', '/paused')).body.paused).toEqual([
       expect.objectContaining({ kind: 'sync', id: 'people', pausedBy: 'local', reason: 'CRM migration' }),
     ])
+    const status = await call('GET', '/status', '/status')
+    expect(status.body.syncs.find((x: any) => x.id === 'people')).toMatchObject({ status: 'paused' })
     crm!.put({ email: 'cy@acme.com', name: 'Cy' })
     const refused = await call('POST', '/syncs/people/run', '/syncs/{id}/run', {})
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'PW_SYNC_PAUSED' } } })
@@ -154,6 +156,7 @@ describe('/api/v1/syncs', () => {
     expect((await call('POST', '/syncs/nope/pause', '/syncs/{id}/pause', {})).status).toBe(404)
     const resumed = await call('POST', '/syncs/people/resume', '/syncs/{id}/resume', {})
     expect(resumed.body).toEqual({ sync: 'people', paused: false, changed: true })
+    expect((await call('GET', '/status', '/status')).body.syncs.find((x: any) => x.id === 'people')?.status).not.toBe('paused')
     expect((await call('POST', '/syncs/people/run', '/syncs/{id}/run', {})).status).toBe(200)
     const audit = await call('GET', '/audit?target=sync:', '/audit')
     expect(audit.body.entries.map((e: any) => [e.actor, e.action, e.target])).toEqual([

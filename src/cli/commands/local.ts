@@ -12,7 +12,8 @@ import { checkFieldMaps } from '../../fieldmaps/validate.js'
 import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import type { CompiledPipeline, CompiledStep } from '../../pipeline/types.js'
-import { createRuntime } from '../../runtime.js'
+import { createRuntime, resolveSqlitePath } from '../../runtime.js'
+import { createStore } from '../../store/index.js'
 import { crossCheckSyncs, loadSyncs } from '../../sync/load.js'
 import type { CompiledSync } from '../../sync/types.js'
 import { checkCredentials } from '../credentials-check.js'
@@ -80,7 +81,16 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; db?: stri
   const checked = await checkSyncs(io, pipelines)
   problems.push(...checked.problems)
   const { syncs } = checked
-  const credentials = await checkCredentials(io, pipelines)
+  // With a database named (--db or PIPEWRIGHT_DATABASE_URL), `{ credential: name }` references are checked too.
+  const url = opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL
+  const store = url ? await createStore(resolveSqlitePath(url, io.cwd)) : null
+  let credentials: Awaited<ReturnType<typeof checkCredentials>>
+  try {
+    await store?.migrate()
+    credentials = await checkCredentials(io, pipelines, store ?? undefined)
+  } finally {
+    await store?.close()
+  }
   problems.push(...credentials.problems)
   problems.push(...(await inventoryProblems(io, opts, pipelines, syncs)))
   const warnings = [...syncs.flatMap((s) => s.warnings), ...credentials.warnings]
