@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { eventually, tempDir } from './helpers/engine.js'
-import { type Receiver, ROOT, type Spawned, spawnPipewright, startReceiver } from './helpers/process.js'
+import { crashStartArgs, postCrashLead, type Receiver, type Spawned, spawnPipewright, startReceiver } from './helpers/process.js'
 
 const TOTAL = 3000
 const KILL_AFTER = 1200
@@ -27,17 +27,7 @@ describe('crash safety', () => {
   it('loses no acknowledged event when the process is SIGKILLed under load', { timeout: 120_000 }, async () => {
     receiver = await startReceiver()
     const db = join(tmp.dir, 'crash.db')
-    const args = [
-      'start',
-      '--db',
-      `sqlite:${db}`,
-      '--port',
-      '0',
-      '--dir',
-      join(ROOT, 'tests/fixtures/crash/pipelines'),
-      '--lease-ms',
-      '1500',
-    ]
+    const args = crashStartArgs(db)
     const env = { RECEIVER_URL: receiver.url }
     let server = await spawnPipewright(args, env)
     spawned.push(server)
@@ -46,17 +36,8 @@ describe('crash safety', () => {
     let next = 0
     let killed = false
     const post = async (n: number) => {
-      try {
-        const res = await fetch(`${server.url}/hooks/crash`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: `lead${n}@acme.com`, n }),
-        })
-        if (res.status === 202) acked.add(((await res.json()) as { runId: string }).runId)
-        else await res.arrayBuffer()
-      } catch {
-        // Connection refused or reset by the kill: not acknowledged, so not owed.
-      }
+      const runId = await postCrashLead(server.url, n)
+      if (runId) acked.add(runId)
     }
     let restarted: Promise<void> = Promise.resolve()
     const worker = async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { eventually, tempDir } from './helpers/engine.js'
-import { ROOT, type Spawned, spawnPipewright } from './helpers/process.js'
+import { crashStartArgs, postCrashLead, ROOT, type Spawned, spawnPipewright } from './helpers/process.js'
 
 const LOOP_MS = Number(process.env.KILL_LOOP_MS ?? (process.env.CI ? 20_000 : 60_000))
 const CONCURRENCY = 8
@@ -55,17 +55,7 @@ describe('kill loop', () => {
     receiver = await timedReceiver()
     const r = receiver
     const db = join(tmp.dir, 'loop.db')
-    const args = [
-      'start',
-      '--db',
-      `sqlite:${db}`,
-      '--port',
-      '0',
-      '--dir',
-      join(ROOT, 'tests/fixtures/crash/pipelines'),
-      '--lease-ms',
-      '1500',
-    ]
+    const args = crashStartArgs(db)
     const env = { RECEIVER_URL: r.url }
     let server = await spawnPipewright(args, env)
     spawned.push(server)
@@ -79,17 +69,8 @@ describe('kill loop', () => {
       while (!stop) {
         await restarting
         const i = n++
-        try {
-          const res = await fetch(`${server.url}/hooks/crash`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ email: `lead${i}@acme.com`, n: i }),
-          })
-          if (res.status === 202) acked.add(((await res.json()) as { runId: string }).runId)
-          else await res.arrayBuffer()
-        } catch {
-          // refused or reset by a kill: not acknowledged, not owed
-        }
+        const runId = await postCrashLead(server.url, i)
+        if (runId) acked.add(runId)
       }
     }
     const loaders = Array.from({ length: CONCURRENCY }, load)

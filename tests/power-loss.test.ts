@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { eventually, tempDir } from './helpers/engine.js'
-import { ROOT, type Spawned, spawnPipewright, startReceiver } from './helpers/process.js'
+import { crashStartArgs, postCrashLead, ROOT, type Spawned, spawnPipewright, startReceiver } from './helpers/process.js'
 
 const CUTS = 3
 const CONCURRENCY = 8
@@ -34,17 +34,7 @@ describe.skipIf(!existsSync('/proc/self/fd'))('power loss', () => {
     receiver = await startReceiver()
     const db = join(tmp.dir, 'pl.db')
     const images = join(tmp.dir, 'images')
-    const args = [
-      'start',
-      '--db',
-      `sqlite:${db}`,
-      '--port',
-      '0',
-      '--dir',
-      join(ROOT, 'tests/fixtures/crash/pipelines'),
-      '--lease-ms',
-      '1500',
-    ]
+    const args = crashStartArgs(db)
     const env = {
       RECEIVER_URL: receiver.url,
       PW_DURABLE_IMAGE_DIR: images,
@@ -59,17 +49,8 @@ describe.skipIf(!existsSync('/proc/self/fd'))('power loss', () => {
       const load = async () => {
         while (!stop) {
           const i = n++
-          try {
-            const res = await fetch(`${server.url}/hooks/crash`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ email: `lead${i}@acme.com`, n: i }),
-            })
-            if (res.status === 202) acked.add(((await res.json()) as { runId: string }).runId)
-            else await res.arrayBuffer()
-          } catch {
-            // cut: not acknowledged
-          }
+          const runId = await postCrashLead(server.url, i)
+          if (runId) acked.add(runId)
         }
       }
       const loaders = Array.from({ length: CONCURRENCY }, load)

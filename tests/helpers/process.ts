@@ -100,3 +100,27 @@ export async function startReceiver(options: { status?: () => number; delayMs?: 
       }),
   }
 }
+
+/** `pipewright start` on the SQLite file `dbFile` with the crash fixture pipelines and a short lease. */
+export function crashStartArgs(dbFile: string): string[] {
+  return ['start', '--db', `sqlite:${dbFile}`, '--port', '0', '--dir', join(ROOT, 'tests/fixtures/crash/pipelines'), '--lease-ms', '1500']
+}
+
+/**
+ * POST lead `n` to the crash fixture's webhook. Returns its run id when acknowledged (202), or
+ * null when refused or cut by a kill — an event that was never acknowledged is not owed.
+ */
+export async function postCrashLead(baseUrl: string, n: number): Promise<string | null> {
+  try {
+    const res = await fetch(`${baseUrl}/hooks/crash`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `lead${n}@acme.com`, n }),
+    })
+    if (res.status === 202) return ((await res.json()) as { runId: string }).runId
+    await res.arrayBuffer()
+  } catch {
+    // connection refused or reset by a kill
+  }
+  return null
+}
