@@ -53,3 +53,17 @@ export class ManualClock implements Clock {
     this.#now = target
   }
 }
+
+/** Wait `ms` on `clock`, or less: resolves as soon as `signal` aborts, leaving no listener behind. */
+export function waitOrAbort(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clock.clearTimeout(handle)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const handle = clock.setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}

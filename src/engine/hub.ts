@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import { hostname } from 'node:os'
 import type { ActionExecutor } from '../connectors/contract.js'
 import type { Dispatch } from '../dispatch/contract.js'
@@ -129,6 +130,8 @@ export async function createHub(options: HubOptions) {
 
   // Aborted at the shutdown deadline (close): effects in flight stop and their runs are handed back.
   const shutdown = new AbortController()
+  // Every step in flight listens to it (and removes its listener when done): no cap, no warning.
+  setMaxListeners(0, shutdown.signal)
   /** Called whenever a run stops executing here (close waits for the last). */
   let onIdle: (() => void) | null = null
 

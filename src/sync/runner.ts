@@ -19,6 +19,7 @@
  * @module
  */
 
+import { waitOrAbort } from '../engine/clock.js'
 import type { Hub } from '../engine/hub.js'
 import { ErrorCodes, isPipewrightError, PipewrightError, retryAfterOf } from '../errors.js'
 import type { SourceContext } from '../sources/contract.js'
@@ -131,13 +132,7 @@ export function createSyncRunner(options: SyncRunnerOptions) {
   }
 
   function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = clock.setTimeout(resolve, ms)
-      closing.signal.addEventListener('abort', () => {
-        clock.clearTimeout(t)
-        resolve()
-      })
-    })
+    return waitOrAbort(clock, ms, closing.signal)
   }
 
   function sidesOf(sync: CompiledSync): { a: SyncSide; b: SyncSide } {

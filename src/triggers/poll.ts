@@ -16,6 +16,8 @@
  * - One process polls a pipeline at a time (a lease in the store), however many run.
  * @module
  */
+
+import { waitOrAbort } from '../engine/clock.js'
 import type { Hub } from '../engine/hub.js'
 import { ErrorCodes, isPipewrightError, PipewrightError, retryAfterOf } from '../errors.js'
 import type { CompiledPipeline } from '../pipeline/types.js'
@@ -94,15 +96,7 @@ export function createPoller(hub: Hub, options: { sideKinds?: Map<string, SideKi
   })
 
   function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        hub.clock.clearTimeout(t)
-        closing.signal.removeEventListener('abort', done)
-        resolve()
-      }
-      const t = hub.clock.setTimeout(done, ms)
-      closing.signal.addEventListener('abort', done, { once: true })
-    })
+    return waitOrAbort(hub.clock, ms, closing.signal)
   }
 
   function sourceOf(p: PollPipeline): RecordSource {
