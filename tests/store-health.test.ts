@@ -287,6 +287,21 @@ describe('SQLite -shm trouble in a real process (no SIGBUS)', () => {
       expect(r.status).toBe(202)
       acked.push(r.runId!)
     }
+    // Truncate while the process is idle: a write already inside SQLite when the file shrinks can
+    // still fault (the size check narrows that window, it cannot close it; docs/decisions.md).
+    const probe = createSqliteStore({ path: db })
+    try {
+      await eventually(
+        async () => {
+          for (const id of acked) if (['queued', 'running', 'waiting'].includes(String((await probe.getRun(id))?.status))) return false
+          return true
+        },
+        30_000,
+        50,
+      )
+    } finally {
+      await probe.close()
+    }
     expect(statSync(`${db}-shm`).size).toBeGreaterThan(0)
     truncateSync(`${db}-shm`, 0)
     await eventually(async () => (await status(p.url, '/readyz')) === 503, 15_000, 50)
