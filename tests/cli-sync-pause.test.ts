@@ -3,16 +3,13 @@
  * pretest) on a real SQLite file, and `sync run` of the paused sync in-process (the `memory`
  * connector added: the binary cannot reach in-memory tables of another process).
  */
-import { execFile } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { syncRun } from '../src/cli/commands/sync.js'
 import { MemoryTable, memoryConnector } from '../src/sync/sides/memory.js'
-import { recordingIo } from './helpers/cli.js'
+import { recordingIo, runBinary } from './helpers/cli.js'
 import { tempDir } from './helpers/engine.js'
-import { LOOPBACK_ENV } from './helpers/net.js'
-import { BIN } from './helpers/process.js'
 
 const SYNC = `id: people
 sides:
@@ -29,20 +26,7 @@ let tmp: ReturnType<typeof tempDir>
 const tables = { crm: new MemoryTable('crm', { now: Date.now }), hub: new MemoryTable('hub', { now: Date.now }) }
 let db: string
 
-function bin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        cwd: tmp.dir,
-        env: { ...process.env, ...LOOPBACK_ENV, PIPEWRIGHT_DATABASE_URL: db, PIPEWRIGHT_LOG_LEVEL: 'warn', PIPEWRIGHT_ACTOR: 'ann' },
-        timeout: 120_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
-}
+const bin = (args: string[]) => runBinary(tmp.dir, args, { PIPEWRIGHT_DATABASE_URL: db, PIPEWRIGHT_ACTOR: 'ann' })
 
 const memory = () => ({ connectors: [memoryConnector(tables)], connections: { memory: { default: {} } } })
 const io = () => recordingIo(tmp.dir, { PIPEWRIGHT_DATABASE_URL: db })

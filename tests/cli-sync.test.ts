@@ -5,17 +5,14 @@
  * (plan and run of that one in-process, with the `memory` connector added: the binary cannot
  * reach in-memory tables of another process).
  */
-import { execFile } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { syncList, syncPlan, syncRun } from '../src/cli/commands/sync.js'
 import { loadSyncs } from '../src/sync/load.js'
 import { MemoryTable, memoryConnector } from '../src/sync/sides/memory.js'
-import { recordingIo } from './helpers/cli.js'
+import { recordingIo, runBinary } from './helpers/cli.js'
 import { tempDir } from './helpers/engine.js'
-import { LOOPBACK_ENV } from './helpers/net.js'
-import { BIN } from './helpers/process.js'
 
 const SYNC = `id: people
 description: CRM customers and hub contacts
@@ -38,19 +35,8 @@ let db: string
 /** Run the real binary to its end. */
 const bin = (args: string[]) => binWith(args, {})
 
-function binWith(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        cwd: tmp.dir,
-        env: { ...process.env, ...LOOPBACK_ENV, PIPEWRIGHT_DATABASE_URL: db, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env },
-        timeout: 120_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
+function binWith(args: string[], env: Record<string, string>) {
+  return runBinary(tmp.dir, args, { PIPEWRIGHT_DATABASE_URL: db, ...env })
 }
 
 const memory = () => ({ connectors: [memoryConnector(tables)], connections: { memory: { default: {} } } })
