@@ -131,6 +131,7 @@ async function startRedis(): Promise<{ url: string; pid: number | null; stop(): 
   const url = `redis://127.0.0.1:${port}`
   for (let i = 0; i < 100; i++) {
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    r.on('error', () => undefined) // not up yet: try again
     const ok = await r.connect().then(
       () => true,
       () => false,
