@@ -368,7 +368,9 @@ export async function createHub(options: HubOptions) {
       const lost = due.filter((r) => !inflight.has(r.id) && !waiting.has(r.id) && !pauses.isParked(r.id))
       const items = lost.map((r) => ({ runId: r.id }))
       if (items.length)
-        await (dispatch.dispatchMissing ? dispatch.dispatchMissing(lost.map((r) => ({ runId: r.id, dueAt: r.dueAt }))) : dispatch.dispatchMany(items))
+        await (dispatch.dispatchMissing
+          ? dispatch.dispatchMissing(lost.map((r) => ({ runId: r.id, dueAt: r.dueAt })))
+          : dispatch.dispatchMany(items))
       return items.length
     } catch (error) {
       events.emit('hub:error', { message: 'sweep failed', error })

@@ -101,9 +101,7 @@ export const acceptMerger: Merger<AcceptInput> = {
       text: ACCEPT_SQL,
       values: [...columns(events, EVENT_COLS), ...columns(runs, RUN_COLS)],
     })
-    return items.map(
-      (i): Outcome => ({ ok: true, value: { accepted: true, eventId: i.event.id, runId: i.run.id } satisfies AcceptResult }),
-    )
+    return items.map((i): Outcome => ({ ok: true, value: { accepted: true, eventId: i.event.id, runId: i.run.id } satisfies AcceptResult }))
   },
 }
 
