@@ -27,6 +27,7 @@ import { gatherStatus } from './observe/status-sources.js'
 import { pipelineSecrets } from './pipeline/compile.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
+import { preparePii } from './privacy/setup.js'
 import { assertApiToken } from './server/api-auth.js'
 import { apiTokensFromEnv } from './server/api-tokens.js'
 import { createServer, type PipewrightServer } from './server/app.js'
@@ -161,11 +162,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
   const clockForVault = options.clock ?? systemClock
   let configured: Awaited<ReturnType<typeof loadConnections>>
+  let pii: Awaited<ReturnType<typeof preparePii>>
   try {
     // Stored credentials need the key they were encrypted with: a clear error now, not a failed run later.
     await store.migrate()
     const vault = createVault({ store, secretKey: env.PIPEWRIGHT_SECRET_KEY || null, clock: clockForVault })
     await vault.assertUsable()
+    pii = await preparePii({ store, env, pipelines, now: clockForVault.now() })
     configured = await loadConnections({
       cwd: options.cwd,
       env,
@@ -226,6 +229,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     sweepIntervalMs: options.sweepIntervalMs,
     pauseRefreshMs: options.pauseRefreshMs,
     redact: { secrets: [...secretValues(env), ...configured.secrets, ...pipelines.flatMap(pipelineSecrets)] },
+    ...(pii ? { pii } : {}),
   })
   hubRef = hub
   const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
