@@ -24,6 +24,7 @@ import { attachRunLogs, createLogger } from './observe/logger.js'
 import { createMetrics } from './observe/metrics.js'
 import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
 import { gatherStatus } from './observe/status-sources.js'
+import { createTracing, type Tracing, tracingConfig } from './observe/tracing.js'
 import { pipelineSecrets } from './pipeline/compile.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
@@ -125,6 +126,8 @@ export interface Runtime {
   /** Null when `observe` is off. */
   alerting: Alerting | null
   series: SeriesRecorder | null
+  /** OpenTelemetry traces; null unless the OTLP environment turns them on (docs/operations.md). */
+  tracing: Tracing | null
   /**
    * Stop: no new webhooks, runs in flight get until `deadlineMs` from now; then their effects are
    * aborted, what completed is saved and the runs are handed back. Resolves within about
@@ -150,6 +153,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const observe = options.observe ?? true
   // Read before anything starts, so a mistake in alerts.yaml stops start-up with its message.
   const alertsConfig = observe ? (options.alerts ?? (await loadAlertsConfig(options.cwd, env))) : null
+  // Off unless the OTLP environment asks; a bad setting stops start-up here.
+  const traces = tracingConfig(env)
   const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
   const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
@@ -239,7 +244,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(pii ? { pii } : {}),
   })
   hubRef = hub
-  const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
+  // The SDK is imported only now, and only when tracing is on.
+  const tracing: Tracing | null = traces ? await createTracing(hub.events, traces, hub.workerId) : null
+  const detachLogs = attachRunLogs(hub.events, logger, hub.redactor, tracing ? { traceIdOf: tracing.traceIdOf } : {})
   const onError = (message: string, error: unknown) => hub.events.emit('hub:error', { message, error })
   const series = observe
     ? createSeriesRecorder({
@@ -327,6 +334,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await series?.close()
       await hub.close({ deadlineMs: 0 })
       await limiterBackend?.close()
+      await tracing?.close(1000)
       throw e
     }
   }
@@ -358,6 +366,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     connections: configured.registry,
     alerting,
     series,
+    tracing,
     async close(deadlineMs = 10_000) {
       // One deadline for the whole close, counted from now: runs keep executing while the rest stops.
       const until = clock.now() + deadlineMs
@@ -373,6 +382,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await series?.close()
       await hub.close({ deadlineMs: left() })
       await limiterBackend?.close()
+      // Spans of the runs that ended while draining go out too (bounded: a dead collector waits no longer).
+      await tracing?.close(Math.max(1000, Math.min(3000, left())))
       unwatchStore?.()
       detachLogs()
       logger.flush?.()
