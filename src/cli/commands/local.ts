@@ -12,6 +12,7 @@ import { checkFieldMaps } from '../../fieldmaps/validate.js'
 import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import type { CompiledPipeline, CompiledStep } from '../../pipeline/types.js'
+import { piiConfigProblems } from '../../privacy/setup.js'
 import { createRuntime, resolveSqlitePath } from '../../runtime.js'
 import { createStore } from '../../store/index.js'
 import { crossCheckSyncs, loadSyncs } from '../../sync/load.js'
@@ -68,6 +69,8 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; db?: stri
     if (e instanceof ConfigError) problems = e.problems
     else throw e
   }
+  // PII paths need PIPEWRIGHT_SECRET_KEY (start-up refuses without it; docs/security.md).
+  problems.push(...piiConfigProblems(io.env, pipelines))
   const checked = await checkSyncs(io, pipelines)
   problems.push(...checked.problems)
   const { syncs } = checked

@@ -139,6 +139,8 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
             runtime.hub.redactor.addSecrets(list.flatMap(pipelineSecrets))
             runtime.hub.setPipelines([...list, ...runtime.syncPipelines])
             io.out(`reloaded ${list.length} pipeline(s): ${list.map((p) => `${p.id}@${p.version}`).join(', ')}`)
+            if (!runtime.hub.sealsPayloads && list.some((p) => p.pii?.length))
+              io.err('pii paths are sealed from the next start: stop dev and start it again (they need PIPEWRIGHT_SECRET_KEY)')
           } catch (e) {
             if (e instanceof ConfigError)
               io.err(`not reloaded; fix these and save again:\n${e.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`)
