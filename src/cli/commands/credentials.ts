@@ -10,7 +10,7 @@ import { mergeAllowLists, parseAllowList } from '../../connectors/net/address-po
 import { createGuardedDispatcher } from '../../connectors/net/guarded-dispatcher.js'
 import { builtinConnectors } from '../../connectors/registry.js'
 import { probeCredential } from '../../credentials/probe.js'
-import { storedSecrets } from '../../credentials/resolve.js'
+import { storedCredentialAccess, storedSecrets } from '../../credentials/resolve.js'
 import { type CredentialMeta, createVault, type Vault } from '../../credentials/vault.js'
 import { systemClock } from '../../engine/clock.js'
 import { audit } from '../../engine/governance.js'
@@ -163,7 +163,8 @@ export async function credentialsList(io: CliIo, opts: DbOpts) {
 }
 
 export async function credentialsTest(io: CliIo, names: string[], opts: DbOpts) {
-  return withVault(io, opts, async (vault) => {
+  return withVault(io, opts, async (vault, store) => {
+    const access = storedCredentialAccess({ vault, store, clock: systemClock })
     await vault.assertUsable()
     const all = await vault.list()
     const chosen = names.length ? names.map((n) => all.find((m) => m.name === n) ?? n) : all
@@ -186,7 +187,11 @@ export async function credentialsTest(io: CliIo, names: string[], opts: DbOpts) 
         allow: mergeAllowLists(processAllow, parseAllowList(conn?.allowPrivateNetwork === false ? undefined : conn?.allowPrivateNetwork)),
       })
       try {
-        const r = await probeCredential(service, await vault.reveal(m.name), { dispatcher, ...(baseUrl ? { baseUrl } : {}) })
+        const r = await probeCredential(service, await vault.reveal(m.name), {
+          dispatcher,
+          credential: access(m.name),
+          ...(baseUrl ? { baseUrl } : {}),
+        })
         results.push({ name: m.name, service, ...r })
       } finally {
         await dispatcher.close().catch(() => undefined)
