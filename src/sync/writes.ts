@@ -22,7 +22,8 @@
  */
 import { createHash } from 'node:crypto'
 import { invocation } from '../connectors/contract.js'
-import { isNonRetryable, NonRetryableError } from '../errors.js'
+import { waitOrAbort } from '../engine/clock.js'
+import { ErrorCodes, isNonRetryable, NonRetryableError, retryAfterOf } from '../errors.js'
 import type { CompiledPipeline, CompiledStep, Scope, StepHelpers } from '../pipeline/types.js'
 import type { Store } from '../store/contract.js'
 import type { SyncDirty, SyncLink, SyncShadow } from '../store/sync-contract.js'
@@ -98,6 +99,13 @@ export const jobKeyOf = (marker: string) => (marker.includes('|') ? marker.slice
 /** Retries of sync writes: as pipelines' defaults (5 attempts, 1 s → 10 min). */
 const RETRY: RetryPolicy = { maxAttempts: 5, initialIntervalMs: 1000, maxIntervalMs: 600_000, backoffCoefficient: 2 }
 const TIMEOUT_MS = 300_000
+/** How long a write step waits, in all, for writes of its batch the rate limiter held back. */
+const MAX_PACED_WAIT_MS = 60_000
+
+const waitable = (e: unknown) => {
+  const code = (e as { code?: unknown })?.code
+  return code === ErrorCodes.RATE_LIMITED || code === ErrorCodes.RETRY_AFTER
+}
 
 export interface WritePipelineContext {
   store: Store
@@ -133,30 +141,49 @@ export function syncWritePipeline(sync: CompiledSync, ctx: WritePipelineContext)
   const writeStep = (side: SyncSideName) =>
     code(`write-${side}`, async (batch, scope, helpers) => {
       const s = ctx.sides()[side]
-      const errors: unknown[] = []
-      const out = await Promise.all(
-        batch.jobs.map(async (job, i): Promise<Outcome> => {
-          const op = job[side]
-          if (!op || (side === 'b' && failed(outcomes(scope, 'a')?.[i]))) return null
-          const done = job.done?.[side]
-          if (done) return done
-          try {
-            const output = await run(buildWrite(s, op), helpers)
-            return { id: op.op === 'create' ? s.createdId(output) : (op.id ?? null), ...(s.diverged?.(output) ? { diverged: true } : {}) }
-          } catch (error) {
-            errors.push(error)
-            const code = (error as { code?: unknown }).code
-            return {
-              failed: { message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) },
-              permanent: isNonRetryable(error),
-            }
-          }
-        }),
+      const out: Outcome[] = batch.jobs.map((job, i) => {
+        if (!job[side] || (side === 'b' && failed(outcomes(scope, 'a')?.[i]))) return null
+        return job.done?.[side] ?? null
+      })
+      let todo = batch.jobs.flatMap((job, i) =>
+        job[side] && out[i] === null && !(side === 'b' && failed(outcomes(scope, 'a')?.[i])) ? [i] : [],
       )
-      if (errors.length === 0) return out
-      const tried = batch.jobs.filter((j, i) => j[side] && !j.done?.[side] && out[i] !== null).length
+      const tried = todo.length
+      const errors = new Map<number, unknown>()
+      for (let waited = 0; ; ) {
+        await Promise.all(
+          todo.map(async (i) => {
+            const op = batch.jobs[i]![side]!
+            try {
+              const output = await run(buildWrite(s, op), helpers)
+              out[i] = {
+                id: op.op === 'create' ? s.createdId(output) : (op.id ?? null),
+                ...(s.diverged?.(output) ? { diverged: true } : {}),
+              }
+              errors.delete(i)
+            } catch (error) {
+              errors.set(i, error)
+              const code = (error as { code?: unknown }).code
+              out[i] = {
+                failed: { message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) },
+                permanent: isNonRetryable(error),
+              }
+            }
+          }),
+        )
+        // Writes the rate limiter held back while others of the batch went out (a provider that
+        // takes one record a request, paced) wait here and go again, keeping the batch whole.
+        const paced = [...errors].filter(([, e]) => waitable(e))
+        if (paced.length === 0 || errors.size === tried || waited >= MAX_PACED_WAIT_MS || helpers.signal.aborted) break
+        const ms = Math.min(Math.max(...paced.map(([, e]) => retryAfterOf(e) ?? 1000)), MAX_PACED_WAIT_MS - waited)
+        await waitOrAbort(ctx.clock, ms, helpers.signal)
+        waited += ms
+        todo = paced.map(([i]) => i)
+      }
+      if (errors.size === 0) return out
+      const first = errors.values().next().value
       // one job, or the whole call failed for a passing reason (a limit, a timeout): the run retries as a unit
-      if (batch.jobs.length === 1 || (errors.length === tried && !errors.some(isNonRetryable))) throw errors[0]
+      if (batch.jobs.length === 1 || (errors.size === tried && ![...errors.values()].some(isNonRetryable))) throw first
       return out
     })
   const steps: CompiledStep[] = [
