@@ -1,18 +1,26 @@
 /**
- * Distributed-mode benchmark (issue "Distributed mode"), bounded to about a minute. Workload:
- * the standard bench pipeline (webhook → map → filter → route → POST to a local sink), load
- * from autocannon in its own process at c=50. Measured in one run:
+ * Distributed-mode benchmark (issue 25), bounded to a minute or two. Workload: the standard
+ * bench pipeline (webhook → map → filter → route → POST to a local sink), load from autocannon
+ * in its own process at c=50. Measured in one run:
  *
- * - embedded SQLite, one `pipewright start` process: acks/s and runs/s (the baseline);
+ * - embedded SQLite, one `pipewright start` process: acks/s, runs/s and CPU per run (the baseline);
  * - Postgres + Redis, `pipewright start --no-worker`: acks/s (202 once stored in Postgres);
- * - the backlog that built up, drained by one `pipewright worker`, then by two: runs/s.
+ * - that backlog drained by one `pipewright worker`; then a second backlog drained by two: runs/s;
+ * - CPU per run of every process (API, workers, Postgres backends of the bench database and its
+ *   background writers, Redis) from /proc/<pid>/stat, and the ratios issue 25 names.
  *
  *   npm run build && npx jiti bench/distributed.ts      (or: npm run bench -- distributed)
- *   BENCH_SECONDS=5 (load and drain windows) PIPEWRIGHT_BENCH_PG=postgres://postgres@127.0.0.1:5432/test
+ *   BENCH_SECONDS=5 (load window; each drain is bounded by 4× it)
+ *   PIPEWRIGHT_BENCH_PG=postgres://postgres@127.0.0.1:5432/test
+ *   PIPEWRIGHT_BENCH_REDIS=redis://… (default: a private redis-server on a free port when the
+ *     binary is on PATH, so its CPU is the bench's alone; else redis://127.0.0.1:6379)
+ *   BENCH_PROBE=1 also counts Postgres statements and Redis commands/scripts per run
+ *     (bench/probe.mjs; it costs CPU, so speed figures of a probed run are not comparable)
  * @module
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -31,10 +39,12 @@ const { autocannon, fmt, ROOT, spawnServer, startSink } = (await import(libPath)
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const PG = process.env.PIPEWRIGHT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test'
-const REDIS = process.env.PIPEWRIGHT_BENCH_REDIS ?? 'redis://127.0.0.1:6379'
 const BODY = JSON.stringify({ email: 'ann@acme.com', website: 'https://www.acme.com/about', intent: 90, fit: 95 })
 const BIN = join(ROOT, 'bin/pipewright.js')
 const DIR = join(ROOT, 'bench/fixtures/pipelines')
+const PROBE = process.env.BENCH_PROBE === '1'
+/** The sink is on loopback: allowed explicitly, as a deployment would allow a private host. */
+const BASE_ENV = { PIPEWRIGHT_ALLOW_PRIVATE_NETWORK: '127.0.0.1/32' }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface Sink {
@@ -43,34 +53,149 @@ interface Sink {
   close(): Promise<void>
 }
 
-/** Sink deliveries per second over a window of at most `seconds`, ending early once `target` is reached. */
-async function rate(sink: Sink, target: number, seconds: number): Promise<{ perSecond: number; done: number }> {
-  const start = sink.count()
-  while (sink.count() === start) await sleep(5) // first delivery: the workers are up
-  const c0 = sink.count()
-  const t0 = Date.now()
-  while (Date.now() - t0 < seconds * 1000 && sink.count() < target) await sleep(20)
-  const done = sink.count() - c0
-  return { perSecond: done / ((Date.now() - t0) / 1000), done }
+// ── CPU accounting from /proc ───────────────────────────────────────────────────────────
+const TICK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** CPU seconds (user + system) a process has used so far; null once it is gone. */
+function cpuOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / TICK
+  } catch {
+    return null
+  }
 }
 
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+/**
+ * CPU used by a changing set of processes over a window: `pids()` is polled, a process first
+ * seen after the window opened counts from zero, one that exits keeps its last reading.
+ */
+class CpuMeter {
+  private first = new Map<number, number>()
+  private last = new Map<number, number>()
+  private timer: NodeJS.Timeout | null = null
+  constructor(private readonly pids: () => Promise<number[]> | number[]) {}
+  async start(): Promise<void> {
+    for (const pid of await this.pids()) {
+      const c = cpuOf(pid)
+      if (c !== null) this.first.set(pid, c)
+    }
+    this.timer = setInterval(() => void this.sample(true), 250)
+  }
+  private async sample(fresh: boolean): Promise<void> {
+    for (const pid of await this.pids()) {
+      const c = cpuOf(pid)
+      if (c === null) continue
+      if (!this.first.has(pid)) this.first.set(pid, fresh ? 0 : c)
+      this.last.set(pid, c)
+    }
+  }
+  /** CPU seconds over the window. */
+  async stop(): Promise<number> {
+    if (this.timer) clearInterval(this.timer)
+    await this.sample(true)
+    let total = 0
+    for (const [pid, c] of this.last) total += c - (this.first.get(pid) ?? 0)
+    return total
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
+  const port = (s.address() as { port: number }).port
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+/** A private redis-server (no persistence) when the binary exists and no Redis URL was given. */
+async function startRedis(): Promise<{ url: string; pid: number | null; stop(): void }> {
+  if (process.env.PIPEWRIGHT_BENCH_REDIS)
+    return { url: process.env.PIPEWRIGHT_BENCH_REDIS, pid: redisPidOf(process.env.PIPEWRIGHT_BENCH_REDIS), stop() {} }
+  try {
+    execFileSync('redis-server', ['--version'])
+  } catch {
+    return { url: 'redis://127.0.0.1:6379', pid: redisPidOf('redis://127.0.0.1:6379'), stop() {} }
+  }
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
+  const url = `redis://127.0.0.1:${port}`
+  for (let i = 0; i < 100; i++) {
+    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    r.on('error', () => undefined) // not up yet: try again
+    const ok = await r.connect().then(
+      () => true,
+      () => false,
+    )
+    r.disconnect()
+    if (ok) break
+    await sleep(50)
+  }
+  return { url, pid: child.pid ?? null, stop: () => child.kill('SIGTERM') }
+}
+
+/** The pid of a shared Redis, from INFO (only meaningful on this machine). */
+function redisPidOf(url: string): number | null {
+  try {
+    const u = new URL(url)
+    const info = execFileSync('redis-cli', ['-h', u.hostname, '-p', u.port || '6379', 'info', 'server']).toString()
+    return Number(/process_id:(\d+)/.exec(info)?.[1]) || null
+  } catch {
+    return null
+  }
+}
+
+/** Sink deliveries until `target` is reached or `seconds` pass, timed from the first delivery. */
+async function drain(sink: Sink, target: number, seconds: number, onFirst: () => Promise<void>) {
+  const deadline = Date.now() + (seconds + 30) * 1000 // start-up of the workers included
+  const start = sink.count()
+  while (sink.count() === start && Date.now() < deadline) await sleep(5)
+  await onFirst()
+  const c0 = sink.count()
+  const t0 = Date.now()
+  while (Date.now() - t0 < seconds * 1000 && sink.count() < target) await sleep(10)
+  const done = sink.count() - c0
+  const elapsed = (Date.now() - t0) / 1000
+  return { perSecond: done / elapsed, done, elapsed }
+}
+
+async function withDatabase<T>(fn: (url: string, backends: () => Promise<number[]>) => Promise<T>): Promise<T> {
   const name = `pw_bench_${Date.now().toString(36)}`
   const admin = new pg.Client({ connectionString: PG })
   await admin.connect()
   await admin.query(`CREATE DATABASE "${name}"`)
   const url = new URL(PG)
   url.pathname = `/${name}`
+  // Backends serving the bench database, plus the server's WAL writer, background writer and
+  // checkpointer (shared with anything else on this server: counted in full, so an over-estimate).
+  const shared = (
+    await admin.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE backend_type IN ('walwriter', 'background writer', 'checkpointer')`,
+    )
+  ).rows.map((r) => r.pid)
+  const backends = async () => [
+    ...shared,
+    ...(await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name])).rows.map((r) => r.pid),
+  ]
   try {
-    return await fn(url.toString())
+    return await fn(url.toString(), backends)
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined)
     await admin.end()
   }
 }
 
-async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS)
+async function dropPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url)
   let cursor = '0'
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
@@ -80,24 +205,47 @@ async function dropPrefix(prefix: string): Promise<void> {
   redis.disconnect()
 }
 
+/** Sum of the probe's counts per role, divided by `per`. */
+function probeCounts(dir: string, role: string, per: number): Array<[string, number]> {
+  const sum: Record<string, number> = {}
+  for (const f of readdirSync(dir).filter((n) => n.startsWith(`${role}-`))) {
+    for (const [k, v] of Object.entries(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, number>))
+      sum[k] = (sum[k] ?? 0) + v
+  }
+  return Object.entries(sum)
+    .map(([k, v]): [string, number] => [k, v / per])
+    .filter(([, v]) => v >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+}
+
 export async function runDistributed() {
   const sink = await startSink()
-  const rows: Array<[string, string, string]> = []
   const out: Record<string, number> = {}
+  const ms = (cpuSeconds: number, runs: number) => (runs > 0 ? (cpuSeconds * 1000) / runs : 0)
+  const probeDir = PROBE ? mkdtempSync(join(tmpdir(), 'pw-bench-probe-')) : null
+  const probeEnv: Record<string, string> = probeDir
+    ? { BENCH_PROBE_DIR: probeDir, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'bench/probe.mjs')}`.trim() }
+    : {}
+  const redis = await startRedis()
   try {
     // ── embedded SQLite (same run baseline) ─────────────────────────────────────────────
     const tmp = mkdtempSync(join(tmpdir(), 'pw-bench-dist-'))
     try {
       const before = sink.count()
       const one = await spawnServer([BIN, 'start', '--db', `sqlite:${join(tmp, 'b.db')}`, '--port', '0', '--dir', DIR], {
+        ...BASE_ENV,
         SINK_URL: sink.url,
       })
+      const cpu = new CpuMeter(() => [one.child.pid!])
+      await cpu.start()
       const t0 = Date.now()
       const load = await autocannon({ url: `${one.url}/hooks/bench`, duration: SECONDS, body: BODY })
       const acked = load['2xx']
-      while (sink.count() - before < acked && Date.now() - t0 < (SECONDS + 20) * 1000) await sleep(20)
+      while (sink.count() - before < acked && Date.now() - t0 < (SECONDS + 20) * 1000) await sleep(10)
+      const runs = sink.count() - before
       out.sqliteAcksPerSec = acked / SECONDS
-      out.sqliteRunsPerSec = (sink.count() - before) / ((Date.now() - t0) / 1000)
+      out.sqliteRunsPerSec = runs / ((Date.now() - t0) / 1000)
+      out.sqliteCpuMsPerRun = ms(await cpu.stop(), runs)
       await one.stop()
     } finally {
       rmSync(tmp, { recursive: true, force: true })
@@ -105,15 +253,18 @@ export async function runDistributed() {
 
     // ── Postgres + Redis ────────────────────────────────────────────────────────────────
     const prefix = `pwbench${Date.now().toString(36)}`
-    await withDatabase(async (db) => {
-      const env = { PIPEWRIGHT_DATABASE_URL: db, PIPEWRIGHT_REDIS_URL: REDIS, PIPEWRIGHT_REDIS_PREFIX: prefix, SINK_URL: sink.url }
+    await withDatabase(async (db, backends) => {
+      const env = {
+        ...BASE_ENV,
+        PIPEWRIGHT_DATABASE_URL: db,
+        PIPEWRIGHT_REDIS_URL: redis.url,
+        PIPEWRIGHT_REDIS_PREFIX: prefix,
+        SINK_URL: sink.url,
+        ...probeEnv,
+      }
+      const redisPids = () => (redis.pid ? [redis.pid] : [])
       try {
         const api = await spawnServer([BIN, 'start', '--no-worker', '--port', '0', '--dir', DIR], env)
-        const load = await autocannon({ url: `${api.url}/hooks/bench`, duration: SECONDS, body: BODY })
-        const backlog = load['2xx']
-        out.postgresAcksPerSec = backlog / SECONDS
-        out.postgresAckErrors = load.non2xx + load.errors
-        const base = sink.count()
         // Workers print no "listening on" (spawnServer waits for it): spawn them directly.
         const start = (n: number): ChildProcess[] =>
           Array.from({ length: n }, () =>
@@ -136,30 +287,110 @@ export async function runDistributed() {
             ),
           )
         }
-        const oneWorker = start(1)
-        const r1 = await rate(sink, base + backlog, SECONDS)
-        await stopAll(oneWorker)
-        const twoWorkers = start(2)
-        const r2 = await rate(sink, base + backlog, SECONDS)
-        await stopAll(twoWorkers)
-        out.postgresRunsPerSecOneWorker = r1.perSecond
-        out.postgresRunsPerSecTwoWorkers = r2.perSecond
+        let owed = 0 // acknowledged and not yet delivered, over both rounds
+        for (const n of [1, 2]) {
+          // Load: the API node alone stores the runs and queues them in Redis.
+          const apiCpu = new CpuMeter(() => [api.child.pid!])
+          const pgCpu = new CpuMeter(backends)
+          const redisCpu = new CpuMeter(redisPids)
+          await Promise.all([apiCpu.start(), pgCpu.start(), redisCpu.start()])
+          const load = await autocannon({ url: `${api.url}/hooks/bench`, duration: SECONDS, body: BODY })
+          const acked = load['2xx']
+          const [a, p, r] = await Promise.all([apiCpu.stop(), pgCpu.stop(), redisCpu.stop()])
+          owed += acked
+          if (n === 1) {
+            out.postgresAcksPerSec = acked / SECONDS
+            out.postgresAckErrors = load.non2xx + load.errors
+            out.ackApiCpuMs = ms(a, acked)
+            out.ackPostgresCpuMs = ms(p, acked)
+            out.ackRedisCpuMs = ms(r, acked)
+          } else out.postgresAcksPerSecSecondRound = acked / SECONDS
+          // Drain: n workers, CPU of every process over the window from the first delivery.
+          const children = start(n)
+          const meters = {
+            workers: new CpuMeter(() => children.map((c) => c.pid!)),
+            api: new CpuMeter(() => [api.child.pid!]),
+            postgres: new CpuMeter(backends),
+            redis: new CpuMeter(redisPids),
+          }
+          const base = sink.count()
+          const d = await drain(sink, base + owed, SECONDS * 4, async () => {
+            await Promise.all(Object.values(meters).map((m) => m.start()))
+          })
+          const [w, ap, pp, rp] = await Promise.all(Object.values(meters).map((m) => m.stop()))
+          owed -= sink.count() - base
+          await stopAll(children)
+          const key = n === 1 ? 'One' : 'Two'
+          out[`postgresRunsPerSec${key}Worker${n === 1 ? '' : 's'}`] = d.perSecond
+          out[`drain${key}WorkerCpuMs`] = ms(w!, d.done)
+          out[`drain${key}ApiCpuMs`] = ms(ap!, d.done)
+          out[`drain${key}PostgresCpuMs`] = ms(pp!, d.done)
+          out[`drain${key}RedisCpuMs`] = ms(rp!, d.done)
+          out[`drain${key}Runs`] = d.done
+        }
         await api.stop()
       } finally {
-        await dropPrefix(prefix)
+        await dropPrefix(redis.url, prefix)
       }
     })
   } finally {
+    redis.stop()
     await sink.close()
   }
-  rows.push(['embedded SQLite, 1 process', fmt(out.sqliteAcksPerSec ?? 0), fmt(out.sqliteRunsPerSec ?? 0)])
-  rows.push(['Postgres + Redis, API only (--no-worker)', fmt(out.postgresAcksPerSec ?? 0), '—'])
-  rows.push(['Postgres + Redis, 1 worker (c=64)', '—', fmt(out.postgresRunsPerSecOneWorker ?? 0)])
-  rows.push(['Postgres + Redis, 2 workers (c=64 each)', '—', fmt(out.postgresRunsPerSecTwoWorkers ?? 0)])
-  console.log(`\ndistributed (${SECONDS} s windows, autocannon c=50, ${cpus().length} CPUs)`)
-  console.log(`${'setup'.padEnd(44)} ${'acks/s'.padStart(8)} ${'runs/s'.padStart(8)}`)
-  for (const [a, b, c] of rows) console.log(`${a.padEnd(44)} ${b.padStart(8)} ${c.padStart(8)}`)
+
+  const per = (k: 'One' | 'Two') =>
+    out.ackApiCpuMs! +
+    out.ackPostgresCpuMs! +
+    out.ackRedisCpuMs! +
+    out[`drain${k}WorkerCpuMs`]! +
+    out[`drain${k}ApiCpuMs`]! +
+    out[`drain${k}PostgresCpuMs`]! +
+    out[`drain${k}RedisCpuMs`]!
+  out.distributedCpuMsPerRunOneWorker = per('One')
+  out.distributedCpuMsPerRunTwoWorkers = per('Two')
+  out.ratioOneWorkerRuns = out.postgresRunsPerSecOneWorker! / out.sqliteRunsPerSec!
+  out.ratioTwoToOneWorkers = out.postgresRunsPerSecTwoWorkers! / out.postgresRunsPerSecOneWorker!
+  out.ratioCpuPerRun = out.distributedCpuMsPerRunOneWorker / out.sqliteCpuMsPerRun!
+  out.ratioAcks = out.postgresAcksPerSec! / out.sqliteAcksPerSec!
+
+  const f2 = (n: number | undefined) => fmt(n ?? 0, 3)
+  const rows: Array<[string, string, string, string]> = [
+    ['embedded SQLite, 1 process', fmt(out.sqliteAcksPerSec ?? 0), fmt(out.sqliteRunsPerSec ?? 0), f2(out.sqliteCpuMsPerRun)],
+    ['Postgres + Redis, API only (--no-worker)', fmt(out.postgresAcksPerSec ?? 0), '—', '—'],
+    ['Postgres + Redis, 1 worker (c=64)', '—', fmt(out.postgresRunsPerSecOneWorker ?? 0), f2(out.distributedCpuMsPerRunOneWorker)],
+    ['Postgres + Redis, 2 workers (c=64 each)', '—', fmt(out.postgresRunsPerSecTwoWorkers ?? 0), f2(out.distributedCpuMsPerRunTwoWorkers)],
+  ]
+  console.log(
+    `\ndistributed (${SECONDS} s load windows, autocannon c=50, ${cpus().length} CPUs, Redis ${redis.pid ? `pid ${redis.pid}` : '?'})`,
+  )
+  console.log(`${'setup'.padEnd(44)} ${'acks/s'.padStart(8)} ${'runs/s'.padStart(8)} ${'CPU ms/run'.padStart(11)}`)
+  for (const [a, b, c, d] of rows) console.log(`${a.padEnd(44)} ${b.padStart(8)} ${c.padStart(8)} ${d.padStart(11)}`)
+  console.log('\nCPU ms per run by process (all processes, summed = the CPU ms/run above)')
+  console.log(`  accept (per ack):  API ${f2(out.ackApiCpuMs)}  Postgres ${f2(out.ackPostgresCpuMs)}  Redis ${f2(out.ackRedisCpuMs)}`)
+  for (const k of ['One', 'Two'] as const)
+    console.log(
+      `  drain, ${k === 'One' ? '1 worker ' : '2 workers'}: workers ${f2(out[`drain${k}WorkerCpuMs`])}  Postgres ${f2(out[`drain${k}PostgresCpuMs`])}  Redis ${f2(out[`drain${k}RedisCpuMs`])}  API (idle) ${f2(out[`drain${k}ApiCpuMs`])}  (${fmt(out[`drain${k}Runs`] ?? 0)} runs)`,
+    )
+  const mark = (ok: boolean) => (ok ? 'met' : 'MISSED')
+  console.log('\nissue 25 targets (same run)')
+  console.log(
+    `  1 worker / embedded runs/s    ${fmt(out.ratioOneWorkerRuns, 2).padStart(6)}  (≥ 0.50: ${mark(out.ratioOneWorkerRuns >= 0.5)})`,
+  )
+  console.log(
+    `  2 workers / 1 worker runs/s   ${fmt(out.ratioTwoToOneWorkers, 2).padStart(6)}  (≥ 1.00: ${mark(out.ratioTwoToOneWorkers >= 1)})`,
+  )
+  console.log(`  CPU per run / embedded's      ${fmt(out.ratioCpuPerRun, 2).padStart(6)}  (≤ 3.00: ${mark(out.ratioCpuPerRun <= 3)})`)
+  console.log(`  API acks/s / embedded acks/s  ${fmt(out.ratioAcks, 2).padStart(6)}  (≥ 0.70: ${mark(out.ratioAcks >= 0.7)})`)
   if (out.postgresAckErrors) console.log(`(${out.postgresAckErrors} non-2xx or errored requests during the Postgres ack run)`)
+  if (probeDir) {
+    const acks = out.postgresAcksPerSec! * SECONDS + (out.postgresAcksPerSecSecondRound ?? 0) * SECONDS
+    const runs = (out.drainOneRuns ?? 0) + (out.drainTwoRuns ?? 0)
+    console.log('\nprobe: per ack, API process')
+    for (const [k, v] of probeCounts(probeDir, 'api', acks)) console.log(`  ${fmt(v, 2).padStart(7)}  ${k}`)
+    console.log('probe: per run, worker processes (over the whole life of the workers, start-up included)')
+    for (const [k, v] of probeCounts(probeDir, 'worker', runs)) console.log(`  ${fmt(v, 2).padStart(7)}  ${k}`)
+    rmSync(probeDir, { recursive: true, force: true })
+  }
   return out
 }
 

@@ -12,7 +12,7 @@ import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
 import { builtinConnectors } from './connectors/registry.js'
-import { credentialInfos, storedSecrets } from './credentials/resolve.js'
+import { credentialInfos, storedCredentialAccess, storedSecrets } from './credentials/resolve.js'
 import { createVault } from './credentials/vault.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
@@ -24,9 +24,11 @@ import { attachRunLogs, createLogger } from './observe/logger.js'
 import { createMetrics } from './observe/metrics.js'
 import { createSeriesRecorder, type SeriesRecorder } from './observe/series-recorder.js'
 import { gatherStatus } from './observe/status-sources.js'
+import { createTracing, type Tracing, tracingConfig } from './observe/tracing.js'
 import { pipelineSecrets } from './pipeline/compile.js'
 import { loadPipelines } from './pipeline/load.js'
 import type { CompiledPipeline } from './pipeline/types.js'
+import { preparePii } from './privacy/setup.js'
 import { assertApiToken } from './server/api-auth.js'
 import { apiTokensFromEnv } from './server/api-tokens.js'
 import { createServer, type PipewrightServer } from './server/app.js'
@@ -124,6 +126,8 @@ export interface Runtime {
   /** Null when `observe` is off. */
   alerting: Alerting | null
   series: SeriesRecorder | null
+  /** OpenTelemetry traces; null unless the OTLP environment turns them on (docs/operations.md). */
+  tracing: Tracing | null
   /**
    * Stop: no new webhooks, runs in flight get until `deadlineMs` from now; then their effects are
    * aborted, what completed is saved and the runs are handed back. Resolves within about
@@ -149,6 +153,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const observe = options.observe ?? true
   // Read before anything starts, so a mistake in alerts.yaml stops start-up with its message.
   const alertsConfig = observe ? (options.alerts ?? (await loadAlertsConfig(options.cwd, env))) : null
+  // Off unless the OTLP environment asks; a bad setting stops start-up here.
+  const traces = tracingConfig(env)
   const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
   const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
   const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
@@ -160,17 +166,27 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   )
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
   const clockForVault = options.clock ?? systemClock
+  let hubRef: Hub | null = null
   let configured: Awaited<ReturnType<typeof loadConnections>>
+  let pii: Awaited<ReturnType<typeof preparePii>>
   try {
     // Stored credentials need the key they were encrypted with: a clear error now, not a failed run later.
     await store.migrate()
     const vault = createVault({ store, secretKey: env.PIPEWRIGHT_SECRET_KEY || null, clock: clockForVault })
     await vault.assertUsable()
+    pii = await preparePii({ store, env, pipelines, now: clockForVault.now() })
     configured = await loadConnections({
       cwd: options.cwd,
       env,
       connectors,
       stored: storedSecrets(vault),
+      // Rotated refresh tokens are written back, and masked in this process from then on.
+      storedAccess: storedCredentialAccess({
+        vault,
+        store,
+        clock: clockForVault,
+        onSecret: (values) => hubRef?.redactor.addSecrets(values),
+      }),
       ...(options.connectionsDir ? { dir: options.connectionsDir } : {}),
       ...(options.connections ? { extra: options.connections } : {}),
     })
@@ -180,7 +196,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   const connections = configured.raw
   const clock = options.clock ?? systemClock
-  let hubRef: Hub | null = null
   // Distributed mode: rate-limit windows shared through Redis by every process on the same prefix.
   const redisUrl = env.PIPEWRIGHT_REDIS_URL || undefined
   const redisPrefix = env.PIPEWRIGHT_REDIS_PREFIX || undefined
@@ -227,9 +242,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     sweepIntervalMs: options.sweepIntervalMs,
     pauseRefreshMs: options.pauseRefreshMs,
     redact: { secrets: [...secretValues(env), ...configured.secrets, ...pipelines.flatMap(pipelineSecrets)] },
+    ...(pii ? { pii } : {}),
   })
   hubRef = hub
-  const detachLogs = attachRunLogs(hub.events, logger, hub.redactor)
+  // The SDK is imported only now, and only when tracing is on.
+  const tracing: Tracing | null = traces ? await createTracing(hub.events, traces, hub.workerId) : null
+  const detachLogs = attachRunLogs(hub.events, logger, hub.redactor, tracing ? { traceIdOf: tracing.traceIdOf } : {})
   const onError = (message: string, error: unknown) => hub.events.emit('hub:error', { message, error })
   const series = observe
     ? createSeriesRecorder({
@@ -317,6 +335,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await series?.close()
       await hub.close({ deadlineMs: 0 })
       await limiterBackend?.close()
+      await tracing?.close(1000)
       throw e
     }
   }
@@ -348,6 +367,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     connections: configured.registry,
     alerting,
     series,
+    tracing,
     async close(deadlineMs = 10_000) {
       // One deadline for the whole close, counted from now: runs keep executing while the rest stops.
       const until = clock.now() + deadlineMs
@@ -363,6 +383,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await series?.close()
       await hub.close({ deadlineMs: left() })
       await limiterBackend?.close()
+      // Spans of the runs that ended while draining go out too (bounded: a dead collector waits no longer).
+      await tracing?.close(Math.max(1000, Math.min(3000, left())))
       unwatchStore?.()
       detachLogs()
       logger.flush?.()

@@ -1,6 +1,9 @@
 import { Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { invocation } from '../src/connectors/contract.js'
+import { z } from 'zod'
+import { defineConnector, invocation } from '../src/connectors/contract.js'
+import { createGateway, type GatewayEvent } from '../src/connectors/gateway/index.js'
+import { systemClock } from '../src/engine/clock.js'
 import { attachRunLogs, createLogger } from '../src/observe/logger.js'
 import { manual, schedule } from '../src/pipeline/define.js'
 import { createServer } from '../src/server/app.js'
@@ -79,6 +82,68 @@ describe('graceful shutdown', () => {
     closers.push(() => hub2.close())
     await eventually(async () => (await store2.getRun(r!.runId))?.status === 'succeeded', 3000)
     expect(actions2.calls).toHaveLength(1)
+  })
+})
+
+describe('graceful shutdown with batched effects', () => {
+  /** A real gateway whose `crm.upsert` is batched and limited to one request per 900 ms. */
+  function batchedGateway(batches: string[][], events: GatewayEvent[]) {
+    const crm = defineConnector({
+      id: 'crm',
+      connection: z.object({}),
+      limits: { rates: [{ name: 'burst', limit: 1, windowMs: 900 }] },
+      actions: {
+        upsert: {
+          input: z.object({ email: z.string() }),
+          run: async () => {
+            throw new Error('single path not used')
+          },
+          batch: {
+            maxSize: 10,
+            windowMs: 10,
+            run: async (inputs: Array<{ email: string }>) => {
+              batches.push(inputs.map((i) => i.email))
+              return inputs.map((i) => ({ id: `id-${i.email}` }))
+            },
+          },
+        },
+      },
+    })
+    return createGateway({
+      connectors: [crm],
+      connections: { crm: { default: {} } },
+      store,
+      clock: systemClock,
+      onEvent: (e) => events.push(e),
+    })
+  }
+
+  it('hands back a run whose effect waits in a batch at the deadline, and the batch is not sent after it', async () => {
+    const batches: string[][] = []
+    const events: GatewayEvent[] = []
+    const p = compile({
+      id: 'b1',
+      trigger: manual(),
+      steps: [{ id: 'w', action: act('crm.upsert', { email: ({ event }: any) => event.email }) }],
+    })
+    const hub = await startHub({ pipelines: [p], store, actions: batchedGateway(batches, events), leaseMs: 60_000 })
+    const [first] = await hub.ingest('b1', [{ payload: { email: 'first' } }])
+    expect((await hub.waitForRun(first!.runId))?.status).toBe('succeeded')
+    // The second run's batch waits for the limiter's window (the first request took its token).
+    const [second] = await hub.ingest('b1', [{ payload: { email: 'second' } }])
+    await eventually(() => events.some((e) => e.type === 'connector:rateLimited'))
+    await hub.close({ deadlineMs: 0 })
+    // close() waited for the gateway to finish what it had: the waiting batch was dropped, not sent.
+    expect(batches).toEqual([['first']])
+    const store2 = sqliteStore(tmp.dir)
+    const run = await store2.getRun(second!.runId)
+    expect(run?.status).toBe('queued')
+    expect(run?.leaseOwner).toBeNull()
+    // The next process sends it.
+    const hub2 = await startHub({ pipelines: [p], store: store2, actions: batchedGateway(batches, events) })
+    closers.push(() => hub2.close())
+    expect((await hub2.waitForRun(second!.runId))?.status).toBe('succeeded')
+    expect(batches).toEqual([['first'], ['second']])
   })
 })
 

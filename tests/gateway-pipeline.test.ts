@@ -12,6 +12,7 @@ import { NonRetryableError } from '../src/errors.js'
 import { createManualClock, type ManualClock } from '../src/resilience/manual-clock.js'
 import type { Store } from '../src/store/contract.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
+import { eventually } from './helpers/engine.js'
 import { loopbackGateway } from './helpers/net.js'
 
 let dir: string
@@ -292,6 +293,105 @@ describe('gateway: micro-batching', () => {
     expect(batches.map((b) => b.join()).sort()).toEqual(['a,bad,c', 'd', 'x'])
     // five calls, three provider requests: a burst limit of 3 is enough, one token per batch
     expect(ofType('connector:rateLimited').length).toBe(0)
+  })
+})
+
+describe('gateway: batched calls of stopped runs', () => {
+  /** A batched `crm.upsert`; `joined` lists calls as they enter a batch, `batches` what was sent. */
+  function batchedCrm(rate?: { limit: number; windowMs: number }) {
+    const joined: string[] = []
+    const batches: string[][] = []
+    const connector = defineConnector({
+      id: 'crm',
+      connection: z.object({}),
+      ...(rate ? { limits: { rates: [{ name: 'burst', ...rate }] } } : {}),
+      actions: {
+        upsert: {
+          input: z.object({ email: z.string() }),
+          run: async () => {
+            throw new Error('single path not used')
+          },
+          batch: {
+            maxSize: 10,
+            windowMs: 50,
+            key: (i: { email: string }) => {
+              joined.push(i.email)
+              return ''
+            },
+            run: async (inputs: Array<{ email: string }>) => {
+              batches.push(inputs.map((i) => i.email))
+              return inputs.map((i) => ({ id: `id-${i.email}` }))
+            },
+          },
+        },
+      },
+    })
+    const g = make({ connectors: [connector], connections: { crm: { default: {} } } })
+    const stopped = new Error('the process is shutting down')
+    /** Start a call for `email`; `stop()` aborts its run's signal as the engine does at the deadline. */
+    const start = (email: string) => {
+      const run = new AbortController()
+      const result = g.execute(call('crm.upsert', { email }, { signal: run.signal })).catch((e: unknown) => e)
+      return { result, stop: () => run.abort(stopped) }
+    }
+    return { g, joined, batches, start, stopped }
+  }
+
+  it('takes a stopped call out of a batch still collecting; the others are sent', async () => {
+    const { joined, batches, start, stopped } = batchedCrm()
+    const [a, b, c] = ['a', 'b', 'c'].map(start)
+    await eventually(() => joined.length === 3)
+    b!.stop()
+    expect(await b!.result).toBe(stopped)
+    clock.advance(50)
+    expect(await a!.result).toEqual({ id: 'id-a' })
+    expect(await c!.result).toEqual({ id: 'id-c' })
+    expect(batches).toEqual([['a', 'c']])
+    // a batch whose every call was stopped is never sent, not even by close()
+    const d = start('d')
+    await eventually(() => joined.length === 4)
+    d.stop()
+    expect(await d.result).toBe(stopped)
+    await gateway!.close()
+    gateway = undefined
+    clock.advance(1000)
+    expect(batches).toEqual([['a', 'c']])
+    const skipped = ofType('connector:call').filter((e) => e.status !== 'ok')
+    expect(skipped).toHaveLength(2)
+  })
+
+  it('drops stopped calls from a batch waiting for the rate limiter, and sends nothing when all were stopped', async () => {
+    const { joined, batches, start, stopped } = batchedCrm({ limit: 1, windowMs: 500 })
+    const x = start('x')
+    await eventually(() => joined.length === 1)
+    clock.advance(50)
+    expect(await x.result).toEqual({ id: 'id-x' })
+
+    // The next batch waits in place for the window (500 ms ≤ the 1 s in-place wait).
+    const [a, b, c] = ['a', 'b', 'c'].map(start)
+    await eventually(() => joined.length === 4)
+    clock.advance(50)
+    await eventually(() => ofType('connector:rateLimited').length === 1)
+    b!.stop()
+    expect(await b!.result).toBe(stopped)
+    clock.advance(500)
+    expect(await a!.result).toEqual({ id: 'id-a' })
+    expect(await c!.result).toEqual({ id: 'id-c' })
+    expect(batches).toEqual([['x'], ['a', 'c']])
+
+    // Every call of a waiting batch stopped: the wait ends at once and the request never goes out.
+    const [d, e] = ['d', 'e'].map(start)
+    await eventually(() => joined.length === 6)
+    clock.advance(50)
+    await eventually(() => ofType('connector:rateLimited').length === 2)
+    d!.stop()
+    e!.stop()
+    expect(await d!.result).toBe(stopped)
+    expect(await e!.result).toBe(stopped)
+    clock.advance(2000)
+    await gateway!.close()
+    gateway = undefined
+    expect(batches).toEqual([['x'], ['a', 'c']])
   })
 })
 

@@ -5,67 +5,12 @@
  * grace + 2 s. A call answered during the grace is recorded before exit and not sent again after
  * a restart; the calls that were cut are sent again (same Idempotency-Key: the crash window).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
 import { eventually, tempDir } from './helpers/engine.js'
+import { expectCutAtDeadline, holdingReceiver } from './helpers/holding-receiver.js'
 import { ROOT, type Spawned, spawnPipewright } from './helpers/process.js'
-
-interface Call {
-  path: string
-  n: number
-  key: string
-  at: number
-}
-
-/** A receiver that answers at once, or holds the calls a predicate picks until released. */
-async function holdingReceiver() {
-  const calls: Call[] = []
-  const held: Array<{ call: Call; res: ServerResponse }> = []
-  let hold: (c: Call) => boolean = () => false
-  const answer = (res: ServerResponse) => {
-    if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
-  }
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = ''
-    req.on('data', (d) => (body += d))
-    req.on('end', () => {
-      const call: Call = {
-        path: (req.url ?? '').split('?')[0]!,
-        n: Number((JSON.parse(body || '{}') as { n?: unknown }).n),
-        key: String(req.headers['idempotency-key'] ?? ''),
-        at: Date.now(),
-      }
-      calls.push(call)
-      if (hold(call)) held.push({ call, res })
-      else answer(res)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    holdWhen(fn: (c: Call) => boolean) {
-      hold = fn
-    },
-    release(fn: (c: Call) => boolean = () => true) {
-      for (let i = held.length - 1; i >= 0; i--) {
-        if (fn(held[i]!.call)) {
-          answer(held[i]!.res)
-          held.splice(i, 1)
-        }
-      }
-    },
-    count: (path: string, n: number) => calls.filter((c) => c.path === path && c.n === n).length,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
 
 const RUNS = 20
 const GRACE_MS = 2000
@@ -128,20 +73,8 @@ describe('graceful shutdown', () => {
     r.holdWhen(() => false)
     const second = await spawnPipewright(args, { RECEIVER_URL: r.url })
     spawned.push(second)
-    await eventually(() => Array.from({ length: RUNS }, (_, n) => n).every((n) => r.count('/c', n) >= (n % 2 === 0 ? 2 : 1)), 30_000, 50)
+    await eventually(() => r.resumed(RUNS), 30_000, 50)
     await second.kill('SIGTERM')
-    for (let n = 0; n < RUNS; n++) {
-      expect(r.count('/a', n), `/a n=${n}`).toBe(1) // answered before SIGTERM
-      if (n % 2 === 0) {
-        expect(r.count('/b', n), `/b n=${n}`).toBe(1) // answered during the grace: recorded, not repeated
-        expect(r.count('/c', n), `/c n=${n}`).toBe(2) // cut at the deadline: sent again, same key
-      } else {
-        expect(r.count('/b', n), `/b n=${n}`).toBe(2) // cut at the deadline
-        expect(r.count('/c', n), `/c n=${n}`).toBe(1)
-      }
-    }
-    const keys = new Map<string, Set<string>>()
-    for (const c of r.calls) keys.set(`${c.path}#${c.n}`, (keys.get(`${c.path}#${c.n}`) ?? new Set()).add(c.key))
-    for (const [where, set] of keys) expect(set.size, `${where} is sent with one Idempotency-Key`).toBe(1)
+    expectCutAtDeadline(r, RUNS)
   })
 })

@@ -20,6 +20,9 @@ import { createMemoryDispatch } from '../dispatch/memory.js'
 import { ErrorCodes, PipewrightError } from '../errors.js'
 import { newId } from '../ids.js'
 import type { CompiledPipeline, Scope } from '../pipeline/types.js'
+import type { PayloadCipher } from '../privacy/cipher.js'
+import { compilePiiPaths, type PiiMatcher } from '../privacy/paths.js'
+import { sealedStores } from '../privacy/sealed-store.js'
 import type { AcceptInput, AcceptResult, Store } from '../store/contract.js'
 import type { Clock, EventRecord, Random, RunRecord, TriggerKind } from '../types.js'
 import { systemClock } from './clock.js'
@@ -54,6 +57,11 @@ export interface HubOptions {
   maxQueuedRuns?: number
   redact?: RedactOptions
   workerId?: string
+  /**
+   * Seal PII fields of stored payloads (docs/security.md#customer-data-at-rest): `paths` for every
+   * pipeline, besides each pipeline's own `pii`. Without it the store is used as it is.
+   */
+  pii?: { cipher: PayloadCipher; paths?: readonly string[] }
 }
 
 export interface Delivery {
@@ -87,7 +95,9 @@ const BUSY_RETRY_MS = 250
 export async function createHub(options: HubOptions) {
   const clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
-  const store = options.store
+  // PII sealing (when configured): the hub writes through `store`, runs read through `engineStore`.
+  const sealing = options.pii ? sealedStores(options.store, { cipher: options.pii.cipher, matcherFor: (id) => piiOf(id) }) : null
+  const store = sealing?.store ?? options.store
   const dispatch = options.dispatch ?? createMemoryDispatch({ clock })
   const events = new HubEvents()
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId('w').slice(-6)}`
@@ -112,6 +122,18 @@ export async function createHub(options: HubOptions) {
     }
   }
   setPipelines(options.pipelines)
+  const piiMatchers = new WeakMap<CompiledPipeline, PiiMatcher | null>()
+  const hubPii = compilePiiPaths(options.pii?.paths ?? [])
+  const piiOf = (pipelineId: string): PiiMatcher | null => {
+    const p = latest.get(pipelineId)
+    if (!p) return hubPii
+    let m = piiMatchers.get(p)
+    if (m === undefined) {
+      m = compilePiiPaths([...(options.pii?.paths ?? []), ...(p.pii ?? [])])
+      piiMatchers.set(p, m)
+    }
+    return m
+  }
 
   // Runs accepted by this process, kept in memory until a worker here picks them up.
   const fresh = new Map<string, { event: EventRecord; key: string | null; run: RunRecord }>()
@@ -137,7 +159,7 @@ export async function createHub(options: HubOptions) {
 
   const ctx: EngineContext = {
     shutdown: shutdown.signal,
-    store,
+    store: sealing?.engine ?? store,
     actions: options.actions,
     events,
     clock,
@@ -369,6 +391,8 @@ export async function createHub(options: HubOptions) {
     events,
     clock,
     redactor,
+    /** Whether PII fields of stored payloads are sealed here (decided at creation; src/privacy). */
+    sealsPayloads: sealing !== null,
     actions: options.actions,
     pipelines: () => [...latest.values()],
     getPipeline: (id: string) => latest.get(id) ?? null,

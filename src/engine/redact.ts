@@ -3,9 +3,13 @@
  * secret-looking keys, configured dot-paths, and known secret strings wherever they appear.
  * @module
  */
+import { isSealed } from '../privacy/cipher.js'
+
 const SECRET_KEY =
   /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|secret|client_secret|token|access_token|refresh_token|api[-_]?key|x-api-key|x-webhook-secret|x-clay-webhook-auth|private[-_]?key)$/i
 const MASK = '[redacted]'
+/** What a sealed PII field (src/privacy) shows as wherever it is printed. */
+export const SEALED_MASK = '[encrypted]'
 
 export interface Redactor {
   /** Deep copy of `v` with secrets masked (returns `v` itself when nothing needed masking). */
@@ -35,7 +39,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return out
   }
   const walk = (v: unknown, path: string[], depth: number): unknown => {
-    if (typeof v === 'string') return text(v)
+    if (typeof v === 'string') return isSealed(v) ? SEALED_MASK : text(v)
     if (typeof v !== 'object' || v === null || depth > 24) return v
     if (Array.isArray(v)) {
       let changed = false

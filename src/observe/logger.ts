@@ -1,6 +1,7 @@
 /**
  * Structured logs: one pino JSON line per run end and per step failure, with the fields
- * `timestamp, pipeline, event, run_id, step, status, duration_ms, attempt, action`.
+ * `timestamp, pipeline, event, run_id, step, status, duration_ms, attempt, action` (and `trace_id`
+ * when tracing is on).
  * Secrets are masked by the hub's redactor before anything reaches the logger.
  * @module
  */
@@ -27,8 +28,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   )
 }
 
+export interface RunLogOptions {
+  /** When tracing is on: the trace id of a run, added to its lines as `trace_id`. */
+  traceIdOf?: (runId: string) => string
+}
+
 /** Subscribe a logger to the hub's events. Returns an unsubscribe function. */
-export function attachRunLogs(events: HubEvents, log: Logger, redactor: Redactor): () => void {
+export function attachRunLogs(events: HubEvents, log: Logger, redactor: Redactor, options: RunLogOptions = {}): () => void {
+  const { traceIdOf } = options
+  const trace = traceIdOf ? (runId: string) => ({ trace_id: traceIdOf(runId) }) : () => undefined
   const offs = [
     events.on('run:end', ({ run, status, durationMs }) => {
       log.info(
@@ -41,6 +49,7 @@ export function attachRunLogs(events: HubEvents, log: Logger, redactor: Redactor
           duration_ms: durationMs,
           attempt: run.attempt,
           action: null,
+          ...trace(run.id),
         },
         `run ${status}`,
       )
@@ -58,6 +67,7 @@ export function attachRunLogs(events: HubEvents, log: Logger, redactor: Redactor
           attempt: e.attempt,
           action: e.action,
           error: e.error ? { name: e.error.name, code: e.error.code, message: e.error.message, status: e.error.status } : undefined,
+          ...trace(e.run.id),
         },
         `step ${e.stepId} failed`,
       )
@@ -74,12 +84,16 @@ export function attachRunLogs(events: HubEvents, log: Logger, redactor: Redactor
           reason: e.reason,
           due_at: new Date(e.dueAt).toISOString(),
           attempt: e.attempt,
+          ...trace(e.run.id),
         },
         `run waiting (${e.reason})`,
       )
     }),
     events.on('step:log', (e) => {
-      log[e.level]({ pipeline: e.run.pipelineId, event: e.run.eventId, run_id: e.run.id, step: e.stepId, data: e.data }, e.message)
+      log[e.level](
+        { pipeline: e.run.pipelineId, event: e.run.eventId, run_id: e.run.id, step: e.stepId, data: e.data, ...trace(e.run.id) },
+        e.message,
+      )
     }),
     events.on('hub:error', ({ message, error }) => {
       log.error(

@@ -6,6 +6,7 @@
 
 import { isActionInvocation } from '../connectors/contract.js'
 import { ConfigError, type Problem } from '../errors.js'
+import { piiPathProblem } from '../privacy/paths.js'
 import type { RetryPolicy } from '../types.js'
 import { compileTrigger } from './compile-trigger.js'
 import { compileComputed, type Where } from './computed.js'
@@ -45,7 +46,7 @@ const KIND_KEYS: Record<(typeof STEP_KINDS)[number], string[]> = {
   aggregate: [],
   call: [],
 }
-const PIPELINE_KEYS = ['id', 'description', 'trigger', 'steps', 'retry', 'concurrency', 'concurrencyKey', 'timeout']
+const PIPELINE_KEYS = ['id', 'description', 'trigger', 'steps', 'retry', 'concurrency', 'concurrencyKey', 'timeout', 'pii']
 const RETRY_KEYS = ['maxAttempts', 'initialInterval', 'maxInterval', 'backoffCoefficient']
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
 const PIPELINE_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/
@@ -86,6 +87,7 @@ export function compilePipeline(def: PipelineDefinition, options: CompileOptions
     resolved.concurrencyKey === undefined
       ? null
       : compileSafe(resolved.concurrencyKey, { file, pipeline: id, field: 'concurrencyKey' }, ctx)
+  const pii = compilePii(resolved.pii, ctx)
   let steps: CompiledStep[] = []
   if (!Array.isArray(resolved.steps) || resolved.steps.length === 0) {
     problems.push({ file, pipeline: id, field: 'steps', message: 'a pipeline needs a non-empty list of steps' })
@@ -104,10 +106,30 @@ export function compilePipeline(def: PipelineDefinition, options: CompileOptions
     retry,
     concurrency,
     concurrencyKey: concurrencyKey as CompiledPipeline['concurrencyKey'],
+    ...(pii.length ? { pii } : {}),
   }
   // Not enumerable: never serialised with the pipeline; read it with pipelineSecrets().
   Object.defineProperty(compiled, SECRETS, { value: Object.freeze(credentialEnvValues(raw, env)), enumerable: false })
   return Object.freeze(compiled)
+}
+
+function compilePii(value: unknown, ctx: Ctx): string[] {
+  if (value === undefined) return []
+  const list = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(list)) {
+    ctx.problems.push({
+      file: ctx.file,
+      pipeline: ctx.pipeline,
+      field: 'pii',
+      message: 'must be a list of dot-paths such as [email, person.*]',
+    })
+    return []
+  }
+  list.forEach((p, i) => {
+    const problem = piiPathProblem(p)
+    if (problem) ctx.problems.push({ file: ctx.file, pipeline: ctx.pipeline, field: `pii[${i}]`, message: problem })
+  })
+  return Object.freeze([...new Set(list as string[])]) as string[]
 }
 
 const SECRETS = Symbol.for('pipewright.pipeline.secrets')

@@ -148,6 +148,9 @@ const step: z.ZodType<Step> = z.lazy(() =>
   ]),
 )
 
+/** Shared with the sync schema (src/sync/json-schema.ts). */
+export { auth as webhookAuthSchema, duration as durationSchema }
+
 /** A YAML pipeline document (`pipelines/<id>.yaml`). */
 export const pipelineYamlSchema = z
   .strictObject({
@@ -163,6 +166,12 @@ export const pipelineYamlSchema = z
     concurrency: z.number().int().min(1).optional().describe('runs of this pipeline in flight at most'),
     concurrencyKey: z.string().optional(),
     timeout: duration.optional(),
+    pii: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'customer data kept encrypted at rest: dot-paths such as email or person.*, matched at any depth (needs PIPEWRIGHT_SECRET_KEY)',
+      ),
   })
   .describe('A Pipewright pipeline: one trigger and an ordered list of steps (docs/concepts.md)')
 

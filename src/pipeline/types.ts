@@ -232,6 +232,11 @@ export interface PipelineDefinition {
   concurrencyKey?: Computed<string>
   /** Step timeout unless a step sets its own. @defaultValue '5m' */
   timeout?: Duration
+  /**
+   * Customer data to keep encrypted at rest: dot-paths (`email`, `person.*`) sealed wherever they
+   * occur in stored payloads, step outputs and dead letters. Needs `PIPEWRIGHT_SECRET_KEY`.
+   */
+  pii?: string[]
 }
 
 // ── compiled form ───────────────────────────────────────────────────────────────────────
@@ -291,4 +296,6 @@ export interface CompiledPipeline {
   retry: RetryPolicy
   concurrency: number | null
   concurrencyKey: Evaluator<string> | null
+  /** PII paths sealed at rest (docs/security.md); absent or empty: none. */
+  pii?: readonly string[]
 }

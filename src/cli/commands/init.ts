@@ -97,6 +97,8 @@ SLACK_WEBHOOK_URL=
 # PIPEWRIGHT_API_TOKEN=
 # Encrypts stored credentials: openssl rand -hex 32
 # PIPEWRIGHT_SECRET_KEY=
+# OpenTelemetry traces of every run (off unless set): an OTLP/HTTP collector, e.g. http://localhost:4318
+# OTEL_EXPORTER_OTLP_ENDPOINT=
 
 # Connector credentials, as your pipelines need them:
 # HUBSPOT_TOKEN=

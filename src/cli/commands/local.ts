@@ -2,7 +2,7 @@
  * `validate` and `run`: commands that work on the pipelines directory without a server.
  * @module
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -12,25 +12,16 @@ import { checkFieldMaps } from '../../fieldmaps/validate.js'
 import { tryParseDuration } from '../../pipeline/duration.js'
 import { loadPipelines } from '../../pipeline/load.js'
 import type { CompiledPipeline, CompiledStep } from '../../pipeline/types.js'
+import { piiConfigProblems } from '../../privacy/setup.js'
 import { createRuntime, resolveSqlitePath } from '../../runtime.js'
 import { createStore } from '../../store/index.js'
 import { crossCheckSyncs, loadSyncs } from '../../sync/load.js'
 import type { CompiledSync } from '../../sync/types.js'
 import { checkCredentials } from '../credentials-check.js'
-import { type CliIo, UsageError } from '../io.js'
+import type { CliIo } from '../io.js'
+import { pipelinesDir } from '../pipelines-dir.js'
 import { inventoryProblems } from './inventory.js'
 import { sandboxOverrides } from './sandbox.js'
-
-/**
- * The pipelines directory: `--dir`, else ./pipelines. A `--dir` that does not exist is a usage
- * error (a typo must not look like "0 pipelines").
- */
-export function pipelinesDir(io: CliIo, dir?: string): string {
-  const path = resolve(io.cwd, dir ?? 'pipelines')
-  if (dir !== undefined && !existsSync(path)) throw new UsageError(`--dir ${dir}: no such directory (${path})`)
-  if (dir !== undefined && !statSync(path).isDirectory()) throw new UsageError(`--dir ${dir}: not a directory (${path})`)
-  return path
-}
 
 /** Action references that no built-in connector provides. */
 export function checkActions(pipelines: CompiledPipeline[]): Problem[] {
@@ -78,6 +69,8 @@ export async function validateCommand(io: CliIo, opts: { dir?: string; db?: stri
     if (e instanceof ConfigError) problems = e.problems
     else throw e
   }
+  // PII paths need PIPEWRIGHT_SECRET_KEY (start-up refuses without it; docs/security.md).
+  problems.push(...piiConfigProblems(io.env, pipelines))
   const checked = await checkSyncs(io, pipelines)
   problems.push(...checked.problems)
   const { syncs } = checked

@@ -14,8 +14,7 @@ import { loadPipelines } from '../../pipeline/load.js'
 import { createRuntime, DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
 import { acquireInstanceLock, type InstanceLock, type LockHolder, sqliteLockPath } from '../instance-lock.js'
 import type { CliIo } from '../io.js'
-import { pipelinesDir } from './local.js'
-import { sandboxOverrides } from './sandbox.js'
+import { pipelinesDir } from '../pipelines-dir.js'
 
 export interface ServeOptions {
   dir?: string
@@ -63,7 +62,8 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
     io.err(`cannot start: ${grace}`)
     return 1
   }
-  const sandbox = opts.sandbox ? await sandboxOverrides() : null
+  // The emulators load only for --sandbox.
+  const sandbox = opts.sandbox ? await (await import('./sandbox.js')).sandboxOverrides() : null
   if (sandbox)
     io.out(
       `sandbox: ${Object.entries(sandbox.urls)
@@ -139,6 +139,8 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
             runtime.hub.redactor.addSecrets(list.flatMap(pipelineSecrets))
             runtime.hub.setPipelines([...list, ...runtime.syncPipelines])
             io.out(`reloaded ${list.length} pipeline(s): ${list.map((p) => `${p.id}@${p.version}`).join(', ')}`)
+            if (!runtime.hub.sealsPayloads && list.some((p) => p.pii?.length))
+              io.err('pii paths are sealed from the next start: stop dev and start it again (they need PIPEWRIGHT_SECRET_KEY)')
           } catch (e) {
             if (e instanceof ConfigError)
               io.err(`not reloaded; fix these and save again:\n${e.problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`)

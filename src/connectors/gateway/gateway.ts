@@ -168,6 +168,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       signal,
       dispatcher: rt.dispatcher,
       identity: rt.identity,
+      ...(s.conn.storedCredential ? { credential: s.conn.storedCredential } : {}),
       consent,
       observeHeaders: (headers) => void limiter.observe(stateKey(s.conn), specs, headers).catch(() => undefined),
       pace: async (request) => {
@@ -236,13 +237,22 @@ export function createGateway(options: GatewayOptions): Gateway {
         clock,
         maxSize: batch.maxSize,
         windowMs: batch.windowMs,
-        send: (states) =>
-          send(states, closing.signal, (ctx) =>
-            batch.run(
-              states.map((x) => x.input),
-              ctx,
-            ),
-          ),
+        // The request waits (rate limit, permit) while any of its calls is still wanted; just
+        // before it goes out, calls whose run was stopped meanwhile (shutdown deadline, step
+        // timeout) leave the batch unsent, so a handed-back run's effect is not sent after it.
+        send: (b) => {
+          const sent = [...b.inputs]
+          return send(sent, b.abandoned(closing.signal), async (ctx) => {
+            const live = b.live()
+            sent.splice(0, sent.length, ...live) // only these are marked answered
+            return live.length === 0
+              ? []
+              : batch.run(
+                  live.map((x) => x.input),
+                  ctx,
+                )
+          })
+        },
       })
       rt.batchers.set(s.actionName, b)
     }
@@ -251,7 +261,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const dispatch = (s: CallState): Promise<unknown> => {
     const batch = s.action.batch
-    if (batch) return batcherOf(s).add(batch.key?.(s.input) ?? '', s)
+    if (batch) return batcherOf(s).add(batch.key?.(s.input) ?? '', s, s.call.signal)
     return send([s], s.call.signal, (ctx) => s.action.run(s.input, ctx))
   }
 
