@@ -60,7 +60,7 @@ describe.skipIf(!hasChromium)('dashboard: audit log', () => {
 
     // By action (a select): the replay, whose target links to the run.
     await page.locator('#audit-action').selectOption('replay')
-    await page.waitForFunction(() => location.hash === '#/audit?action=replay')
+    await page.waitForFunction(`location.hash === '#/audit?action=replay'`)
     await page.locator('#audit-body tbody tr', { hasText: 'token:ci' }).waitFor()
     expect(await rows.count()).toBe(1)
     expect(await rows.first().getByRole('link').getAttribute('href')).toBe(`#/runs/${runIds[1]}`)
@@ -68,16 +68,16 @@ describe.skipIf(!hasChromium)('dashboard: audit log', () => {
 
     // By actor and target prefix (typed, then Filter): together with the action they narrow further.
     await page.getByRole('link', { name: 'Clear' }).click()
-    await page.waitForFunction(() => location.hash === '#/audit')
+    await page.waitForFunction(`location.hash === '#/audit'`)
     await page.getByLabel('Actor').fill('cli:bob')
     await page.getByLabel('Target starts with').fill('pipeline:')
     await page.getByRole('button', { name: 'Filter' }).click()
-    await page.waitForFunction(() => location.hash === '#/audit?actor=cli%3Abob&target=pipeline%3A')
+    await page.waitForFunction(`location.hash === '#/audit?actor=cli%3Abob&target=pipeline%3A'`)
     await page.locator('#audit-body tbody tr', { hasText: 'pause' }).waitFor()
     expect(await rows.count()).toBe(2)
     await page.locator('#audit-action').selectOption('pause')
-    await page.waitForFunction(() => location.hash.includes('action=pause'))
-    await page.waitForFunction(() => document.querySelectorAll('#audit-body tbody tr').length === 1)
+    await page.waitForFunction(`location.hash.includes('action=pause')`)
+    await page.waitForFunction(`document.querySelectorAll('#audit-body tbody tr').length === 1`)
     expect(await page.getByLabel('Actor').inputValue()).toBe('cli:bob')
     await page.getByLabel('Actor').fill('cli:nobody')
     await page.getByRole('button', { name: 'Filter' }).click()
