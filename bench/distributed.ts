@@ -166,9 +166,17 @@ async function drain(sink: Sink, target: number, seconds: number, onFirst: () =>
   await onFirst()
   const c0 = sink.count()
   const t0 = Date.now()
-  while (Date.now() - t0 < seconds * 1000 && sink.count() < target) await sleep(10)
+  const marks: number[] = []
+  const owed = target - c0
+  while (Date.now() - t0 < seconds * 1000 && sink.count() < target) {
+    await sleep(10)
+    const share = (sink.count() - c0) / owed
+    for (const [i, p] of [0.5, 0.9, 0.99].entries()) if (marks[i] === undefined && share >= p) marks[i] = (Date.now() - t0) / 1000
+  }
   const done = sink.count() - c0
   const elapsed = (Date.now() - t0) / 1000
+  if (process.env.BENCH_VERBOSE)
+    console.log(`drain: ${done} in ${elapsed.toFixed(1)} s; 50/90/99 % at ${marks.map((m) => m?.toFixed(1)).join(' / ')} s`)
   return { perSecond: done / elapsed, done, elapsed }
 }
 
@@ -231,6 +239,7 @@ export async function runDistributed() {
     ? { BENCH_PROBE_DIR: probeDir, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'bench/probe.mjs')}`.trim() }
     : {}
   const redis = await startRedis()
+  let runStatuses = ''
   try {
     // ── embedded SQLite (same run baseline) ─────────────────────────────────────────────
     const tmp = mkdtempSync(join(tmpdir(), 'pw-bench-dist-'))
@@ -333,6 +342,11 @@ export async function runDistributed() {
           out[`drain${key}Runs`] = d.done
         }
         await api.stop()
+        const check = new pg.Client({ connectionString: db })
+        await check.connect()
+        const counts = await check.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM runs GROUP BY status ORDER BY 1')
+        await check.end()
+        runStatuses = counts.rows.map((r) => `${r.status} ${r.n}`).join(', ')
       } finally {
         await dropPrefix(redis.url, prefix)
       }
@@ -385,6 +399,7 @@ export async function runDistributed() {
   )
   console.log(`  CPU per run / embedded's      ${fmt(out.ratioCpuPerRun, 2).padStart(6)}  (≤ 3.00: ${mark(out.ratioCpuPerRun <= 3)})`)
   console.log(`  API acks/s / embedded acks/s  ${fmt(out.ratioAcks, 2).padStart(6)}  (≥ 0.70: ${mark(out.ratioAcks >= 0.7)})`)
+  console.log(`runs in Postgres at the end: ${runStatuses}`)
   if (out.postgresAckErrors) console.log(`(${out.postgresAckErrors} non-2xx or errored requests during the Postgres ack run)`)
   if (probeDir) {
     const acks = out.postgresAcksPerSec! * SECONDS + (out.postgresAcksPerSecSecondRound ?? 0) * SECONDS
