@@ -217,10 +217,11 @@ async function dropPrefix(url: string, prefix: string): Promise<void> {
   redis.disconnect()
 }
 
-/** Sum of the probe's counts per role, divided by `per`. */
-function probeCounts(dir: string, role: string, per: number): Array<[string, number]> {
+/** Sum of the probe's counts of the processes of a role (or of the given pids), divided by `per`. */
+function probeCounts(dir: string, role: string, per: number, pids?: number[]): Array<[string, number]> {
   const sum: Record<string, number> = {}
-  for (const f of readdirSync(dir).filter((n) => n.startsWith(`${role}-`))) {
+  const wanted = (n: string) => n.startsWith(`${role}-`) && (!pids || pids.some((p) => n === `${role}-${p}.json`))
+  for (const f of readdirSync(dir).filter(wanted)) {
     for (const [k, v] of Object.entries(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, number>))
       sum[k] = (sum[k] ?? 0) + v
   }
@@ -240,6 +241,7 @@ export async function runDistributed() {
     : {}
   const redis = await startRedis()
   let runStatuses = ''
+  const phasePids: Record<number, number[]> = {}
   try {
     // ── embedded SQLite (same run baseline) ─────────────────────────────────────────────
     const tmp = mkdtempSync(join(tmpdir(), 'pw-bench-dist-'))
@@ -320,6 +322,7 @@ export async function runDistributed() {
           } else out.postgresAcksPerSecSecondRound = acked / SECONDS
           // Drain: n workers, CPU of every process over the window from the first delivery.
           const children = start(n)
+          phasePids[n] = children.map((c) => c.pid!)
           const meters = {
             workers: new CpuMeter(() => children.map((c) => c.pid!)),
             api: new CpuMeter(() => [api.child.pid!]),
@@ -403,11 +406,16 @@ export async function runDistributed() {
   if (out.postgresAckErrors) console.log(`(${out.postgresAckErrors} non-2xx or errored requests during the Postgres ack run)`)
   if (probeDir) {
     const acks = out.postgresAcksPerSec! * SECONDS + (out.postgresAcksPerSecSecondRound ?? 0) * SECONDS
-    const runs = (out.drainOneRuns ?? 0) + (out.drainTwoRuns ?? 0)
     console.log('\nprobe: per ack, API process')
     for (const [k, v] of probeCounts(probeDir, 'api', acks)) console.log(`  ${fmt(v, 2).padStart(7)}  ${k}`)
-    console.log('probe: per run, worker processes (over the whole life of the workers, start-up included)')
-    for (const [k, v] of probeCounts(probeDir, 'worker', runs)) console.log(`  ${fmt(v, 2).padStart(7)}  ${k}`)
+    for (const [n, key] of [
+      [1, 'One'],
+      [2, 'Two'],
+    ] as const) {
+      console.log(`probe: per run, ${n} worker(s) (whole life of the workers, start-up included)`)
+      for (const [k, v] of probeCounts(probeDir, 'worker', out[`drain${key}Runs`] ?? 1, phasePids[n]))
+        console.log(`  ${fmt(v, 2).padStart(7)}  ${k}`)
+    }
     rmSync(probeDir, { recursive: true, force: true })
   }
   return out
