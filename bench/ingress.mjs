@@ -21,11 +21,11 @@
 // Pipewright is what the product adds.
 
 import { createHmac } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { autocannon, fmt, ROOT, spawnServer } from './lib.mjs'
+import { autocannon, cpuUs, fmt, ROOT, rssMb, spawnServer } from './lib.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -45,23 +45,6 @@ const sign = (body) => `sha256=${createHmac('sha256', SECRET).update(body).diges
 /** autocannon in its own process; the body goes through a file (an 800 KB argv would not fit). */
 const load = ({ connections = CONNECTIONS, ...rest }) => autocannon({ connections, ...rest })
 
-/**
- * CPU time (µs) a process has used so far: its main thread (the event loop) and all its threads.
- * Linux /proc; clock ticks are 10 ms (USER_HZ 100). Null elsewhere.
- */
-function cpuUs(pid) {
-  const ticks = (path) => {
-    const stat = readFileSync(path, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(f[11]) + Number(f[12])) * 10_000 // utime + stime
-  }
-  try {
-    return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) }
-  } catch {
-    return null
-  }
-}
-
 /** A load round, with the server's CPU time per answered request over the round. */
 async function measured(pid, options) {
   const before = cpuUs(pid)
@@ -70,11 +53,6 @@ async function measured(pid, options) {
   const n = r.requests.total || 1
   r.cpuUsPerRequest = before && after ? { main: (after.main - before.main) / n, all: (after.all - before.all) / n } : null
   return r
-}
-
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m ? Number(m[1]) / 1024 : Number.NaN
 }
 
 export async function runIngress() {

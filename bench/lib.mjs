@@ -1,6 +1,7 @@
 // Shared helpers for benchmarks: a counting sink, child servers, autocannon in its own process.
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { createServer, request } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -38,6 +39,7 @@ export function spawnServer(args, env = {}) {
   let out = ''
   child.stdout.on('data', (d) => (out += d))
   child.stderr.on('data', (d) => (out += d))
+  const spawnedAt = performance.now()
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000)
     const check = () => {
@@ -48,6 +50,8 @@ export function spawnServer(args, env = {}) {
       resolve({
         url: m[1],
         child,
+        spawnedAt,
+        listeningMs: performance.now() - spawnedAt,
         stop: () =>
           new Promise((r) => {
             if (child.exitCode !== null) return r()
@@ -102,3 +106,47 @@ export function percentile(sorted, p) {
 }
 
 export const fmt = (n, d = 0) => Number(n).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+
+/**
+ * CPU time (µs) a process has used so far: its main thread (the event loop) and all its threads.
+ * Linux /proc; clock ticks are 10 ms (USER_HZ 100). Null elsewhere.
+ */
+export function cpuUs(pid) {
+  const ticks = (path) => {
+    const stat = readFileSync(path, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) * 10_000 // utime + stime
+  }
+  try {
+    return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) }
+  } catch {
+    return null
+  }
+}
+
+/** Resident set size of a process in MB (Linux /proc; NaN elsewhere). */
+export function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : Number.NaN
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** POST `body` until the answer is `status` (a fresh connection each time); resolves with performance.now() then. */
+export async function firstAnswer(url, body, status = 202) {
+  const once = () =>
+    new Promise((resolve) => {
+      const r = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume()
+        res.once('end', () => resolve(res.statusCode))
+      })
+      r.once('error', () => resolve(0))
+      r.end(body)
+    })
+  for (;;) {
+    if ((await once()) === status) return performance.now()
+    await new Promise((r) => setTimeout(r, 2))
+  }
+}

@@ -12,7 +12,7 @@ import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
 import { builtinConnectors } from './connectors/registry.js'
-import { credentialInfos, storedSecrets } from './credentials/resolve.js'
+import { credentialInfos, storedCredentialAccess, storedSecrets } from './credentials/resolve.js'
 import { createVault } from './credentials/vault.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
@@ -166,6 +166,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   )
   const connectors = [...builtinConnectors(), ...(options.connectors ?? [])]
   const clockForVault = options.clock ?? systemClock
+  let hubRef: Hub | null = null
   let configured: Awaited<ReturnType<typeof loadConnections>>
   let pii: Awaited<ReturnType<typeof preparePii>>
   try {
@@ -179,6 +180,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       env,
       connectors,
       stored: storedSecrets(vault),
+      // Rotated refresh tokens are written back, and masked in this process from then on.
+      storedAccess: storedCredentialAccess({
+        vault,
+        store,
+        clock: clockForVault,
+        onSecret: (values) => hubRef?.redactor.addSecrets(values),
+      }),
       ...(options.connectionsDir ? { dir: options.connectionsDir } : {}),
       ...(options.connections ? { extra: options.connections } : {}),
     })
@@ -188,7 +196,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   const connections = configured.raw
   const clock = options.clock ?? systemClock
-  let hubRef: Hub | null = null
   // Distributed mode: rate-limit windows shared through Redis by every process on the same prefix.
   const redisUrl = env.PIPEWRIGHT_REDIS_URL || undefined
   const redisPrefix = env.PIPEWRIGHT_REDIS_PREFIX || undefined
@@ -220,6 +227,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     sides: (id) => runner!.sides(id),
     nudge: (id) => runner?.nudge(id),
+    split: (id, parent, batches) => runner!.split(id, parent, batches),
   })
   const hub = await createHub({
     pipelines: [...pipelines, ...syncPipes],

@@ -3,7 +3,9 @@
  * `{ clientId, clientSecret, refreshToken }` gets access tokens from the emulator's token
  * endpoint, reuses one while it is valid, refreshes a minute before it expires (no call ever
  * meets an expired token), refreshes once after a 401 for a token the account expired early, and
- * never shows the refresh token.
+ * never shows the refresh token. An app whose refresh token HubSpot rotates, kept in the credential
+ * store: the new token is written back encrypted (audited), the next start uses it, and another
+ * process picks it up at its next refresh without a restart.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -13,6 +15,8 @@ import type { ActionCall } from '../src/connectors/contract.js'
 import { createGateway, type Gateway } from '../src/connectors/gateway/index.js'
 import { hubspotEmulator } from '../src/connectors/hubspot/emulator.js'
 import { builtinConnectors } from '../src/connectors/registry.js'
+import { storedCredentialAccess, storedSecrets } from '../src/credentials/resolve.js'
+import { createVault } from '../src/credentials/vault.js'
 import { ManualClock } from '../src/engine/clock.js'
 import type { Store } from '../src/store/contract.js'
 import { createSqliteStore } from '../src/store/sqlite/index.js'
@@ -128,5 +132,78 @@ describe('HubSpot OAuth refresh', () => {
     expect(e).toMatchObject({ name: 'NonRetryableError', message: expect.stringContaining('HubSpot OAuth refresh refused: HTTP 400') })
     expect(JSON.stringify({ message: (e as Error).message, ...(e as object) })).not.toContain('refresh-token-revoked-000')
     expect(apiCalls()).toHaveLength(0)
+  })
+})
+
+describe('HubSpot OAuth with a rotating refresh token in the credential store', () => {
+  const KEY = 'Qm9vdHN0cmFwLWtleS1mb3ItdGVzdHMtb25seS0zMmI='
+  const rotating = hubspotEmulator({ clock, tokens: ['nobody'], oauth: { ...APP, expiresInSeconds: 600, rotateRefreshTokens: true } })
+  const extra: Gateway[] = []
+  beforeEach(async () => {
+    rotating.reset()
+    await rotating.listen()
+  })
+  afterEach(async () => {
+    while (extra.length) await extra.pop()!.close()
+    await rotating.close()
+  })
+
+  /** One process: its connections loaded from the store (as at start-up), and its gateway. */
+  async function process() {
+    const vault = createVault({ store, secretKey: KEY, clock })
+    const connectors = builtinConnectors()
+    const loaded = await loadConnections({
+      cwd: tmp.dir,
+      env: {},
+      connectors,
+      stored: storedSecrets(vault),
+      storedAccess: storedCredentialAccess({ vault, store, clock }),
+    })
+    const g = createGateway({ ...loopbackGateway, connectors, connections: loaded.raw, store, clock })
+    extra.push(g)
+    return g
+  }
+  const tokenBodies = () => rotating.requests().filter((r) => r.path === '/oauth/v1/token')
+  const stored = async () => JSON.parse(await createVault({ store, secretKey: KEY, clock }).reveal('hubspot-app')) as typeof APP
+
+  it('writes the rotated token back encrypted; the next start and another process use it', async () => {
+    mkdirSync(join(tmp.dir, 'connections'))
+    writeFileSync(
+      join(tmp.dir, 'connections', 'hubspot.yaml'),
+      `id: hubspot:app\ncredential: { credential: hubspot-app }\nbaseUrl: ${rotating.url}\n`,
+    )
+    await createVault({ store, secretKey: KEY, clock }).add('hubspot-app', JSON.stringify(APP), { service: 'hubspot', rotateBy: null })
+
+    const a = await process()
+    await a.execute(search())
+    const first = await stored()
+    expect(first.refreshToken).toMatch(/^rt-1-/)
+    expect(first).toMatchObject({ clientId: APP.clientId, clientSecret: APP.clientSecret })
+    expect(JSON.stringify(await store.credentials.get('hubspot-app'))).not.toContain(first.refreshToken)
+    expect((await createVault({ store, secretKey: KEY, clock }).get('hubspot-app'))?.rotateBy).toBeNull()
+    const entries = await store.audit.list({})
+    expect(entries).toEqual([
+      expect.objectContaining({ actor: 'system:provider', action: 'credential.rotate', target: 'credential:hubspot-app' }),
+    ])
+    expect(JSON.stringify(entries)).not.toContain(first.refreshToken)
+
+    // A second process (or the next start) reads the stored token: HubSpot already refuses the first one.
+    const b = await process()
+    await b.execute(search())
+    expect(tokenBodies().map((r) => (r.body as Record<string, string>).refresh_token)).toEqual([APP.refreshToken, first.refreshToken])
+    const second = await stored()
+    expect(second.refreshToken).toMatch(/^rt-2-/)
+
+    // The first process, once its access token is due, refreshes with what the second stored: no restart.
+    clock.advance(600_000)
+    await a.execute(search())
+    expect((tokenBodies()[2]!.body as Record<string, string>).refresh_token).toBe(second.refreshToken)
+    expect((await stored()).refreshToken).toMatch(/^rt-3-/)
+    expect(
+      rotating
+        .requests()
+        .filter((r) => r.path !== '/oauth/v1/token')
+        .map((r) => r.status),
+    ).toEqual([200, 200, 200])
   })
 })

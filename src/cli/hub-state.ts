@@ -18,9 +18,9 @@ import { loadSyncs } from '../sync/load.js'
 import type { PassReport } from '../sync/report.js'
 import { LAST_PASS_NS } from '../sync/status.js'
 import type { CompiledSync } from '../sync/types.js'
-import { pipelinesDir } from './commands/local.js'
 import type { CliIo } from './io.js'
 import { openGateway } from './open-gateway.js'
+import { pipelinesDir } from './pipelines-dir.js'
 
 export interface HubState {
   store: Store

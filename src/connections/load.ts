@@ -7,7 +7,6 @@
  */
 import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
-import { createJiti } from 'jiti'
 import { parseDocument } from 'yaml'
 import { ConfigError, ErrorCodes, type Problem } from '../errors.js'
 import { listPipelineFiles, selfAliases } from '../pipeline/load.js'
@@ -70,6 +69,8 @@ async function fromYaml(path: string, file: string): Promise<ConnectionDefinitio
 }
 
 async function fromModule(path: string, file: string): Promise<ConnectionDefinition[]> {
+  // jiti (and its TypeScript transform) loads only when there is a TypeScript or JavaScript file.
+  const { createJiti } = await import('jiti')
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false, alias: selfAliases() })
   let mod: Record<string, unknown>
   try {

@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from 'node:path'
-import type { ConnectorDefinition } from '../connectors/contract.js'
+import type { ConnectorDefinition, StoredCredentialAccess } from '../connectors/contract.js'
 import type { RawConnections } from '../connectors/gateway/connections.js'
 import { loadConnectionFiles } from './load.js'
 import { type ResolvedConfig, resolveConnectionConfig, type StoredSecret } from './resolve.js'
@@ -61,6 +61,8 @@ export interface LoadConnectionsOptions {
   dir?: string
   extra?: RawConnections
   stored?: (name: string) => Promise<StoredSecret | null>
+  /** Read/write access to a stored credential, handed to the connection's actions (`ctx.credential`). */
+  storedAccess?: (name: string) => StoredCredentialAccess
 }
 
 /** Load `connections/`, resolve credentials, and return the gateway's connections and the registry. */
@@ -72,6 +74,7 @@ export async function loadConnections(options: LoadConnectionsOptions): Promise<
     defined,
     ...(options.extra ? { extra: options.extra } : {}),
     ...(options.stored ? { stored: options.stored } : {}),
+    ...(options.storedAccess ? { storedAccess: options.storedAccess } : {}),
   })
   return { ...resolved, registry: createConnectionRegistry(resolved.infos) }
 }

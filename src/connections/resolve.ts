@@ -6,7 +6,7 @@
  * out of the gateway (a step naming it fails `validate`) and reported with the reason.
  * @module
  */
-import type { ConnectorDefinition, RateLimitSpec } from '../connectors/contract.js'
+import type { ConnectorDefinition, RateLimitSpec, StoredCredentialAccess } from '../connectors/contract.js'
 import { type RawConnections, type ResolvedConnection, resolveConnections } from '../connectors/gateway/connections.js'
 import { ConfigError, ErrorCodes, type Problem } from '../errors.js'
 import { parseDuration } from '../pipeline/duration.js'
@@ -30,6 +30,8 @@ export interface ResolveOptions {
   extra?: RawConnections
   /** Look a stored credential up by name; absent when no store is open. */
   stored?: (name: string) => Promise<StoredSecret | null>
+  /** Read/write access to a stored credential, handed to the connection's actions (`ctx.credential`). */
+  storedAccess?: (name: string) => StoredCredentialAccess
 }
 
 export interface ResolvedConfig {
@@ -129,6 +131,7 @@ export async function resolveConnectionConfig(options: ResolveOptions): Promise<
       if (secret !== undefined) {
         Object.assign(settings, applyCredential(service, secret))
         secrets.push(secret, ...jsonSecrets(secret))
+        if (ref.kind === 'stored' && options.storedAccess) settings.storedCredential = options.storedAccess(ref.name)
       }
     }
     let config: Record<string, unknown>
@@ -169,7 +172,7 @@ export async function resolveConnectionConfig(options: ResolveOptions): Promise<
 }
 
 /** The string values of a secret that is a JSON object (an OAuth app's refresh token, client secret). */
-function jsonSecrets(secret: string): string[] {
+export function jsonSecrets(secret: string): string[] {
   if (!secret.trim().startsWith('{')) return []
   try {
     return Object.values(JSON.parse(secret) as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && v.length >= 8)

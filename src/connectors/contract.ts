@@ -140,6 +140,22 @@ export interface ActionContext<C = unknown> {
    * Waits in place (up to 30 s per request). Absent outside the gateway: then call directly.
    */
   pace?: <T>(request: () => Promise<T>) => Promise<T>
+  /**
+   * The stored credential this connection's secret came from (`credential: { credential: name }`),
+   * for connectors whose provider rotates the secret (HubSpot OAuth refresh tokens): read the
+   * current secret (another process may have rotated it) and write a rotated one back,
+   * encrypted. Absent for credentials from the environment.
+   */
+  credential?: StoredCredentialAccess
+}
+
+/** Read and replace one stored credential's secret; its registry metadata stays as it is. */
+export interface StoredCredentialAccess {
+  readonly name: string
+  /** The secret as stored now, or null when it is gone or no key is set. */
+  read(): Promise<string | null>
+  /** Store a new secret the provider issued (an audit entry records it, never the secret). */
+  write(secret: string): Promise<void>
 }
 
 export interface ActionDefinition<C = unknown, I = unknown, O = unknown> {

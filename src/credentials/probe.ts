@@ -15,6 +15,7 @@
  */
 import type { Dispatcher } from 'undici'
 import { request } from 'undici'
+import type { StoredCredentialAccess } from '../connectors/contract.js'
 import { hubspotAccessToken, parseHubspotOAuth } from '../connectors/hubspot/oauth.js'
 import { NOTION_VERSION } from '../connectors/notion/connection.js'
 import { isPipewrightError } from '../errors.js'
@@ -67,7 +68,14 @@ export const PROBED_SERVICES = Object.keys(PROBES)
 export async function probeCredential(
   service: string,
   secret: string,
-  options: { baseUrl?: string; dispatcher: Dispatcher; timeoutMs?: number; now?: () => number },
+  options: {
+    baseUrl?: string
+    dispatcher: Dispatcher
+    timeoutMs?: number
+    now?: () => number
+    /** The stored credential, so a refresh token HubSpot rotates while testing is written back. */
+    credential?: StoredCredentialAccess
+  },
 ): Promise<ProbeResult> {
   const now = options.now ?? Date.now
   const started = now()
@@ -83,7 +91,15 @@ export async function probeCredential(
   const { method, path, headers } = probe.run(base, secret)
   try {
     const oauth = service === 'hubspot' ? parseHubspotOAuth(secret) : null
-    if (oauth) headers.authorization = `Bearer ${await hubspotAccessToken(oauth, { baseUrl: base, dispatcher: options.dispatcher, now })}`
+    if (oauth) {
+      const token = await hubspotAccessToken(oauth, {
+        baseUrl: base,
+        dispatcher: options.dispatcher,
+        now,
+        ...(options.credential ? { credential: options.credential } : {}),
+      })
+      headers.authorization = `Bearer ${token}`
+    }
     const res = await request(`${base}${path}`, {
       method,
       headers: { ...headers, accept: 'application/json', 'user-agent': 'pipewright credentials test' },

@@ -57,6 +57,11 @@ export interface Vault {
   add(name: string, secret: string, options?: AddOptions): Promise<CredentialMeta>
   /** New secret, same metadata; the rotate-by date moves by the same interval as before unless given. */
   rotate(name: string, secret: string, options?: { rotateBy?: number | null; expiresAt?: number | null }): Promise<CredentialMeta>
+  /**
+   * Replace the secret with one the provider issued (a rotated OAuth refresh token): same
+   * metadata, rotation dates untouched — an operator's `rotate` is still due when it was.
+   */
+  replaceSecret(name: string, secret: string): Promise<void>
   remove(name: string): Promise<boolean>
   list(): Promise<CredentialMeta[]>
   get(name: string): Promise<CredentialMeta | null>
@@ -152,6 +157,12 @@ export function createVault(options: { store: Store; secretKey?: string | null; 
       }
       await store.credentials.put(row)
       return meta(row)
+    },
+    async replaceSecret(name, secret) {
+      checkSecret(secret)
+      const c = need()
+      const old = await must(name)
+      await store.credentials.put({ ...old, ciphertext: c.encrypt(secret.trim(), name), keyId: c.keyId })
     },
     remove: (name) => store.credentials.remove(name),
     list: async () => (await store.credentials.list()).map(meta),

@@ -11,7 +11,8 @@
  */
 
 import type { RawConnections } from '../connectors/gateway/connections.js'
-import { NOTHING_ALLOWED, parseAllowList } from '../connectors/net/address-policy.js'
+import { type AllowList, mergeAllowLists, NOTHING_ALLOWED, parseAllowList } from '../connectors/net/address-policy.js'
+import { createGuardedDispatcher } from '../connectors/net/guarded-dispatcher.js'
 import type { Store } from '../store/contract.js'
 import type { Clock } from '../types.js'
 import type { InventoryReader } from './contract.js'
@@ -63,7 +64,8 @@ export async function takeInventory(options: {
         } catch {
           // reported by the connection loader
         }
-        http = inventoryHttp({ service: connection, ...reader.http(config), allow, processAllow })
+        const settings = reader.authorize ? await authorized(reader, config, mergeAllowLists(processAllow, allow), options.clock) : config
+        http = inventoryHttp({ service: connection, ...reader.http(settings), allow, processAllow })
         const items = await reader.read(http, config)
         items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
         await options.store.inventory.replace({ service: reader.service, connection, readAt: options.clock.now(), items })
@@ -78,4 +80,14 @@ export async function takeInventory(options: {
     }
   }
   return results
+}
+
+/** The reader's `authorize` through its own guarded dispatcher, closed afterwards. */
+async function authorized(reader: InventoryReader, config: Record<string, unknown>, allow: AllowList, clock: Clock) {
+  const dispatcher = createGuardedDispatcher({ allow })
+  try {
+    return await reader.authorize!(config, { dispatcher, now: () => clock.now() })
+  } finally {
+    await dispatcher.close().catch(() => undefined)
+  }
 }

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createJiti } from 'jiti'
 import { ConfigError, type Problem } from '../errors.js'
 import { compilePipeline } from './compile.js'
 import type { CompiledPipeline, PipelineDefinition } from './types.js'
@@ -76,6 +75,8 @@ export async function loadPipelineFile(file: string, options: LoadOptions = {}):
     const def = parsePipelineYaml(await readFile(file, 'utf8'), shown)
     return [compilePipeline(def, { format: 'yaml', file: shown, env: options.env })]
   }
+  // jiti (and its TypeScript transform) loads only when there is a TypeScript or JavaScript file.
+  const { createJiti } = await import('jiti')
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false, alias: selfAliases() })
   let mod: Record<string, unknown>
   try {

@@ -7,8 +7,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ConnectionInfo } from '../connections/types.js'
 import type { CircuitRow } from '../connectors/gateway/gateway.js'
-import { runsCsvString } from '../csv/export.js'
-import { importCsv } from '../csv/import.js'
 import type { Hub } from '../engine/hub.js'
 import { describeRun, listRunsQuery } from '../engine/queries.js'
 import { discardDeadLetter, replayDeadLetters, replayRuns } from '../engine/replay.js'
@@ -110,6 +108,8 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         if (!/^(text|application)\/csv/.test(ct))
           throw new HttpError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'send the CSV with content-type text/csv')
         const q = req.query as Record<string, string | undefined>
+        // The CSV modules load with the first import or export, not at start-up.
+        const { importCsv } = await import('../csv/import.js')
         const summary = await importCsv(hub, id, req.body as NodeJS.ReadableStream as never, {
           idColumn: q.idColumn,
           delimiter: q.delimiter,
@@ -121,6 +121,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions) {
         const q = req.query as Record<string, string | undefined>
         if (q.status && !q.status.split(',').every((s) => STATUSES.includes(s)))
           throw new HttpError(400, ErrorCodes.BAD_REQUEST, `status must be one of ${STATUSES.join(', ')}`)
+        const { runsCsvString } = await import('../csv/export.js')
         const csv = await runsCsvString(hub, {
           pipeline: q.pipeline,
           status: q.status?.split(',') as RunStatus[] | undefined,

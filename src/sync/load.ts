@@ -7,7 +7,6 @@
  */
 import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
-import { createJiti } from 'jiti'
 import { parseDocument } from 'yaml'
 import { ConfigError, ErrorCodes, type Problem } from '../errors.js'
 import { listPipelineFiles } from '../pipeline/load.js'
@@ -45,6 +44,8 @@ export async function loadSyncFile(file: string, options: LoadSyncsOptions = {})
   const base = { file: shown, env: options.env, ...(options.sideKinds ? { sideKinds: options.sideKinds } : {}) }
   if (file.endsWith('.yaml') || file.endsWith('.yml'))
     return [compileSync(parseSyncYaml(await readFile(file, 'utf8'), shown), { ...base, format: 'yaml' })]
+  // jiti (and its TypeScript transform) loads only when there is a TypeScript or JavaScript file.
+  const { createJiti } = await import('jiti')
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false })
   let mod: Record<string, unknown>
   try {

@@ -11,8 +11,19 @@
  * ```
  * @module
  */
-import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js'
+import { createRequire } from 'node:module'
 import { cleanString } from './text.js'
+
+type Libphonenumber = typeof import('libphonenumber-js')
+let lib: Libphonenumber | null = null
+/**
+ * libphonenumber-js (its metadata is ~100 modules) loads on the first phone number, not with
+ * every pipeline set: through its CommonJS build, because `phone` is synchronous.
+ */
+function libphonenumber(): Libphonenumber {
+  lib ??= createRequire(import.meta.url)('libphonenumber-js') as Libphonenumber
+  return lib
+}
 
 export interface PhoneOptions {
   /**
@@ -28,6 +39,7 @@ export function phone(input: unknown, options: PhoneOptions | string = {}): stri
   const text = typeof input === 'number' && Number.isSafeInteger(input) && input > 0 ? String(input) : input
   const cleaned = cleanString(text, 250)
   if (cleaned === null) return null
+  const { isSupportedCountry, parsePhoneNumberFromString } = libphonenumber()
   // A `tel:` URI carries the number; text around a number ("call +1 …") is not accepted.
   const s = cleaned.replace(/^tel:/i, '')
   const country = typeof opts.defaultCountry === 'string' ? opts.defaultCountry.trim().toUpperCase() : undefined

@@ -4,14 +4,13 @@
  * as an argument (which shell history and `ps` would keep), and no command prints one.
  * @module
  */
-import type { Command } from 'commander'
 import { loadConnections } from '../../connections/registry.js'
 import type { ConnectionInfo } from '../../connections/types.js'
 import { mergeAllowLists, parseAllowList } from '../../connectors/net/address-policy.js'
 import { createGuardedDispatcher } from '../../connectors/net/guarded-dispatcher.js'
 import { builtinConnectors } from '../../connectors/registry.js'
 import { probeCredential } from '../../credentials/probe.js'
-import { storedSecrets } from '../../credentials/resolve.js'
+import { storedCredentialAccess, storedSecrets } from '../../credentials/resolve.js'
 import { type CredentialMeta, createVault, type Vault } from '../../credentials/vault.js'
 import { systemClock } from '../../engine/clock.js'
 import { audit } from '../../engine/governance.js'
@@ -164,7 +163,8 @@ export async function credentialsList(io: CliIo, opts: DbOpts) {
 }
 
 export async function credentialsTest(io: CliIo, names: string[], opts: DbOpts) {
-  return withVault(io, opts, async (vault) => {
+  return withVault(io, opts, async (vault, store) => {
+    const access = storedCredentialAccess({ vault, store, clock: systemClock })
     await vault.assertUsable()
     const all = await vault.list()
     const chosen = names.length ? names.map((n) => all.find((m) => m.name === n) ?? n) : all
@@ -187,7 +187,11 @@ export async function credentialsTest(io: CliIo, names: string[], opts: DbOpts) 
         allow: mergeAllowLists(processAllow, parseAllowList(conn?.allowPrivateNetwork === false ? undefined : conn?.allowPrivateNetwork)),
       })
       try {
-        const r = await probeCredential(service, await vault.reveal(m.name), { dispatcher, ...(baseUrl ? { baseUrl } : {}) })
+        const r = await probeCredential(service, await vault.reveal(m.name), {
+          dispatcher,
+          credential: access(m.name),
+          ...(baseUrl ? { baseUrl } : {}),
+        })
         results.push({ name: m.name, service, ...r })
       } finally {
         await dispatcher.close().catch(() => undefined)
@@ -215,39 +219,4 @@ export async function credentialsRotateKey(io: CliIo, opts: DbOpts & { fromEnv?:
     io.out(`re-encrypted ${n} credential${n === 1 ? '' : 's'} under the new key; now set PIPEWRIGHT_SECRET_KEY to the value of ${from}`)
     return 0
   })
-}
-
-/** Register `credentials …` on the program (one line in main.ts). */
-export function registerCredentialsCommands(program: Command, set: (p: Promise<number>) => Promise<void>, io: CliIo): void {
-  const db = (c: Command) => c.option('--db <url>', 'database URL (default PIPEWRIGHT_DATABASE_URL or sqlite:.pipewright/pipewright.db)')
-  const c = program
-    .command('credentials')
-    .description('encrypted credential store (PIPEWRIGHT_SECRET_KEY): add, list, rotate, remove, test')
-  const secretIn = (cmd: Command) =>
-    cmd
-      .option('--from-env <var>', 'read the secret from this environment variable instead of standard input')
-      .option('--rotate-by <date>', 'rotation reminder date (YYYY-MM-DD), or "never"')
-      .option('--rotate-every <duration>', `rotation reminder from now, e.g. 60d (default ${90}d)`)
-      .option('--json')
-  db(secretIn(c.command('add <name>').description('store a secret (read from standard input) with its registry metadata')))
-    .option('--service <id>', 'connector id the secret is for (hubspot, slack, …)')
-    .option('--owner <who>', 'who owns and rotates it')
-    .option('--scopes <list>', 'comma-separated scopes it was granted')
-    .action((name, o) => set(credentialsAdd(io, name, o)))
-  db(
-    c
-      .command('list')
-      .description('stored credentials: service, owner, scopes, created, rotate-by, used by (never secrets)')
-      .option('--json'),
-  ).action((o) => set(credentialsList(io, o)))
-  db(secretIn(c.command('rotate <name>').description('replace a secret (read from standard input); metadata kept'))).action((name, o) =>
-    set(credentialsRotate(io, name, o)),
-  )
-  db(c.command('remove <name>').description('delete a stored credential')).action((name, o) => set(credentialsRemove(io, name, o)))
-  db(
-    c.command('test [names...]').description("call each service's cheapest authenticated endpoint with the stored secret").option('--json'),
-  ).action((names, o) => set(credentialsTest(io, names, o)))
-  db(c.command('rotate-key').description('re-encrypt every credential under a new key (from PIPEWRIGHT_NEW_SECRET_KEY)'))
-    .option('--from-env <var>', 'variable holding the new key', 'PIPEWRIGHT_NEW_SECRET_KEY')
-    .action((o) => set(credentialsRotateKey(io, o)))
 }

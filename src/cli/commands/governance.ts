@@ -14,7 +14,7 @@ import type { Store } from '../../store/contract.js'
 import { createStore } from '../../store/index.js'
 import { loadSyncs } from '../../sync/load.js'
 import { type CliIo, table } from '../io.js'
-import { pipelinesDir } from './local.js'
+import { pipelinesDir } from '../pipelines-dir.js'
 
 /** Who acts from this shell: `cli:<login name>`. */
 export function cliActor(io: CliIo): string {

@@ -14,8 +14,8 @@ import { createStore } from '../../store/index.js'
 import type { DeadReason, ReplayFrom, ReplayVersion, RunStatus } from '../../types.js'
 import { type CliIo, table } from '../io.js'
 import { cliRedaction } from '../output-redaction.js'
+import { pipelinesDir } from '../pipelines-dir.js'
 import { cliActor } from './governance.js'
-import { pipelinesDir } from './local.js'
 
 async function openHub(io: CliIo, opts: { db?: string; dir?: string }, withPipelines = false): Promise<Hub> {
   const url = resolveSqlitePath(opts.db ?? io.env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL, io.cwd)

@@ -17,8 +17,8 @@ import { createStore } from '../../store/index.js'
 import type { RunStatus } from '../../types.js'
 import type { CliIo } from '../io.js'
 import { cliRedaction } from '../output-redaction.js'
+import { pipelinesDir } from '../pipelines-dir.js'
 import { type ImportProgressState, progressMeter } from '../progress.js'
-import { pipelinesDir } from './local.js'
 import { sandboxOverrides } from './sandbox.js'
 
 export interface ImportOptions {

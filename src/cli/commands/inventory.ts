@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs'
 import { loadConnections } from '../../connections/registry.js'
 import { builtinConnectors } from '../../connectors/registry.js'
+import { storedCredentialAccess, storedSecrets } from '../../credentials/resolve.js'
+import { createVault } from '../../credentials/vault.js'
 import { systemClock } from '../../engine/clock.js'
 import type { Problem } from '../../errors.js'
 import { checkInventory } from '../../inventory/check.js'
@@ -21,11 +23,26 @@ const dbUrl = (io: CliIo, db?: string) => resolveSqlitePath(db ?? io.env.PIPEWRI
 export async function inventoryCommand(io: CliIo, services: string[], opts: { db?: string; json?: boolean }): Promise<number> {
   const unknown = services.filter((s) => !INVENTORY_SERVICES.includes(s))
   if (unknown.length) throw new UsageError(`no inventory for ${unknown.join(', ')}; services with one: ${INVENTORY_SERVICES.join(', ')}`)
-  const loaded = await loadConnections({ cwd: io.cwd, env: io.env, connectors: builtinConnectors() })
   const store = await createStore(dbUrl(io, opts.db))
-  await store.migrate()
   try {
+    await store.migrate()
+    // Connections naming a stored credential read it from the store, as the hub does at start-up.
+    const vault = createVault({ store, secretKey: io.env.PIPEWRIGHT_SECRET_KEY || null, clock: systemClock })
+    await vault.assertUsable()
+    const loaded = await loadConnections({
+      cwd: io.cwd,
+      env: io.env,
+      connectors: builtinConnectors(),
+      stored: storedSecrets(vault),
+      storedAccess: storedCredentialAccess({ vault, store, clock: systemClock }),
+    })
     const results = await takeInventory({ connections: loaded.raw, store, clock: systemClock, env: io.env, services })
+    // A configured connection without a usable credential is reported, not silently skipped.
+    const wanted = services.length ? services : INVENTORY_SERVICES
+    for (const c of loaded.registry.list())
+      if (!c.active && wanted.includes(c.service))
+        results.push({ service: c.service, connection: c.id, error: `not read: ${c.problem ?? 'its credential is missing'}` })
+    results.sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0))
     if (opts.json) io.out(JSON.stringify(results))
     else if (results.length === 0)
       io.out(

@@ -2,7 +2,7 @@
  * `validate` and `run`: commands that work on the pipelines directory without a server.
  * @module
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -18,20 +18,10 @@ import { createStore } from '../../store/index.js'
 import { crossCheckSyncs, loadSyncs } from '../../sync/load.js'
 import type { CompiledSync } from '../../sync/types.js'
 import { checkCredentials } from '../credentials-check.js'
-import { type CliIo, UsageError } from '../io.js'
+import type { CliIo } from '../io.js'
+import { pipelinesDir } from '../pipelines-dir.js'
 import { inventoryProblems } from './inventory.js'
 import { sandboxOverrides } from './sandbox.js'
-
-/**
- * The pipelines directory: `--dir`, else ./pipelines. A `--dir` that does not exist is a usage
- * error (a typo must not look like "0 pipelines").
- */
-export function pipelinesDir(io: CliIo, dir?: string): string {
-  const path = resolve(io.cwd, dir ?? 'pipelines')
-  if (dir !== undefined && !existsSync(path)) throw new UsageError(`--dir ${dir}: no such directory (${path})`)
-  if (dir !== undefined && !statSync(path).isDirectory()) throw new UsageError(`--dir ${dir}: not a directory (${path})`)
-  return path
-}
 
 /** Action references that no built-in connector provides. */
 export function checkActions(pipelines: CompiledPipeline[]): Problem[] {

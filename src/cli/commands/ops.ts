@@ -11,7 +11,8 @@ import { DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
 import { createStore } from '../../store/index.js'
 import { type CliIo, table } from '../io.js'
 import { openGateway } from '../open-gateway.js'
-import { checkActions, pipelinesDir } from './local.js'
+import { pipelinesDir } from '../pipelines-dir.js'
+import { checkActions } from './local.js'
 
 /**
  * `pipewright usage`: one table per configured connection with each budget's limit, use this

@@ -14,8 +14,7 @@ import { loadPipelines } from '../../pipeline/load.js'
 import { createRuntime, DEFAULT_DATABASE_URL, resolveSqlitePath } from '../../runtime.js'
 import { acquireInstanceLock, type InstanceLock, type LockHolder, sqliteLockPath } from '../instance-lock.js'
 import type { CliIo } from '../io.js'
-import { pipelinesDir } from './local.js'
-import { sandboxOverrides } from './sandbox.js'
+import { pipelinesDir } from '../pipelines-dir.js'
 
 export interface ServeOptions {
   dir?: string
@@ -63,7 +62,8 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
     io.err(`cannot start: ${grace}`)
     return 1
   }
-  const sandbox = opts.sandbox ? await sandboxOverrides() : null
+  // The emulators load only for --sandbox.
+  const sandbox = opts.sandbox ? await (await import('./sandbox.js')).sandboxOverrides() : null
   if (sandbox)
     io.out(
       `sandbox: ${Object.entries(sandbox.urls)

@@ -8,7 +8,7 @@ import { loadPipelines } from '../../pipeline/load.js'
 import { checkCase, loadCases } from '../../testing/cases.js'
 import { createTestHub, runPipeline } from '../../testing/hub.js'
 import type { CliIo } from '../io.js'
-import { pipelinesDir } from './local.js'
+import { pipelinesDir } from '../pipelines-dir.js'
 
 export async function testCommand(io: CliIo, ids: string[], opts: { dir?: string; json?: boolean }): Promise<number> {
   const dir = pipelinesDir(io, opts.dir)

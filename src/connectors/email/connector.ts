@@ -12,7 +12,7 @@
  * `PW_CONSENT_REQUIRED` naming who lacked it. Transactional sends (the default) are not checked.
  * @module
  */
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import addressparser from 'nodemailer/lib/addressparser'
 import { z } from 'zod'
 import { ConsentRequiredError, consentAllows } from '../../consent/policy.js'
@@ -123,10 +123,12 @@ export interface EmailConnectorOptions {
 
 export function createEmailConnector(options: EmailConnectorOptions = {}): ConnectorDefinition<EmailConnection> {
   const transports = new Map<string, Transporter>()
-  const transportOf = (c: EmailConnection) => {
+  const transportOf = async (c: EmailConnection) => {
     const url = transportUrl(c)
     let t = transports.get(url)
     if (!t) {
+      // nodemailer loads with the first message, not with every pipeline set.
+      const { default: nodemailer } = await import('nodemailer')
       t = nodemailer.createTransport(url)
       transports.set(url, t)
     }
@@ -170,7 +172,7 @@ export function createEmailConnector(options: EmailConnectorOptions = {}): Conne
       const from = input.from ?? c.from
       if (!from) throw new NonRetryableError('email.send: no sender; set `from` on the call or the connection (SMTP_FROM)')
       try {
-        const info = await transportOf(c).sendMail({
+        const info = await (await transportOf(c)).sendMail({
           from,
           to: input.to,
           ...(input.cc ? { cc: input.cc } : {}),

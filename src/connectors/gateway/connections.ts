@@ -9,6 +9,8 @@
  * - `circuit`: `{ failureThreshold?: number (5), halfOpenAfterMs?: number (30000) }`.
  * - `allowPrivateNetwork`: `true`, or CIDRs / hosts / `host:port` this connection may reach
  *   although they are loopback, private or link-local (see net/address-policy.ts).
+ * - `storedCredential`: access to the stored credential the secret came from (actions get it as
+ *   `ctx.credential`; see {@link StoredCredentialAccess}).
  *
  * A connector whose schema accepts `{}` (such as `http`) gets a `default` connection even
  * when none is configured.
@@ -16,7 +18,7 @@
  */
 import { ConfigError, ErrorCodes, type Problem } from '../../errors.js'
 import type { BudgetSpec, OnBudgetExhausted } from '../../resilience/budget.js'
-import type { ConnectorDefinition, RateLimitSpec } from '../contract.js'
+import type { ConnectorDefinition, RateLimitSpec, StoredCredentialAccess } from '../contract.js'
 import { type AllowList, NOTHING_ALLOWED, parseAllowList } from '../net/address-policy.js'
 
 export interface ResolvedConnection {
@@ -32,6 +34,8 @@ export interface ResolvedConnection {
   circuit: { failureThreshold: number; halfOpenAfterMs: number }
   /** Private addresses this connection may reach (besides the process-wide list). */
   allowPrivateNetwork: AllowList
+  /** The stored credential the secret came from, when it did. */
+  storedCredential?: StoredCredentialAccess
   /**
    * Set on a per-origin part of a connection (an unnamed `http.request` to one origin): limiter,
    * circuit and dispatcher are this part's own; budgets, identity map and ledger the connection's.
@@ -46,7 +50,7 @@ export function stateKey(conn: ResolvedConnection): string {
 
 export type RawConnections = Record<string, Record<string, Record<string, unknown> | undefined>>
 
-const RESERVED = ['limits', 'onBudgetExhausted', 'circuit', 'allowPrivateNetwork'] as const
+const RESERVED = ['limits', 'onBudgetExhausted', 'circuit', 'allowPrivateNetwork', 'storedCredential'] as const
 
 function mergeByName<T extends { name: string }>(base: readonly T[] = [], extra: readonly T[] = []): T[] {
   const out = new Map(base.map((x) => [x.name, x]))
@@ -70,7 +74,7 @@ export function resolveConnections(
     const named = new Map<string, ResolvedConnection>()
     for (const [name, rawConfig] of Object.entries(entries)) {
       const field = `connections.${connector.id}.${name}`
-      const { limits, onBudgetExhausted, circuit, allowPrivateNetwork, ...rest } = (rawConfig ?? {}) as Record<
+      const { limits, onBudgetExhausted, circuit, allowPrivateNetwork, storedCredential, ...rest } = (rawConfig ?? {}) as Record<
         (typeof RESERVED)[number],
         any
       > &
@@ -104,6 +108,7 @@ export function resolveConnections(
         onBudgetExhausted: onBudgetExhausted ?? 'wait',
         circuit: { failureThreshold: circuit?.failureThreshold ?? 5, halfOpenAfterMs: circuit?.halfOpenAfterMs ?? 30_000 },
         allowPrivateNetwork: allow,
+        ...(storedCredential ? { storedCredential } : {}),
       })
     }
     out.set(connector.id, named)

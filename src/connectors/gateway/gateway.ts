@@ -168,6 +168,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       signal,
       dispatcher: rt.dispatcher,
       identity: rt.identity,
+      ...(s.conn.storedCredential ? { credential: s.conn.storedCredential } : {}),
       consent,
       observeHeaders: (headers) => void limiter.observe(stateKey(s.conn), specs, headers).catch(() => undefined),
       pace: async (request) => {

@@ -40,6 +40,7 @@ function accessToken(ctx: ActionContext<HubspotConnection>): Promise<string> {
     dispatcher: ctx.dispatcher,
     now: () => ctx.clock.now(),
     signal: ctx.signal,
+    ...(ctx.credential ? { credential: ctx.credential } : {}),
   })
 }
 

@@ -36,6 +36,8 @@ export interface HubspotState {
   daily: Map<string, number>
   /** Lookup indexes built on first use: property → normalised value → record id. */
   indexes: Record<ObjectType, Map<string, Map<string, string>>>
+  /** The refresh token the OAuth app accepts now, once it rotated (`oauth.rotateRefreshTokens`). */
+  refreshToken?: string
 }
 
 export function newHubspotState(): HubspotState {

@@ -62,7 +62,14 @@ export interface HubspotEmulatorOptions {
    * An OAuth app: `POST /oauth/v1/token` (grant `refresh_token`) issues access tokens that
    * expire after `expiresInSeconds` (default 1800); an expired one gets 401 `EXPIRED_AUTHENTICATION`.
    */
-  oauth?: { clientId: string; clientSecret: string; refreshToken: string; expiresInSeconds?: number }
+  oauth?: {
+    clientId: string
+    clientSecret: string
+    refreshToken: string
+    expiresInSeconds?: number
+    /** Each grant answers a new refresh token and refuses the one it used from then on. @defaultValue false */
+    rotateRefreshTokens?: boolean
+  }
   /** Calls per 10 s per token (100 Free/Starter, 190 Pro/Enterprise). @defaultValue 100 */
   tenSecondlyLimit?: number
   /**
@@ -154,11 +161,14 @@ export function hubspotEmulator(options: HubspotEmulatorOptions = {}): EmulatorS
     const b = (req.body ?? {}) as Record<string, string>
     if (!o || b.grant_type !== 'refresh_token' || b.client_id !== o.clientId || b.client_secret !== o.clientSecret)
       return json(400, { status: 'BAD_CLIENT_ID', message: 'missing or unknown client id' })
-    if (b.refresh_token !== o.refreshToken) return json(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
+    const current = ctx.state.refreshToken ?? o.refreshToken
+    if (b.refresh_token !== current) return json(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' })
     const expiresIn = o.expiresInSeconds ?? 1800
     const accessToken = `oauth-at-${issued.size + 1}-${crypto.randomUUID().slice(0, 8)}`
     issued.set(accessToken, ctx.now + expiresIn * 1000)
-    return json(200, { token_type: 'bearer', access_token: accessToken, refresh_token: o.refreshToken, expires_in: expiresIn })
+    const next = o.rotateRefreshTokens ? `rt-${issued.size}-${crypto.randomUUID()}` : current
+    ctx.state.refreshToken = next
+    return json(200, { token_type: 'bearer', access_token: accessToken, refresh_token: next, expires_in: expiresIn })
   })
   emu.use((req, ctx) => {
     if (req.path === '/oauth/v1/token') return undefined

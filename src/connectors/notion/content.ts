@@ -11,7 +11,8 @@ import { z } from 'zod'
 import type { ActionDefinition } from '../contract.js'
 import { type Ctx, type NotionCaller, pacedCalls } from './client.js'
 import type { NotionConnection } from './connection.js'
-import { appendTree, blocksToMarkdown, childrenOf, dataOf, markdownToBlocks, type NotionBlock } from './markdown/index.js'
+import { childrenOf, dataOf, type NotionBlock } from './markdown/block.js'
+import { markdownModule } from './markdown/lazy.js'
 
 interface BlockJson {
   id: string
@@ -85,6 +86,7 @@ export async function writeMarkdown(call: NotionCaller, pageId: string, markdown
     return call(m, p, b)
   }
   const have = await readTree(counted, pageId)
+  const { appendTree, markdownToBlocks } = await markdownModule()
   const want = markdownToBlocks(markdown)
   const h = have.map(canon)
   const w = want.map(canon)
@@ -132,7 +134,7 @@ export const writeMarkdownInput = z.object({ pageId: z.string().min(1), markdown
 /** `notion.pages.readMarkdown`: a page's content as markdown. */
 export const pagesReadMarkdown: ActionDefinition<NotionConnection, z.infer<typeof readMarkdownInput>, { markdown: string }> = {
   input: readMarkdownInput,
-  run: async (input, ctx: Ctx) => ({ markdown: blocksToMarkdown(await readTree(pacedCalls(ctx), input.pageId)) }),
+  run: async (input, ctx: Ctx) => ({ markdown: (await markdownModule()).blocksToMarkdown(await readTree(pacedCalls(ctx), input.pageId)) }),
 }
 
 /** `notion.pages.writeMarkdown`: set a page's content to markdown (the smallest block change). */

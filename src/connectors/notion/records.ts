@@ -13,7 +13,7 @@ import type { ActionDefinition } from '../contract.js'
 import { type Ctx, type NotionCaller, pacedCalls } from './client.js'
 import type { NotionConnection } from './connection.js'
 import { readTree, writeMarkdown } from './content.js'
-import { blocksToMarkdown } from './markdown/index.js'
+import { markdownModule } from './markdown/lazy.js'
 import { richTextItems } from './props.js'
 
 interface PageJson {
@@ -109,7 +109,7 @@ export function propertyValue(name: string, type: string, v: unknown): Record<st
 async function toRecord(call: NotionCaller, page: PageJson, bodyField: string | null): Promise<SourceRecord> {
   const fields: Record<string, unknown> = {}
   for (const [name, p] of Object.entries(page.properties)) fields[name] = plainProperty(p)
-  if (bodyField) fields[bodyField] = blocksToMarkdown(await readTree(call, page.id))
+  if (bodyField) fields[bodyField] = (await markdownModule()).blocksToMarkdown(await readTree(call, page.id))
   return {
     id: page.id,
     modifiedAt: Date.parse(page.last_edited_time),

@@ -7,7 +7,7 @@
  * record sources and sync sides (`read`, `scan`, `get`, `insert`, `update`, `delete`) are in rows.ts.
  * @module
  */
-import pg from 'pg'
+import type pg from 'pg'
 import { z } from 'zod'
 import { ErrorCodes, isNonRetryable, NonRetryableError, RetryableError } from '../../errors.js'
 import { type ActionContext, type ActionDefinition, type ConnectorDefinition, defineConnector } from '../contract.js'
@@ -69,11 +69,14 @@ export function pgFailure(e: unknown, what: string): Error {
 
 export function createPostgresConnector(): ConnectorDefinition<PostgresConnection> {
   const pools = new Map<string, pg.Pool>()
-  const poolOf = (c: PostgresConnection) => {
+  /** pg loads with the first call, not with every pipeline set. */
+  let Pool: typeof pg.Pool | null = null
+  const poolOf = async (c: PostgresConnection) => {
     const url = c.baseUrl ?? c.url
+    Pool ??= (await import('pg')).default.Pool
     let p = pools.get(url)
     if (!p) {
-      p = new pg.Pool({ connectionString: url, max: c.poolSize })
+      p = new Pool({ connectionString: url, max: c.poolSize })
       p.on('error', () => undefined)
       pools.set(url, p)
     }
@@ -101,7 +104,7 @@ export function createPostgresConnector(): ConnectorDefinition<PostgresConnectio
     }
     let client: pg.PoolClient
     try {
-      client = await poolOf(c).connect()
+      client = await (await poolOf(c)).connect()
     } catch (e) {
       throw pgFailure(e, 'postgres.upsert: connect')
     }
@@ -119,7 +122,7 @@ export function createPostgresConnector(): ConnectorDefinition<PostgresConnectio
 
   async function query(ctx: Ctx, text: string, values: unknown[], what: string): Promise<pg.QueryResult> {
     try {
-      return await poolOf(ctx.connection).query(text, values)
+      return await (await poolOf(ctx.connection)).query(text, values)
     } catch (e) {
       throw pgFailure(e, what)
     }

@@ -4,6 +4,9 @@
  * Paths: `<object>`, `<object>/<property>`, `pipelines/<object>/<pipeline id>`, `…/<stage id>`.
  * @module
  */
+import type { StoredCredentialAccess } from '../../connectors/contract.js'
+import { HUBSPOT_DEFAULT_BASE_URL } from '../../connectors/hubspot/connection.js'
+import { type HubspotOAuth, hubspotAccessToken } from '../../connectors/hubspot/oauth.js'
 import type { InventoryItem } from '../../store/observe/contract.js'
 import type { InventoryReader } from '../contract.js'
 
@@ -12,7 +15,20 @@ const PIPELINE_OBJECTS = ['deals', 'tickets'] as const
 
 export const hubspotReader: InventoryReader = {
   service: 'hubspot',
-  http: (c) => ({ origin: String(c.baseUrl ?? 'https://api.hubapi.com'), headers: { authorization: `Bearer ${String(c.token)}` } }),
+  http: (c) => ({ origin: String(c.baseUrl ?? HUBSPOT_DEFAULT_BASE_URL), headers: { authorization: `Bearer ${String(c.token)}` } }),
+  // A public app (`oauth`): an access token first, as the connector gets one.
+  async authorize(c, o) {
+    const oauth = c.oauth as HubspotOAuth | undefined
+    if (!oauth || typeof c.token === 'string') return c
+    const credential = c.storedCredential as StoredCredentialAccess | undefined
+    const token = await hubspotAccessToken(oauth, {
+      baseUrl: String(c.baseUrl ?? HUBSPOT_DEFAULT_BASE_URL),
+      dispatcher: o.dispatcher,
+      now: o.now,
+      ...(credential ? { credential } : {}),
+    })
+    return { ...c, token }
+  },
   async read(http) {
     const items: InventoryItem[] = []
     for (const object of OBJECTS) {

@@ -19,7 +19,7 @@
  * @module
  */
 import { z } from 'zod'
-import { notionRoundTrip } from '../../connectors/notion/markdown/index.js'
+import { markdownModule, markdownNow } from '../../connectors/notion/markdown/lazy.js'
 import type { SourceCursor, SourceRecord } from '../../sources/contract.js'
 import type { SideKind, SyncSide } from '../side.js'
 
@@ -65,13 +65,18 @@ export const notionSide: SideKind<NotionSideOptions> = {
     const at = { dataSourceId: spec.object, bodyField: o.body }
     const invoke = (action: string, input: Record<string, unknown>, signal?: AbortSignal) =>
       ctx.invoke(`notion.${action}`, input, { ...conn, ...(signal ? { signal } : {}) })
-    const query = (input: Record<string, unknown>, signal?: AbortSignal) =>
-      invoke('records.query', { ...at, pageSize: o.pageSize, ...input }, signal) as Promise<QueryOut>
+    // The markdown conversion loads now, in the background; every read awaits it, so `normalize`
+    // (synchronous) finds it loaded.
+    const markdown = markdownModule()
+    const query = async (input: Record<string, unknown>, signal?: AbortSignal) => {
+      await markdown
+      return (await invoke('records.query', { ...at, pageSize: o.pageSize, ...input }, signal)) as QueryOut
+    }
     return {
       ref,
       fields: notionSide.knownFields!(spec),
       matchKeys: o.matchKeys,
-      normalize: (field, value) => (field === o.body && typeof value === 'string' ? notionRoundTrip(value) : value),
+      normalize: (field, value) => (field === o.body && typeof value === 'string' ? markdownNow().notionRoundTrip(value) : value),
       source: {
         ref,
         async readChanges(cursor, options) {
@@ -95,7 +100,10 @@ export const notionSide: SideKind<NotionSideOptions> = {
             next = out.hasMore && out.nextCursor ? out.nextCursor : undefined
           } while (next)
         },
-        get: async (ids, options) => (await invoke('records.get', { bodyField: o.body, ids }, options?.signal)) as SourceRecord[],
+        get: async (ids, options) => {
+          await markdown
+          return (await invoke('records.get', { bodyField: o.body, ids }, options?.signal)) as SourceRecord[]
+        },
       },
       create: (fields, { upsertOn }) => ({
         ref: 'notion.records.write',

@@ -22,20 +22,12 @@ import { fromMarkdown } from 'mdast-util-from-markdown'
 import { gfmFromMarkdown } from 'mdast-util-gfm'
 import { gfm } from 'micromark-extension-gfm'
 import { ARRAY_MAX } from '../props.js'
+import type { NotionBlock } from './block.js'
 import { CODE_LANGUAGES } from './languages.js'
 import { plainRichText, type RichText, toRichText } from './rich-text.js'
 
 /** A Notion block in request form; children (any depth) under `block[type].children`. */
-export interface NotionBlock {
-  object?: 'block'
-  type: string
-  [type: string]: unknown
-}
-
-/** The data of a block's type (`block.paragraph`). */
-export const dataOf = (b: NotionBlock): Record<string, unknown> => (b[b.type] ?? {}) as Record<string, unknown>
-/** A block's children (nested blocks of any depth). */
-export const childrenOf = (b: NotionBlock): NotionBlock[] => (dataOf(b).children as NotionBlock[] | undefined) ?? []
+export { childrenOf, dataOf, type NotionBlock } from './block.js'
 
 /** Markdown code-fence names → Notion's language names (where they differ). */
 const LANGUAGE_ALIASES: Record<string, string> = {

@@ -6,7 +6,7 @@
  * @module
  */
 import { Cron } from 'croner'
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import { z } from 'zod'
 import { smtpFailure } from '../../../connectors/email/connector.js'
 import type { AlertChannel, AlertMessage, ChannelType } from '../contract.js'
@@ -83,7 +83,8 @@ export const emailChannel: ChannelType<EmailChannelSettings> = {
         digest: s.digest === false ? 'off' : `${s.digest.at} ${s.digest.timezone}`,
       }),
       async send(items, ctx) {
-        transport ??= nodemailer.createTransport(s.url)
+        // nodemailer loads with the first alert message, not at start-up.
+        transport ??= (await import('nodemailer')).default.createTransport(s.url)
         const messages = items.map((i) => i.message)
         const single = messages.length === 1 ? messages[0]! : null
         const content = single ? { subject: titleOf(single), text: `${textOf(single)}\n` } : digestText(messages, ctx.now)
