@@ -99,7 +99,7 @@ describe.skipIf(!ready)('distributed: one API process and worker processes on Po
               'the victim worker holds leases',
               async () => {
                 const held = await leasedBy(victim.pid)
-                return held.size > 0 ? held : null
+                return held.size > 0 ? held : undefined
               },
               60_000,
               5,
@@ -107,7 +107,7 @@ describe.skipIf(!ready)('distributed: one API process and worker processes on Po
             victim.kill('SIGKILL')
             await victim.exited
             // Held at the kill: what it held just before, plus what it leased in between.
-            return new Set([...before, ...(await leasedBy(victim.pid))])
+            return new Set([...before!, ...(await leasedBy(victim.pid))])
           })()
         }
       },
