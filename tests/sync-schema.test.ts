@@ -68,7 +68,7 @@ const anyEnv = new Proxy({}, { get: () => 'x', has: () => true }) as Record<stri
 function compiles(doc: unknown): boolean {
   try {
     const sync = compileSync(doc as never, { format: 'yaml', env: anyEnv })
-    syncPipelines([sync], { store: null as never, clock: systemClock, sides: () => null as never, nudge: () => {} })
+    syncPipelines([sync], { store: null as never, clock: systemClock, sides: () => null as never, nudge: () => {}, split: async () => [] })
     return true
   } catch {
     return false
