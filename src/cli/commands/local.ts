@@ -191,7 +191,8 @@ export async function runCommand(
     }
     const [r] = await runtime.hub.ingest(pipelineId, [{ payload }], { trigger: 'manual' })
     const run = await runtime.hub.waitForRun(r!.runId, maxWait)
-    const steps = await runtime.hub.store.getSteps(r!.runId)
+    // Through the redactor: PII fields sealed at rest print as [encrypted], as in `runs show`.
+    const steps = runtime.hub.redactor.value(await runtime.hub.store.getSteps(r!.runId))
     if (opts.json) io.out(JSON.stringify({ run, steps }, null, 2))
     else {
       io.out(`run ${r!.runId} of ${pipelineId}@${p.version}`)
