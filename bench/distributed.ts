@@ -14,6 +14,8 @@
  *   PIPEWRIGHT_BENCH_PG=postgres://postgres@127.0.0.1:5432/test
  *   PIPEWRIGHT_BENCH_REDIS=redis://… (default: a private redis-server on a free port when the
  *     binary is on PATH, so its CPU is the bench's alone; else redis://127.0.0.1:6379)
+ *   BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there (summarise with
+ *     `node bench/prof-summary.mjs <file>`)
  *   BENCH_PROBE=1 also counts Postgres statements and Redis commands/scripts per run
  *     (bench/probe.mjs; it costs CPU, so speed figures of a probed run are not comparable)
  * @module
@@ -43,6 +45,8 @@ const BODY = JSON.stringify({ email: 'ann@acme.com', website: 'https://www.acme.
 const BIN = join(ROOT, 'bin/pipewright.js')
 const DIR = join(ROOT, 'bench/fixtures/pipelines')
 const PROBE = process.env.BENCH_PROBE === '1'
+/** BENCH_CPU_PROF=<dir>: workers write V8 CPU profiles there (`node --cpu-prof`). */
+const PROF_ARGS = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 /** The sink is on loopback: allowed explicitly, as a deployment would allow a private host. */
 const BASE_ENV = { PIPEWRIGHT_ALLOW_PRIVATE_NETWORK: '127.0.0.1/32' }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -268,7 +272,7 @@ export async function runDistributed() {
         // Workers print no "listening on" (spawnServer waits for it): spawn them directly.
         const start = (n: number): ChildProcess[] =>
           Array.from({ length: n }, () =>
-            spawn(process.execPath, [BIN, 'worker', '--concurrency', '64', '--dir', DIR], {
+            spawn(process.execPath, [...PROF_ARGS, BIN, 'worker', '--concurrency', '64', '--dir', DIR], {
               cwd: ROOT,
               env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env },
               stdio: 'ignore',

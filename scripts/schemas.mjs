@@ -11,6 +11,8 @@ mkdirSync(join(root, 'schemas'), { recursive: true })
 writeFileSync(join(root, 'schemas', 'pipeline.schema.json'), `${JSON.stringify(pipelineJsonSchema(), null, 2)}\n`)
 const { connectionJsonSchema } = await import(new URL('../dist/connections/json-schema.js', import.meta.url).href)
 writeFileSync(join(root, 'schemas', 'connection.schema.json'), `${JSON.stringify(connectionJsonSchema(), null, 2)}\n`)
+const { syncJsonSchema } = await import(new URL('../dist/sync/json-schema.js', import.meta.url).href)
+writeFileSync(join(root, 'schemas', 'sync.schema.json'), `${JSON.stringify(syncJsonSchema(), null, 2)}\n`)
 
 // The Grafana dashboard for the default alert rules (`pipewright alerts export --grafana` makes one
 // for your own alerts.yaml), shipped as a file to import or provision.

@@ -227,6 +227,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     sides: (id) => runner!.sides(id),
     nudge: (id) => runner?.nudge(id),
+    split: (id, parent, batches) => runner!.split(id, parent, batches),
   })
   const hub = await createHub({
     pipelines: [...pipelines, ...syncPipes],

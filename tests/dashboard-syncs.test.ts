@@ -1,7 +1,8 @@
 /**
  * The dashboard's Syncs page in the system Chromium, against a running runtime with a sync over
  * in-memory sides: the list (links, pending, conflicts, last pass), a plan that writes nothing,
- * a run, a conflict with both values and the winner, a drift repair and what it fixed, axe-core.
+ * a run, a conflict with both values and the winner, a drift repair and what it fixed, axe-core;
+ * Pause on a sync's row and Resume on its page, both in the audit log.
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -17,6 +18,7 @@ let browserDir: ReturnType<typeof tempDir>
 let context: BrowserContext
 let page: Page
 const pageErrors: string[] = []
+const dialogs: string[] = []
 
 beforeAll(async () => {
   if (!hasChromium) return
@@ -43,6 +45,10 @@ beforeAll(async () => {
   })
   page = await context.newPage()
   page.on('pageerror', (e) => pageErrors.push(e.message))
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message())
+    void dialog.accept()
+  })
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(m.text())
   })
@@ -130,4 +136,33 @@ describe.skipIf(!hasChromium)('dashboard: Syncs', () => {
     expect(await cells.nth(7).textContent()).toBe('1')
     expect(pageErrors).toEqual([])
   }, 120_000)
+
+  it('pauses a sync from its row and resumes it from its page; both are in the audit log', async () => {
+    const store = h.runtime.hub.store
+    await page.goto(`${h.runtime.url}/#/syncs`)
+    const row = page.locator('tr[data-sync="people"]')
+    await row.getByRole('button', { name: 'Pause people' }).click()
+    await page.locator('#notice', { hasText: 'Paused sync people: passes wait until you resume it.' }).waitFor()
+    expect(dialogs).toEqual([
+      'Pause sync people? Scheduled passes and drift repairs wait; webhook events are still stored and their records kept to sync.',
+    ])
+    await row.locator('td').nth(1).getByText('Paused').waitFor()
+    await row.getByRole('button', { name: 'Resume people' }).waitFor()
+    expect(await store.pauses.get('sync', 'people')).toMatchObject({ pausedBy: 'local', reason: 'paused from the dashboard' })
+    expect(await axe()).toEqual([])
+
+    await row.getByRole('link', { name: 'people' }).click()
+    await page.locator('.paused-note', { hasText: 'Paused by local' }).waitFor()
+    await page.getByRole('button', { name: 'Resume people' }).click()
+    await page.locator('#notice', { hasText: 'Resumed sync people: the next pass runs on schedule.' }).waitFor()
+    await page.getByRole('button', { name: 'Pause people' }).waitFor()
+    expect(await page.locator('.paused-note').count()).toBe(0)
+    expect(await store.pauses.get('sync', 'people')).toBeNull()
+    expect((await store.audit.list({ target: 'sync:' })).map((e) => [e.actor, e.action, e.target])).toEqual([
+      ['local', 'resume', 'sync:people'],
+      ['local', 'pause', 'sync:people'],
+    ])
+    expect(await axe()).toEqual([])
+    expect(pageErrors).toEqual([])
+  }, 60_000)
 })

@@ -18,6 +18,7 @@
  * @module
  */
 import { type Job, Queue, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
 import { type BullmqDispatchOptions, bullmqDefaults, jobIdOf, quietReporter, redisConnection } from './bullmq-options.js'
 import type { Dispatch, RunHandler } from './contract.js'
 
@@ -95,6 +96,40 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
     }
   }
 
+  /**
+   * The sweeper's re-dispatch: one pipelined EXISTS per run on its job's key, then an add of
+   * only the runs Redis does not hold. A run's due-now job id is its run id, so a run waiting or
+   * active in Redis is found; a failure to ask counts as "not held" (adding is always safe).
+   */
+  async function sendMissing(items: Array<{ runId: string; dueAt?: number }>): Promise<void> {
+    if (items.length === 0) return
+    let held: boolean[] = []
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const ask = (async () => {
+        // BullMQ's client is ioredis underneath; its typed surface has no EXISTS.
+        const client = (await queue.getBackend().client) as unknown as Pick<Redis, 'pipeline'>
+        const pipe = client.pipeline()
+        for (const i of items) {
+          const keys = [queue.toKey(jobIdOf(i.runId, undefined))]
+          if (i.dueAt !== undefined && i.dueAt > 0) keys.push(queue.toKey(jobIdOf(i.runId, i.dueAt)))
+          pipe.exists(...keys)
+        }
+        return ((await pipe.exec()) ?? []).map(([error, n]: [Error | null, unknown]) => !error && Number(n) > 0)
+      })()
+      ask.catch(() => undefined)
+      const late = new Promise<boolean[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), timeoutMs)
+      })
+      held = await Promise.race([ask, late])
+    } catch {
+      held = []
+    } finally {
+      clearTimeout(timer)
+    }
+    await send(items.filter((_, i) => !held[i]).map((i) => ({ runId: i.runId })))
+  }
+
   function process(handler: RunHandler) {
     return async (job: Job<RunJob>): Promise<void> => {
       const runId = job.data?.runId
@@ -114,6 +149,7 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
     queueName,
     dispatch: (runId, dueAt) => send([{ runId, dueAt }]),
     dispatchMany: (items) => send(items),
+    dispatchMissing: (items) => sendMissing(items),
 
     async startWorker(handler, { concurrency }) {
       if (worker) throw new Error('bullmq dispatch: startWorker was already called; call stopWorker first')

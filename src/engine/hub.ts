@@ -283,7 +283,10 @@ export async function createHub(options: HubOptions) {
     fresh.delete(runId)
     // A run accepted here is already leased to us; any other is leased first (the lease returns
     // the run, so no separate read), and handed back in the rare case its key or slot is busy.
-    const leased = cached ? cached.run : await store.leaseRun({ runId, owner: workerId, now: clock.now(), leaseMs })
+    // Where the store can, the lease also brings the event and step results (one round trip).
+    const req = { runId, owner: workerId, now: clock.now(), leaseMs }
+    const full = cached ? null : store.leaseRunFull ? await store.leaseRunFull(req) : undefined
+    const leased = cached ? cached.run : full === undefined ? await store.leaseRun(req) : (full?.run ?? null)
     if (!leased) return
     const pipelineId = leased.pipelineId
     if (pauses.isPaused(pipelineId)) {
@@ -314,7 +317,13 @@ export async function createHub(options: HubOptions) {
     }
     inflight.add(runId)
     try {
-      await executeRun(ctx, runId, cached ? { event: cached.event, fresh: true, leased: cached.run } : { fresh: false, leased })
+      await executeRun(
+        ctx,
+        runId,
+        cached
+          ? { event: cached.event, fresh: true, leased: cached.run }
+          : { fresh: false, leased, ...(full ? { event: full.event ?? undefined, steps: full.steps } : {}) },
+      )
     } catch (error) {
       events.emit('hub:error', { message: `run ${runId} could not be executed; it will be retried by the sweeper`, error })
     } finally {
@@ -356,8 +365,12 @@ export async function createHub(options: HubOptions) {
     try {
       const due = await store.listDueRuns(clock.now(), 5000)
       const waiting = new Set([...keyWaiters.values(), ...pipelineWaiters.values()].flat())
-      const items = due.filter((r) => !inflight.has(r.id) && !waiting.has(r.id) && !pauses.isParked(r.id)).map((r) => ({ runId: r.id }))
-      if (items.length) await dispatch.dispatchMany(items)
+      const lost = due.filter((r) => !inflight.has(r.id) && !waiting.has(r.id) && !pauses.isParked(r.id))
+      const items = lost.map((r) => ({ runId: r.id }))
+      if (items.length)
+        await (dispatch.dispatchMissing
+          ? dispatch.dispatchMissing(lost.map((r) => ({ runId: r.id, dueAt: r.dueAt })))
+          : dispatch.dispatchMany(items))
       return items.length
     } catch (error) {
       events.emit('hub:error', { message: 'sweep failed', error })

@@ -148,6 +148,9 @@ const step: z.ZodType<Step> = z.lazy(() =>
   ]),
 )
 
+/** Shared with the sync schema (src/sync/json-schema.ts). */
+export { auth as webhookAuthSchema, duration as durationSchema }
+
 /** A YAML pipeline document (`pipelines/<id>.yaml`). */
 export const pipelineYamlSchema = z
   .strictObject({

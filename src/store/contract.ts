@@ -137,6 +137,11 @@ export interface Store {
    * Returns the leased run, or null if someone else has it or it is not due/terminal.
    */
   leaseRun(req: LeaseRequest): Promise<RunRecord | null>
+  /**
+   * `leaseRun` that also answers the run's event and stored step results, where a store can do
+   * that in the same round trip (Postgres). Optional: without it the worker reads them after.
+   */
+  leaseRunFull?(req: LeaseRequest): Promise<{ run: RunRecord; event: EventRecord | null; steps: StepResultRecord[] } | null>
   /** Extend the leases an owner holds; returns the ids it no longer holds. */
   heartbeat(owner: string, runIds: string[], now: number, leaseMs: number): Promise<string[]>
   /** Return leased runs to `queued` (graceful shutdown). */

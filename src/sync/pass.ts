@@ -25,19 +25,19 @@ import { emptyReport, type PassReport, type PlannedWrite, type RepairFix, report
 import type { SyncSide } from './side.js'
 import type { CompiledSync, SyncSideName } from './types.js'
 import { hashValues, plain, sameValue, truthy } from './values.js'
-import type { SideOp, WriteJob } from './writes.js'
+import { jobKeyOf, pendingMarker, type SideOp, WRITE_BATCH, type WriteBatch, type WriteJob, writeBatch } from './writes.js'
 
 export interface PassEnv {
   sync: CompiledSync
   store: Store
   sides: { a: SyncSide; b: SyncSide }
   clock: Clock
-  /** Start write runs; returns each job's run id (the existing run for a job already started). */
-  startWrites(jobs: WriteJob[]): Promise<string[]>
-  /** Status of the run that carries a job key, or null when no run carries it. */
-  jobStatus(key: string): Promise<RunStatus | null>
-  /** Wait until these runs end, at most `timeoutMs`; counts by final status. */
-  awaitRuns(runIds: string[], timeoutMs: number): Promise<Partial<Record<RunStatus, number>>>
+  /** Start write runs; returns each batch's run id (the existing run for a batch already started). */
+  startWrites(batches: WriteBatch[]): Promise<string[]>
+  /** Status of the run a link's pending marker names, or null when no run carries it. */
+  jobStatus(marker: string): Promise<RunStatus | null>
+  /** Wait until these runs (and runs they moved jobs to) end, at most `timeoutMs`; counts by final status. */
+  awaitRuns(runIds: string[], timeoutMs: number): Promise<{ runs: number; counts: Partial<Record<RunStatus, number>> }>
 }
 
 export interface PassOptions {
@@ -47,6 +47,8 @@ export interface PassOptions {
   /** Most changed records read per side in one pass. @defaultValue 50000 */
   maxRecords?: number
   pageSize?: number
+  /** Links one write run carries at most. @defaultValue 100 */
+  batchSize?: number
   /** How long the pass waits for its write runs. @defaultValue 60000 */
   settleTimeoutMs?: number
   signal?: AbortSignal
@@ -115,6 +117,7 @@ class Pass {
     for (const item of items) await this.decide(item, repair)
     await this.matchUnlinked()
     if (options.dryRun) return this.finish()
+    const batches = this.batches()
     // phase 1: links (before any run can record over them)
     if (this.linkWrites.size) {
       // retired half-links first: they free the record ids the merged links take (unique per sync)
@@ -123,7 +126,7 @@ class Pass {
       )
       await env.store.sync.apply(sync.id, { links })
     }
-    const runIds = this.jobs.length ? await env.startWrites(this.jobs) : []
+    const runIds = batches.length ? await env.startWrites(batches) : []
     this.report.runs.started = runIds.length
     // phase 2
     await env.store.sync.apply(sync.id, {
@@ -134,10 +137,12 @@ class Pass {
       cursors: repair ? [] : SIDES.filter((s) => reads[s].cursor).map((s) => ({ side: s, cursor: reads[s].cursor, at: this.now })),
     })
     if (runIds.length) {
-      const counts = await env.awaitRuns(runIds, options.settleTimeoutMs ?? 60_000)
+      const { runs, counts } = await env.awaitRuns(runIds, options.settleTimeoutMs ?? 60_000)
+      // runs started for jobs a write run moved out of its batch count as started by this pass
+      this.report.runs.started = runs
       this.report.runs.succeeded = counts.succeeded ?? 0
       this.report.runs.dead = counts.dead ?? 0
-      this.report.runs.pending = runIds.length - (counts.succeeded ?? 0) - (counts.dead ?? 0) - (counts.filtered ?? 0)
+      this.report.runs.pending = runs - (counts.succeeded ?? 0) - (counts.dead ?? 0) - (counts.filtered ?? 0)
     }
     return this.finish()
   }
@@ -154,6 +159,31 @@ class Pass {
     this.report.conflicts = this.conflicts.length
     this.report.finishedAt = this.env.clock.now()
     return this.report
+  }
+
+  /**
+   * The jobs as write runs of up to `batchSize` links, jobs of one shape together (creates on b,
+   * updates on b, …) so each run's writes fill the same provider batches; the order is the plan's,
+   * so a pass re-planned after a crash makes the same batches. Each link's pending marker names
+   * its batch and its job.
+   */
+  batches(): WriteBatch[] {
+    const size = Math.max(1, this.options.batchSize ?? WRITE_BATCH)
+    const shape = (j: WriteJob) => `${j.a?.op ?? '-'}/${j.b?.op ?? '-'}/${j.relations?.length ? 'r' : '-'}`
+    const groups = new Map<string, WriteJob[]>()
+    for (const j of this.jobs) {
+      const g = groups.get(shape(j))
+      if (g) g.push(j)
+      else groups.set(shape(j), [j])
+    }
+    const out: WriteBatch[] = []
+    for (const g of groups.values()) for (let i = 0; i < g.length; i += size) out.push(writeBatch(this.sync.id, g.slice(i, i + size)))
+    for (const b of out)
+      for (const j of b.jobs) {
+        const l = this.linkWrites.get(j.linkId)
+        if (l) this.linkWrites.set(j.linkId, { ...l, pendingRun: pendingMarker(b.key, j.key) })
+      }
+    return out
   }
 
   /** Links of every record read or dirty (every link, in repair mode), with their shadows. */
@@ -512,7 +542,7 @@ class Pass {
         const mine = this.linkWrites.get(l.id)
         const busy =
           mine?.state === 'deleted' ||
-          (mine?.pendingRun !== undefined && mine.pendingRun !== l.pendingRun) ||
+          (mine?.pendingRun !== undefined && mine.pendingRun !== (l.pendingRun && jobKeyOf(l.pendingRun))) ||
           (l.pendingRun ? await this.busy(l) : false)
         if (l.state === 'linked') occupied.push({ linkId: l.id, key: l.key, fallbackKey: l.fallbackKey, busy })
         continue

@@ -15,7 +15,7 @@ import type { Store } from '../store/contract.js'
 import type { Clock } from '../types.js'
 import type { SyncSide } from './side.js'
 import type { CompiledSync } from './types.js'
-import { syncWritePipeline, writePipelineId } from './writes.js'
+import { syncWritePipeline, type WriteBatch, writePipelineId } from './writes.js'
 
 export interface SyncBinding {
   store: Store
@@ -24,6 +24,8 @@ export interface SyncBinding {
   sides(syncId: string): { a: SyncSide; b: SyncSide }
   /** Ask for a pass soon. */
   nudge(syncId: string): void
+  /** Start runs of write jobs a write run moved out of its batch (see writes.ts). */
+  split(syncId: string, parentRunId: string, batches: WriteBatch[]): Promise<string[]>
 }
 
 interface NormalizedEvent {
@@ -68,7 +70,14 @@ export function syncPipelines(syncs: readonly CompiledSync[], binding: SyncBindi
   const out: CompiledPipeline[] = []
   const problems: Problem[] = []
   for (const sync of syncs) {
-    out.push(syncWritePipeline(sync, { store: binding.store, clock: binding.clock, sides: () => binding.sides(sync.id) }))
+    out.push(
+      syncWritePipeline(sync, {
+        store: binding.store,
+        clock: binding.clock,
+        sides: () => binding.sides(sync.id),
+        split: (parent, batches) => binding.split(sync.id, parent, batches),
+      }),
+    )
     sync.webhooks.forEach((w, n) => {
       const id = hookPipelineId(sync.id, n)
       const local: Problem[] = []

@@ -30,7 +30,7 @@ import type { SideKind, SyncSide } from './side.js'
 import { builtinSideKinds } from './sides/index.js'
 import { LAST_PASS_NS, LAST_REPAIR_NS, LAST_REPAIR_REPORT_NS } from './status.js'
 import type { CompiledSync } from './types.js'
-import { type WriteJob, writePipelineId } from './writes.js'
+import { runKeyOf, type WriteBatch, writePipelineId } from './writes.js'
 
 const LEASE_NS = 'sync:lease'
 const LEASE_MS = 60_000
@@ -150,13 +150,16 @@ export function createSyncRunner(options: SyncRunnerOptions) {
     return s
   }
 
-  async function startWrites(sync: CompiledSync, jobs: WriteJob[]): Promise<string[]> {
+  /** Runs started for jobs a write run moved out of its batch, by that run (the latest few thousand). */
+  const moved = new Map<string, string[]>()
+
+  async function startWrites(sync: CompiledSync, batches: WriteBatch[]): Promise<string[]> {
     const ids: string[] = []
-    for (let i = 0; i < jobs.length; i += 500) {
-      const part = jobs.slice(i, i + 500)
+    for (let i = 0; i < batches.length; i += 500) {
+      const part = batches.slice(i, i + 500)
       const res = await hub.ingest(
         writePipelineId(sync.id),
-        part.map((job) => ({ payload: job, deliveryId: job.key })),
+        part.map((batch) => ({ payload: batch, deliveryId: batch.key })),
         { trigger: 'manual', dedupeWindowMs: JOB_DEDUPE_MS },
       )
       ids.push(...res.map((r) => r.runId))
@@ -164,12 +167,30 @@ export function createSyncRunner(options: SyncRunnerOptions) {
     return ids
   }
 
-  async function awaitRuns(runIds: string[], timeoutMs: number): Promise<Partial<Record<RunStatus, number>>> {
+  /** Start the runs of jobs a write run moved out of its batch (a pass awaiting that run awaits them too). */
+  async function split(syncId: string, parentRunId: string, batches: WriteBatch[]): Promise<string[]> {
+    const ids = await startWrites(get(syncId), batches)
+    moved.set(parentRunId, [...new Set([...(moved.get(parentRunId) ?? []), ...ids])])
+    while (moved.size > 5000) moved.delete(moved.keys().next().value!)
+    return ids
+  }
+
+  /**
+   * Wait until these runs end, at most `timeoutMs` — and the runs moved out of them, which are
+   * started before the run that moved them ends. Counts by final status, over every run awaited.
+   */
+  async function awaitRuns(runIds: string[], timeoutMs: number): Promise<{ runs: number; counts: Partial<Record<RunStatus, number>> }> {
+    const all = new Set(runIds)
     const left = new Set(runIds)
     const final = new Map<string, RunStatus>()
     const done = (id: string, status: RunStatus) => {
       if (!left.delete(id)) return
       final.set(id, status)
+      for (const child of moved.get(id) ?? [])
+        if (!all.has(child)) {
+          all.add(child)
+          left.add(child)
+        }
     }
     const off = hub.events.on('run:end', (e) => done(e.run.id, e.status))
     const deadline = clock.now() + timeoutMs
@@ -188,11 +209,12 @@ export function createSyncRunner(options: SyncRunnerOptions) {
     }
     const counts: Partial<Record<RunStatus, number>> = {}
     for (const s of final.values()) counts[s] = (counts[s] ?? 0) + 1
-    return counts
+    return { runs: all.size, counts }
   }
 
-  async function jobStatus(sync: CompiledSync, key: string): Promise<RunStatus | null> {
-    const runId = await store.findDuplicate(writePipelineId(sync.id), key, clock.now())
+  /** Status of the run a link's pending marker names, or null when no run carries it. */
+  async function jobStatus(sync: CompiledSync, marker: string): Promise<RunStatus | null> {
+    const runId = await store.findDuplicate(writePipelineId(sync.id), runKeyOf(marker), clock.now())
     if (!runId) return null
     return (await store.getRun(runId))?.status ?? null
   }
@@ -213,7 +235,7 @@ export function createSyncRunner(options: SyncRunnerOptions) {
       store,
       sides: sidesOf(sync),
       clock,
-      startWrites: (jobs: WriteJob[]) => startWrites(sync, jobs),
+      startWrites: (batches: WriteBatch[]) => startWrites(sync, batches),
       jobStatus: (key: string) => jobStatus(sync, key),
       awaitRuns,
     }
@@ -293,6 +315,7 @@ export function createSyncRunner(options: SyncRunnerOptions) {
     syncs: () => [...syncs.values()],
     get,
     sides: (id: string) => sidesOf(get(id)),
+    split,
     run,
     plan: (id: string, opts: { mode?: 'incremental' | 'repair' } = {}) => run(id, { ...opts, dryRun: true }),
     /** The syncs with a pass held by a pause (run once resumed), and how many passes were skipped. */

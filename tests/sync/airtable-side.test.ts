@@ -165,7 +165,8 @@ describe('airtable:<connection>/<base>/<table> side in a sync', () => {
     for (let i = 0; i < 25; i++) crm.put({ email: `user${i}@acme.com`, name: `User ${i}` })
     const rt = await start({ defs: [leadsSync], tables: { crm } })
     const first = await rt.syncs.run('leads')
-    expect(first.runs).toMatchObject({ succeeded: 25, dead: 0 })
+    expect(first.runs).toMatchObject({ started: 1, succeeded: 1, dead: 0 })
+    expect(first.writes.b.create).toBe(25)
     expect(emu.records('appOPS', 'Leads')).toHaveLength(25)
     const writes = emu.requests().filter((r) => r.method === 'PATCH' && r.path === '/v0/appOPS/Leads')
     expect(writes.length).toBeGreaterThanOrEqual(3)
@@ -186,7 +187,9 @@ describe('airtable:<connection>/<base>/<table> side in a sync', () => {
     // deletes: propagate — rows removed in the CRM are deleted in Airtable, in one batched request
     const gone = ['user3@acme.com', 'user4@acme.com', 'user5@acme.com']
     for (const email of gone) crm.remove(crm.find('email', email)[0]!.id)
-    expect((await rt.syncs.run('leads')).runs).toMatchObject({ succeeded: 3, dead: 0 })
+    const deleted = await rt.syncs.run('leads')
+    expect(deleted.runs).toMatchObject({ started: 1, succeeded: 1, dead: 0 })
+    expect(deleted.writes.b.delete).toBe(3)
     expect(emu.records('appOPS', 'Leads')).toHaveLength(22)
     expect(emu.records('appOPS', 'Leads').filter((r) => gone.includes(r.fields.Email as string))).toEqual([])
     expect(emu.requests().filter((r) => r.method === 'DELETE').length).toBeLessThan(3)

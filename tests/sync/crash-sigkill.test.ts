@@ -5,7 +5,8 @@
  * converges with nothing lost and nothing written twice:
  *
  * - every customer is on the other side once, with its fields (no loss, no duplicate record);
- * - each write has exactly one run (a re-planned write gets the same delivery id: no second run);
+ * - each write is in exactly one run (runs carry batches of writes; a re-planned write finds its
+ *   batch's run busy or gets the same delivery id: no second run);
  * - the provider saw one INSERT per record; a create repeated after the kill (at-least-once: its
  *   effect made, its record not) arrives as an idempotent upsert, at most once per record, and
  *   only for records the dead process had written;
@@ -16,7 +17,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStore } from '../../src/store/index.js'
-import { writePipelineId } from '../../src/sync/writes.js'
+import { type WriteBatch, writePipelineId } from '../../src/sync/writes.js'
 import { tempDir } from '../helpers/engine.js'
 import { type Spawned, spawnPipewright } from '../helpers/process.js'
 
@@ -156,12 +157,19 @@ describe('SIGKILL mid-sync and restart', () => {
     expect(updates.filter((u) => Number(u.n) > 1)).toEqual([])
     expect(updates.map((u) => u.email).filter((e) => !before.includes(e))).toEqual([])
     expect(await count(`SELECT count(*) AS n FROM ${SCHEMA}.audit WHERE tbl = 'customers'`)).toBe(0)
-    // One run per write, every one succeeded.
+    // One run per write (a run carries up to 100 writes), every one succeeded.
     const reopened = await createStore(db())
     await reopened.migrate()
     try {
       const runs = await reopened.countRuns({ pipelineId: writePipelineId('people') })
-      expect(runs).toMatchObject({ succeeded: N, dead: 0, queued: 0, running: 0, waiting: 0 })
+      expect(runs).toMatchObject({ dead: 0, queued: 0, running: 0, waiting: 0 })
+      const jobs: string[] = []
+      for (const run of await reopened.listRuns({ pipelineId: writePipelineId('people'), limit: 10_000 })) {
+        const event = (await reopened.getEvent(run.eventId))!.payload as WriteBatch
+        jobs.push(...event.jobs.map((j) => j.linkId))
+      }
+      expect(jobs).toHaveLength(N)
+      expect(new Set(jobs).size).toBe(N)
       expect(await reopened.sync.getCursor('people', 'a')).not.toBeNull()
       expect(await reopened.sync.countLinks('people')).toMatchObject({ linked: N, unmatched: 0, ambiguous: 0 })
     } finally {

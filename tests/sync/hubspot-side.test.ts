@@ -141,10 +141,12 @@ describe('hubspot:<connection>/<object> side in a sync', () => {
     await start({ lagMs: 3000, defs: [contactsSync()], tables: { crm } })
     for (let i = 0; i < 150; i++) crm.put({ email: `User${i}@Acme.com`, name: `User ${i}` })
     const first = await runtime.syncs.run('contacts')
-    expect(first.runs).toMatchObject({ succeeded: 150, dead: 0 })
+    // one write run per 100 links, each one batch upsert
+    expect(first.runs).toMatchObject({ started: 2, succeeded: 2, dead: 0 })
+    expect(first.writes.b.create).toBe(150)
     expect(emu.state.objects.contacts.size).toBe(150)
     const upserts = emu.requests().filter((r) => r.path === '/crm/v3/objects/contacts/batch/upsert')
-    expect(upserts.length).toBeLessThanOrEqual(10) // coalesced: not one call per record
+    expect(upserts.length).toBeLessThanOrEqual(4) // coalesced: not one call per record
     // the new contacts are not searchable yet; passes meanwhile must not create again
     for (let i = 0; i < 3; i++) expect((await runtime.syncs.run('contacts')).runs.started).toBe(0)
     expect(emu.state.objects.contacts.size).toBe(150)

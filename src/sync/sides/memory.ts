@@ -45,6 +45,11 @@ export class MemoryTable {
   #nextId = 1
   /** Writes made through the connector (by syncs), oldest first. */
   readonly writes: MemoryWrite[] = []
+  /**
+   * A write the table refuses (tests of failures): return an Error for it, thrown as that write's
+   * own failure (a batch's other writes go through).
+   */
+  refuse: ((w: Omit<MemoryWrite, 'id'> & { id?: string }) => Error | null | undefined) | null = null
 
   constructor(
     readonly name: string,
@@ -142,6 +147,8 @@ export class MemoryTable {
 
   /** Apply a sync's write (the connector's actions). */
   apply(w: Omit<MemoryWrite, 'id'> & { id?: string; upsertOn?: string }): { id: string; created: boolean } {
+    const refused = this.refuse?.(w)
+    if (refused) throw refused
     if (w.op === 'create') {
       const existing = w.upsertOn !== undefined ? this.find(w.upsertOn, w.fields?.[w.upsertOn])[0] : undefined
       if (existing) {

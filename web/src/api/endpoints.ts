@@ -60,6 +60,29 @@ export const listPaused = () => api<{ paused: PausedRow[] }>('/paused').then((r)
 export const pausePipeline = (pipelineId: string) =>
   api<{ paused: boolean; changed: boolean }>(`/pipelines/${id(pipelineId)}/pause`, { reason: 'paused from the dashboard' })
 export const resumePipeline = (pipelineId: string) => api<{ paused: boolean; changed: boolean }>(`/pipelines/${id(pipelineId)}/resume`, {})
+export const pauseSync = (syncId: string) =>
+  api<{ paused: boolean; changed: boolean }>(`/syncs/${id(syncId)}/pause`, { reason: 'paused from the dashboard' })
+export const resumeSync = (syncId: string) => api<{ paused: boolean; changed: boolean }>(`/syncs/${id(syncId)}/resume`, {})
+
+/** One operator action of the audit log (pages/audit.tsx). */
+export interface AuditEntry {
+  id: number
+  at: number
+  actor: string
+  action: string
+  target: string
+  details: Record<string, unknown> | null
+}
+export interface AuditQuery {
+  actor?: string
+  action?: string
+  /** Entries whose target starts with this. */
+  target?: string
+  /** Entries older than this id. */
+  before?: number
+  limit?: number
+}
+export const listAudit = (q: AuditQuery) => api<{ entries: AuditEntry[] }>(`/audit${query({ ...q })}`).then((r) => r.entries)
 export const listUsage = () => api<{ usage: UsageRow[] }>('/usage').then((r) => r.usage)
 export const listConnections = () => api<{ connections: ConnectionView[] }>('/connections').then((r) => r.connections)
 

@@ -5,6 +5,7 @@
  */
 import type { ComponentType } from 'preact'
 import { AlertsPage } from './alerts.js'
+import { AuditPage } from './audit.js'
 import { ConnectionsPage } from './connections.js'
 import { DeadLettersPage } from './dead-letters.js'
 import type { PageProps } from './page.js'
@@ -34,6 +35,7 @@ export const PAGES: PageEntry[] = [
   { path: 'connections', nav: 'Connections', title: 'Connections', list: ConnectionsPage },
   { path: 'alerts', nav: 'Alerts', title: 'Alerts', list: AlertsPage },
   { path: 'syncs', nav: 'Syncs', title: 'Sync', list: SyncsPage, detail: SyncPage },
+  { path: 'audit', nav: 'Audit', title: 'Audit log', list: AuditPage },
 ]
 
 /** The page a route shows; unknown paths show the first page (Runs). */

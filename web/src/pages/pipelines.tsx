@@ -1,12 +1,11 @@
 /** Pipelines (`#/pipelines`): the last 24 hours in charts, then every loaded pipeline with its status, trigger and steps. */
-import { listPaused, listPipelines, pausePipeline, resumePipeline } from '../api/endpoints.js'
+import { listPaused, listPipelines } from '../api/endpoints.js'
 import type { PipelineSummary } from '../api/types.js'
 import { ActivityCharts } from '../components/activity-charts.js'
 import { HealthBadge, sharedStatus } from '../components/health-summary.js'
 import { Loaded } from '../components/loaded.js'
-import { act } from '../lib/act.js'
+import { PausedNote, PauseToggle, pauseOf } from '../components/pause-toggle.js'
 import { href } from '../lib/router.js'
-import { useUi } from '../lib/ui.js'
 import { useResource } from '../lib/use-resource.js'
 
 function triggerText(t: PipelineSummary['trigger']): string {
@@ -20,16 +19,8 @@ export function PipelinesPage() {
   const list = useResource(listPipelines, [], { poll: () => false })
   const status = useResource(sharedStatus, [])
   const health = (id: string) => status.data?.pipelines.find((e) => e.id === id)
-  const ui = useUi()
-  const paused = useResource(listPaused, [])
-  const pauseOf = (id: string) => paused.data?.find((r) => r.kind === 'pipeline' && r.id === id)
   // Pause keeps accepting and storing events; runs wait until resume (docs/governance.md).
-  const toggle = async (id: string, pause: boolean) => {
-    if (pause && !confirm(`Pause ${id}? Its events are still accepted and stored; its runs wait until you resume it.`)) return
-    const r = await act(ui, () => (pause ? pausePipeline(id) : resumePipeline(id)))
-    if (r) ui.notify(pause ? `Paused ${id}: events are stored, runs wait.` : `Resumed ${id}: the runs that waited start.`)
-    await paused.reload()
-  }
+  const paused = useResource(listPaused, [])
   return (
     <>
       <h1 tabIndex={-1}>Pipelines</h1>
@@ -62,26 +53,11 @@ export function PipelinesPage() {
                       </li>
                     ))}
                   </ol>
-                  {pauseOf(p.id) ? (
-                    <p class="paused-note">
-                      Paused by <span class="mono">{pauseOf(p.id)!.pausedBy}</span> at {new Date(pauseOf(p.id)!.pausedAt).toLocaleString()}
-                      {pauseOf(p.id)!.reason ? ` — ${pauseOf(p.id)!.reason}` : ''}
-                    </p>
-                  ) : null}
+                  <PausedNote pause={pauseOf(paused.data, 'pipeline', p.id)} />
                   <a class="button" href={href(['runs'], { pipeline: p.id })}>
                     Runs →
                   </a>{' '}
-                  {paused.data ? (
-                    pauseOf(p.id) ? (
-                      <button type="button" onClick={() => toggle(p.id, false)} aria-label={`Resume ${p.id}`}>
-                        Resume
-                      </button>
-                    ) : (
-                      <button type="button" class="danger" onClick={() => toggle(p.id, true)} aria-label={`Pause ${p.id}`}>
-                        Pause
-                      </button>
-                    )
-                  ) : null}
+                  <PauseToggle kind="pipeline" id={p.id} pause={pauseOf(paused.data, 'pipeline', p.id)} onChange={paused.reload} />
                 </article>
               ))}
             </div>

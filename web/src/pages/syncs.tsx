@@ -5,12 +5,13 @@
  */
 import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
-import { getStatus, getSync, listSyncConflicts, listSyncs, planSync, runSync } from '../api/endpoints.js'
+import { getStatus, getSync, listPaused, listSyncConflicts, listSyncs, planSync, runSync } from '../api/endpoints.js'
 import type { PassBrief, PassReport, StatusEntry, SyncStatus, SyncSummary } from '../api/types.js'
 import { DataTable } from '../components/data-table.js'
 import { HealthBadge } from '../components/health-summary.js'
 import { JsonPreview } from '../components/json-view.js'
 import { Loaded } from '../components/loaded.js'
+import { PausedNote, PauseToggle, pauseOf } from '../components/pause-toggle.js'
 import { TimeAgo } from '../components/time-ago.js'
 import { act } from '../lib/act.js'
 import { count, plural } from '../lib/format.js'
@@ -41,10 +42,16 @@ function LastPass({ pass }: { pass: PassBrief | null }) {
   )
 }
 
-/** Health of each sync (active, paused, degraded, failing) from `/status`, by id. */
+/** Health of each sync (active, paused, degraded, failing) from `/status`, by id; and which are paused, by whom. */
 function useHealth() {
   const status = useResource(getStatus, [])
-  return (id: string): StatusEntry | undefined => status.data?.syncs.find((e) => e.id === id)
+  const paused = useResource(listPaused, [])
+  return {
+    of: (id: string): StatusEntry | undefined => status.data?.syncs.find((e) => e.id === id),
+    pause: (id: string) => pauseOf(paused.data, 'sync', id),
+    /** After a pause or resume: the paused list and the health badges. */
+    reload: () => Promise.all([paused.reload(), status.reload()]),
+  }
 }
 
 export function SyncsPage() {
@@ -68,8 +75,13 @@ export function SyncsPage() {
               { title: 'Pending', num: true },
               { title: 'Conflicts', num: true },
               'Last pass',
+              { title: 'Pause or resume', hidden: true },
             ]}
-            rows={rows.map((s) => <SyncRow key={s.id} sync={s} health={health(s.id)} />)}
+            rows={rows.map((s) => (
+              <SyncRow key={s.id} sync={s} health={health.of(s.id)}>
+                <PauseToggle kind="sync" id={s.id} pause={health.pause(s.id)} onChange={health.reload} />
+              </SyncRow>
+            ))}
             empty="No syncs are loaded. Define one in ./syncs (see docs/sync.md)."
           />
         )}
@@ -78,7 +90,7 @@ export function SyncsPage() {
   )
 }
 
-function SyncRow({ sync: s, health }: { sync: SyncSummary; health: StatusEntry | undefined }) {
+function SyncRow({ sync: s, health, children }: { sync: SyncSummary; health: StatusEntry | undefined; children: ComponentChildren }) {
   return (
     <tr data-sync={s.id} class={s.links.ambiguous > 0 || s.conflicts > 0 ? 'warm' : undefined}>
       <td>
@@ -96,6 +108,7 @@ function SyncRow({ sync: s, health }: { sync: SyncSummary; health: StatusEntry |
       <td>
         <LastPass pass={s.lastPass} />
       </td>
+      <td>{children}</td>
     </tr>
   )
 }
@@ -114,7 +127,11 @@ export function SyncPage({ params }: PageProps) {
       <Loaded resource={status}>
         {(s) => (
           <>
-            <SyncFacts status={s} health={health(s.id)} />
+            <SyncFacts status={s} health={health.of(s.id)} />
+            <PausedNote pause={health.pause(s.id)} />
+            <p>
+              <PauseToggle kind="sync" id={s.id} pause={health.pause(s.id)} onChange={health.reload} />
+            </p>
             <PassBar
               id={id}
               onResult={async (r) => {
