@@ -24,6 +24,9 @@ const DEFAULT_FILES = [
   'tests/distributed/worker-shutdown.test.ts',
   'tests/gateway-throughput.test.ts',
   'tests/shutdown.test.ts',
+  'tests/kill-loop.test.ts',
+  'tests/power-loss.test.ts',
+  'tests/crash.test.ts',
 ]
 const files = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const selected = files.length > 0 ? files : DEFAULT_FILES

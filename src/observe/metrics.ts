@@ -51,7 +51,19 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch, sources: Me
   if (sources.process) collectDefaultMetrics({ register: registry })
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] })
-  const runs = counter('pipewright_runs_total', 'Runs that ended, by pipeline and status', ['pipeline', 'status'])
+  // Counted per run and per connector call, so counted in plain numbers (pipeline → status →
+  // n) and handed to prom-client when read, like the accepted events below.
+  const runsBy = new Map<string, Map<string, number>>()
+  new Counter({
+    name: 'pipewright_runs_total',
+    help: 'Runs that ended, by pipeline and status',
+    labelNames: ['pipeline', 'status'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [pipeline, by] of runsBy) for (const [status, n] of by) this.inc({ pipeline, status }, n)
+    },
+  })
   const waits = counter('pipewright_run_waits_total', 'Runs parked as waiting, by reason', ['pipeline', 'reason'])
   const steps = new Histogram({
     name: 'pipewright_step_duration_seconds',
@@ -172,7 +184,14 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch, sources: Me
   })
 
   const where = (e: Record<string, unknown>) => ({ connector: String(e.connector ?? ''), connection: String(e.connection ?? '') })
-  events.on('run:end', ({ run, status }) => runs.inc({ pipeline: run.pipelineId, status }))
+  events.on('run:end', ({ run, status }) => {
+    let by = runsBy.get(run.pipelineId)
+    if (by === undefined) {
+      by = new Map()
+      runsBy.set(run.pipelineId, by)
+    }
+    by.set(status, (by.get(status) ?? 0) + 1)
+  })
   events.on('run:waiting', ({ run, reason }) => waits.inc({ pipeline: run.pipelineId, reason }))
   events.on('step:end', (e) => steps.observe({ pipeline: e.run.pipelineId, kind: e.kind, status: e.status }, e.durationMs / 1000))
   events.on('event:accepted', ({ pipelineId }) => acceptedBy.set(pipelineId, (acceptedBy.get(pipelineId) ?? 0) + 1))
