@@ -157,7 +157,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const traces = tracingConfig(env)
   const databaseUrl = options.databaseUrl ?? env.PIPEWRIGHT_DATABASE_URL ?? DEFAULT_DATABASE_URL
   const allowPrivateNetwork = processAllowList(env.PIPEWRIGHT_ALLOW_PRIVATE_NETWORK, options.allowPrivateNetwork)
-  const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd)))
+  const store = options.store ?? (await createStore(resolveSqlitePath(databaseUrl, options.cwd), env))
   const logger = createLogger({ level: options.logLevel ?? env.PIPEWRIGHT_LOG_LEVEL ?? 'info', destination: options.logDestination })
   const unwatchStore = store.onHealthChange?.((problem) =>
     problem
