@@ -62,6 +62,29 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
   /** Set while Redis is failing: dispatches then do not wait for it at all. */
   let degraded = false
 
+  /**
+   * Dispatches of one tick go to Redis together: one `addBulk` (one round trip) instead of an
+   * add per webhook. Every caller waits for the shared add, as it would for its own.
+   */
+  let tick: { items: Array<{ runId: string; dueAt?: number }>; sent: Promise<void> } | null = null
+  function sendSoon(items: Array<{ runId: string; dueAt?: number }>): Promise<void> {
+    if (items.length === 0) return Promise.resolve()
+    if (!tick) {
+      const current: { items: Array<{ runId: string; dueAt?: number }>; sent: Promise<void> } = {
+        items: [],
+        sent: new Promise<void>((resolve) =>
+          setImmediate(() => {
+            if (tick === current) tick = null
+            resolve(send(current.items))
+          }),
+        ),
+      }
+      tick = current
+    }
+    tick.items.push(...items)
+    return tick.sent
+  }
+
   /** Never rejects and never waits more than `timeoutMs`: the store already holds the run. */
   async function send(items: Array<{ runId: string; dueAt?: number }>): Promise<void> {
     if (items.length === 0) return
@@ -147,8 +170,8 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
   return {
     kind: 'bullmq',
     queueName,
-    dispatch: (runId, dueAt) => send([{ runId, dueAt }]),
-    dispatchMany: (items) => send(items),
+    dispatch: (runId, dueAt) => sendSoon([{ runId, dueAt }]),
+    dispatchMany: (items) => sendSoon(items),
     dispatchMissing: (items) => sendMissing(items),
 
     async startWorker(handler, { concurrency }) {

@@ -363,6 +363,13 @@ export async function createHub(options: HubOptions) {
     if (sweeping) return 0
     sweeping = true
     try {
+      // With a dispatch shared by many processes, one of them sweeps per interval: a keyed value
+      // with an expiry picks it, so N workers cost the store and Redis one sweep, not N.
+      if (dispatch.kind !== 'memory') {
+        const now = clock.now()
+        const every = options.sweepIntervalMs ?? 5000
+        if (!(await store.setKeyIfAbsent('pipewright:sweep', 'owner', workerId, now, now + every - Math.min(500, every / 5)))) return 0
+      }
       const due = await store.listDueRuns(clock.now(), 5000)
       const waiting = new Set([...keyWaiters.values(), ...pipelineWaiters.values()].flat())
       const lost = due.filter((r) => !inflight.has(r.id) && !waiting.has(r.id) && !pauses.isParked(r.id))

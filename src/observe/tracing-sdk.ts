@@ -47,6 +47,9 @@ interface OpenRun {
 
 const now = () => performance.timeOrigin + performance.now()
 
+/** Executions followed at once; far above any worker's concurrency. */
+const MAX_OPEN_RUNS = 10_000
+
 export async function startSdkTracing(events: HubEvents, config: TracingConfig, instanceId: string): Promise<Tracing> {
   const { OTLPTraceExporter } =
     config.protocol === 'http/json'
@@ -100,8 +103,13 @@ export async function startSdkTracing(events: HubEvents, config: TracingConfig, 
 
   const offs = [
     events.on('run:start', ({ run }) => {
-      // An execution that lost its lease ends without an event; its span closes here.
+      // An execution that lost its lease ends without an event; its span closes here, or when
+      // the oldest open spans are let go so that such losses cannot pile up.
       endRun(run.id, 'abandoned')
+      for (const id of runs.keys()) {
+        if (runs.size < MAX_OPEN_RUNS) break
+        endRun(id, 'abandoned')
+      }
       startRun(run, now())
     }),
     events.on('step:end', (e) => {

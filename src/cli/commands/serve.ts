@@ -7,6 +7,7 @@
  * @module
  */
 import { watch } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
 import { ConfigError, formatProblem } from '../../errors.js'
 import { pipelineSecrets } from '../../pipeline/compile.js'
 import { tryParseDuration } from '../../pipeline/duration.js'
@@ -134,6 +135,9 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
     return reportConfig(io, first.error)
   }
   const runtime = first.runtime
+  // bin/pipewright.js kept V8's young generation small while starting; under load it may grow
+  // again as usual (V8's default growth factor).
+  setFlagsFromString('--semi-space-growth-factor=2')
   lock?.setUrl(runtime.url)
   const names = runtime.hub.pipelines().map((p) => p.id)
   io.out(
