@@ -14,6 +14,8 @@
  *   PIPEWRIGHT_BENCH_PG=postgres://postgres@127.0.0.1:5432/test
  *   PIPEWRIGHT_BENCH_REDIS=redis://… (default: a private redis-server on a free port when the
  *     binary is on PATH, so its CPU is the bench's alone; else redis://127.0.0.1:6379)
+ *   BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there (summarise with
+ *     `node bench/prof-summary.mjs <file>`)
  *   BENCH_PROBE=1 also counts Postgres statements and Redis commands/scripts per run
  *     (bench/probe.mjs; it costs CPU, so speed figures of a probed run are not comparable)
  * @module
@@ -43,6 +45,8 @@ const BODY = JSON.stringify({ email: 'ann@acme.com', website: 'https://www.acme.
 const BIN = join(ROOT, 'bin/pipewright.js')
 const DIR = join(ROOT, 'bench/fixtures/pipelines')
 const PROBE = process.env.BENCH_PROBE === '1'
+/** BENCH_CPU_PROF=<dir>: workers write V8 CPU profiles there (`node --cpu-prof`). */
+const PROF_ARGS = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 /** The sink is on loopback: allowed explicitly, as a deployment would allow a private host. */
 const BASE_ENV = { PIPEWRIGHT_ALLOW_PRIVATE_NETWORK: '127.0.0.1/32' }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -162,9 +166,17 @@ async function drain(sink: Sink, target: number, seconds: number, onFirst: () =>
   await onFirst()
   const c0 = sink.count()
   const t0 = Date.now()
-  while (Date.now() - t0 < seconds * 1000 && sink.count() < target) await sleep(10)
+  const marks: number[] = []
+  const owed = target - c0
+  while (Date.now() - t0 < seconds * 1000 && sink.count() < target) {
+    await sleep(10)
+    const share = (sink.count() - c0) / owed
+    for (const [i, p] of [0.5, 0.9, 0.99].entries()) if (marks[i] === undefined && share >= p) marks[i] = (Date.now() - t0) / 1000
+  }
   const done = sink.count() - c0
   const elapsed = (Date.now() - t0) / 1000
+  if (process.env.BENCH_VERBOSE)
+    console.log(`drain: ${done} in ${elapsed.toFixed(1)} s; 50/90/99 % at ${marks.map((m) => m?.toFixed(1)).join(' / ')} s`)
   return { perSecond: done / elapsed, done, elapsed }
 }
 
@@ -205,10 +217,11 @@ async function dropPrefix(url: string, prefix: string): Promise<void> {
   redis.disconnect()
 }
 
-/** Sum of the probe's counts per role, divided by `per`. */
-function probeCounts(dir: string, role: string, per: number): Array<[string, number]> {
+/** Sum of the probe's counts of the processes of a role (or of the given pids), divided by `per`. */
+function probeCounts(dir: string, role: string, per: number, pids?: number[]): Array<[string, number]> {
   const sum: Record<string, number> = {}
-  for (const f of readdirSync(dir).filter((n) => n.startsWith(`${role}-`))) {
+  const wanted = (n: string) => n.startsWith(`${role}-`) && (!pids || pids.some((p) => n === `${role}-${p}.json`))
+  for (const f of readdirSync(dir).filter(wanted)) {
     for (const [k, v] of Object.entries(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, number>))
       sum[k] = (sum[k] ?? 0) + v
   }
@@ -227,6 +240,8 @@ export async function runDistributed() {
     ? { BENCH_PROBE_DIR: probeDir, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'bench/probe.mjs')}`.trim() }
     : {}
   const redis = await startRedis()
+  let runStatuses = ''
+  const phasePids: Record<number, number[]> = {}
   try {
     // ── embedded SQLite (same run baseline) ─────────────────────────────────────────────
     const tmp = mkdtempSync(join(tmpdir(), 'pw-bench-dist-'))
@@ -268,7 +283,7 @@ export async function runDistributed() {
         // Workers print no "listening on" (spawnServer waits for it): spawn them directly.
         const start = (n: number): ChildProcess[] =>
           Array.from({ length: n }, () =>
-            spawn(process.execPath, [BIN, 'worker', '--concurrency', '64', '--dir', DIR], {
+            spawn(process.execPath, [...PROF_ARGS, BIN, 'worker', '--concurrency', '64', '--dir', DIR], {
               cwd: ROOT,
               env: { ...process.env, PIPEWRIGHT_LOG_LEVEL: 'warn', ...env },
               stdio: 'ignore',
@@ -307,6 +322,7 @@ export async function runDistributed() {
           } else out.postgresAcksPerSecSecondRound = acked / SECONDS
           // Drain: n workers, CPU of every process over the window from the first delivery.
           const children = start(n)
+          phasePids[n] = children.map((c) => c.pid!)
           const meters = {
             workers: new CpuMeter(() => children.map((c) => c.pid!)),
             api: new CpuMeter(() => [api.child.pid!]),
@@ -329,6 +345,11 @@ export async function runDistributed() {
           out[`drain${key}Runs`] = d.done
         }
         await api.stop()
+        const check = new pg.Client({ connectionString: db })
+        await check.connect()
+        const counts = await check.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM runs GROUP BY status ORDER BY 1')
+        await check.end()
+        runStatuses = counts.rows.map((r) => `${r.status} ${r.n}`).join(', ')
       } finally {
         await dropPrefix(redis.url, prefix)
       }
@@ -381,14 +402,20 @@ export async function runDistributed() {
   )
   console.log(`  CPU per run / embedded's      ${fmt(out.ratioCpuPerRun, 2).padStart(6)}  (≤ 3.00: ${mark(out.ratioCpuPerRun <= 3)})`)
   console.log(`  API acks/s / embedded acks/s  ${fmt(out.ratioAcks, 2).padStart(6)}  (≥ 0.70: ${mark(out.ratioAcks >= 0.7)})`)
+  console.log(`runs in Postgres at the end: ${runStatuses}`)
   if (out.postgresAckErrors) console.log(`(${out.postgresAckErrors} non-2xx or errored requests during the Postgres ack run)`)
   if (probeDir) {
     const acks = out.postgresAcksPerSec! * SECONDS + (out.postgresAcksPerSecSecondRound ?? 0) * SECONDS
-    const runs = (out.drainOneRuns ?? 0) + (out.drainTwoRuns ?? 0)
     console.log('\nprobe: per ack, API process')
     for (const [k, v] of probeCounts(probeDir, 'api', acks)) console.log(`  ${fmt(v, 2).padStart(7)}  ${k}`)
-    console.log('probe: per run, worker processes (over the whole life of the workers, start-up included)')
-    for (const [k, v] of probeCounts(probeDir, 'worker', runs)) console.log(`  ${fmt(v, 2).padStart(7)}  ${k}`)
+    for (const [n, key] of [
+      [1, 'One'],
+      [2, 'Two'],
+    ] as const) {
+      console.log(`probe: per run, ${n} worker(s) (whole life of the workers, start-up included)`)
+      for (const [k, v] of probeCounts(probeDir, 'worker', out[`drain${key}Runs`] ?? 1, phasePids[n]))
+        console.log(`  ${fmt(v, 2).padStart(7)}  ${k}`)
+    }
     rmSync(probeDir, { recursive: true, force: true })
   }
   return out

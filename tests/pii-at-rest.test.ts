@@ -172,6 +172,21 @@ describe.each(backends)('PII sealed at rest on %s', (name, openStore) => {
     expect(raw).toContain('example.com')
     expect(raw).not.toContain(EMAIL)
     expect(raw).not.toContain(PHONE)
+    if (name === 'sqlite') {
+      // The CLI reads what is stored, like the API: sealed fields print as [encrypted].
+      for (const argv of [
+        ['runs', 'show', ok, '--json'],
+        ['runs', 'show', bad],
+        ['dlq', 'show', bad, '--json'],
+      ]) {
+        const io = recordingIo(tmp.dir, { PIPEWRIGHT_SECRET_KEY: KEY })
+        expect(await main([...argv, '--db', `sqlite:${join(tmp.dir, 'pw.db')}`], io)).toBe(0)
+        const out = io.stdout.join('\n')
+        expect(out).toContain('[encrypted]')
+        expect(out).not.toContain(EMAIL)
+        expect(out).not.toContain('pw:enc:')
+      }
+    }
 
     // Another key: start-up refuses, naming both key ids; the old key as PIPEWRIGHT_SECRET_KEY_PREVIOUS opens the fields.
     const wrong = await failure(start({ PIPEWRIGHT_SECRET_KEY: OTHER_KEY }))

@@ -18,6 +18,7 @@
  * @module
  */
 import { type Job, Queue, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
 import { type BullmqDispatchOptions, bullmqDefaults, jobIdOf, quietReporter, redisConnection } from './bullmq-options.js'
 import type { Dispatch, RunHandler } from './contract.js'
 
@@ -61,6 +62,29 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
   /** Set while Redis is failing: dispatches then do not wait for it at all. */
   let degraded = false
 
+  /**
+   * Dispatches of one tick go to Redis together: one `addBulk` (one round trip) instead of an
+   * add per webhook. Every caller waits for the shared add, as it would for its own.
+   */
+  let tick: { items: Array<{ runId: string; dueAt?: number }>; sent: Promise<void> } | null = null
+  function sendSoon(items: Array<{ runId: string; dueAt?: number }>): Promise<void> {
+    if (items.length === 0) return Promise.resolve()
+    if (!tick) {
+      const current: { items: Array<{ runId: string; dueAt?: number }>; sent: Promise<void> } = {
+        items: [],
+        sent: new Promise<void>((resolve) =>
+          setImmediate(() => {
+            if (tick === current) tick = null
+            resolve(send(current.items))
+          }),
+        ),
+      }
+      tick = current
+    }
+    tick.items.push(...items)
+    return tick.sent
+  }
+
   /** Never rejects and never waits more than `timeoutMs`: the store already holds the run. */
   async function send(items: Array<{ runId: string; dueAt?: number }>): Promise<void> {
     if (items.length === 0) return
@@ -95,6 +119,40 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
     }
   }
 
+  /**
+   * The sweeper's re-dispatch: one pipelined EXISTS per run on its job's key, then an add of
+   * only the runs Redis does not hold. A run's due-now job id is its run id, so a run waiting or
+   * active in Redis is found; a failure to ask counts as "not held" (adding is always safe).
+   */
+  async function sendMissing(items: Array<{ runId: string; dueAt?: number }>): Promise<void> {
+    if (items.length === 0) return
+    let held: boolean[] = []
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const ask = (async () => {
+        // BullMQ's client is ioredis underneath; its typed surface has no EXISTS.
+        const client = (await queue.getBackend().client) as unknown as Pick<Redis, 'pipeline'>
+        const pipe = client.pipeline()
+        for (const i of items) {
+          const keys = [queue.toKey(jobIdOf(i.runId, undefined))]
+          if (i.dueAt !== undefined && i.dueAt > 0) keys.push(queue.toKey(jobIdOf(i.runId, i.dueAt)))
+          pipe.exists(...keys)
+        }
+        return ((await pipe.exec()) ?? []).map(([error, n]: [Error | null, unknown]) => !error && Number(n) > 0)
+      })()
+      ask.catch(() => undefined)
+      const late = new Promise<boolean[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), timeoutMs)
+      })
+      held = await Promise.race([ask, late])
+    } catch {
+      held = []
+    } finally {
+      clearTimeout(timer)
+    }
+    await send(items.filter((_, i) => !held[i]).map((i) => ({ runId: i.runId })))
+  }
+
   function process(handler: RunHandler) {
     return async (job: Job<RunJob>): Promise<void> => {
       const runId = job.data?.runId
@@ -112,8 +170,9 @@ export async function createBullmqDispatch(options: BullmqDispatchOptions = {}):
   return {
     kind: 'bullmq',
     queueName,
-    dispatch: (runId, dueAt) => send([{ runId, dueAt }]),
-    dispatchMany: (items) => send(items),
+    dispatch: (runId, dueAt) => sendSoon([{ runId, dueAt }]),
+    dispatchMany: (items) => sendSoon(items),
+    dispatchMissing: (items) => sendMissing(items),
 
     async startWorker(handler, { concurrency }) {
       if (worker) throw new Error('bullmq dispatch: startWorker was already called; call stopWorker first')

@@ -18,6 +18,13 @@ export interface Dispatch {
    */
   dispatch(runId: string, dueAt?: number): Promise<void>
   dispatchMany(items: Array<{ runId: string; dueAt?: number }>): Promise<void>
+  /**
+   * The sweeper's dispatch: only the runs dispatch does not already hold (queued or being
+   * handed out). Without it the sweeper calls `dispatchMany`, which is also correct, but a
+   * backlog then costs one no-op queue write per waiting run per sweep and worker. `dueAt` is
+   * the run's stored due time (a timer dispatched for it counts as held); runs are sent due now.
+   */
+  dispatchMissing?(items: Array<{ runId: string; dueAt?: number }>): Promise<void>
   /** Start handing run ids to `handler`, at most `concurrency` at a time. */
   startWorker(handler: RunHandler, options: { concurrency: number }): Promise<void>
   /** Stop taking new run ids; resolve once in-flight handlers have returned or `deadlineMs` passed. */

@@ -85,7 +85,7 @@ export class StepTimeoutError extends PipewrightError {
 export async function executeRun(
   ctx: EngineContext,
   runId: string,
-  cached?: { event?: EventRecord; fresh: boolean; leased?: RunRecord },
+  cached?: { event?: EventRecord; fresh: boolean; leased?: RunRecord; steps?: StepResultRecord[] },
 ): Promise<void> {
   // A run this process accepted was inserted already leased to it: no second write needed.
   const run = cached?.leased ?? (await ctx.store.leaseRun({ runId, owner: ctx.workerId, now: ctx.clock.now(), leaseMs: ctx.leaseMs })) // MAY THROW
@@ -95,7 +95,7 @@ export async function executeRun(
   const needSteps = !cached?.fresh || run.replayOf !== null || run.currentStep !== null
   const [event, steps] = await Promise.all([
     cached?.event && cached.event.id === run.eventId ? cached.event : ctx.store.getEvent(run.eventId), // MAY THROW
-    needSteps ? ctx.store.getSteps(runId) : [], // MAY THROW
+    cached?.steps ?? (needSteps ? ctx.store.getSteps(runId) : []), // MAY THROW
   ])
   const memo = new Map<string, StepResultRecord>()
   for (const s of steps) memo.set(s.stepPath, s)

@@ -283,7 +283,10 @@ export async function createHub(options: HubOptions) {
     fresh.delete(runId)
     // A run accepted here is already leased to us; any other is leased first (the lease returns
     // the run, so no separate read), and handed back in the rare case its key or slot is busy.
-    const leased = cached ? cached.run : await store.leaseRun({ runId, owner: workerId, now: clock.now(), leaseMs })
+    // Where the store can, the lease also brings the event and step results (one round trip).
+    const req = { runId, owner: workerId, now: clock.now(), leaseMs }
+    const full = cached ? null : store.leaseRunFull ? await store.leaseRunFull(req) : undefined
+    const leased = cached ? cached.run : full === undefined ? await store.leaseRun(req) : (full?.run ?? null)
     if (!leased) return
     const pipelineId = leased.pipelineId
     if (pauses.isPaused(pipelineId)) {
@@ -314,7 +317,13 @@ export async function createHub(options: HubOptions) {
     }
     inflight.add(runId)
     try {
-      await executeRun(ctx, runId, cached ? { event: cached.event, fresh: true, leased: cached.run } : { fresh: false, leased })
+      await executeRun(
+        ctx,
+        runId,
+        cached
+          ? { event: cached.event, fresh: true, leased: cached.run }
+          : { fresh: false, leased, ...(full ? { event: full.event ?? undefined, steps: full.steps } : {}) },
+      )
     } catch (error) {
       events.emit('hub:error', { message: `run ${runId} could not be executed; it will be retried by the sweeper`, error })
     } finally {
@@ -354,10 +363,21 @@ export async function createHub(options: HubOptions) {
     if (sweeping) return 0
     sweeping = true
     try {
+      // With a dispatch shared by many processes, one of them sweeps per interval: a keyed value
+      // with an expiry picks it, so N workers cost the store and Redis one sweep, not N.
+      if (dispatch.kind !== 'memory') {
+        const now = clock.now()
+        const every = options.sweepIntervalMs ?? 5000
+        if (!(await store.setKeyIfAbsent('pipewright:sweep', 'owner', workerId, now, now + every - Math.min(500, every / 5)))) return 0
+      }
       const due = await store.listDueRuns(clock.now(), 5000)
       const waiting = new Set([...keyWaiters.values(), ...pipelineWaiters.values()].flat())
-      const items = due.filter((r) => !inflight.has(r.id) && !waiting.has(r.id) && !pauses.isParked(r.id)).map((r) => ({ runId: r.id }))
-      if (items.length) await dispatch.dispatchMany(items)
+      const lost = due.filter((r) => !inflight.has(r.id) && !waiting.has(r.id) && !pauses.isParked(r.id))
+      const items = lost.map((r) => ({ runId: r.id }))
+      if (items.length)
+        await (dispatch.dispatchMissing
+          ? dispatch.dispatchMissing(lost.map((r) => ({ runId: r.id, dueAt: r.dueAt })))
+          : dispatch.dispatchMany(items))
       return items.length
     } catch (error) {
       events.emit('hub:error', { message: 'sweep failed', error })
@@ -467,9 +487,19 @@ export async function createHub(options: HubOptions) {
       if (sweepTimer) clearInterval(sweepTimer)
       pauses.stop()
       if (beatTimer) clearInterval(beatTimer)
-      if (runsHere) await dispatch.stopWorker(Math.max(0, until - clock.now()))
+      const cut = () => {
+        if (!shutdown.signal.aborted)
+          shutdown.abort(new PipewrightError('the process is shutting down; the run is handed back', { code: ErrorCodes.SHUTTING_DOWN }))
+      }
+      if (runsHere) {
+        // The deadline is ours: effects are cut when it passes even while the dispatch is still
+        // stopping (BullMQ hands its unfinished jobs back and closes its worker through Redis).
+        const atDeadline = clock.setTimeout(() => inflight.size > 0 && cut(), Math.max(0, until - clock.now()))
+        await dispatch.stopWorker(Math.max(0, until - clock.now()))
+        clock.clearTimeout(atDeadline)
+      }
       if (inflight.size > 0) {
-        shutdown.abort(new PipewrightError('the process is shutting down; the run is handed back', { code: ErrorCodes.SHUTTING_DOWN }))
+        cut()
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, closeOptions.handBackMs ?? 1000)
           onIdle = () => {

@@ -59,9 +59,35 @@ export interface SeriesRecorder {
   close(): Promise<void>
 }
 
+/** One (series, labels) pair: its label text, and its sample of the current minute while unflushed. */
+interface Slot {
+  series: string
+  labels: string
+  sample: MetricSample | null
+  generation: number
+}
+
+/** The slot of `series` (one table per series) with labels `{ [k1]: v1, [k2]: v2 }` or `{ [k1]: v1 }`, made on first use. */
+function slotOf(table: Map<string, Map<string, Slot>>, series: string, k1: string, v1: string, k2?: string, v2 = ''): Slot {
+  let inner = table.get(v1)
+  if (inner === undefined) {
+    inner = new Map()
+    table.set(v1, inner)
+  }
+  let slot = inner.get(v2)
+  if (slot === undefined) {
+    const labels: Labels = k2 === undefined ? { [k1]: v1 } : { [k1]: v1, [k2]: v2 }
+    slot = { series, labels: formatLabels(labels), sample: null, generation: -1 }
+    inner.set(v2, slot)
+  }
+  return slot
+}
+
+const BUCKET_TEXT = STEP_BUCKETS.map(String)
+
 export function bucketOf(seconds: number): string {
-  const b = STEP_BUCKETS.find((le) => seconds <= le)
-  return b === undefined ? '+Inf' : String(b)
+  for (let i = 0; i < STEP_BUCKETS.length; i++) if (seconds <= STEP_BUCKETS[i]!) return BUCKET_TEXT[i]!
+  return '+Inf'
 }
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const
@@ -69,27 +95,46 @@ const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const
 export function createSeriesRecorder(o: SeriesRecorderOptions): SeriesRecorder {
   const { clock } = o
   const interval = o.flushIntervalMs ?? 10_000
-  let pending = new Map<string, MetricSample>()
-  const add = (series: string, labels: Labels, value: number) => {
-    const minute = clock.now() - (clock.now() % MINUTE_MS)
-    const text = formatLabels(labels)
-    const key = `${series}\n${text}\n${minute}`
-    const s = pending.get(key)
-    if (s) s.value += value
-    else pending.set(key, { series, labels: text, minute, value })
+  // Every step and run adds to a series, so each (series, labels) pair gets a slot once — its
+  // label text, and its sample of the current minute until the next flush — found through maps
+  // keyed by the label values: an add builds no strings and sorts no keys. Label sets are few
+  // (pipelines × statuses × buckets, connections), so the slots stay few.
+  let pending: MetricSample[] = []
+  let generation = 0
+  const add = (slot: Slot, value: number) => {
+    const now = clock.now()
+    const minute = now - (now % MINUTE_MS)
+    const s = slot.sample
+    if (s !== null && slot.generation === generation && s.minute === minute) s.value += value
+    else {
+      slot.sample = { series: slot.series, labels: slot.labels, minute, value }
+      slot.generation = generation
+      pending.push(slot.sample)
+    }
   }
-  const where = (e: Record<string, unknown>) => ({ connector: String(e.connector ?? ''), connection: String(e.connection ?? '') })
+  const runSlots = new Map<string, Map<string, Slot>>()
+  const bucketSlots = new Map<string, Map<string, Slot>>()
+  const sumSlots = new Map<string, Map<string, Slot>>()
+  const connectionSlots = new Map<string, Map<string, Map<string, Slot>>>()
+  const where = (series: string, e: Record<string, unknown>) => {
+    let table = connectionSlots.get(series)
+    if (table === undefined) {
+      table = new Map()
+      connectionSlots.set(series, table)
+    }
+    return slotOf(table, series, 'connector', String(e.connector ?? ''), 'connection', String(e.connection ?? ''))
+  }
   const offs = [
-    o.events.on('run:end', ({ run, status }) => add(SERIES.runs, { pipeline: run.pipelineId, status }, 1)),
+    o.events.on('run:end', ({ run, status }) => add(slotOf(runSlots, SERIES.runs, 'pipeline', run.pipelineId, 'status', status), 1)),
     o.events.on('step:end', (e) => {
       const seconds = e.durationMs / 1000
-      add(SERIES.stepBuckets, { pipeline: e.run.pipelineId, le: bucketOf(seconds) }, 1)
-      add(SERIES.stepSum, { pipeline: e.run.pipelineId }, seconds)
+      add(slotOf(bucketSlots, SERIES.stepBuckets, 'pipeline', e.run.pipelineId, 'le', bucketOf(seconds)), 1)
+      add(slotOf(sumSlots, SERIES.stepSum, 'pipeline', e.run.pipelineId), seconds)
     }),
-    o.events.on('connector:providerLimited', (e) => add(SERIES.provider429, where(e), 1)),
+    o.events.on('connector:providerLimited', (e) => add(where(SERIES.provider429, e), 1)),
     o.events.on('connector:rateLimited', (e) => {
-      add(SERIES.pacingWaits, where(e), 1)
-      add(SERIES.pacingWaitMs, where(e), Number(e.waitMs ?? 0))
+      add(where(SERIES.pacingWaits, e), 1)
+      add(where(SERIES.pacingWaitMs, e), Number(e.waitMs ?? 0))
     }),
   ]
 
@@ -97,8 +142,9 @@ export function createSeriesRecorder(o: SeriesRecorderOptions): SeriesRecorder {
   let purgedAt = 0
   const flush = (): Promise<void> => {
     flushing = flushing.then(async () => {
-      const batch = [...pending.values()]
-      pending = new Map()
+      const batch = pending
+      pending = []
+      generation++
       try {
         await o.store.series.addSamples(batch)
         const gauges: GaugeSample[] = (o.circuits?.() ?? []).map((c) => ({
@@ -114,12 +160,16 @@ export function createSeriesRecorder(o: SeriesRecorderOptions): SeriesRecorder {
           await o.store.series.purge(clock.now() - SERIES_RETENTION_MS, clock.now())
         }
       } catch (error) {
-        // Keep the counts for the next flush rather than lose them.
+        // Keep the counts for the next flush rather than lose them (one sample per key).
+        const keyOf = (s: MetricSample) => `${s.series}\n${s.labels}\n${s.minute}`
+        const live = new Map(pending.map((s) => [keyOf(s), s]))
         for (const s of batch) {
-          const key = `${s.series}\n${s.labels}\n${s.minute}`
-          const now = pending.get(key)
+          const now = live.get(keyOf(s))
           if (now) now.value += s.value
-          else pending.set(key, s)
+          else {
+            pending.push(s)
+            live.set(keyOf(s), s)
+          }
         }
         o.onError?.('writing metric series to the store failed; will retry', error)
       }

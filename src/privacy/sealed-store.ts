@@ -3,7 +3,8 @@
  * outputs, dead letters' last inputs and retained webhook copies are sealed on their way into
  * the store, whichever store it is. Two views: `store` seals writes and reads what is stored
  * (the API, CLI and dashboard see sealed fields, masked as `[encrypted]`); `engine` also opens
- * events and step results, so a run — first execution, retry or replay — sees the real values.
+ * events and step results (`getEvent`, `getSteps`, and the worker's `leaseRunFull` on both
+ * views), so a run — first execution, retry or replay — sees the real values.
  *
  * Only installed when PII paths are configured or sealed fields are stored: otherwise the
  * hub uses its store as it is, at no cost.
@@ -52,6 +53,11 @@ export function sealedStores(target: Store, sealing: PayloadSealing): { store: S
     const pipelineId = await pipelineOf(runId)
     return pipelineId === null ? steps : sealSteps(steps, matcherFor(pipelineId))
   }
+  const openSteps = (steps: StepResultRecord[]) =>
+    steps.map((s) => {
+      const output = openFields(s.output, open)
+      return output === s.output ? s : { ...s, output }
+    })
   const sealTransition = (to: RunTransition): RunTransition => {
     if (to.status !== 'dead') return to
     const m = matcherFor(to.deadLetter.pipelineId)
@@ -91,6 +97,21 @@ export function sealedStores(target: Store, sealing: PayloadSealing): { store: S
       return target.setKey(namespace, key, value, now, expiresAt)
     },
   }
+  // The worker's lease that brings the event and step results (Postgres) is read by the engine
+  // only: opened on both views, so the hub's worker gets real values whichever view it holds.
+  const leaseRunFull = target.leaseRunFull?.bind(target)
+  if (leaseRunFull)
+    writes.leaseRunFull = async (req) => {
+      const full = await leaseRunFull(req)
+      if (!full) return full
+      pipelineOfRun.set(full.run.id, full.run.pipelineId)
+      const payload = full.event ? openFields(full.event.payload, open) : undefined
+      return {
+        run: full.run,
+        event: full.event && payload !== full.event.payload ? { ...full.event, payload } : full.event,
+        steps: openSteps(full.steps),
+      }
+    }
   const reads: Partial<Store> = {
     async getEvent(id) {
       const e = await target.getEvent(id)
@@ -98,12 +119,7 @@ export function sealedStores(target: Store, sealing: PayloadSealing): { store: S
       const payload = openFields(e.payload, open)
       return payload === e.payload ? e : { ...e, payload }
     },
-    async getSteps(runId) {
-      return (await target.getSteps(runId)).map((s) => {
-        const output = openFields(s.output, open)
-        return output === s.output ? s : { ...s, output }
-      })
-    },
+    getSteps: async (runId) => openSteps(await target.getSteps(runId)),
   }
   return { store: decorate(target, writes), engine: decorate(target, { ...writes, ...reads }) }
 }

@@ -11,6 +11,9 @@
  * - pass `tests/conformance/store-suite.ts`.
  *
  * All times are epoch milliseconds supplied by the caller (the engine's injected clock).
+ *
+ * A new method that writes or returns event payloads, step outputs or dead letters must be
+ * covered by the PII decorator too (src/privacy/sealed-store.ts; tests/pii-at-rest.test.ts).
  * @module
  */
 import type { ConsentFilter, ConsentHistoryEntry, ConsentInput, ConsentRecord } from '../consent/types.js'
@@ -137,6 +140,11 @@ export interface Store {
    * Returns the leased run, or null if someone else has it or it is not due/terminal.
    */
   leaseRun(req: LeaseRequest): Promise<RunRecord | null>
+  /**
+   * `leaseRun` that also answers the run's event and stored step results, where a store can do
+   * that in the same round trip (Postgres). Optional: without it the worker reads them after.
+   */
+  leaseRunFull?(req: LeaseRequest): Promise<{ run: RunRecord; event: EventRecord | null; steps: StepResultRecord[] } | null>
   /** Extend the leases an owner holds; returns the ids it no longer holds. */
   heartbeat(owner: string, runIds: string[], now: number, leaseMs: number): Promise<string[]>
   /** Return leased runs to `queued` (graceful shutdown). */

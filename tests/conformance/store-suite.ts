@@ -504,6 +504,56 @@ export function storeSuite(name: string, create: () => Promise<StoreHarness>): v
         expect(await store.getDeadLetter(run.id)).toBeNull()
         await expectRejectCode(store.transition('missing', 'w1', { status: 'succeeded', at: T0 }), 'PW_LEASE_LOST')
       })
+
+      it('leaseRunFull (where offered) leases like leaseRun and answers the event and the step results', async () => {
+        await setup()
+        if (!store.leaseRunFull) return
+        const input = makeAccept()
+        await store.accept(input)
+        const first = await store.leaseRunFull({ runId: input.run.id, owner: 'w1', now: T0 + 1, leaseMs: 30_000 })
+        expect(first?.run).toMatchObject({ id: input.run.id, status: 'running', leaseOwner: 'w1', leaseExpiresAt: T0 + 30_001 })
+        expect(first?.event).toEqual(input.event)
+        expect(first?.steps).toEqual([])
+        // Held: nobody else leases it until it expires.
+        expect(await store.leaseRunFull({ runId: input.run.id, owner: 'w2', now: T0 + 2, leaseMs: 30_000 })).toBeNull()
+        await store.saveSteps(input.run.id, 'w1', [makeStep(input.run.id, 'a'), makeStep(input.run.id, 'b', { output: null })])
+        const again = await store.leaseRunFull({ runId: input.run.id, owner: 'w2', now: T0 + 40_000, leaseMs: 30_000 })
+        expect(again?.run.leaseOwner).toBe('w2')
+        expect(again?.steps).toEqual(await store.getSteps(input.run.id))
+        expect(again?.steps.map((s) => s.stepPath)).toEqual(['a', 'b'])
+        expect(await store.leaseRunFull({ runId: 'missing', owner: 'w1', now: T0, leaseMs: 1 })).toBeNull()
+      })
+
+      it('leases and final transitions issued together: each answered on its own, a lost lease rejects only its own', async () => {
+        await setup()
+        if (!store.leaseRunFull) return
+        const inputs = [makeAccept(), makeAccept(), makeAccept()]
+        await Promise.all(inputs.map((i) => store.accept(i)))
+        const ids = inputs.map((i) => i.run.id)
+        // Same tick: one batch. The same run asked twice gets one lease.
+        const leases = await Promise.all([
+          ...ids.map((runId) => store.leaseRunFull!({ runId, owner: 'w1', now: T0 + 1, leaseMs: 30_000 })),
+          store.leaseRunFull({ runId: ids[0]!, owner: 'w9', now: T0 + 1, leaseMs: 30_000 }),
+        ])
+        expect(leases.slice(0, 3).map((l) => l?.run.leaseOwner)).toEqual(['w1', 'w1', 'w1'])
+        expect(leases.slice(0, 3).map((l) => l?.event?.id)).toEqual(inputs.map((i) => i.event.id))
+        expect(leases[3]).toBeNull()
+        // Run 2 is taken over by w2 after expiry; w1's three transitions then go out together.
+        await store.leaseRun({ runId: ids[1]!, owner: 'w2', now: T0 + 40_000, leaseMs: 30_000 })
+        const outcomes = await Promise.allSettled([
+          store.transition(ids[0]!, 'w1', { status: 'succeeded', at: T0 + 50 }, [makeStep(ids[0]!, 'a'), makeStep(ids[0]!, 'b')]),
+          store.transition(ids[1]!, 'w1', { status: 'succeeded', at: T0 + 50 }, [makeStep(ids[1]!, 'a')]),
+          store.transition(ids[2]!, 'w1', { status: 'filtered', at: T0 + 60 }, [makeStep(ids[2]!, 'f', { status: 'filtered' })]),
+        ])
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+        expect(((outcomes[1] as PromiseRejectedResult).reason as { code?: string }).code).toBe('PW_LEASE_LOST')
+        expect(await store.getRun(ids[0]!)).toMatchObject({ status: 'succeeded', finishedAt: T0 + 50, leaseOwner: null })
+        expect(await store.getRun(ids[1]!)).toMatchObject({ status: 'running', leaseOwner: 'w2' })
+        expect(await store.getRun(ids[2]!)).toMatchObject({ status: 'filtered', finishedAt: T0 + 60 })
+        expect((await store.getSteps(ids[0]!)).map((s) => s.stepPath)).toEqual(['a', 'b'])
+        expect(await store.getSteps(ids[1]!)).toEqual([])
+        expect((await store.getSteps(ids[2]!)).map((s) => s.status)).toEqual(['filtered'])
+      })
     })
 
     describe('dead letters', () => {

@@ -27,6 +27,7 @@ const ready = Boolean(pgUrl) && (await redisReachable()) && distBuilt()
 if (!ready) console.warn('distributed cluster tests skipped: needs Postgres, Redis and a built dist/ (npm run build)')
 
 const LEASE_MS = 3000
+const VICTIM_LEASE_MS = 10_000
 const DIR = `${FIXTURES}pipelines/load`
 
 let db: Awaited<ReturnType<typeof createDatabase>>
@@ -56,8 +57,8 @@ async function startApi(): Promise<{ proc: Proc; hookUrl: string }> {
   return { proc, hookUrl: `${/listening on (http:\/\/\S+)/.exec(line)![1]}/hooks/load` }
 }
 
-async function startWorker(concurrency: number): Promise<Proc> {
-  const proc = pipewright(['worker', '--concurrency', String(concurrency), '--lease-ms', String(LEASE_MS), '--dir', DIR], env)
+async function startWorker(concurrency: number, leaseMs = LEASE_MS): Promise<Proc> {
+  const proc = pipewright(['worker', '--concurrency', String(concurrency), '--lease-ms', String(leaseMs), '--dir', DIR], env)
   await proc.waitFor(/pipewright worker: .*dispatch bullmq/)
   return proc
 }
@@ -81,7 +82,10 @@ async function allSucceeded(runIds: string[], timeoutMs: number) {
 describe.skipIf(!ready)('distributed: one API process and worker processes on Postgres + Redis', () => {
   it('loses no acknowledged event when a worker is SIGKILLed mid-load, and repeats effects only for runs it held', async () => {
     const { proc: api, hookUrl } = await startApi()
-    const victim = await startWorker(16)
+    // The victim's leases outlive its death long enough (VICTIM_LEASE_MS) for the test to read
+    // which runs it held, however slowly this machine reports the exit; the survivor then takes
+    // them over when they expire.
+    const victim = await startWorker(16, VICTIM_LEASE_MS)
     const survivor = await startWorker(16)
     let killed: Promise<Set<string>> | null = null
     const load = await sendLoad(hookUrl, 1000, {
@@ -90,11 +94,20 @@ describe.skipIf(!ready)('distributed: one API process and worker processes on Po
       onAck: (n) => {
         if (n === 400 && !killed) {
           killed = (async () => {
-            // Kill while the victim holds leases, so the test proves something (bounded wait).
-            for (let i = 0; i < 200 && (await leasedBy(victim.pid)).size === 0; i++) await new Promise((r) => setTimeout(r, 10))
+            // Kill while the victim holds leases, so the test proves something: wait for that event.
+            const before = await waitUntil(
+              'the victim worker holds leases',
+              async () => {
+                const held = await leasedBy(victim.pid)
+                return held.size > 0 ? held : undefined
+              },
+              60_000,
+              5,
+            )
             victim.kill('SIGKILL')
             await victim.exited
-            return leasedBy(victim.pid)
+            // Held at the kill: what it held just before, plus what it leased in between.
+            return new Set([...before!, ...(await leasedBy(victim.pid))])
           })()
         }
       },

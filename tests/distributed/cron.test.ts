@@ -52,36 +52,42 @@ describe.skipIf(!ready)('distributed: schedules', () => {
     const procs = [0, 1, 2].map(() => pipewright(['worker', '--concurrency', '4', '--dir', dir], env))
     await Promise.all(procs.map((p) => p.waitFor(/pipewright worker: .*dispatch bullmq/)))
     const allUp = Date.now()
-    await new Promise((r) => setTimeout(r, 5000))
-    const lastTick = Math.floor(Date.now() / 1000) * 1000 - 1000
-    // Every tick that all three saw has finished before they stop.
+    // The ticks of the first SPAN whole seconds after all three were up: each must get its run.
+    const SPAN = 4
+    const first = Math.ceil(allUp / 1000) * 1000
+    const expected = Array.from({ length: SPAN }, (_, i) => first + i * 1000)
+    const tickRuns = async () => {
+      const { rows } = await db.query.query<{ id: string; status: string; payload: unknown }>(
+        `SELECT r.id, r.status, e.payload FROM runs r JOIN events e ON e.id = r.event_id WHERE e.pipeline_id = 'tick'`,
+      )
+      return rows.map((r) => ({
+        id: r.id,
+        status: r.status,
+        tick: Date.parse((typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload).tick as string),
+      }))
+    }
+    // Wait for those ticks' runs to succeed (events, however slow the machine), not a fixed time.
     await waitUntil(
-      'ticks up to the last one succeeded',
+      `a succeeded run for each of the ${SPAN} ticks after all three were up`,
       async () => {
-        const { rows } = await db.query.query<{ n: string }>(
-          `SELECT count(*) AS n FROM runs WHERE pipeline_id = 'tick' AND status <> 'succeeded'`,
-        )
-        return Number(rows[0]!.n) === 0
+        const done = new Set((await tickRuns()).filter((r) => r.status === 'succeeded').map((r) => r.tick))
+        return expected.every((t) => done.has(t))
       },
-      60_000,
+      120_000,
     )
-    for (const p of procs) expect(await stop(p)).toBe(0)
+    for (const p of procs) expect(await stop(p, 30_000)).toBe(0)
 
-    const { rows } = await db.query.query<{ payload: unknown; delivery_id: string }>(
-      `SELECT payload, delivery_id FROM events WHERE pipeline_id = 'tick'`,
-    )
-    const ticks = rows.map((r) => Date.parse((typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload).tick as string))
+    const runs = await tickRuns()
     const counts = new Map<number, number>()
-    for (const t of ticks) counts.set(t, (counts.get(t) ?? 0) + 1)
+    for (const r of runs) counts.set(r.tick, (counts.get(r.tick) ?? 0) + 1)
     // Never twice.
     expect([...counts.values()].filter((n) => n !== 1)).toEqual([])
-    // Never zero: every second from when all three were up to the last complete tick has its run.
-    const expected: number[] = []
-    for (let t = Math.ceil(allUp / 1000) * 1000; t <= lastTick; t += 1000) expected.push(t)
-    expect(expected.length).toBeGreaterThanOrEqual(3)
+    // Never zero: every second from when all three were up has its run.
     expect(expected.filter((t) => !counts.has(t))).toEqual([])
-    // One effect per tick.
+    // One effect per succeeded run, and none without a run. (A tick that fired as the processes
+    // stopped may be left queued: it is owed to the next process, not lost.)
+    for (const r of runs.filter((x) => x.status === 'succeeded')) expect(receiver.byKey.get(`${r.id}:deliver`), r.id).toBe(1)
     expect([...receiver.byKey.values()].filter((n) => n !== 1)).toEqual([])
-    expect(receiver.total()).toBe(ticks.length)
+    expect(receiver.total()).toBeLessThanOrEqual(runs.length)
   }, 180_000)
 })

@@ -1,7 +1,10 @@
 /**
- * Two worker processes share one provider limit through Redis: together they never send more
- * than LIMIT requests in any wall-clock second. The control run counts limits per process
- * (in-memory limiter) and does exceed it, which shows the test can tell the difference.
+ * Two worker processes share one provider limit through Redis. The receiver plays the provider:
+ * it enforces the limit over a sliding window and answers 429 to a request over it. Counting
+ * those refusals (not requests per wall-clock second, which a busy machine bunches up) shows
+ * whether the limit was respected: with the shared limiter there are none, and its own waits show
+ * it held requests back; the control run counts limits per process (in-memory limiter) and draws
+ * 429s, which shows the test can tell the difference.
  */
 import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -17,7 +20,7 @@ const pgUrl = await postgresUrl()
 const ready = Boolean(pgUrl) && (await redisReachable()) && distBuilt()
 if (!ready) console.warn('shared-limit tests skipped: needs Postgres, Redis and a built dist/ (npm run build)')
 
-const LIMIT = 20
+const LIMIT = 10
 /** The API process executes nothing. */
 const noActions = { execute: async () => ({}), check: () => null, close: async () => {} }
 const DIR = `${FIXTURES}pipelines/limited`
@@ -31,7 +34,7 @@ beforeEach(async () => {
   if (!ready) return
   schema = randomName('pw_lim_')
   prefix = randomName('pwlim')
-  receiver = await startReceiver(5)
+  receiver = await startReceiver(5, { count: LIMIT, windowMs: 1000 })
 })
 
 afterEach(async () => {
@@ -44,7 +47,7 @@ afterEach(async () => {
   await deleteKeys(`${prefix}:*`)
 })
 
-/** Ingest `count` events from this process (no worker here) and run them on two limited workers. */
+/** Ingest `count` events from this process (no worker here) and run them on two limited workers: all of them (shared limiter), or until the first 429 (control). */
 async function runTwoWorkers(limiter: 'redis' | 'memory', count: number) {
   const env = {
     DATABASE_URL: pgUrl!,
@@ -68,15 +71,23 @@ async function runTwoWorkers(limiter: 'redis' | 'memory', count: number) {
     Array.from({ length: count }, (_, n) => ({ payload: { n } })),
   )
   const runIds = results.map((r) => r.runId)
-  await waitUntil(
-    'every run succeeded',
-    async () => {
-      const c = await statusCounts(poolOf(store), runIds)
-      return c.succeeded === count
-    },
-    150_000,
-  )
-  return [...receiver.bySecond.values()]
+  if (limiter === 'redis')
+    await waitUntil(
+      'every run succeeded',
+      async () => {
+        const c = await statusCounts(poolOf(store), runIds)
+        return c.succeeded === count
+      },
+      150_000,
+    )
+  // The control has shown what it is for at its first 429; the parked runs' recovery is not its subject.
+  else await waitUntil('a request over the limit (429)', () => receiver.tooMany() > 0, 150_000)
+  return {
+    accepted: receiver.total(),
+    refused: receiver.tooMany(),
+    /** How often the workers' own limiter held a request back. */
+    held: workers.reduce((n, w) => n + w.lines.filter((l) => l === 'limited').length, 0),
+  }
 }
 
 /** The Postgres store's own pool is private; query through a tiny pg pool on the same schema. */
@@ -90,18 +101,18 @@ afterEach(async () => {
 })
 
 describe.skipIf(!ready)('distributed: rate limits shared through Redis', () => {
-  it(`two workers sharing a ${LIMIT}/s limit never send more than ${LIMIT} in any second`, async () => {
-    const perSecond = await runTwoWorkers('redis', 120)
-    console.info(`shared ${LIMIT}/s limit, requests per second: ${perSecond.join(' ')}`)
-    expect(perSecond.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(120)
-    expect(perSecond.filter((n) => n > LIMIT)).toEqual([])
-    // The limit was the bottleneck (else the test proves nothing): some second came close to it.
-    expect(Math.max(...perSecond)).toBeGreaterThanOrEqual(LIMIT * 0.75)
+  it(`two workers sharing a ${LIMIT}/s limit draw no 429 from a provider enforcing it`, async () => {
+    const r = await runTwoWorkers('redis', 80)
+    console.info(`shared ${LIMIT}/s limit: ${r.accepted} accepted, ${r.refused} × 429, limiter held requests back ${r.held} times`)
+    expect(r.accepted).toBe(80)
+    expect(r.refused).toBe(0)
+    // The limit was binding (else the test proves nothing): the limiter made requests wait.
+    expect(r.held).toBeGreaterThan(0)
   }, 180_000)
 
-  it('control: with per-process limits the two workers together exceed the limit', async () => {
-    const perSecond = await runTwoWorkers('memory', 100)
-    console.info(`per-process limits (control), requests per second: ${perSecond.join(' ')}`)
-    expect(perSecond.filter((n) => n > LIMIT).length).toBeGreaterThan(0)
+  it('control: with per-process limits the two workers together go over the limit and draw 429s', async () => {
+    const r = await runTwoWorkers('memory', 60)
+    console.info(`per-process limits (control): ${r.refused} × 429 after ${r.accepted} accepted`)
+    expect(r.refused).toBeGreaterThan(0)
   }, 180_000)
 })

@@ -18,12 +18,15 @@ export interface Spawned {
   kill(signal?: NodeJS.Signals): Promise<void>
 }
 
-/** Start `pipewright <args>` and resolve once it prints "listening on <url>". */
+/**
+ * Start `pipewright <args>` and resolve once it prints "listening on <url>" — or fail after
+ * `timeoutMs`, a bound sized for a busy 2-core machine (start-up there took over 20 s), not a pace.
+ */
 export function spawnPipewright(
   args: string[],
   env: Record<string, string>,
   cwd = ROOT,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
   as: { uid?: number; gid?: number } = {},
 ): Promise<Spawned> {
   const child = spawn(process.execPath, [BIN, ...args], {

@@ -19,7 +19,7 @@ import type { CliIo } from '../io.js'
 import { cliRedaction } from '../output-redaction.js'
 import { pipelinesDir } from '../pipelines-dir.js'
 import { type ImportProgressState, progressMeter } from '../progress.js'
-import { sandboxOverrides } from './sandbox.js'
+import { sandboxFromFlags } from './sandbox.js'
 
 export interface ImportOptions {
   dir?: string
@@ -30,6 +30,9 @@ export interface ImportOptions {
   /** false with `--no-worker`: only store the runs (a running `pipewright start` executes them). */
   worker?: boolean
   sandbox?: boolean
+  /** With --sandbox: enforce sandbox.yaml (or `sandboxConfig`), as `pipewright sandbox --strict`. */
+  strict?: boolean
+  sandboxConfig?: string
   maxWait?: string
   json?: boolean
 }
@@ -46,7 +49,11 @@ export async function importCommand(io: CliIo, pipelineId: string, file: string,
     return 2
   }
   const worker = opts.worker !== false
-  const sandbox = opts.sandbox ? await sandboxOverrides() : null
+  const sandbox = await sandboxFromFlags(io.cwd, { sandbox: opts.sandbox, strict: opts.strict, config: opts.sandboxConfig })
+  if (sandbox && 'usage' in sandbox) {
+    io.err(sandbox.usage)
+    return 2
+  }
   const runtime = await createRuntime({
     cwd: io.cwd,
     env: io.env,

@@ -21,7 +21,7 @@ import { checkCredentials } from '../credentials-check.js'
 import type { CliIo } from '../io.js'
 import { pipelinesDir } from '../pipelines-dir.js'
 import { inventoryProblems } from './inventory.js'
-import { sandboxOverrides } from './sandbox.js'
+import { sandboxFromFlags } from './sandbox.js'
 
 /** Action references that no built-in connector provides. */
 export function checkActions(pipelines: CompiledPipeline[]): Problem[] {
@@ -134,7 +134,16 @@ async function checkSyncs(
 export async function runCommand(
   io: CliIo,
   pipelineId: string,
-  opts: { event?: string; dir?: string; db?: string; sandbox?: boolean; maxWait?: string; json?: boolean },
+  opts: {
+    event?: string
+    dir?: string
+    db?: string
+    sandbox?: boolean
+    strict?: boolean
+    sandboxConfig?: string
+    maxWait?: string
+    json?: boolean
+  },
 ): Promise<number> {
   const text = opts.event === undefined ? '{}' : opts.event === '-' ? await io.stdin() : await readFile(resolve(io.cwd, opts.event), 'utf8')
   let payload: unknown
@@ -149,8 +158,12 @@ export async function runCommand(
     io.err(`--max-wait: ${maxWait}`)
     return 2
   }
+  const sandbox = await sandboxFromFlags(io.cwd, { sandbox: opts.sandbox, strict: opts.strict, config: opts.sandboxConfig })
+  if (sandbox && 'usage' in sandbox) {
+    io.err(sandbox.usage)
+    return 2
+  }
   const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'pipewright-run-'))
-  const sandbox = opts.sandbox ? await sandboxOverrides() : null
   let runtime: Awaited<ReturnType<typeof createRuntime>> | null = null
   try {
     runtime = await createRuntime({
@@ -178,7 +191,8 @@ export async function runCommand(
     }
     const [r] = await runtime.hub.ingest(pipelineId, [{ payload }], { trigger: 'manual' })
     const run = await runtime.hub.waitForRun(r!.runId, maxWait)
-    const steps = await runtime.hub.store.getSteps(r!.runId)
+    // Through the redactor: PII fields sealed at rest print as [encrypted], as in `runs show`.
+    const steps = runtime.hub.redactor.value(await runtime.hub.store.getSteps(r!.runId))
     if (opts.json) io.out(JSON.stringify({ run, steps }, null, 2))
     else {
       io.out(`run ${r!.runId} of ${pipelineId}@${p.version}`)

@@ -79,6 +79,52 @@ export async function sandboxOverrides(port = 0, options: Omit<StartSandboxOptio
   }
 }
 
+/** The strict flags of `sandbox` (`--strict --config`) and of `dev`, `start`, `run`, `import` (`--strict --sandbox-config`). */
+export interface SandboxFlags {
+  strict?: boolean
+  /** The --strict file. @defaultValue sandbox.yaml in the working directory */
+  config?: string
+}
+
+export const STRICT_NOTE = `strict: tokens ${Object.values(SANDBOX_TOKENS).join(', ')} (and those listed) authenticate; only the listed channels and tables exist`
+
+/**
+ * The emulator options `--strict [--config <file>]` asks for (none without --strict), or a usage
+ * message (exit 2). A mistake inside the file throws its ConfigError, naming the key.
+ */
+export async function strictSandboxOptions(
+  cwd: string,
+  flags: SandboxFlags,
+): Promise<{ options?: StartSandboxOptions['options'] } | { usage: string }> {
+  if (flags.config && !flags.strict) return { usage: '--config is the file of --strict; add --strict' }
+  if (!flags.strict) return {}
+  const file = resolve(cwd, flags.config ?? 'sandbox.yaml')
+  if (!flags.config && !existsSync(file))
+    return {
+      usage: `--strict reads sandbox.yaml (the Slack channels and Airtable tables that exist; see docs/sandbox.md#strict-mode), and there is none in ${cwd}; write one or pass --config <file>`,
+    }
+  return { options: strictEmulatorOptions(await loadSandboxConfig(file)) }
+}
+
+/**
+ * `--sandbox [--strict [--config <file>]]` of `dev`, `start` and `run`: the started sandbox, null
+ * without --sandbox, or a usage message (exit 2) — --strict and --config need --sandbox.
+ */
+export async function sandboxFromFlags(
+  cwd: string,
+  flags: SandboxFlags & { sandbox?: boolean },
+): Promise<SandboxOverrides | null | { usage: string }> {
+  if (!flags.sandbox) {
+    if (flags.strict || flags.config)
+      return { usage: `${flags.strict ? '--strict' : '--sandbox-config'} is a sandbox option; add --sandbox` }
+    return null
+  }
+  if (flags.config && !flags.strict) return { usage: '--sandbox-config is the file of --strict; add --strict' }
+  const strict = await strictSandboxOptions(cwd, flags)
+  if ('usage' in strict) return strict
+  return sandboxOverrides(0, strict.options ? { options: strict.options } : {})
+}
+
 export async function sandboxCommand(
   io: CliIo,
   opts: { port?: string; json?: boolean; strict?: boolean; config?: string },
@@ -88,27 +134,14 @@ export async function sandboxCommand(
     io.err(`--port must be a port number, got ${opts.port}`)
     return 2
   }
-  if (opts.config && !opts.strict) {
-    io.err('--config is the file of --strict; add --strict')
+  const strict = await strictSandboxOptions(io.cwd, opts)
+  if ('usage' in strict) {
+    io.err(strict.usage)
     return 2
   }
-  let options: StartSandboxOptions['options']
-  if (opts.strict) {
-    const file = resolve(io.cwd, opts.config ?? 'sandbox.yaml')
-    if (!opts.config && !existsSync(file)) {
-      io.err(
-        `--strict reads sandbox.yaml (the Slack channels and Airtable tables that exist; see docs/sandbox.md#strict-mode), and there is none in ${io.cwd}; write one or pass --config <file>`,
-      )
-      return 2
-    }
-    options = strictEmulatorOptions(await loadSandboxConfig(file))
-  }
-  const sandbox = await startSandbox({ port, host: '127.0.0.1', options })
+  const sandbox = await startSandbox({ port, host: '127.0.0.1', options: strict.options })
   io.out(opts.json ? JSON.stringify(sandbox.urls) : formatSandboxLines(sandbox.urls).join('\n'))
-  if (opts.strict && !opts.json)
-    io.err(
-      `strict: tokens ${Object.values(SANDBOX_TOKENS).join(', ')} (and those listed) authenticate; only the listed channels and tables exist`,
-    )
+  if (opts.strict && !opts.json) io.err(STRICT_NOTE)
   await io.untilSignal()
   await sandbox.close()
   return 0

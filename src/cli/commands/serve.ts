@@ -7,6 +7,7 @@
  * @module
  */
 import { watch } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
 import { ConfigError, formatProblem } from '../../errors.js'
 import { pipelineSecrets } from '../../pipeline/compile.js'
 import { tryParseDuration } from '../../pipeline/duration.js'
@@ -24,6 +25,9 @@ export interface ServeOptions {
   worker?: boolean
   concurrency?: string
   sandbox?: boolean
+  /** With --sandbox: enforce sandbox.yaml (or `sandboxConfig`), as `pipewright sandbox --strict`. */
+  strict?: boolean
+  sandboxConfig?: string
   leaseMs?: string
   metricsPort?: string
   shutdownGrace?: string
@@ -63,13 +67,23 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
     return 1
   }
   // The emulators load only for --sandbox.
-  const sandbox = opts.sandbox ? await (await import('./sandbox.js')).sandboxOverrides() : null
-  if (sandbox)
+  const sandboxModule = opts.sandbox || opts.strict || opts.sandboxConfig ? await import('./sandbox.js') : null
+  const started = sandboxModule
+    ? await sandboxModule.sandboxFromFlags(io.cwd, { sandbox: opts.sandbox, strict: opts.strict, config: opts.sandboxConfig })
+    : null
+  if (started && 'usage' in started) {
+    io.err(started.usage)
+    return 2
+  }
+  const sandbox = started
+  if (sandbox) {
     io.out(
       `sandbox: ${Object.entries(sandbox.urls)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
     )
+    if (opts.strict) io.out(sandboxModule!.STRICT_NOTE)
+  }
   // Signals are ours from here on: a SIGTERM during start-up stops start-up (it is not lost).
   const signal = io.untilSignal()
   let lock: InstanceLock | null = null
@@ -121,6 +135,9 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
     return reportConfig(io, first.error)
   }
   const runtime = first.runtime
+  // bin/pipewright.js kept V8's young generation small while starting; under load it may grow
+  // again as usual (V8's default growth factor).
+  setFlagsFromString('--semi-space-growth-factor=2')
   lock?.setUrl(runtime.url)
   const names = runtime.hub.pipelines().map((p) => p.id)
   io.out(

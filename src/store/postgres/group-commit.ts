@@ -12,6 +12,12 @@
  * `settled()` resolves once every write submitted so far has settled: reads await it
  * (read-your-writes).
  *
+ * Merged writes (`submitMerged`): writes of one kind in a batch (leases, final transitions,
+ * plain accepts) become ONE multi-row statement, run where the first of them stood in the
+ * batch. A merger answers per item, so one item's lost lease rejects that item alone without
+ * aborting the transaction (its statement wrote nothing for it); a statement that throws rolls
+ * the batch back and every write re-runs alone, merged ones as a merge of one.
+ *
  * `maxInFlight` (default 1) bounds the batches running at once, each on its own client. With
  * 1, writes commit in the order they were issued, exactly as on SQLite. With more, batches
  * overlap and use more of the server, but two un-awaited writes issued in different ticks
@@ -25,9 +31,16 @@ interface Pending {
   run: (client: pg.PoolClient) => Promise<unknown>
   resolve: (value: any) => void
   reject: (error: unknown) => void
+  merger?: Merger<any>
+  item?: unknown
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+/** Writes of one kind run as one statement per batch; an outcome per item, in item order. */
+export interface Merger<I> {
+  runMany(client: pg.PoolClient, items: I[]): Promise<Outcome[]>
+}
 
 export class PgGroupCommit {
   private queue: Pending[] = []
@@ -58,6 +71,19 @@ export class PgGroupCommit {
         this.drain()
       })
     }
+    return promise
+  }
+
+  /** A write merged with the other writes of `merger` in its batch (see the module comment). */
+  submitMerged<I, T>(merger: Merger<I>, item: I): Promise<T> {
+    const promise = this.submit(async (client) => {
+      const [o] = await merger.runMany(client, [item])
+      if (!o!.ok) throw o!.error
+      return o!.value as T
+    })
+    const pending = this.queue[this.queue.length - 1]!
+    pending.merger = merger
+    pending.item = item
     return promise
   }
 
@@ -113,9 +139,27 @@ export class PgGroupCommit {
     const outcomes: Outcome[] = new Array(batch.length)
     await client.query('BEGIN')
     try {
+      const merged = new Map<Merger<unknown>, number[]>()
       for (let i = 0; i < batch.length; i++) {
-        const value = await batch[i].run(client)
-        outcomes[i] = { ok: true, value }
+        const m = batch[i].merger
+        if (m) merged.set(m, [...(merged.get(m) ?? []), i])
+      }
+      for (let i = 0; i < batch.length; i++) {
+        const m = batch.length > 1 ? batch[i].merger : undefined
+        if (!m) {
+          outcomes[i] = { ok: true, value: await batch[i].run(client) }
+          continue
+        }
+        const at = merged.get(m)
+        if (!at) continue // already run with the first of its kind
+        merged.delete(m)
+        const outs = await m.runMany(
+          client,
+          at.map((j) => batch[j].item),
+        )
+        at.forEach((j, k) => {
+          outcomes[j] = outs[k]!
+        })
       }
       await client.query('COMMIT') // the WAL flush happens here
     } catch (error) {

@@ -54,6 +54,7 @@ import type {
 import type { SyncStore } from '../sync-contract.js'
 import * as consent from './consent-ops.js'
 import { PgGroupCommit } from './group-commit.js'
+import { acceptMerger, finishMerger, type LeasedRun, leaseMerger } from './merged.js'
 import { migratePostgres } from './migrate.js'
 import { compileStatements, type PgStatements, postgresBuilder, type Querier, querier } from './querier.js'
 import { postgresSyncStore } from './sync-store.js'
@@ -252,16 +253,14 @@ export class PostgresStore implements Store {
 
   // ── ingest ──
   accept(input: AcceptInput): Promise<AcceptResult> {
+    // Plain accepts of a batch go in one statement; a dedupe claim keeps its own, in issue order.
+    if (!input.dedupe) return this.writer.submitMerged(acceptMerger, input)
     return this.write((q) => ops.acceptOne(q, input))
   }
 
   acceptMany(inputs: AcceptInput[]): Promise<AcceptResult[]> {
-    if (inputs.length === 0) return Promise.resolve([])
-    return this.write(async (q) => {
-      const results: AcceptResult[] = []
-      for (const input of inputs) results.push(await ops.acceptOne(q, input))
-      return results
-    })
+    // Submitted together, so they share a batch: the plain ones merged, dedupe claims in order.
+    return Promise.all(inputs.map((input) => this.accept(input)))
   }
 
   findDuplicate(scope: string, key: string, now: number): Promise<string | null> {
@@ -304,6 +303,10 @@ export class PostgresStore implements Store {
 
   leaseRun(req: LeaseRequest): Promise<RunRecord | null> {
     return this.write((q) => ops.leaseRun(q, req))
+  }
+
+  leaseRunFull(req: LeaseRequest): Promise<LeasedRun | null> {
+    return this.writer.submitMerged(leaseMerger, req)
   }
 
   heartbeat(owner: string, runIds: string[], now: number, leaseMs: number): Promise<string[]> {
@@ -351,6 +354,8 @@ export class PostgresStore implements Store {
   }
 
   transition(runId: string, owner: string, to: RunTransition, steps?: StepResultRecord[]): Promise<void> {
+    if (to.status === 'succeeded' || to.status === 'filtered')
+      return this.writer.submitMerged(finishMerger, { runId, owner, status: to.status, at: to.at, steps: steps ?? [] })
     return this.write((q) => ops.transition(q, runId, owner, to, steps))
   }
 

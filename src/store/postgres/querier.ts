@@ -3,8 +3,9 @@
  * is dialect-neutral kysely code) on one pg client as server-side prepared statements.
  * @module
  */
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely'
+
 import type pg from 'pg'
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from '../kysely.js'
 import type { NamedQuery, Values } from '../sqlite/named-query.js'
 import type { Schema } from '../sqlite/schema.js'
 import { buildStatements } from '../sqlite/statements.js'

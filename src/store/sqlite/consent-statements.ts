@@ -8,7 +8,7 @@
  * racing on one contact can never let the older or weaker state win.
  * @module
  */
-import { type Kysely, sql } from 'kysely'
+
 import {
   CONSENT_PRECEDENCE,
   type ConsentFilter,
@@ -21,6 +21,7 @@ import {
   isConsentState,
 } from '../../consent/types.js'
 import { NonRetryableError } from '../../errors.js'
+import { type Kysely, sql } from '../kysely.js'
 import { type NamedQuery, named, param } from './named-query.js'
 import { fromJson, toJson } from './rows.js'
 import type { Schema } from './schema.js'

@@ -2,9 +2,10 @@
  * Listing queries with optional filters, built per call with kysely (not on the hot path).
  * @module
  */
-import { type Kysely, sql } from 'kysely'
+
 import type { RunStatus } from '../../types.js'
 import type { DeadLetterFilter, RunFilter } from '../contract.js'
+import { type Kysely, sql } from '../kysely.js'
 import type { RunsTable, Schema } from './schema.js'
 
 export const DEFAULT_LIMIT = 100

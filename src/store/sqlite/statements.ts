@@ -4,7 +4,7 @@
  * (`pipeline_id`) come straight from rows.ts.
  * @module
  */
-import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely'
+import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from '../kysely.js'
 import { type NamedQuery, named, param } from './named-query.js'
 import type { Schema } from './schema.js'
 

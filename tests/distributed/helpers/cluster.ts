@@ -33,6 +33,9 @@ export async function createDatabase(baseUrl: string): Promise<{ url: string; na
   const url = new URL(baseUrl)
   url.pathname = `/${name}`
   const query = new pg.Pool({ connectionString: url.toString(), max: 2 })
+  // pool.end() resolves before its clients' sockets have closed; DROP DATABASE … WITH (FORCE)
+  // then terminates them, and the pool re-emits that as an 'error' — expected here, not a crash.
+  query.on('error', () => undefined)
   return {
     url: url.toString(),
     name,
@@ -126,8 +129,11 @@ export async function killAll(): Promise<void> {
   await Promise.all(procs.map((p) => Promise.race([p.exited, sleep(3000)])))
 }
 
-/** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
-export async function stop(p: Proc, graceMs = 15_000): Promise<number | null> {
+/**
+ * SIGTERM, then the exit code (SIGKILL after `graceMs`: a generous bound for a busy machine; a
+ * process that exits sooner returns sooner).
+ */
+export async function stop(p: Proc, graceMs = 30_000): Promise<number | null> {
   p.kill('SIGTERM')
   const code = await Promise.race([p.exited, sleep(graceMs).then(() => 'late' as const)])
   if (code === 'late') {
@@ -140,26 +146,46 @@ export async function stop(p: Proc, graceMs = 15_000): Promise<number | null> {
 // ── receiver ────────────────────────────────────────────────────────────────────────────
 export interface Receiver {
   url: string
-  /** Requests per Idempotency-Key. */
+  /** Requests per Idempotency-Key (answered 2xx). */
   byKey: Map<string, number>
   /** Requests per wall-clock second (epoch s). */
   bySecond: Map<number, number>
+  /** Requests answered 2xx. */
   total(): number
+  /** Requests refused with 429 because they were over the receiver's limit. */
+  tooMany(): number
   close(): Promise<void>
 }
 
-export async function startReceiver(delayMs = 0): Promise<Receiver> {
+/**
+ * A loopback receiver answering `{"ok":true}` after `delayMs`. With `limit`, it enforces a
+ * provider's rate limit as the provider sees it: a request arriving when `limit.count` requests
+ * were accepted in the last `limit.windowMs` (sliding) is refused with 429 and `Retry-After: 1`.
+ */
+export async function startReceiver(delayMs = 0, limit?: { count: number; windowMs: number }): Promise<Receiver> {
   const byKey = new Map<string, number>()
   const bySecond = new Map<number, number>()
+  const accepted: number[] = []
   let total = 0
+  let tooMany = 0
   const server: Server = createServer((req, res) => {
-    const second = Math.floor(Date.now() / 1000)
-    bySecond.set(second, (bySecond.get(second) ?? 0) + 1)
-    const key = String(req.headers['idempotency-key'] ?? '')
-    byKey.set(key, (byKey.get(key) ?? 0) + 1)
-    total++
     req.resume()
     req.on('end', () => {
+      const now = Date.now()
+      if (limit) {
+        while (accepted.length > 0 && accepted[0]! <= now - limit.windowMs) accepted.shift()
+        if (accepted.length >= limit.count) {
+          tooMany++
+          res.writeHead(429, { 'retry-after': '1' }).end()
+          return
+        }
+        accepted.push(now)
+      }
+      const second = Math.floor(now / 1000)
+      bySecond.set(second, (bySecond.get(second) ?? 0) + 1)
+      const key = String(req.headers['idempotency-key'] ?? '')
+      byKey.set(key, (byKey.get(key) ?? 0) + 1)
+      total++
       const answer = () => {
         res.writeHead(200, { 'content-type': 'application/json' })
         res.end('{"ok":true}')
@@ -176,6 +202,7 @@ export async function startReceiver(delayMs = 0): Promise<Receiver> {
     byKey,
     bySecond,
     total: () => total,
+    tooMany: () => tooMany,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections()
@@ -194,13 +221,14 @@ export interface LoadResult {
 
 /**
  * POST `count` events to `url`, `concurrency` at a time, each with a unique webhook-id; an event
- * is re-sent (same id) on any error or non-2xx until acknowledged or `maxTries` is reached.
- * `onAck(n)` is called after each acknowledgement (to time a fault).
+ * is re-sent (same id) on any error or non-2xx until acknowledged, for at most `giveUpMs` from its
+ * first try (a bound for a busy machine, not a pace). `onAck(n)` is called after each
+ * acknowledgement (to time a fault).
  */
 export async function sendLoad(
   url: string,
   count: number,
-  options: { concurrency: number; tag: string; onAck?: (n: number) => void; maxTries?: number },
+  options: { concurrency: number; tag: string; onAck?: (n: number) => void; giveUpMs?: number },
 ): Promise<LoadResult> {
   const acked = new Map<string, string>()
   let refusals = 0
@@ -209,6 +237,7 @@ export async function sendLoad(
     while (next < count) {
       const i = next++
       const id = `${options.tag}-${i}`
+      const giveUpAt = Date.now() + (options.giveUpMs ?? 120_000)
       for (let attempt = 1; ; attempt++) {
         try {
           const res = await fetch(url, {
@@ -226,7 +255,8 @@ export async function sendLoad(
         } catch {
           refusals++
         }
-        if (attempt >= (options.maxTries ?? 50)) throw new Error(`event ${id} was never acknowledged`)
+        if (Date.now() > giveUpAt)
+          throw new Error(`event ${id} was not acknowledged within ${options.giveUpMs ?? 120_000} ms (${attempt} tries)`)
         await sleep(Math.min(1000, 50 * attempt))
       }
     }
