@@ -154,7 +154,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
           try {
             const list = await loadPipelines(dir, { env: { ...io.env, ...(sandbox?.env ?? {}) }, cwd: io.cwd })
             runtime.hub.redactor.addSecrets(list.flatMap(pipelineSecrets))
-            runtime.hub.setPipelines([...list, ...runtime.syncPipelines])
+            runtime.reloadPipelines(list)
             io.out(`reloaded ${list.length} pipeline(s): ${list.map((p) => `${p.id}@${p.version}`).join(', ')}`)
             if (!runtime.hub.sealsPayloads && list.some((p) => p.pii?.length))
               io.err('pii paths are sealed from the next start: stop dev and start it again (they need PIPEWRIGHT_SECRET_KEY)')
