@@ -141,7 +141,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
   lock?.setUrl(runtime.url)
   const names = runtime.hub.pipelines().map((p) => p.id)
   io.out(
-    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.boundUrl ? `, listening on ${listening(runtime.boundUrl, runtime.url)}` : ''}${runtime.healthUrl ? `, health and metrics on ${runtime.healthUrl}` : ''}`,
+    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.tracing ? `, traces to ${runtime.tracing.target}` : ''}${runtime.boundUrl ? `, listening on ${listening(runtime.boundUrl, runtime.url)}` : ''}${runtime.healthUrl ? `, health and metrics on ${runtime.healthUrl}` : ''}`,
   )
   let watcher: ReturnType<typeof watch> | null = null
   if (mode === 'dev') {
