@@ -37,7 +37,10 @@ export function sealedStores(target: Store, sealing: PayloadSealing): { store: S
   const runOfEvent = new Map<string, string>()
   const remember = (runId: string, v: unknown) => {
     let set = valuesOfRun.get(runId)
-    if (!set) valuesOfRun.set(runId, (set = new Set()))
+    if (!set) {
+      set = new Set()
+      valuesOfRun.set(runId, set)
+    }
     collectStrings(v, set)
   }
   const sealFor = (runId: string) => (v: unknown) => {
