@@ -118,6 +118,11 @@ export interface Runtime {
   syncs: SyncRunner
   /** The pipelines the syncs bring (write and webhook pipelines); keep them when replacing pipelines. */
   syncPipelines: CompiledPipeline[]
+  /**
+   * Replace the loaded pipelines (hot reload, `pipewright dev`), keeping the syncs' pipelines;
+   * poll triggers new in `list` start polling, removed ones stop.
+   */
+  reloadPipelines(list: CompiledPipeline[]): void
   logger: Logger
   url: string | null
   /** Where a worker serves /healthz, /readyz and /metrics, when it does. */
@@ -380,6 +385,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     server,
     scheduler,
     poller,
+    reloadPipelines(list) {
+      hub.setPipelines([...list, ...syncPipes])
+      poller.refresh()
+    },
     syncs: runner,
     syncPipelines: syncPipes,
     logger,

@@ -214,7 +214,9 @@ export async function startSdkTracing(events: HubEvents, config: TracingConfig, 
     }),
   ]
 
+  const shown = new URL(config.url)
   return {
+    target: `${shown.origin}${shown.pathname} (OTLP ${config.protocol})`,
     traceIdOf,
     flush: () => provider.forceFlush(),
     async close(deadlineMs = 3000) {

@@ -29,6 +29,8 @@ export interface TracingConfig {
 }
 
 export interface Tracing {
+  /** Where spans go, for banners: protocol and URL without credentials or query. */
+  target: string
   /** The trace id a run's spans carry (32 hex characters). */
   traceIdOf(runId: string): string
   /** Export what has ended so far. */
