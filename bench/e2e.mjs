@@ -4,6 +4,7 @@
 // Also measured on the real `pipewright start` process (issue 25): the time from spawning it to
 // its first 202, its resident memory once idle after that, and the CPU time (all threads) it
 // spends per durable run under the load, beside the bare server's CPU per request.
+import { createHmac } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,6 +31,22 @@ async function startPipewright(db, sinkUrl) {
   return { pw, first202Ms: answered - pw.spawnedAt, listeningMs: pw.listeningMs, idleRssMb: rssMb(pw.child.pid) }
 }
 
+/**
+ * The start-up floor: bench/fixtures/ingress/floor.mjs, the least server that still acknowledges
+ * durably (HMAC, JSON, the event and run rows in a database made by Pipewright's migrations, a
+ * WAL sync before the 202), started the same way: time to its first 202 and its idle RSS.
+ */
+async function startFloor(db) {
+  const secret = 'floor'
+  const server = await spawnServer([join(ROOT, 'bench/fixtures/ingress/floor.mjs'), db], { INGRESS_SECRET: secret })
+  const signature = `sha256=${createHmac('sha256', secret).update(BODY).digest('hex')}`
+  const answered = await firstAnswer(`${server.url}/`, BODY, 202, { 'x-signature': signature })
+  await new Promise((r) => setTimeout(r, IDLE_MS))
+  const out = { first202Ms: answered - server.spawnedAt, idleRssMb: rssMb(server.child.pid) }
+  await server.stop()
+  return out
+}
+
 export async function runE2E() {
   const sink = await startSink()
   const tmp = mkdtempSync(join(tmpdir(), 'pw-bench-'))
@@ -54,6 +71,8 @@ export async function runE2E() {
       if (i < STARTS - 1) await s.pw.stop()
       else pw = s.pw
     }
+    const floors = []
+    for (let i = 0; i < STARTS; i++) floors.push(await startFloor(join(tmp, `floor-${i}.db`)))
     const sinkBefore = sink.count()
     const t0 = Date.now()
     const cpu0 = cpuUs(pw.child.pid)
@@ -97,6 +116,11 @@ export async function runE2E() {
         loadedRssMb,
         starts,
       },
+      startFloor: {
+        first202Ms: [...floors].sort((a, b) => a.first202Ms - b.first202Ms)[Math.floor((floors.length - 1) / 2)].first202Ms,
+        idleRssMb: [...floors].sort((a, b) => a.idleRssMb - b.idleRssMb)[Math.floor((floors.length - 1) / 2)].idleRssMb,
+        starts: floors,
+      },
       ratio: runsPerSec / baseRps,
       targets: TARGETS,
     }
@@ -117,6 +141,9 @@ export async function runE2E() {
     )
     console.log(
       `  RSS                              idle ${starts.map((s) => `${fmt(s.idleRssMb)} MB`).join(', ')}; ${fmt(loadedRssMb)} MB after the load`,
+    )
+    console.log(
+      `  start floor (durable ack only)   first 202 ${floors.map((s) => `${fmt(s.first202Ms)} ms`).join(', ')}; idle RSS ${floors.map((s) => `${fmt(s.idleRssMb)} MB`).join(', ')}`,
     )
     console.log(
       `  ratio durable/bare               ${fmt(result.ratio, 2)}×   target ≥ ${TARGETS.ratio}×: ${mark(result.ratio >= TARGETS.ratio)}`,

@@ -135,10 +135,10 @@ export function rssMb(pid) {
 }
 
 /** POST `body` until the answer is `status` (a fresh connection each time); resolves with performance.now() then. */
-export async function firstAnswer(url, body, status = 202) {
+export async function firstAnswer(url, body, status = 202, headers = {}) {
   const once = () =>
     new Promise((resolve) => {
-      const r = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      const r = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
         res.resume()
         res.once('end', () => resolve(res.statusCode))
       })

@@ -72,6 +72,12 @@ async function round(withPii: boolean): Promise<number> {
   return rate
 }
 
+// BENCH_ONLY=pii|plain runs one side only (for a profile).
+const only = process.env.BENCH_ONLY
+if (only) {
+  for (let r = 0; r < ROUNDS; r++) console.log(`${only}: ${(await round(only === 'pii')).toFixed(0)} runs/s`)
+  process.exit(0)
+}
 const plain: number[] = []
 const sealed: number[] = []
 for (let r = 0; r < ROUNDS; r++) {

@@ -79,14 +79,14 @@ for (const file of selected) {
   }
   rmSync(report, { force: true })
   const ok = code === 0 && counts.failed === 0 && counts.skipped === 0 && counts.passed > 0
-  results.push({ file, ok, counts, ms: Date.now() - t0, load: load() })
+  results.push({ file, ok, code, counts, ms: Date.now() - t0, load: load() })
 }
 stopBurners()
 
 console.log(`\nburn-check summary (${burners} busy loops, ${((Date.now() - started) / 1000).toFixed(0)} s):`)
 for (const r of results)
   console.log(
-    `  ${r.ok ? 'passed' : 'FAILED'}  ${r.file}  ${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped  ${(r.ms / 1000).toFixed(1)} s  (load after: ${r.load})`,
+    `  ${r.ok ? 'passed' : 'FAILED'}  ${r.file}  ${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped${r.code ? ` (vitest exit ${r.code}: see its errors above)` : ''}  ${(r.ms / 1000).toFixed(1)} s  (load after: ${r.load})`,
   )
 const failed = results.filter((r) => !r.ok).length
 console.log(failed ? `burn-check: ${failed} of ${results.length} files failed` : `burn-check: all ${results.length} files passed`)

@@ -8,12 +8,14 @@
 import { join } from 'node:path'
 import type { DestinationStream, Logger } from 'pino'
 import { type ConnectionRegistry, loadConnections } from './connections/registry.js'
+import { jsonSecrets } from './connections/resolve.js'
 import type { ConnectorDefinition } from './connectors/contract.js'
 import { createGateway, type GatewayEvent } from './connectors/gateway/index.js'
 import { type AllowList, mergeAllowLists, parseAllowList } from './connectors/net/address-policy.js'
 import { builtinConnectors } from './connectors/registry.js'
 import { credentialInfos, storedCredentialAccess, storedSecrets } from './credentials/resolve.js'
-import { createVault } from './credentials/vault.js'
+import { createVault, type Vault } from './credentials/vault.js'
+import { type CredentialWatch, useRotatedCredential, watchStoredCredentials } from './credentials/watch.js'
 import type { Dispatch } from './dispatch/contract.js'
 import { systemClock } from './engine/clock.js'
 import { createHub, type Hub } from './engine/hub.js'
@@ -102,6 +104,8 @@ export interface RuntimeOptions {
   observe?: boolean
   /** Alert rules and channels. @defaultValue `alerts.yaml` in `cwd`, else the defaults */
   alerts?: AlertsConfig
+  /** How often the credential store is read for credentials rotated while running. @defaultValue 10000 */
+  credentialRefreshMs?: number
 }
 
 export interface Runtime {
@@ -114,6 +118,11 @@ export interface Runtime {
   syncs: SyncRunner
   /** The pipelines the syncs bring (write and webhook pipelines); keep them when replacing pipelines. */
   syncPipelines: CompiledPipeline[]
+  /**
+   * Replace the loaded pipelines (hot reload, `pipewright dev`), keeping the syncs' pipelines;
+   * poll triggers new in `list` start polling, removed ones stop.
+   */
+  reloadPipelines(list: CompiledPipeline[]): void
   logger: Logger
   url: string | null
   /** Where a worker serves /healthz, /readyz and /metrics, when it does. */
@@ -126,6 +135,8 @@ export interface Runtime {
   /** Null when `observe` is off. */
   alerting: Alerting | null
   series: SeriesRecorder | null
+  /** Reads the credential store for credentials rotated while running (every `credentialRefreshMs`; `check()` now). */
+  credentialWatch: CredentialWatch
   /** OpenTelemetry traces; null unless the OTLP environment turns them on (docs/operations.md). */
   tracing: Tracing | null
   /**
@@ -168,13 +179,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const clockForVault = options.clock ?? systemClock
   let hubRef: Hub | null = null
   let configured: Awaited<ReturnType<typeof loadConnections>>
+  let vault: Vault
+  let credentialRows: Awaited<ReturnType<Store['credentials']['list']>>
   let pii: Awaited<ReturnType<typeof preparePii>>
   try {
     // Stored credentials need the key they were encrypted with: a clear error now, not a failed run later.
     await store.migrate()
-    const vault = createVault({ store, secretKey: env.PIPEWRIGHT_SECRET_KEY || null, clock: clockForVault })
+    vault = createVault({ store, secretKey: env.PIPEWRIGHT_SECRET_KEY || null, clock: clockForVault })
     await vault.assertUsable()
     pii = await preparePii({ store, env, pipelines, now: clockForVault.now() })
+    credentialRows = await store.credentials.list()
     configured = await loadConnections({
       cwd: options.cwd,
       env,
@@ -248,6 +262,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // The SDK is imported only now, and only when tracing is on.
   const tracing: Tracing | null = traces ? await createTracing(hub.events, traces, hub.workerId) : null
   const detachLogs = attachRunLogs(hub.events, logger, hub.redactor, tracing ? { traceIdOf: tracing.traceIdOf } : {})
+  // A credential rotated in the store (`credentials rotate`, another process) is used without a restart.
+  const credentialWatch = watchStoredCredentials({
+    store,
+    vault,
+    baseline: credentialRows,
+    intervalMs: options.credentialRefreshMs,
+    onRotated: (name, secret) => {
+      hub.redactor.addSecrets([secret, ...jsonSecrets(secret)])
+      for (const id of useRotatedCredential(configured, gateway, name, secret))
+        logger.info({ credential: name, connection: id }, 'stored credential rotated: the connection uses the new secret')
+    },
+    onError: (error) => hub.events.emit('hub:error', { message: 'reading the credential store for rotated credentials failed', error }),
+  })
   const onError = (message: string, error: unknown) => hub.events.emit('hub:error', { message, error })
   const series = observe
     ? createSeriesRecorder({
@@ -329,6 +356,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     } catch (e) {
       scheduler?.stop()
       poller.stop()
+      credentialWatch.stop()
       await runner?.close()
       await server?.close().catch(() => {})
       await alerting?.close()
@@ -357,6 +385,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     server,
     scheduler,
     poller,
+    reloadPipelines(list) {
+      hub.setPipelines([...list, ...syncPipes])
+      poller.refresh()
+    },
     syncs: runner,
     syncPipelines: syncPipes,
     logger,
@@ -367,6 +399,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     connections: configured.registry,
     alerting,
     series,
+    credentialWatch,
     tracing,
     async close(deadlineMs = 10_000) {
       // One deadline for the whole close, counted from now: runs keep executing while the rest stops.
@@ -374,6 +407,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const left = () => Math.max(0, until - clock.now())
       scheduler?.stop()
       poller.stop()
+      credentialWatch.stop()
       await runner?.close()
       if (server) await server.close(Math.min(2000, left()))
       await health?.close()

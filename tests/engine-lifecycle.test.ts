@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineConnector, invocation } from '../src/connectors/contract.js'
 import { createGateway, type GatewayEvent } from '../src/connectors/gateway/index.js'
+import type { Dispatch } from '../src/dispatch/contract.js'
+import { createMemoryDispatch } from '../src/dispatch/memory.js'
 import { systemClock } from '../src/engine/clock.js'
 import { attachRunLogs, createLogger } from '../src/observe/logger.js'
 import { manual, schedule } from '../src/pipeline/define.js'
@@ -82,6 +84,45 @@ describe('graceful shutdown', () => {
     closers.push(() => hub2.close())
     await eventually(async () => (await store2.getRun(r!.runId))?.status === 'succeeded', 3000)
     expect(actions2.calls).toHaveLength(1)
+  })
+})
+
+describe('graceful shutdown: the deadline does not wait for the dispatch', () => {
+  it('cuts effects at the deadline even while the dispatch takes longer to stop', async () => {
+    let abortedAfter = -1
+    let closing = 0
+    const actions = new ScriptedActions().on(
+      'stuck.write',
+      (call) =>
+        new Promise((_, reject) =>
+          call.signal.addEventListener('abort', () => {
+            abortedAfter = Date.now() - closing
+            reject(call.signal.reason)
+          }),
+        ),
+    )
+    // A dispatch that needs 1.5 s more to stop once its handlers are handed back, as BullMQ
+    // closing its worker through a slow Redis does.
+    const inner = createMemoryDispatch({ clock: systemClock })
+    const dispatch: Dispatch = {
+      ...inner,
+      async stopWorker(ms) {
+        await inner.stopWorker(ms)
+        await new Promise((r) => setTimeout(r, 1500))
+      },
+    }
+    const p = compile({ id: 'g3', trigger: manual(), steps: [{ id: 'w', action: act('stuck.write') }] })
+    const hub = await startHub({ pipelines: [p], store, actions, dispatch })
+    const [r] = await hub.ingest('g3', [{ payload: {} }])
+    await eventually(() => actions.calls.length === 1)
+    closing = Date.now()
+    await hub.close({ deadlineMs: 200 })
+    // Cut at the deadline (200 ms; generous slack for a busy machine), not after the dispatch's 1.5 s.
+    expect(abortedAfter).toBeGreaterThanOrEqual(190)
+    expect(abortedAfter).toBeLessThan(1200)
+    const store2 = sqliteStore(tmp.dir)
+    expect((await store2.getRun(r!.runId))?.status).toBe('queued')
+    await store2.close()
   })
 })
 

@@ -37,7 +37,7 @@ steps:
   - id: check
     map: { ok: "{{ lead.email = '${EMAIL}' and event.person.phone = '${PHONE}' }}" }
   - id: gate
-    map: "{{ event.fail ? $error('boom') : 'passed' }}"
+    map: "{{ event.fail ? $error('contact ' & event.email & ' already exists') : 'passed' }}"
 `
 
 let tmp: ReturnType<typeof tempDir>
@@ -148,6 +148,10 @@ describe.each(backends)('PII sealed at rest on %s', (name, openStore) => {
     const dead = await hub.store.getDeadLetter(bad)
     expect(JSON.stringify(dead?.lastInput)).toContain('pw:enc:v1.')
     expect(JSON.stringify(dead?.lastInput)).not.toContain(EMAIL)
+    // An error that echoes a sealed value stores it masked (the run saw the real one).
+    expect(dead?.error?.message).toContain('contact [encrypted] already exists')
+    expect(JSON.stringify(dead)).not.toContain(EMAIL)
+    expect(JSON.stringify(await hub.store.getRun(bad))).not.toContain(EMAIL)
 
     // The API masks sealed fields and shows the rest.
     const shown = (await (await fetch(`${runtime.url}/api/v1/runs/${ok}`)).json()) as Record<string, any>
@@ -155,7 +159,10 @@ describe.each(backends)('PII sealed at rest on %s', (name, openStore) => {
     expect(JSON.stringify(shown)).not.toContain('pw:enc:')
 
     // Replay from the failed step once the pipeline no longer fails: the copied step results are opened.
-    writeFileSync(join(tmp.dir, 'pipelines', 'leads.yaml'), LEADS.replace(`event.fail ? $error('boom') : 'passed'`, `'passed'`))
+    writeFileSync(
+      join(tmp.dir, 'pipelines', 'leads.yaml'),
+      LEADS.replace(`event.fail ? $error('contact ' & event.email & ' already exists') : 'passed'`, `'passed'`),
+    )
     hub.setPipelines(await loadPipelines(join(tmp.dir, 'pipelines'), { cwd: tmp.dir }))
     const again = await replayRuns(hub, [bad], { from: 'failed-step', version: 'latest' })
     const again2 = await replayRuns(hub, [ok], { from: 'trigger' })

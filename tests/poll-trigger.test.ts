@@ -151,6 +151,25 @@ describe('poll trigger over a Postgres table', () => {
     await done(runtime, 3)
   })
 
+  it('a poll pipeline added by a hot reload starts polling without a restart', async () => {
+    await pool.query(`INSERT INTO ${SCHEMA}.leads (email) VALUES ('a@x.co'), ('b@x.co')`)
+    const other = compile({ id: 'other', trigger: { kind: 'manual', options: {} } as never, steps: [{ id: 's', code: () => 1 }] })
+    runtime = await createRuntime({
+      cwd: tmp.dir,
+      env: {},
+      pipelines: [other],
+      connections: { postgres: { crm: { url: URL } } },
+      databaseUrl: `sqlite:${tmp.dir}/pw.db`,
+      logLevel: 'silent',
+    })
+    // what `pipewright dev` does when a pipeline file is saved
+    runtime.reloadPipelines([other, compile(pipeline({ every: '1s' }))])
+    await done(runtime, 2)
+    await pool.query(`INSERT INTO ${SCHEMA}.leads (email) VALUES ('c@x.co')`)
+    await done(runtime, 3)
+    expect(seen.map((e) => e.fields.email).sort()).toEqual(['a@x.co', 'b@x.co', 'c@x.co'])
+  })
+
   it('names the bad field of a poll trigger', () => {
     const bad = (o: Record<string, unknown>) => {
       try {

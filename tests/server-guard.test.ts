@@ -200,7 +200,11 @@ describe('API token and dashboard session', () => {
     const cookie = setCookie.split(';')[0]!
 
     expect((await s.app.inject({ url: '/api/v1/runs', headers: { cookie } })).statusCode).toBe(200)
-    expect((await s.app.inject({ url: '/api/v1/session', headers: { cookie } })).json()).toEqual({ required: true, authenticated: true })
+    expect((await s.app.inject({ url: '/api/v1/session', headers: { cookie } })).json()).toEqual({
+      required: true,
+      authenticated: true,
+      scope: 'admin',
+    })
     // A state change with the cookie needs the dashboard's own origin, not just the cookie.
     const discard = (headers: Record<string, string>) =>
       s.app.inject({
@@ -218,6 +222,49 @@ describe('API token and dashboard session', () => {
     expect((await s.app.inject({ url: '/api/v1/runs', headers: { cookie } })).statusCode).toBe(401)
     // A forged or tampered cookie is refused.
     expect((await s.app.inject({ url: '/api/v1/runs', headers: { cookie: `${cookie}x` } })).statusCode).toBe(401)
+  })
+
+  it('a named read token signs in to a session that reads and cannot change state; an admin one can', async () => {
+    const READ = 'r'.repeat(40)
+    const OPS = 'o'.repeat(40)
+    const s = await serve({
+      apiToken: TOKEN,
+      apiTokens: [
+        { name: 'grafana', scope: 'read', token: READ },
+        { name: 'ops', scope: 'admin', token: OPS },
+      ],
+    })
+    const runId = await deadRun()
+    const same = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }
+    const signIn = async (token: string) => {
+      const r = await s.app.inject({ method: 'POST', url: '/api/v1/session', headers: same, payload: JSON.stringify({ token }) })
+      return { status: r.statusCode, body: r.json(), cookie: String(r.headers['set-cookie']).split(';')[0]! }
+    }
+    const read = await signIn(READ)
+    expect(read).toMatchObject({ status: 200, body: { required: true, authenticated: true, scope: 'read' } })
+    expect(read.cookie).not.toContain('grafana')
+    expect((await s.app.inject({ url: '/api/v1/dead-letters', headers: { cookie: read.cookie } })).statusCode).toBe(200)
+    expect((await s.app.inject({ url: '/api/v1/session', headers: { cookie: read.cookie } })).json()).toMatchObject({ scope: 'read' })
+    const refused = await s.app.inject({
+      method: 'POST',
+      url: `/api/v1/dead-letters/${runId}/discard`,
+      headers: { ...same, cookie: read.cookie },
+    })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.json().error).toMatchObject({
+      code: 'PW_FORBIDDEN',
+      message: expect.stringContaining('token grafana, which is read-only'),
+    })
+    expect((await store.getDeadLetter(runId))?.discardedAt).toBeNull()
+
+    const ops = await signIn(OPS)
+    expect(ops.body).toMatchObject({ scope: 'admin' })
+    expect(
+      (await s.app.inject({ method: 'POST', url: `/api/v1/dead-letters/${runId}/discard`, headers: { ...same, cookie: ops.cookie } }))
+        .statusCode,
+    ).toBe(200)
+    expect((await store.audit.list({ action: 'discard' }))[0]).toMatchObject({ actor: 'session:ops' })
+    expect((await signIn('x'.repeat(40))).status).toBe(401)
   })
 
   it('sessions expire, and a new API token ends every session', () => {

@@ -487,9 +487,19 @@ export async function createHub(options: HubOptions) {
       if (sweepTimer) clearInterval(sweepTimer)
       pauses.stop()
       if (beatTimer) clearInterval(beatTimer)
-      if (runsHere) await dispatch.stopWorker(Math.max(0, until - clock.now()))
+      const cut = () => {
+        if (!shutdown.signal.aborted)
+          shutdown.abort(new PipewrightError('the process is shutting down; the run is handed back', { code: ErrorCodes.SHUTTING_DOWN }))
+      }
+      if (runsHere) {
+        // The deadline is ours: effects are cut when it passes even while the dispatch is still
+        // stopping (BullMQ hands its unfinished jobs back and closes its worker through Redis).
+        const atDeadline = clock.setTimeout(() => inflight.size > 0 && cut(), Math.max(0, until - clock.now()))
+        await dispatch.stopWorker(Math.max(0, until - clock.now()))
+        clock.clearTimeout(atDeadline)
+      }
       if (inflight.size > 0) {
-        shutdown.abort(new PipewrightError('the process is shutting down; the run is handed back', { code: ErrorCodes.SHUTTING_DOWN }))
+        cut()
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, closeOptions.handBackMs ?? 1000)
           onIdle = () => {

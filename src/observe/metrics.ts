@@ -10,12 +10,13 @@
  * dashboard (`pipewright alerts export`) use them.
  * @module
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import type { CircuitRow } from '../connectors/gateway/gateway.js'
 import type { Dispatch } from '../dispatch/contract.js'
 import type { HubEvents } from '../engine/events.js'
 import type { BudgetRow } from '../resilience/budget.js'
 import type { IncidentRecord } from '../store/observe/contract.js'
+import { registerStepHistogram } from './step-histogram.js'
 
 export interface HubMetrics {
   registry: Registry
@@ -51,26 +52,14 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch, sources: Me
   if (sources.process) collectDefaultMetrics({ register: registry })
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] })
-  // Counted per run and per connector call, so counted in plain numbers (pipeline → status →
-  // n) and handed to prom-client when read, like the accepted events below.
-  const runsBy = new Map<string, Map<string, number>>()
-  new Counter({
-    name: 'pipewright_runs_total',
-    help: 'Runs that ended, by pipeline and status',
-    labelNames: ['pipeline', 'status'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const [pipeline, by] of runsBy) for (const [status, n] of by) this.inc({ pipeline, status }, n)
-    },
-  })
+  // Counted per run and per connector call, so counted in plain numbers and handed to
+  // prom-client when read, like the accepted events below.
+  const runs = plainCounter(registry, 'pipewright_runs_total', 'Runs that ended, by pipeline and status', ['pipeline', 'status'])
   const waits = counter('pipewright_run_waits_total', 'Runs parked as waiting, by reason', ['pipeline', 'reason'])
-  const steps = new Histogram({
+  const steps = registerStepHistogram(registry, {
     name: 'pipewright_step_duration_seconds',
     help: 'Step latency by pipeline, step kind and status',
-    labelNames: ['pipeline', 'kind', 'status'],
-    buckets: [...STEP_BUCKETS],
-    registers: [registry],
+    buckets: STEP_BUCKETS,
   })
   // Counted once per acknowledged webhook, so counted in plain numbers and handed to the
   // counter when it is read: a prom-client child's inc() hashes and validates its labels on
@@ -88,7 +77,7 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch, sources: Me
   })
   const duplicates = counter('pipewright_dedupe_hits_total', 'Deliveries answered as duplicates', ['pipeline'])
   const rejected = counter('pipewright_webhook_rejected_total', 'Webhook requests rejected, by reason', ['reason', 'path'])
-  const calls = counter('pipewright_connector_calls_total', 'Connector calls by connector, connection, action and outcome', [
+  const calls = plainCounter(registry, 'pipewright_connector_calls_total', 'Connector calls by connector, connection, action and outcome', [
     'connector',
     'connection',
     'action',
@@ -184,19 +173,14 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch, sources: Me
   })
 
   const where = (e: Record<string, unknown>) => ({ connector: String(e.connector ?? ''), connection: String(e.connection ?? '') })
-  events.on('run:end', ({ run, status }) => {
-    let by = runsBy.get(run.pipelineId)
-    if (by === undefined) {
-      by = new Map()
-      runsBy.set(run.pipelineId, by)
-    }
-    by.set(status, (by.get(status) ?? 0) + 1)
-  })
+  events.on('run:end', ({ run, status }) => runs([run.pipelineId, status]))
   events.on('run:waiting', ({ run, reason }) => waits.inc({ pipeline: run.pipelineId, reason }))
-  events.on('step:end', (e) => steps.observe({ pipeline: e.run.pipelineId, kind: e.kind, status: e.status }, e.durationMs / 1000))
+  events.on('step:end', (e) => steps.observe(e.run.pipelineId, e.kind, e.status, e.durationMs / 1000))
   events.on('event:accepted', ({ pipelineId }) => acceptedBy.set(pipelineId, (acceptedBy.get(pipelineId) ?? 0) + 1))
   events.on('event:duplicate', ({ pipelineId }) => duplicates.inc({ pipeline: pipelineId }))
-  events.on('connector:call', (e) => calls.inc({ ...where(e), action: String(e.action ?? ''), status: String(e.status ?? '') }))
+  events.on('connector:call', (e) =>
+    calls([String(e.connector ?? ''), String(e.connection ?? ''), String(e.action ?? ''), String(e.status ?? '')]),
+  )
   events.on('connector:providerLimited', (e) => provider429.inc({ ...where(e), action: String(e.action ?? '') }))
   events.on('connector:rateLimited', (e) => {
     const window = String(e.window ?? '')
@@ -206,6 +190,48 @@ export function createMetrics(events: HubEvents, dispatch: Dispatch, sources: Me
   events.on('connector:saved', (e) => saved.inc(where(e)))
 
   return { registry, rejected, accepted, render: () => registry.metrics() }
+}
+
+/** Nested maps, one level per label value, down to the count. */
+type Counts = Map<string, Counts | number>
+
+/**
+ * A counter kept in plain numbers (a few map lookups per increment) and handed to prom-client
+ * when the registry is read: a prom-client child's inc() validates and hashes its label object
+ * on every call. Returns the increment, which takes the label values in `labelNames` order.
+ */
+function plainCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): (values: string[]) => void {
+  const root: Counts = new Map()
+  new Counter<L>({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset()
+      const walk = (m: Counts, depth: number, labels: Record<string, string>) => {
+        for (const [value, next] of m) {
+          const at = { ...labels, [labelNames[depth]!]: value }
+          if (typeof next === 'number') this.inc(at as Partial<Record<L, string>>, next)
+          else walk(next, depth + 1, at)
+        }
+      }
+      walk(root, 0, {})
+    },
+  })
+  const last = labelNames.length - 1
+  return (values) => {
+    let m = root
+    for (let i = 0; i < last; i++) {
+      let next = m.get(values[i]!) as Counts | undefined
+      if (next === undefined) {
+        next = new Map()
+        m.set(values[i]!, next)
+      }
+      m = next
+    }
+    m.set(values[last]!, ((m.get(values[last]!) as number | undefined) ?? 0) + 1)
+  }
 }
 
 function splitConnection(key: string): [string, string] {

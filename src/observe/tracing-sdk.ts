@@ -8,25 +8,53 @@
  * URLs, headers or error messages (an error adds only its code as `error.type`).
  * @module
  */
-import { type Attributes, type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources'
-import { BasicTracerProvider, BatchSpanProcessor, type IdGenerator, RandomIdGenerator } from '@opentelemetry/sdk-trace-base'
+import { type Attributes, type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import type { HubEvents } from '../engine/events.js'
 import type { RunRecord, SerializedError } from '../types.js'
 import { VERSION } from '../version.js'
 import { type Tracing, type TracingConfig, traceIdOf } from './tracing.js'
 
+// What we use of the SDK packages, typed here rather than imported: they are optional
+// dependencies, so neither this file nor the project's type check may need them installed.
+// tests/tracing.test.ts runs this code against the real packages.
+interface IdGenerator {
+  generateTraceId(): string
+  generateSpanId(): string
+}
+interface Resource {
+  merge(other: Resource): Resource
+}
+interface SdkTraceBase {
+  BasicTracerProvider: new (config: {
+    resource: Resource
+    idGenerator: IdGenerator
+    spanProcessors: unknown[]
+  }) => { getTracer(name: string): Tracer; forceFlush(): Promise<void>; shutdown(): Promise<void> }
+  BatchSpanProcessor: new (exporter: unknown, config: { scheduledDelayMillis: number }) => unknown
+  RandomIdGenerator: new () => IdGenerator
+}
+interface SdkResources {
+  defaultResource(): Resource
+  resourceFromAttributes(attributes: Attributes): Resource
+}
+interface OtlpTraceExporters {
+  OTLPTraceExporter: new (config: { url: string; headers: Record<string, string>; timeoutMillis: number }) => unknown
+}
+
+/** Import an optional package by name (typed by the caller). */
+const optional = <T>(name: string): Promise<T> => import(name)
+
 /** Hands the tracer a chosen trace id for the next root span, else random ones. */
 class RunTraceIds implements IdGenerator {
-  #random = new RandomIdGenerator()
+  constructor(readonly random: IdGenerator) {}
   next: string | null = null
   generateTraceId(): string {
-    const id = this.next ?? this.#random.generateTraceId()
+    const id = this.next ?? this.random.generateTraceId()
     this.next = null
     return id
   }
   generateSpanId(): string {
-    return this.#random.generateSpanId()
+    return this.random.generateSpanId()
   }
 }
 
@@ -47,13 +75,23 @@ interface OpenRun {
 
 const now = () => performance.timeOrigin + performance.now()
 
+/** Executions followed at once; far above any worker's concurrency. */
+const MAX_OPEN_RUNS = 10_000
+
 export async function startSdkTracing(events: HubEvents, config: TracingConfig, instanceId: string): Promise<Tracing> {
-  const { OTLPTraceExporter } =
-    config.protocol === 'http/json'
-      ? await import('@opentelemetry/exporter-trace-otlp-http')
-      : await import('@opentelemetry/exporter-trace-otlp-proto')
+  const [
+    { BasicTracerProvider, BatchSpanProcessor, RandomIdGenerator },
+    { defaultResource, resourceFromAttributes },
+    { OTLPTraceExporter },
+  ] = await Promise.all([
+    optional<SdkTraceBase>('@opentelemetry/sdk-trace-base'),
+    optional<SdkResources>('@opentelemetry/resources'),
+    optional<OtlpTraceExporters>(
+      config.protocol === 'http/json' ? '@opentelemetry/exporter-trace-otlp-http' : '@opentelemetry/exporter-trace-otlp-proto',
+    ),
+  ])
   const exporter = new OTLPTraceExporter({ url: config.url, headers: config.headers, timeoutMillis: config.timeoutMs })
-  const ids = new RunTraceIds()
+  const ids = new RunTraceIds(new RandomIdGenerator())
   const provider = new BasicTracerProvider({
     resource: defaultResource().merge(
       resourceFromAttributes({ 'service.version': VERSION, 'service.instance.id': instanceId, ...config.resource }),
@@ -100,8 +138,13 @@ export async function startSdkTracing(events: HubEvents, config: TracingConfig, 
 
   const offs = [
     events.on('run:start', ({ run }) => {
-      // An execution that lost its lease ends without an event; its span closes here.
+      // An execution that lost its lease ends without an event; its span closes here, or when
+      // the oldest open spans are let go so that such losses cannot pile up.
       endRun(run.id, 'abandoned')
+      for (const id of runs.keys()) {
+        if (runs.size < MAX_OPEN_RUNS) break
+        endRun(id, 'abandoned')
+      }
       startRun(run, now())
     }),
     events.on('step:end', (e) => {
@@ -158,7 +201,7 @@ export async function startSdkTracing(events: HubEvents, config: TracingConfig, 
       const open = runs.get(p.runId)
       if (!open) {
         // Outside a run (a sync reading a side): a trace of its own.
-        const span = rootSpan(call.name, new RandomIdGenerator().generateTraceId(), attributes, call.start, SpanKind.CLIENT)
+        const span = rootSpan(call.name, ids.random.generateTraceId(), attributes, call.start, SpanKind.CLIENT)
         if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: failed })
         span.end(end)
         return
@@ -171,7 +214,9 @@ export async function startSdkTracing(events: HubEvents, config: TracingConfig, 
     }),
   ]
 
+  const shown = new URL(config.url)
   return {
+    target: `${shown.origin}${shown.pathname} (OTLP ${config.protocol})`,
     traceIdOf,
     flush: () => provider.forceFlush(),
     async close(deadlineMs = 3000) {

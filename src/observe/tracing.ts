@@ -29,6 +29,8 @@ export interface TracingConfig {
 }
 
 export interface Tracing {
+  /** Where spans go, for banners: protocol and URL without credentials or query. */
+  target: string
   /** The trace id a run's spans carry (32 hex characters). */
   traceIdOf(runId: string): string
   /** Export what has ended so far. */
@@ -117,9 +119,9 @@ export function traceIdOf(runId: string): string {
 
 /** Load the SDK and follow the hub's events. Only called when {@link tracingConfig} said yes. */
 export async function createTracing(events: HubEvents, config: TracingConfig, instanceId: string): Promise<Tracing> {
-  let sdk: typeof import('./tracing-sdk.js')
   try {
-    sdk = await import('./tracing-sdk.js')
+    const sdk = await import('./tracing-sdk.js')
+    return await sdk.startSdkTracing(events, config, instanceId)
   } catch (e) {
     // The SDK packages are optional dependencies: installed by default, absent with --omit=optional.
     const code = (e as { code?: string }).code
@@ -134,5 +136,4 @@ export async function createTracing(events: HubEvents, config: TracingConfig, in
       ErrorCodes.CONFIG_INVALID,
     )
   }
-  return sdk.startSdkTracing(events, config, instanceId)
 }

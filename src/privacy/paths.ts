@@ -46,15 +46,18 @@ const MAX_DEPTH = 32
  * fields already sealed stay as they are). Returns `value` itself when nothing matched.
  */
 export function sealFields(value: unknown, matcher: PiiMatcher, seal: (v: unknown) => string): unknown {
-  const walk = (v: unknown, path: string[]): unknown => {
+  // One path array, pushed and popped as the walk goes down and up (no copy per field).
+  const path: string[] = []
+  const field = (x: unknown): unknown => (x !== null && x !== undefined && !isSealed(x) && matcher.matches(path) ? seal(x) : walk(x))
+  const walk = (v: unknown): unknown => {
     if (typeof v !== 'object' || v === null || path.length > MAX_DEPTH) return v
     if (Array.isArray(v)) {
       let out: unknown[] | null = null
       for (let i = 0; i < v.length; i++) {
-        const x = v[i]
-        const here = [...path, String(i)]
-        const r = x !== null && x !== undefined && !isSealed(x) && matcher.matches(here) ? seal(x) : walk(x, here)
-        if (r !== x) {
+        path.push(String(i))
+        const r = field(v[i])
+        path.pop()
+        if (r !== v[i]) {
           out ??= v.slice()
           out[i] = r
         }
@@ -64,8 +67,9 @@ export function sealFields(value: unknown, matcher: PiiMatcher, seal: (v: unknow
     let out: Record<string, unknown> | null = null
     for (const k of Object.keys(v)) {
       const x = (v as Record<string, unknown>)[k]
-      const here = [...path, k]
-      const r = x !== null && x !== undefined && !isSealed(x) && matcher.matches(here) ? seal(x) : walk(x, here)
+      path.push(k)
+      const r = field(x)
+      path.pop()
       if (r !== x) {
         out ??= { ...(v as Record<string, unknown>) }
         setOwn(out, k, r)
@@ -73,7 +77,7 @@ export function sealFields(value: unknown, matcher: PiiMatcher, seal: (v: unknow
     }
     return out ?? v
   }
-  return walk(value, [])
+  return walk(value)
 }
 
 /** `value` with every sealed field opened. Returns `value` itself when none was sealed. */

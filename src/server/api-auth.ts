@@ -1,6 +1,7 @@
 /**
  * Who is calling `/api`: a bearer token (`Authorization: Bearer …`, scheme case-insensitive) or
- * a dashboard session cookie obtained once with that token (`POST /api/v1/session`). The cookie
+ * a dashboard session cookie obtained once with a token (`POST /api/v1/session`; any named token,
+ * whose name and scope the session keeps: a read token's session only reads). The cookie
  * is HttpOnly and SameSite=Strict, signed with a key derived from the API token (a new token ends
  * every session), and expires after {@link SESSION_TTL_MS}. Tokens are compared in constant time
  * on their SHA-256 digests, so neither content nor length leaks through timing.
@@ -52,9 +53,11 @@ export function cookieValue(header: string | undefined, name: string): string | 
 }
 
 export interface Sessions {
-  /** A new session cookie value, valid until `now + SESSION_TTL_MS`. */
-  issue(now: number): string
+  /** A new session cookie value, valid until `now + SESSION_TTL_MS`, for the named token that signed in. @defaultValue name `default` */
+  issue(now: number, tokenName?: string): string
   valid(value: string | null, now: number): boolean
+  /** The name of the token a valid session was opened with, else null. */
+  nameOf(value: string | null, now: number): string | null
   /** Forget a session (log-out): its cookie stops working in this process at once. */
   revoke(value: string | null, now: number): void
 }
@@ -63,25 +66,30 @@ export function createSessions(token: string): Sessions {
   const key = createHmac('sha256', 'pipewright-session-v1').update(token).digest()
   const revoked = new Map<string, number>()
   const mac = (body: string) => createHmac('sha256', key).update(body).digest('base64url')
+  // `<expiry>.<nonce>.<token name, base64url>.<mac>`; sessions from before named tokens have no name part (`default`).
   const parse = (value: string) => {
-    const [expires, nonce, sig] = value.split('.')
-    if (!expires || !nonce || !sig) return null
-    const body = `${expires}.${nonce}`
+    const parts = value.split('.')
+    if (parts.length !== 3 && parts.length !== 4) return null
+    const sig = parts.pop()!
+    const body = parts.join('.')
+    if (!parts[0] || !parts[1] || !sig) return null
     const want = Buffer.from(mac(body))
     const got = Buffer.from(sig)
     if (got.length !== want.length || !timingSafeEqual(got, want)) return null
-    return { expiresAt: Number.parseInt(expires, 36), body }
+    const name = parts[2] === undefined ? 'default' : Buffer.from(parts[2], 'base64url').toString('utf8')
+    return { expiresAt: Number.parseInt(parts[0], 36), body, name }
+  }
+  const nameOf = (value: string | null, now: number) => {
+    const s = value ? parse(value) : null
+    return s !== null && s.expiresAt > now && !revoked.has(s.body) ? s.name : null
   }
   return {
-    issue(now) {
-      const body = `${(now + SESSION_TTL_MS).toString(36)}.${randomBytes(18).toString('base64url')}`
+    issue(now, tokenName = 'default') {
+      const body = `${(now + SESSION_TTL_MS).toString(36)}.${randomBytes(18).toString('base64url')}.${Buffer.from(tokenName).toString('base64url')}`
       return `${body}.${mac(body)}`
     },
-    valid(value, now) {
-      if (!value) return false
-      const s = parse(value)
-      return s !== null && s.expiresAt > now && !revoked.has(s.body)
-    },
+    valid: (value, now) => nameOf(value, now) !== null,
+    nameOf,
     revoke(value, now) {
       const s = value ? parse(value) : null
       if (!s) return

@@ -49,6 +49,10 @@ export interface ApiGuard {
   api: (req: FastifyRequest) => Promise<void>
   page: (req: FastifyRequest) => Promise<void>
   sessions: Sessions | null
+  /** Every token that may sign in (the API token is `default`). */
+  tokens: readonly NamedToken[]
+  /** The token a session cookie was opened with, while the session is valid and the token configured. */
+  sessionToken(value: string | null, now: number): NamedToken | null
 }
 
 function checkHost(req: FastifyRequest, hosts: HostRule[]) {
@@ -64,9 +68,17 @@ export function createApiGuard(options: GuardOptions): ApiGuard {
   const { hosts, token, clock } = options
   const sessions = token === null ? null : createSessions(token)
   const tokens = options.tokens ?? (token === null ? [] : [{ name: 'default', scope: 'admin' as const, token }])
-  const sessionName = tokens.find((t) => token !== null && tokensEqual(t.token, token))?.name ?? 'default'
+  // The admin token the sessions are keyed on: a session from before named tokens is its.
+  const mainName = tokens.find((t) => token !== null && tokensEqual(t.token, token))?.name ?? 'default'
+  const sessionToken = (value: string | null, now: number): NamedToken | null => {
+    const name = sessions?.nameOf(value, now) ?? null
+    if (name === null) return null
+    return tokens.find((t) => t.name === name) ?? (name === 'default' ? (tokens.find((t) => t.name === mainName) ?? null) : null)
+  }
   return {
     sessions,
+    tokens,
+    sessionToken,
     page: async (req) => checkHost(req, hosts),
     api: async (req) => {
       checkHost(req, hosts)
@@ -92,10 +104,17 @@ export function createApiGuard(options: GuardOptions): ApiGuard {
         actors.set(req.raw, `token:${named.name}`)
         return
       }
-      if (bearer === null && sessions!.valid(cookieValue(req.headers.cookie, SESSION_COOKIE), clock.now())) {
+      const session = bearer === null ? sessionToken(cookieValue(req.headers.cookie, SESSION_COOKIE), clock.now()) : null
+      if (session) {
         if (unsafe && origin !== 'same-origin')
           throw new HttpError(403, ErrorCodes.CROSS_ORIGIN, 'a dashboard session changes state only from the dashboard itself')
-        actors.set(req.raw, `session:${sessionName}`)
+        if (unsafe && session.scope !== 'admin')
+          throw new HttpError(
+            403,
+            ErrorCodes.FORBIDDEN,
+            `signed in with token ${session.name}, which is read-only; this request changes state and needs an admin token`,
+          )
+        actors.set(req.raw, `session:${session.name}`)
         return
       }
       throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'missing or wrong bearer token for /api', undefined, {
@@ -114,16 +133,17 @@ export async function registerSessionRoutes(api: FastifyInstance, guard: ApiGuar
   api.get('/session', { config, schema: sessionDocs.get }, async (req) => {
     if (token === null) return { required: false, authenticated: true }
     const bearer = bearerToken(req.headers.authorization)
-    const ok = bearer !== null ? tokensEqual(bearer, token) : guard.sessions!.valid(current(req), clock.now())
-    return { required: true, authenticated: ok }
+    const who = bearer !== null ? identify(bearer, guard.tokens) : guard.sessionToken(current(req), clock.now())
+    return who ? { required: true, authenticated: true, scope: who.scope } : { required: true, authenticated: false }
   })
+  // Any configured token signs in; the session keeps its name and scope (a read token's only reads).
   api.post('/session', { config: config as Record<string, unknown>, schema: sessionDocs.post }, async (req, reply: FastifyReply) => {
     if (token === null) return { required: false, authenticated: true }
     const given = (req.body as { token?: unknown } | null)?.token
-    if (typeof given !== 'string' || !tokensEqual(given, token))
-      throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'that API token was refused')
-    reply.header('set-cookie', sessionCookie(guard.sessions!.issue(clock.now()), secure(req)))
-    return { required: true, authenticated: true }
+    const who = typeof given === 'string' ? identify(given, guard.tokens) : null
+    if (!who) throw new HttpError(401, ErrorCodes.UNAUTHORIZED, 'that API token was refused')
+    reply.header('set-cookie', sessionCookie(guard.sessions!.issue(clock.now(), who.name), secure(req)))
+    return { required: true, authenticated: true, scope: who.scope }
   })
   api.delete('/session', { config: config as Record<string, unknown>, schema: sessionDocs.delete }, async (req, reply: FastifyReply) => {
     guard.sessions?.revoke(current(req), clock.now())

@@ -316,7 +316,13 @@ export const alertsDocs = {
 } satisfies Record<string, RouteDoc>
 
 // The dashboard's session (src/server/api-guard.ts): an HttpOnly cookie instead of a bearer token.
-const session = jsonSchema(obj({ required: z.boolean().describe('whether this server asks for the token'), authenticated: z.boolean() }))
+const session = jsonSchema(
+  obj({
+    required: z.boolean().describe('whether this server asks for the token'),
+    authenticated: z.boolean(),
+    scope: z.enum(['admin', 'read']).optional().describe('the signed-in token’s scope: a read session cannot change state'),
+  }),
+)
 export const sessionDocs = {
   get: doc('session', 'Whether this browser session is signed in', { response: { 200: session, ...errors() } }),
   post: doc('session', 'Sign in with the API token; sets an HttpOnly session cookie', {

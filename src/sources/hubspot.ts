@@ -7,6 +7,7 @@
  * Cursor rules (HubSpot promises no order among records with one timestamp, and indexes new
  * records with a lag):
  * - the next search asks for `modified > t` OR (`modified = t` AND `hs_object_id > id`);
+ * - pages of 200 (HubSpot's largest);
  * - on a full page, records sharing the page's last timestamp are left for the next page, unless
  *   the whole page shares it — then that timestamp is read by `hs_object_id` order on its own;
  * - on the last page the cursor stays `settleMs` behind the clock, so a record the search index
@@ -63,7 +64,10 @@ export function createHubspotSource(o: HubspotSourceOptions, ctx: SourceContext)
   return {
     ref: `hubspot:${connection}/${o.object}`,
     async readChanges(cursor, options) {
-      const limit = Math.min(options?.limit ?? 100, 200)
+      // HubSpot's largest page: a batch upsert stamps its 100 records with one time, and a page
+      // cut inside such a group keeps only the groups before it, so a page of 100 would hold one
+      // group and need a second search by id for it (two searches per 100 records at 5 a second)
+      const limit = Math.min(options?.limit ?? 200, 200)
       const filterGroups = cursor
         ? [
             { filters: [{ propertyName: mod, operator: 'GT', value: String(cursor.modifiedAt) }] },

@@ -11,6 +11,9 @@
  * - pass `tests/conformance/store-suite.ts`.
  *
  * All times are epoch milliseconds supplied by the caller (the engine's injected clock).
+ *
+ * A new method that writes or returns event payloads, step outputs or dead letters must be
+ * covered by the PII decorator too (src/privacy/sealed-store.ts; tests/pii-at-rest.test.ts).
  * @module
  */
 import type { ConsentFilter, ConsentHistoryEntry, ConsentInput, ConsentRecord } from '../consent/types.js'

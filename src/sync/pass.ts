@@ -112,7 +112,7 @@ class Pass {
     this.report.more = reads.a.more || reads.b.more
     const dirty = await env.store.sync.listDirty(sync.id, 5000)
     await this.loadLinks(dirty, repair)
-    const items = await this.collect(repair)
+    const items = await this.collect(repair, dirty)
     await this.fetchMissing(items)
     for (const item of items) await this.decide(item, repair)
     await this.matchUnlinked()
@@ -232,9 +232,14 @@ class Pass {
     return this.tracked[side].some((f) => !sameValue(this.norm[side](f, r.fields[f]), s.values[f]))
   }
 
-  /** The links this pass must decide: linked links with a real change (or all, in repair mode). */
-  async collect(repair: boolean): Promise<Item[]> {
+  /**
+   * The links this pass must decide: linked links with a real change (or all, in repair mode), and
+   * links of dirty records even when unchanged (a relation whose target was not linked yet is
+   * looked at again once it is; a nudge costs a decision that usually writes nothing).
+   */
+  async collect(repair: boolean, dirty: SyncDirty[]): Promise<Item[]> {
     const items: Item[] = []
+    const marked = new Set(dirty.map((d) => `${d.side}:${d.recordId}`))
     for (const link of this.links.values()) {
       if (link.state === 'deleted') continue
       if (link.state !== 'linked') continue // half-links go to matching
@@ -246,15 +251,16 @@ class Pass {
         return this.differs(side, r, this.shadow(link.id, side))
       })
       const touched = SIDES.some((s) => this.records[s].has(s === 'a' ? link.aId! : link.bId!))
+      const nudged = marked.has(`a:${link.aId}`) || marked.has(`b:${link.bId}`)
       if (changed.length === 0) {
-        if (touched) this.report.echoes += 1
-        if (!repair) continue
+        if (touched && !nudged) this.report.echoes += 1
+        if (!repair && !nudged) continue
       }
       if (link.pendingRun && (await this.busy(link))) {
         this.defer(link, 'write in flight')
         continue
       }
-      items.push({ link, reason: changed.length ? `changed on ${changed.join(' and ')}` : 'repair' })
+      items.push({ link, reason: changed.length ? `changed on ${changed.join(' and ')}` : repair ? 'repair' : 'dirty' })
     }
     return items
   }

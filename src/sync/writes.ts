@@ -21,6 +21,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { invocation } from '../connectors/contract.js'
 import { waitOrAbort } from '../engine/clock.js'
 import { ErrorCodes, isNonRetryable, NonRetryableError, retryAfterOf } from '../errors.js'
@@ -135,7 +136,11 @@ export function syncWritePipeline(sync: CompiledSync, ctx: WritePipelineContext)
     retry: RETRY,
     timeoutMs: TIMEOUT_MS,
     concurrencyKey: null,
-    fn: (scope, helpers) => fn(batchOf(scope.event), scope, helpers),
+    fn: (scope, helpers) => {
+      // every write of the batch waits on the step's signal (a batched call listens to leave its batch)
+      setMaxListeners(0, helpers.signal)
+      return fn(batchOf(scope.event), scope, helpers)
+    },
   })
   const run = async (w: SideWrite, helpers: StepHelpers) => helpers.action(invocation(w.ref, w.input, w.connection))
   const writeStep = (side: SyncSideName) =>

@@ -48,6 +48,11 @@ export interface Poller {
   stop(): void
   /** Poll one pipeline now; resolves when the changes read so far have their runs stored. */
   poll(pipelineId: string): Promise<PollReport>
+  /**
+   * After the hub's pipelines were replaced (hot reload): poll pipelines new since then start
+   * polling now, removed ones stop. Does nothing before `start()` (scheduling off).
+   */
+  refresh(): void
 }
 
 /** The event a polled record starts a run with. */
@@ -175,24 +180,46 @@ export function createPoller(hub: Hub, options: { sideKinds?: Map<string, SideKi
     return next
   }
 
-  function schedule(p: PollPipeline, ms: number) {
+  let started = false
+
+  /** Poll `id` in `ms`, then on its interval, for as long as it is a loaded poll pipeline. */
+  function schedule(id: string, ms: number) {
     if (closing.signal.aborted) return
     const t = hub.clock.setTimeout(async () => {
-      try {
-        await poll(p.id)
-      } catch (error) {
-        hub.events.emit('hub:error', { message: `poll of ${p.id} failed`, error })
+      const p = hub.getPipeline(id)
+      if (p?.trigger.kind !== 'poll') {
+        timers.delete(id) // removed (or no longer polled) by a reload
+        return
       }
-      schedule(p, p.trigger.options.everyMs)
+      try {
+        await poll(id)
+      } catch (error) {
+        hub.events.emit('hub:error', { message: `poll of ${id} failed`, error })
+      }
+      // the interval of the pipeline as loaded now (a reload may have changed it)
+      const now = hub.getPipeline(id)
+      if (now?.trigger.kind === 'poll') schedule(id, (now as PollPipeline).trigger.options.everyMs)
+      else timers.delete(id)
     }, ms)
     ;(t as { unref?: () => void }).unref?.()
-    timers.set(p.id, t)
+    timers.set(id, t)
   }
 
   return {
     poll,
     async start() {
-      for (const p of hub.pipelines()) if (p.trigger.kind === 'poll') schedule(p as PollPipeline, 0)
+      started = true
+      for (const p of hub.pipelines()) if (p.trigger.kind === 'poll') schedule(p.id, 0)
+    },
+    refresh() {
+      if (!started || closing.signal.aborted) return
+      const polled = new Set(hub.pipelines().flatMap((p) => (p.trigger.kind === 'poll' ? [p.id] : [])))
+      for (const id of polled) if (!timers.has(id)) schedule(id, 0)
+      for (const [id, t] of timers)
+        if (!polled.has(id)) {
+          hub.clock.clearTimeout(t)
+          timers.delete(id)
+        }
     },
     stop() {
       closing.abort()

@@ -50,7 +50,8 @@ describe.skipIf(!ready)('traces from a worker process', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_BSP_SCHEDULE_DELAY: '50',
     })
-    await worker.waitFor(/pipewright worker: .*dispatch bullmq/)
+    const banner = await worker.waitFor(/pipewright worker: .*dispatch bullmq/)
+    expect(banner).toContain(`traces to ${otlp.url}/v1/traces (OTLP http/protobuf)`)
 
     const res = await fetch(`${url}/hooks/load`, {
       method: 'POST',

@@ -112,6 +112,15 @@ describe('SIGKILL mid-sync and restart', () => {
     )
     await first.kill('SIGKILL')
     expect(first.child.signalCode).toBe('SIGKILL')
+    // Statements the dead process had sent still finish in Postgres (its backends notice the
+    // closed socket only afterwards): what it wrote is known once none of them is active.
+    await until(
+      'the statements of the killed process to end',
+      async () =>
+        (await count(`SELECT count(*) AS n FROM pg_stat_activity
+          WHERE state <> 'idle' AND pid <> pg_backend_pid() AND query LIKE '%${SCHEMA}%'`)) === 0,
+      30_000,
+    )
     const before = (await pool.query(`SELECT email FROM ${SCHEMA}.contacts`)).rows.map((r) => r.email as string)
     const written = before.length
     expect(written, 'killed mid-sync, not after it').toBeLessThan(N)

@@ -119,7 +119,9 @@ export async function credentialsRotate(io: CliIo, name: string, opts: SecretOpt
     const m = await vault.rotate(name, secret, rotateByOf(opts, Date.now()))
     await audit(store, systemClock, { actor: cliActor(io), action: 'credential.rotate', target: `credential:${m.name}` })
     io.out(
-      opts.json ? JSON.stringify(m) : `rotated credential ${m.name}; rotate next by ${day(m.rotateBy)} (restart running hubs to use it)`,
+      opts.json
+        ? JSON.stringify(m)
+        : `rotated credential ${m.name}; rotate next by ${day(m.rotateBy)} (running hubs on this database use it within 10 s)`,
     )
     return 0
   })

@@ -141,7 +141,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
   lock?.setUrl(runtime.url)
   const names = runtime.hub.pipelines().map((p) => p.id)
   io.out(
-    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.boundUrl ? `, listening on ${listening(runtime.boundUrl, runtime.url)}` : ''}${runtime.healthUrl ? `, health and metrics on ${runtime.healthUrl}` : ''}`,
+    `pipewright ${mode}: ${names.length} pipeline(s) [${names.join(', ')}], store ${runtime.hub.store.kind}, dispatch ${runtime.hub.dispatch.kind}${runtime.tracing ? `, traces to ${runtime.tracing.target}` : ''}${runtime.boundUrl ? `, listening on ${listening(runtime.boundUrl, runtime.url)}` : ''}${runtime.healthUrl ? `, health and metrics on ${runtime.healthUrl}` : ''}`,
   )
   let watcher: ReturnType<typeof watch> | null = null
   if (mode === 'dev') {
@@ -154,7 +154,7 @@ export async function serveCommand(io: CliIo, mode: 'start' | 'dev' | 'worker', 
           try {
             const list = await loadPipelines(dir, { env: { ...io.env, ...(sandbox?.env ?? {}) }, cwd: io.cwd })
             runtime.hub.redactor.addSecrets(list.flatMap(pipelineSecrets))
-            runtime.hub.setPipelines([...list, ...runtime.syncPipelines])
+            runtime.reloadPipelines(list)
             io.out(`reloaded ${list.length} pipeline(s): ${list.map((p) => `${p.id}@${p.version}`).join(', ')}`)
             if (!runtime.hub.sealsPayloads && list.some((p) => p.pii?.length))
               io.err('pii paths are sealed from the next start: stop dev and start it again (they need PIPEWRIGHT_SECRET_KEY)')

@@ -85,6 +85,13 @@ export interface Gateway extends ActionExecutor {
   /** Budget rows for `pipewright usage`: connection, budget, period, limit, used, remaining, level. */
   usage(): Promise<BudgetRow[]>
   circuitStates(): CircuitRow[]
+  /**
+   * Replace one connection's settings (a credential rotated in the store while running): the
+   * next call uses them; limits, circuit, budgets and ledger stay. Throws PW_CONFIG_INVALID when
+   * the connector's schema refuses them (the old settings then stay). Returns whether anything
+   * changed (settings equal to the current ones, e.g. a refresh token this process stored, are kept).
+   */
+  replaceSettings(connectorId: string, name: string, raw: Record<string, unknown>): boolean
 }
 
 interface Runtime {
@@ -333,6 +340,19 @@ export function createGateway(options: GatewayOptions): Gateway {
       for (const named of connections.values())
         for (const conn of named.values()) if (conn.budgets.length) rows.push(...(await budgets.rows(conn.key, conn.budgets)))
       return rows
+    },
+    replaceSettings(connectorId, name, raw) {
+      const conn = connections.get(connectorId)?.get(name)
+      if (!conn) return false
+      const next = resolveConnections([conn.connector], { [connectorId]: { [name]: raw } })
+        .get(connectorId)!
+        .get(name)!
+      // Kept when equal: a connector may cache by settings object (HubSpot's access token).
+      if (JSON.stringify(next.config) === JSON.stringify(conn.config)) return false
+      conn.config = next.config
+      if (next.storedCredential) conn.storedCredential = next.storedCredential
+      for (const part of isolated.values()) if (part.key === conn.key) part.config = next.config
+      return true
     },
     circuitStates() {
       const rows: CircuitRow[] = []
