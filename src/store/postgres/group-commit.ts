@@ -14,7 +14,7 @@
  *
  * Merged writes (`submitMerged`): writes of one kind in a batch (leases, final transitions,
  * plain accepts) become ONE multi-row statement, run where the first of them stood in the
- * batch. A merger answers per item, so one item's lost lease rejects that item alone without
+ * batch; a batch of nothing else runs that statement alone, without BEGIN/COMMIT. A merger answers per item, so one item's lost lease rejects that item alone without
  * aborting the transaction (its statement wrote nothing for it); a statement that throws rolls
  * the batch back and every write re-runs alone, merged ones as a merge of one.
  *
@@ -136,6 +136,14 @@ export class PgGroupCommit {
 
   /** All writes in one transaction; throws (after ROLLBACK) at the first failure. */
   private async together(client: pg.PoolClient, batch: Pending[]): Promise<Outcome[]> {
+    // A batch of one kind of merged write is one statement: atomic and committed by itself,
+    // so no BEGIN/COMMIT round trips around it.
+    const only = batch[0]!.merger
+    if (only && batch.every((p) => p.merger === only))
+      return only.runMany(
+        client,
+        batch.map((p) => p.item),
+      )
     const outcomes: Outcome[] = new Array(batch.length)
     await client.query('BEGIN')
     try {
