@@ -388,6 +388,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     reloadPipelines(list) {
       hub.setPipelines([...list, ...syncPipes])
       poller.refresh()
+      scheduler?.refresh().catch((error: unknown) => hub.events.emit('hub:error', { message: 'schedules after a reload', error }))
     },
     syncs: runner,
     syncPipelines: syncPipes,

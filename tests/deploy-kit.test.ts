@@ -1,15 +1,16 @@
 /**
- * The deployment kit, linted (no Docker daemon runs here, so the image is not built in CI): the
+ * The deployment kit, linted everywhere and built and started where a Docker daemon answers: the
  * Dockerfile passes dockerfile-utils' validator and our rules — multi-stage, pinned base image,
  * `npm ci` from the lockfile, a non-root final user, a HEALTHCHECK, exec-form entrypoint, the
  * files the runtime needs copied from the build stage — and compose.yaml wires app + worker +
  * Postgres + Redis with health-gated start-up, required secrets and persistent volumes.
  */
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { validate } from 'dockerfile-utils'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -104,4 +105,46 @@ describe('compose.yaml', () => {
     expect(Object.keys(compose.volumes).sort()).toEqual(['pgdata', 'redisdata'])
     expect(existsSync(join(ROOT, s.app.build))).toBe(true)
   })
+})
+
+/**
+ * Where a Docker daemon answers (a developer's machine, a CI runner with Docker), the image is
+ * built and started for real: it serves /healthz as the non-root user. The machines this suite
+ * usually runs on have the Docker client but no daemon, so this part skips there.
+ */
+const docker = (args: string[], timeout = 60_000) =>
+  spawnSync('docker', args, { cwd: ROOT, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 })
+const daemon = docker(['info', '--format', '{{.ServerVersion}}'], 10_000).status === 0
+
+describe.skipIf(!daemon)('the image, built and started (needs a Docker daemon)', () => {
+  const tag = `pipewright-kit-test:${process.pid}`
+  let container = ''
+  afterAll(() => {
+    if (container) docker(['rm', '-f', container])
+    docker(['image', 'rm', '-f', tag])
+  })
+
+  it(
+    'builds, starts as user node and answers /healthz on the published port',
+    async () => {
+      const built = docker(['build', '-t', tag, '.'], 15 * 60_000)
+      expect(built.status, built.stderr.slice(-2000)).toBe(0)
+      const run = docker(['run', '-d', '-p', '127.0.0.1::4280', '-e', `PIPEWRIGHT_API_TOKEN=${'k'.repeat(40)}`, tag])
+      expect(run.status, run.stderr).toBe(0)
+      container = run.stdout.trim()
+      expect(docker(['exec', container, 'id', '-un']).stdout.trim()).toBe('node')
+      const port = docker(['port', container, '4280/tcp']).stdout.trim().split(':').at(-1)
+      const deadline = Date.now() + 120_000
+      let status = 0
+      while (Date.now() < deadline && status !== 200) {
+        status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.status,
+          () => 0,
+        )
+        if (status !== 200) await new Promise((r) => setTimeout(r, 500))
+      }
+      expect(status, docker(['logs', container]).stderr.slice(-2000)).toBe(200)
+    },
+    20 * 60_000,
+  )
 })

@@ -18,6 +18,12 @@ export interface Scheduler {
   /** Fire missed ticks per policy and start timers. */
   start(): Promise<void>
   stop(): void
+  /**
+   * Follow the hub's current pipelines (after a hot reload): start timers for schedule pipelines
+   * that have none, stop those whose pipeline is gone or no longer a schedule, and restart those
+   * whose cron or timezone changed.
+   */
+  refresh(): Promise<void>
   /** Fire one tick now (tests, `pipewright run` of a schedule pipeline). */
   fire(pipelineId: string, tick: Date): Promise<{ runId: string; duplicate: boolean }>
 }
@@ -40,8 +46,14 @@ export function ticksBetween(cron: string, timezone: string, from: Date, to: Dat
   return out
 }
 
+type SchedulePipeline = CompiledPipeline & { trigger: { kind: 'schedule' } }
+
 export function createScheduler(hub: Hub): Scheduler {
-  const jobs: Cron[] = []
+  /** Running timers by pipeline id, with the cron and timezone they were started with. */
+  const jobs = new Map<string, { job: Cron; spec: string }>()
+  let started = false
+  let stopped = false
+  const specOf = (p: SchedulePipeline) => `${p.trigger.options.cron}\u0000${p.trigger.options.timezone}`
 
   async function fire(pipelineId: string, tick: Date) {
     const p = hub.getPipeline(pipelineId)
@@ -74,28 +86,46 @@ export function createScheduler(hub: Hub): Scheduler {
     if (missed === 'skip' && ticks.length) await hub.store.setKey(LAST_TICK_NS, p.id, ticks[ticks.length - 1]!.getTime(), now.getTime())
   }
 
+  async function begin(sp: SchedulePipeline) {
+    await catchUp(sp)
+    if (stopped) return
+    const job = new Cron(sp.trigger.options.cron, { timezone: sp.trigger.options.timezone, protect: true }, async (self: Cron) => {
+      const tick = self.currentRun() ?? new Date(hub.clock.now())
+      // croner reports the scheduled time; round to the second so every process agrees.
+      const at = new Date(Math.floor(tick.getTime() / 1000) * 1000)
+      try {
+        await fire(sp.id, at)
+      } catch (error) {
+        hub.events.emit('hub:error', { message: `schedule tick of ${sp.id} failed`, error })
+      }
+    })
+    jobs.get(sp.id)?.job.stop()
+    jobs.set(sp.id, { job, spec: specOf(sp) })
+  }
+
+  const schedules = () => hub.pipelines().filter((p): p is SchedulePipeline => p.trigger.kind === 'schedule')
+
   return {
     fire,
     async start() {
-      for (const p of hub.pipelines()) {
-        if (p.trigger.kind !== 'schedule') continue
-        const sp = p as CompiledPipeline & { trigger: { kind: 'schedule' } }
-        await catchUp(sp)
-        const job = new Cron(sp.trigger.options.cron, { timezone: sp.trigger.options.timezone, protect: true }, async (self: Cron) => {
-          const tick = self.currentRun() ?? new Date(hub.clock.now())
-          // croner reports the scheduled time; round to the second so every process agrees.
-          const at = new Date(Math.floor(tick.getTime() / 1000) * 1000)
-          try {
-            await fire(sp.id, at)
-          } catch (error) {
-            hub.events.emit('hub:error', { message: `schedule tick of ${sp.id} failed`, error })
-          }
-        })
-        jobs.push(job)
+      started = true
+      for (const sp of schedules()) await begin(sp)
+    },
+    async refresh() {
+      if (!started || stopped) return
+      const wanted = new Map(schedules().map((sp) => [sp.id, sp]))
+      for (const [id, { job, spec }] of jobs) {
+        const sp = wanted.get(id)
+        if (sp && specOf(sp) === spec) continue
+        job.stop()
+        jobs.delete(id)
       }
+      for (const [id, sp] of wanted) if (!jobs.has(id)) await begin(sp)
     },
     stop() {
-      for (const j of jobs.splice(0)) j.stop()
+      stopped = true
+      for (const { job } of jobs.values()) job.stop()
+      jobs.clear()
     },
   }
 }
