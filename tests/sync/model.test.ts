@@ -6,7 +6,8 @@
  * - no duplicate: at most one live record per email on each side, and a record on one side iff
  *   its partner on the other (creates both ways, deletes propagate);
  * - no lost update: per field, the value the rules pick from the edits made since the last
- *   convergence (the only side that edited it; the owner; or the later record for `latest`);
+ *   convergence (the only side that edited it; the owner; or the later record for `latest`),
+ *   except that a deletion wins over the other side's edits of the same interval;
  * - writes settle: once converged, another pass starts no write.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -162,10 +163,14 @@ class World {
       const log = this.logs.get(e)
       // an entity deleted in this interval and made again starts afresh
       const prev = log?.a.deleted || log?.b.deleted ? undefined : this.settled.get(e)
+      // A deletion wins over the other side's edits of the same interval: that side's record (linked
+      // at the last sync point) is deleted too, and the entity comes back only as the deleting
+      // side's new record; edits made to the doomed record are gone with it.
+      const doomed = (s: Side, o: Side) => !!log && log[o].deleted && !log[s].created && !log[s].deleted
       const expected: Record<string, unknown> = {}
       for (const f of FIELDS) {
-        const ea = log?.a.edits[f]
-        const eb = log?.b.edits[f]
+        const ea = doomed('a', 'b') ? undefined : log?.a.edits[f]
+        const eb = doomed('b', 'a') ? undefined : log?.b.edits[f]
         let want: string | null | undefined
         if (f === 'plan') want = ea?.value ?? prev?.plan
         else if (f === 'stage') want = eb?.value ?? prev?.stage
