@@ -32,7 +32,8 @@ for (const [id, t] of self) {
 }
 const print = (title, m) => {
   console.log(`\n${title}`)
-  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((100 * v) / total).toFixed(1).padStart(6)} %  ${k}`)
+  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${((100 * v) / total).toFixed(1).padStart(6)} %  ${k}`)
 }
 console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled`)
 print('self time by package / file', groups)
