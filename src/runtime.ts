@@ -351,6 +351,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         connections: () => configured.registry.list(),
         log: (msg, data) => logger.info(data ?? {}, msg),
         processMetrics: true,
+        // Webhooks are served as soon as the hub is ready; the API and dashboard are built on
+        // their first request (docs/decisions.md, "Webhooks are served before the API is built").
+        lazyApi: true,
       })
       url = await server.listen()
     } catch (e) {

@@ -9,11 +9,8 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises'
 import { createServer as createHttpServer } from 'node:http'
-import { dirname, extname, join, resolve, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ConnectionInfo } from '../connections/types.js'
 import type { CircuitRow } from '../connectors/gateway/gateway.js'
 import type { Hub } from '../engine/hub.js'
@@ -22,15 +19,14 @@ import type { Alerting } from '../observe/alerts/alerting.js'
 import { createMetrics, type HubMetrics } from '../observe/metrics.js'
 import type { BudgetRow } from '../resilience/budget.js'
 import type { SyncRunner } from '../sync/runner.js'
-import { registerApi } from './api.js'
+import type { ApiApp } from './api-app.js'
 import { assertApiToken } from './api-auth.js'
 import { createApiGuard } from './api-guard.js'
 import type { StatusSource } from './api-status.js'
 import type { NamedToken } from './api-tokens.js'
-import { readiness } from './health.js'
-import { createWebhookIngress, registerHooks, webhookListener } from './hooks.js'
-import { onError, sendError } from './http-error.js'
-import { registerOpenApi } from './openapi.js'
+import { healthListener } from './health.js'
+import { createWebhookIngress, webhookListener } from './hooks.js'
+import { errorBody } from './http-error.js'
 import { compileAllowedHosts } from './request-guard.js'
 
 export interface ServerOptions {
@@ -68,10 +64,19 @@ export interface ServerOptions {
    * `allowIps` checks the address that many hops back in `X-Forwarded-For`. @defaultValue 0
    */
   trustedProxies?: number | string
+  /**
+   * Listen before the API is built: webhooks, `/healthz`, `/readyz` and `/metrics` are answered
+   * at once and the fastify app (API, OpenAPI, dashboard) is built on the first other request,
+   * which waits for it. `app` throws until then; `api()` builds and returns it. @defaultValue false
+   */
+  lazyApi?: boolean
 }
 
 export interface PipewrightServer {
-  app: FastifyInstance
+  /** The fastify app (API, dashboard, `inject`); with `lazyApi` only once built (see `api()`). */
+  readonly app: FastifyInstance
+  /** The fastify app, built first if it is not yet. */
+  api(): Promise<FastifyInstance>
   metrics: HubMetrics
   /** Start listening; resolves with the base URL to reach it from this machine. */
   listen(): Promise<string>
@@ -84,39 +89,6 @@ export interface PipewrightServer {
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.')
-}
-
-/** The built dashboard (`vite build` of web/ at `npm run build`); the package ships it. */
-const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist')
-
-/** Dashboard assets served under `/web/`: only these types, only files inside web/dist. */
-const WEB_TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.html': 'text/html; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.map': 'application/json; charset=utf-8',
-}
-/** The dashboard loads only its own script and style, and talks only to this server. */
-const WEB_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-cache',
-}
-
-/** Build output under assets/ has a content hash in its name: it never changes, so caches keep it. */
-const IMMUTABLE = 'public, max-age=31536000, immutable'
-
-/** Resolve a `/web/…` path to a file inside web/dist, or null for anything else (traversal, dotfiles, unknown types). */
-function webFile(rel: string): { path: string; type: string } | null {
-  if (rel.includes('\\') || rel.includes('\0') || rel.split('/').some((seg) => seg === '' || seg.startsWith('.'))) return null
-  const path = resolve(WEB_DIR, rel)
-  const type = WEB_TYPES[extname(path).toLowerCase()]
-  return path.startsWith(WEB_DIR + sep) && type ? { path, type } : null
 }
 
 export async function createServer(hub: Hub, options: ServerOptions = {}): Promise<PipewrightServer> {
@@ -191,88 +163,71 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     isClosing: () => closing,
     onError: (message, error) => hub.events.emit('hub:error', { message, error }),
   })
-  const app = Fastify({
-    logger: false,
-    bodyLimit: options.apiBodyLimit ?? 1024 * 1024,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
-    // Route schemas only document the API (api.ts sets the same pass-through compilers on its
-    // scope): given here, fastify does not load ajv and fast-json-stringify at start-up, about
-    // 10 % of `pipewright start`'s CPU time before it listens.
-    schemaController: {
-      compilersFactory: {
-        buildValidator: (() => () => (data: unknown) => ({ value: data })) as never,
-        buildSerializer: (() => () => (data: unknown) => JSON.stringify(data)) as never,
-      },
-    },
-    // Webhook deliveries take the plain node:http listener (see hooks.ts); the rest is fastify's.
-    serverFactory: (handler) => {
-      const server = createHttpServer((req, res) => {
-        if (!hooks(req, res)) handler(req, res)
+  const server = createHttpServer((req, res) => {
+    if (hooks(req, res) || (lazy && health(req, res))) return
+    if (api) api.handler(req, res)
+    else
+      buildApi().then(
+        (a) => a.handler(req, res),
+        (error) => {
+          hub.events.emit('hub:error', { message: 'building the API failed', error })
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
+          res.end(JSON.stringify(errorBody(ErrorCodes.INTERNAL, 'internal error; see the server log')))
+        },
+      )
+  })
+  server.keepAliveTimeout = 72_000
+  let api: ApiApp | null = null
+  let building: Promise<ApiApp> | null = null
+  const buildApi = () => {
+    building ??= import('./api-app.js')
+      .then((m) =>
+        m.buildApiApp({
+          hub,
+          options,
+          token,
+          guard,
+          metrics,
+          ingress,
+          bodyLimit,
+          log,
+          trustedProxies,
+          server,
+          onClosing: () => {
+            closing = true
+          },
+        }),
+      )
+      .then((a) => {
+        api = a
+        return a
       })
-      server.keepAliveTimeout = 72_000
-      return server
-    },
-  })
-  app.addHook('preClose', async () => {
-    closing = true
-  })
-  app.setErrorHandler(onError((msg, err) => hub.events.emit('hub:error', { message: msg, error: err })))
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`))
-
-  // Every /api request passes the guard, unknown routes included (their 404 comes after it).
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/') || req.url === '/api') await guard.api(req)
-  })
-  await registerHooks(app, { hub, metrics, bodyLimit, log, trustedProxies }, ingress)
-  await registerOpenApi(app)
-  await registerApi(app, {
-    hub,
-    token,
-    guard,
-    debug: options.debug,
-    usage: options.usage,
-    connections: options.connections,
-    ...(options.circuits ? { circuits: options.circuits } : {}),
-    alerting: options.alerting ?? null,
-    ...(options.status ? { status: options.status } : {}),
-    syncs: options.syncs ?? null,
-  })
-
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/readyz', async (_req, reply) => {
-    const r = await readiness(hub)
-    if (r.status === 503) reply.header('retry-after', '5')
-    return reply.code(r.status).send(r.body)
-  })
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await metrics.render()))
-  app.get('/', { onRequest: guard.page }, async (_req, reply) => {
-    const html = await readFile(join(WEB_DIR, 'index.html'), 'utf8').catch(() => null)
-    if (!html)
-      return reply
-        .type('text/plain')
-        .send(
-          'Pipewright is running. The JSON API is under /api/v1 (runs, dead-letters, pipelines); the dashboard is not built (npm run build).',
-        )
-    return reply.headers(WEB_HEADERS).type('text/html; charset=utf-8').send(html)
-  })
-  app.get('/web/*', { onRequest: guard.page }, async (req, reply) => {
-    const file = webFile((req.params as { '*': string })['*'])
-    const body = file ? await readFile(file.path).catch(() => null) : null
-    if (!file || !body) return sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.url.split('?')[0]}`)
-    reply.headers(WEB_HEADERS)
-    if (file.path.startsWith(join(WEB_DIR, 'assets') + sep)) reply.header('cache-control', IMMUTABLE)
-    return reply.type(file.type).send(body)
-  })
+    return building
+  }
+  // `lazy`: webhooks, /healthz, /readyz and /metrics are answered by the plain listener from the
+  // start, and the API, dashboard and OpenAPI document are built on the first other request.
+  const lazy = options.lazyApi ?? false
+  const health = healthListener(hub, metrics)
+  if (!lazy) await buildApi()
 
   let address = ''
   let bound = ''
   return {
-    app,
+    get app() {
+      if (!api) throw new Error('the API is not built yet (lazyApi); await server.api()')
+      return api.app
+    },
+    api: async () => (await buildApi()).app,
     metrics,
     async listen() {
-      await app.listen({ host, port })
-      const a = app.server.address()
+      await new Promise<void>((ok, fail) => {
+        server.once('error', fail)
+        server.listen({ host, port }, () => {
+          server.off('error', fail)
+          ok()
+        })
+      })
+      const a = server.address()
       if (a && typeof a === 'object') {
         const ip = a.family === 'IPv6' ? `[${a.address}]` : a.address
         bound = `http://${ip}:${a.port}`
@@ -286,10 +241,15 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
     async close(graceMs = 2000) {
       // Requests in flight get a short grace; then connections that never send a request (a
       // browser's spare socket) are cut, so shutdown never waits for Node's 60 s header timeout.
-      const timer = setTimeout(() => app.server.closeAllConnections(), graceMs)
+      closing = true
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs)
       timer.unref()
       try {
-        await app.close()
+        const closed = server.listening ? new Promise<void>((ok) => server.close(() => ok())) : Promise.resolve()
+        server.closeIdleConnections()
+        const app = building ? await building.catch(() => null) : null
+        await app?.app.close()
+        await closed
       } finally {
         clearTimeout(timer)
       }

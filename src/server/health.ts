@@ -5,7 +5,7 @@
  * workers as they see the API process. Enabled by `--metrics-port` / PIPEWRIGHT_METRICS_PORT.
  * @module
  */
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Hub } from '../engine/hub.js'
 import { ErrorCodes } from '../errors.js'
 import type { HubMetrics } from '../observe/metrics.js'
@@ -31,6 +31,36 @@ export async function readiness(hub: Pick<Hub, 'store' | 'dispatch'>): Promise<{
 /** The row the readiness probe writes (one per store, overwritten by every probe). */
 export const READY_PROBE = { namespace: 'pipewright:ready', key: 'probe' } as const
 
+/**
+ * A `node:http` listener for `GET`/`HEAD` `/healthz`, `/readyz` and `/metrics`; returns false for
+ * anything else. The worker's health server and the public server (before its API is built) use it.
+ */
+export function healthListener(
+  hub: Pick<Hub, 'store' | 'dispatch'>,
+  metrics: HubMetrics,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false
+    const path = (req.url ?? '/').split('?')[0]
+    const send = (status: number, type: string, body: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers })
+      res.end(body)
+    }
+    if (path === '/healthz') send(200, 'application/json', JSON.stringify({ status: 'ok' }))
+    else if (path === '/readyz')
+      void readiness(hub).then((r) =>
+        send(r.status, 'application/json', JSON.stringify(r.body), r.status === 503 ? { 'retry-after': '5' } : {}),
+      )
+    else if (path === '/metrics')
+      void metrics.render().then(
+        (text) => send(200, 'text/plain; version=0.0.4', text),
+        () => send(500, 'application/json', JSON.stringify(errorBody(ErrorCodes.INTERNAL, 'metrics could not be rendered'))),
+      )
+    else return false
+    return true
+  }
+}
+
 export interface HealthServer {
   url: string
   close(): Promise<void>
@@ -41,25 +71,13 @@ export async function startHealthServer(
   metrics: HubMetrics,
   options: { host: string; port: number },
 ): Promise<HealthServer> {
+  const answer = healthListener(hub, metrics)
   const server: Server = createServer((req, res) => {
+    if (answer(req, res)) return
     const path = (req.url ?? '/').split('?')[0]
-    const send = (status: number, type: string, body: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers })
-      res.end(body)
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      return send(405, 'application/json', JSON.stringify(errorBody(ErrorCodes.NOT_FOUND, 'GET only')))
-    if (path === '/healthz') return send(200, 'application/json', JSON.stringify({ status: 'ok' }))
-    if (path === '/readyz')
-      return void readiness(hub).then((r) =>
-        send(r.status, 'application/json', JSON.stringify(r.body), r.status === 503 ? { 'retry-after': '5' } : {}),
-      )
-    if (path === '/metrics')
-      return void metrics.render().then(
-        (text) => send(200, 'text/plain; version=0.0.4', text),
-        () => send(500, 'application/json', JSON.stringify(errorBody(ErrorCodes.INTERNAL, 'metrics could not be rendered'))),
-      )
-    send(404, 'application/json', JSON.stringify(errorBody(ErrorCodes.NOT_FOUND, `no route ${req.method} ${path}`)))
+    const status = req.method !== 'GET' && req.method !== 'HEAD' ? 405 : 404
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    res.end(JSON.stringify(errorBody(ErrorCodes.NOT_FOUND, status === 405 ? 'GET only' : `no route ${req.method} ${path}`)))
   })
   server.keepAliveTimeout = 5000
   await new Promise<void>((resolve, reject) => {
