@@ -13,7 +13,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir } from './helpers/engine.js'
+import { eventually, tempDir } from './helpers/engine.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DOC = join(ROOT, 'docs', 'getting-started.md')
@@ -42,7 +42,7 @@ function freePort(): Promise<number> {
 
 /** The doc's lines as one bash script, with the three adaptations; `::ok N` marks each line done. */
 function script(lines: string[], port: number): string {
-  const out = ['set -euo pipefail', 'DEV_PID=', 'trap \'[ -n "$DEV_PID" ] && kill "$DEV_PID" 2>/dev/null; wait 2>/dev/null || true\' EXIT']
+  const out = ['set -euo pipefail', 'DEV_PID=', 'trap \'[ -n "$DEV_PID" ] && kill -- -"$DEV_PID" 2>/dev/null; wait 2>/dev/null || true\' EXIT']
   lines.forEach((line, i) => {
     let cmd = line.replaceAll('127.0.0.1:4280', `127.0.0.1:${port}`)
     if (/^npm install pipewright$/.test(cmd))
@@ -52,7 +52,8 @@ function script(lines: string[], port: number): string {
       ].join('\n')
     else if (/^npx pipewright dev\b/.test(cmd))
       cmd = [
-        `${cmd} > "$PW_DEV_LOG" 2>&1 &`,
+        // its own process group (npx runs pipewright as a child of its own): the trap ends both
+        `setsid ${cmd} > "$PW_DEV_LOG" 2>&1 &`,
         'DEV_PID=$!',
         'for _ in $(seq 1 240); do grep -q "listening on" "$PW_DEV_LOG" && break; kill -0 "$DEV_PID" || { cat "$PW_DEV_LOG"; exit 1; }; sleep 0.5; done',
         'grep -q "listening on" "$PW_DEV_LOG" || { cat "$PW_DEV_LOG"; exit 1; }',
@@ -144,6 +145,8 @@ describe.skipIf(!built)('docs/getting-started.md', () => {
     const failedAt = out.match(/::run (\d+): (.*)\n(?![\s\S]*::ok \1\n)/)
     expect(code, `stopped at line ${failedAt?.[1]} (${failedAt?.[2]}):\n${out.slice(-4000)}`).toBe(0)
     for (let i = 1; i <= lines.length; i++) expect(out).toContain(`::ok ${i}\n`)
+    // The backgrounded `dev` ended with the script (npx's child too): nothing answers on its port.
+    await eventually(() => fetch(`http://127.0.0.1:${port}/healthz`).then(() => false, () => true), 30_000)
 
     expect(out).toContain(`\n${VERSION}\n`)
     expect(out).not.toContain('EBADENGINE')
