@@ -42,7 +42,11 @@ function freePort(): Promise<number> {
 
 /** The doc's lines as one bash script, with the three adaptations; `::ok N` marks each line done. */
 function script(lines: string[], port: number): string {
-  const out = ['set -euo pipefail', 'DEV_PID=', 'trap \'[ -n "$DEV_PID" ] && kill -- -"$DEV_PID" 2>/dev/null; wait 2>/dev/null || true\' EXIT']
+  const out = [
+    'set -euo pipefail',
+    'DEV_PID=',
+    'trap \'[ -n "$DEV_PID" ] && kill -- -"$DEV_PID" 2>/dev/null; wait 2>/dev/null || true\' EXIT',
+  ]
   lines.forEach((line, i) => {
     let cmd = line.replaceAll('127.0.0.1:4280', `127.0.0.1:${port}`)
     if (/^npm install pipewright$/.test(cmd))
@@ -146,7 +150,14 @@ describe.skipIf(!built)('docs/getting-started.md', () => {
     expect(code, `stopped at line ${failedAt?.[1]} (${failedAt?.[2]}):\n${out.slice(-4000)}`).toBe(0)
     for (let i = 1; i <= lines.length; i++) expect(out).toContain(`::ok ${i}\n`)
     // The backgrounded `dev` ended with the script (npx's child too): nothing answers on its port.
-    await eventually(() => fetch(`http://127.0.0.1:${port}/healthz`).then(() => false, () => true), 30_000)
+    await eventually(
+      () =>
+        fetch(`http://127.0.0.1:${port}/healthz`).then(
+          () => false,
+          () => true,
+        ),
+      30_000,
+    )
 
     expect(out).toContain(`\n${VERSION}\n`)
     expect(out).not.toContain('EBADENGINE')

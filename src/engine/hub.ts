@@ -91,6 +91,8 @@ export type Hub = Awaited<ReturnType<typeof createHub>>
 
 /** How soon a run that found its concurrency key or pipeline slot busy comes round again. */
 const BUSY_RETRY_MS = 250
+/** How long a stopping worker waits for Redis to take back the runs it hands back (the sweep covers). */
+const HAND_BACK_ADD_MS = 500
 
 export async function createHub(options: HubOptions) {
   const clock = options.clock ?? systemClock
@@ -477,7 +479,8 @@ export async function createHub(options: HubOptions) {
      * Graceful shutdown: stop leasing and let in-flight runs finish until `deadlineMs` from now.
      * At the deadline, effects still in flight are aborted and no new one starts; each of those
      * runs saves the results of the effects it completed and is handed back (`queued`), waiting
-     * at most `handBackMs` for them. Then the remaining leases are released and the store closes.
+     * at most `handBackMs` for them. Then the remaining leases are released, a shared dispatch
+     * (BullMQ) gets the handed-back runs again at once, and the store closes.
      */
     async close(closeOptions: { deadlineMs?: number; handBackMs?: number } = {}) {
       if (closed) return
@@ -487,9 +490,12 @@ export async function createHub(options: HubOptions) {
       if (sweepTimer) clearInterval(sweepTimer)
       pauses.stop()
       if (beatTimer) clearInterval(beatTimer)
+      // Runs cut at the deadline hand themselves back (queued, lease released) as they stop.
+      const cutRuns: string[] = []
       const cut = () => {
-        if (!shutdown.signal.aborted)
-          shutdown.abort(new PipewrightError('the process is shutting down; the run is handed back', { code: ErrorCodes.SHUTTING_DOWN }))
+        if (shutdown.signal.aborted) return
+        cutRuns.push(...inflight)
+        shutdown.abort(new PipewrightError('the process is shutting down; the run is handed back', { code: ErrorCodes.SHUTTING_DOWN }))
       }
       if (runsHere) {
         // The deadline is ours: effects are cut when it passes even while the dispatch is still
@@ -511,7 +517,30 @@ export async function createHub(options: HubOptions) {
         onIdle = null
       }
       const mine = held()
-      if (mine.length) await store.releaseLeases(workerId, mine, clock.now()).catch(() => {})
+      let released = mine.length === 0
+      if (mine.length)
+        released = await store.releaseLeases(workerId, mine, clock.now()).then(
+          () => true,
+          () => false,
+        )
+      // With a shared dispatch, put the handed-back runs straight back on the queue (one bulk add,
+      // job id = run id as every due-now dispatch, so a run Redis still holds is not added twice)
+      // rather than leave them for the next sweep. Bounded: with Redis down or slow, shutdown waits
+      // at most HAND_BACK_ADD_MS for it (the add goes on while the dispatch closes) and the
+      // sweeper finds the runs in the store as before.
+      if (runsHere && dispatch.kind !== 'memory') {
+        const back = released ? [...new Set([...cutRuns, ...mine])] : cutRuns.filter((id) => !mine.includes(id))
+        if (back.length) {
+          let timer: NodeJS.Timeout | undefined
+          await Promise.race([
+            dispatch.dispatchMany(back.map((runId) => ({ runId }))).catch(() => undefined),
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, HAND_BACK_ADD_MS)
+            }),
+          ])
+          clearTimeout(timer)
+        }
+      }
       await dispatch.close()
       await options.actions.close()
       await store.close()

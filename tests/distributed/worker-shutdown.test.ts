@@ -94,4 +94,46 @@ describe.skipIf(!ready)('distributed: graceful shutdown of a worker process', ()
     expect(await stop(api, 30_000)).toBe(0)
     expectCutAtDeadline(r, RUNS)
   }, 300_000)
+
+  it('re-adds the runs it hands back to the queue at once: a worker already running takes them without a sweep', async () => {
+    const r = receiver
+    const runs = 6
+    const env = { PIPEWRIGHT_DATABASE_URL: db.url, PIPEWRIGHT_REDIS_URL: REDIS_URL, PIPEWRIGHT_REDIS_PREFIX: prefix, RECEIVER_URL: r.url }
+    const api = pipewright(['start', '--no-worker', '--port', '0', '--dir', DIR], env)
+    const base = /listening on (http:\/\/\S+)/.exec(await api.waitFor(/listening on (http:\/\/\S+)/))![1]
+    // No process sweeps during this test: the sweep election's key is taken for an hour, so only
+    // the stopping worker's re-add can bring the handed-back runs to the other worker.
+    await db.query.query(
+      `INSERT INTO keyed_values (namespace, key, value, updated_at, expires_at) VALUES ('pipewright:sweep', 'owner', '"test"', $1, $2)`,
+      [Date.now(), Date.now() + 3_600_000],
+    )
+    const workerArgs = ['worker', '--concurrency', '32', '--dir', DIR]
+    const first = pipewright([...workerArgs, '--shutdown-grace', '1s'], env)
+    await first.waitFor(/pipewright worker: .*dispatch bullmq/)
+    r.holdWhen((c) => c.path === '/b')
+    for (let n = 0; n < runs; n++) {
+      const res = await fetch(`${base}/hooks/slow`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ n }),
+      })
+      expect(res.status).toBe(202)
+    }
+    await eventually(() => r.calls.filter((c) => c.path === '/b').length === runs, 120_000, 20)
+
+    // The second worker is idle (the queue is empty, every run is leased to the first).
+    const second = pipewright(workerArgs, env)
+    await second.waitFor(/pipewright worker: .*dispatch bullmq/)
+    r.holdWhen(() => false)
+    first.kill('SIGTERM')
+    expect(await first.exited).toBe(0)
+    const tExit = Date.now()
+    await eventually(() => Array.from({ length: runs }, (_, n) => n).every((n) => r.count('/c', n) === 1), 120_000, 20)
+    console.info(`worker shutdown: the running worker took the ${runs} handed-back runs ${Date.now() - tExit} ms after the first exited`)
+    for (let n = 0; n < runs; n++) expect(r.count('/b', n), `/b n=${n}`).toBe(2) // cut, then sent again by the second
+    const sweepKey = await db.query.query(`SELECT value FROM keyed_values WHERE namespace = 'pipewright:sweep'`)
+    expect(sweepKey.rows).toEqual([{ value: 'test' }])
+    expect(await stop(second, 30_000)).toBe(0)
+    expect(await stop(api, 30_000)).toBe(0)
+  }, 300_000)
 })

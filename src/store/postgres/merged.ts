@@ -9,6 +9,7 @@
  * @module
  */
 import type { EventRecord, RunRecord, StepResultRecord } from '../../types.js'
+import { EVENT_COLS, RUN_COLS, STEP_COLS } from '../columns.js'
 import type { AcceptInput, AcceptResult, LeaseRequest } from '../contract.js'
 import { LeaseLostError } from '../errors.js'
 import { eventValues, runValues, toEvent, toJson, toRun } from '../sqlite/rows.js'
@@ -30,28 +31,7 @@ export interface FinishItem {
   steps: readonly StepResultRecord[]
 }
 
-const EVENT_COLS = ['id', 'pipeline_id', 'trigger', 'delivery_id', 'payload', 'meta', 'received_at'] as const
 const EVENT_TYPES = ['text', 'text', 'text', 'text', 'jsonb', 'jsonb', 'bigint']
-const RUN_COLS = [
-  'id',
-  'pipeline_id',
-  'pipeline_version',
-  'event_id',
-  'status',
-  'current_step',
-  'attempt',
-  'due_at',
-  'wait_reason',
-  'lease_owner',
-  'lease_expires_at',
-  'concurrency_key',
-  'replay_of',
-  'replay_from',
-  'error',
-  'created_at',
-  'updated_at',
-  'finished_at',
-] as const
 const RUN_TYPES = [
   'text',
   'text',
@@ -176,7 +156,6 @@ function toLeased(row: LeaseRow): LeasedRun {
   return { run, event, steps }
 }
 
-const STEP_COLS = ['run_id', 'step_path', 'status', 'output', 'attempts', 'started_at', 'finished_at', 'error'] as const
 const STEP_TYPES = ['text', 'text', 'text', 'jsonb', 'int', 'bigint', 'bigint', 'jsonb']
 
 const FINISH_SQL = `WITH t AS (

@@ -4,6 +4,7 @@
  * (`pipeline_id`) come straight from rows.ts.
  * @module
  */
+import { EVENT_COLS, RUN_COLS, STEP_COLS } from '../columns.js'
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from '../kysely.js'
 import { type NamedQuery, named, param } from './named-query.js'
 import type { Schema } from './schema.js'
@@ -24,28 +25,6 @@ function columns<K extends string>(names: readonly K[]): Record<K, any> {
   return Object.fromEntries(names.map((n) => [n, param(n)])) as Record<K, any>
 }
 
-const EVENT_COLS = ['id', 'pipeline_id', 'trigger', 'delivery_id', 'payload', 'meta', 'received_at'] as const
-const RUN_COLS = [
-  'id',
-  'pipeline_id',
-  'pipeline_version',
-  'event_id',
-  'status',
-  'current_step',
-  'attempt',
-  'due_at',
-  'wait_reason',
-  'lease_owner',
-  'lease_expires_at',
-  'concurrency_key',
-  'replay_of',
-  'replay_from',
-  'error',
-  'created_at',
-  'updated_at',
-  'finished_at',
-] as const
-const STEP_COLS = ['run_id', 'step_path', 'status', 'output', 'attempts', 'started_at', 'finished_at', 'error'] as const
 const DEAD_COLS = [
   'run_id',
   'pipeline_id',

@@ -3,10 +3,10 @@
  * credential, and when — newest first, 50 a page, filtered by actor, action and target (a prefix:
  * `pipeline:` is every pipeline). Filters live in the URL, so a filtered view can be shared.
  */
-import { useState } from 'preact/hooks'
 import { type AuditEntry, listAudit } from '../api/endpoints.js'
 import { DataTable } from '../components/data-table.js'
 import { Loaded } from '../components/loaded.js'
+import { Pager, useCursorPaging } from '../components/pager.js'
 import { SelectField } from '../components/select-field.js'
 import { TimeAgo } from '../components/time-ago.js'
 import { href } from '../lib/router.js'
@@ -34,10 +34,8 @@ export function AuditPage({ query }: PageProps) {
   const target = query.get('target') ?? ''
   // Ids of the last entry of each earlier page; a new filter starts again at the newest.
   const filterKey = `${actor}|${action}|${target}`
-  const [paging, setPaging] = useState({ key: filterKey, cursors: [] as number[] })
-  const cursors = paging.key === filterKey ? paging.cursors : []
-  const setCursors = (next: number[]) => setPaging({ key: filterKey, cursors: next })
-  const before = cursors.at(-1)
+  const paging = useCursorPaging<number>(filterKey)
+  const before = paging.before
   const entries = useResource(
     () =>
       listAudit({
@@ -94,15 +92,7 @@ export function AuditPage({ query }: PageProps) {
                 rows={page.map((e) => <AuditRow key={e.id} entry={e} />)}
                 empty={actor || action || target ? 'No entries match.' : 'Nothing recorded yet.'}
               />
-              <nav class="pager" aria-label="Pages of the audit log">
-                <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-                  ← Newer
-                </button>
-                <span class="muted">page {cursors.length + 1}</span>
-                <button type="button" disabled={!more} onClick={() => setCursors([...cursors, page.at(-1)!.id])}>
-                  Older →
-                </button>
-              </nav>
+              <Pager paging={paging} label="Pages of the audit log" last={page.at(-1)?.id} more={more} />
             </>
           )}
         </Loaded>

@@ -9,6 +9,7 @@ import { StatusBadge } from '../components/badge.js'
 import { DataTable } from '../components/data-table.js'
 import { RunLink } from '../components/links.js'
 import { Loaded } from '../components/loaded.js'
+import { Pager, useCursorPaging } from '../components/pager.js'
 import { SelectField } from '../components/select-field.js'
 import { TimeAgo } from '../components/time-ago.js'
 import { TimeChart } from '../components/time-chart.js'
@@ -27,10 +28,8 @@ export function RunsPage({ query }: PageProps) {
   // Cursors of the pages before this one: the last run id of each.
   // They belong to one filter: a new filter starts again at the newest.
   const filterKey = `${status}|${pipeline}`
-  const [paging, setPaging] = useState({ key: filterKey, cursors: [] as string[] })
-  const cursors = paging.key === filterKey ? paging.cursors : []
-  const setCursors = (next: string[]) => setPaging({ key: filterKey, cursors: next })
-  const before = cursors.at(-1)
+  const paging = useCursorPaging<string>(filterKey)
+  const before = paging.before
 
   const pipelines = useResource(listPipelines, [])
   const runs = useResource(() => listRuns({ status, pipeline, before, limit: PAGE_SIZE + 1 }), [status, pipeline, before], {
@@ -83,15 +82,7 @@ export function RunsPage({ query }: PageProps) {
                 rows={page.map((r) => <RunRow key={r.id} run={r} />)}
                 empty="No runs match."
               />
-              <nav class="pager" aria-label="Pages of runs">
-                <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-                  ← Newer
-                </button>
-                <span class="muted">page {cursors.length + 1}</span>
-                <button type="button" disabled={!more} onClick={() => setCursors([...cursors, page.at(-1)!.id])}>
-                  Older →
-                </button>
-              </nav>
+              <Pager paging={paging} label="Pages of runs" last={page.at(-1)?.id} more={more} />
               <DurationChart runs={page} />
             </>
           )}
