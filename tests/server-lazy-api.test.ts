@@ -32,14 +32,14 @@ describe('lazyApi', () => {
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' })
     const ready = await fetch(`${url}/readyz`)
     expect(ready.status).toBe(200)
-    expect((await ready.json()).status).toBe('ready')
+    expect(((await ready.json()) as { status: string }).status).toBe('ready')
     expect(await (await fetch(`${url}/metrics`)).text()).toContain('pipewright_')
     expect(() => server.app).toThrow(/not built/)
 
     // Two requests while nothing is built: both wait for the one build and get real answers.
     const [a, b] = await Promise.all([fetch(`${url}/api/v1/pipelines`), fetch(`${url}/api/v1/openapi.json`)])
     expect(a.status).toBe(200)
-    expect((await a.json()).pipelines.map((p: { id: string }) => p.id)).toContain('in')
+    expect(((await a.json()) as { pipelines: Array<{ id: string }> }).pipelines.map((p: { id: string }) => p.id)).toContain('in')
     expect(b.status).toBe(200)
     expect(server.app).toBe(await server.api())
     expect((await fetch(`${url}/nope`)).status).toBe(404)
