@@ -12,7 +12,7 @@ import type { EventRecord, RunRecord, StepResultRecord } from '../../types.js'
 import { EVENT_COLS, RUN_COLS, STEP_COLS } from '../columns.js'
 import type { AcceptInput, AcceptResult, LeaseRequest } from '../contract.js'
 import { LeaseLostError } from '../errors.js'
-import { eventValues, runValues, toEvent, toJson, toRun } from '../sqlite/rows.js'
+import { eventValues, runValues, stepValues, toEvent, toRun } from '../sqlite/rows.js'
 import type { EventsTable, RunsTable } from '../sqlite/schema.js'
 import type { Merger, Outcome } from './group-commit.js'
 
@@ -182,17 +182,7 @@ export const finishMerger: Merger<FinishItem> = {
       // One row per path (the last result wins), as consecutive upserts would leave it.
       const last = new Map<string, StepResultRecord>()
       for (const s of i.steps) last.set(s.stepPath, s)
-      for (const s of last.values())
-        steps.push({
-          run_id: i.runId,
-          step_path: s.stepPath,
-          status: s.status,
-          output: toJson(s.output),
-          attempts: s.attempts,
-          started_at: s.startedAt,
-          finished_at: s.finishedAt,
-          error: toJson(s.error),
-        })
+      for (const s of last.values()) steps.push(stepValues(i.runId, s))
     }
     const { rows } = await client.query<{ id: string }>({
       name: 'pw_m_finish',
