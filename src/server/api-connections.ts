@@ -13,6 +13,7 @@ import type { Hub } from '../engine/hub.js'
 import { ErrorCodes } from '../errors.js'
 import type { BudgetRow } from '../resilience/budget.js'
 import { doc, errors, jsonSchema, obj, type RouteDoc } from './api-schemas.js'
+import { callRates } from './call-rates.js'
 import { HttpError } from './http-error.js'
 
 const DAY = 86_400_000
@@ -84,37 +85,6 @@ export interface ConnectionsApiOptions {
   circuits?: () => CircuitRow[]
 }
 
-/** Calls per connection in a sliding minute, from the gateway's events. */
-function callCounter(hub: Hub) {
-  const calls = new Map<string, number[]>()
-  const limited = new Map<string, number[]>()
-  const push = (m: Map<string, number[]>, key: string) => {
-    const now = hub.clock.now()
-    const list = m.get(key) ?? []
-    list.push(now)
-    while (list.length && list[0]! < now - 60_000) list.shift()
-    m.set(key, list)
-  }
-  const count = (m: Map<string, number[]>, key: string) => {
-    const now = hub.clock.now()
-    return (m.get(key) ?? []).filter((t) => t >= now - 60_000).length
-  }
-  const offs = [
-    hub.events.on('connector:call', (e) => {
-      if (e.status === 'ok' || e.status === 'retryable' || e.status === 'permanent' || e.status === 'rate-limited')
-        push(calls, `${e.connector}:${e.connection}`)
-    }),
-    hub.events.on('connector:rateLimited', (e) => push(limited, `${e.connector}:${e.connection}`)),
-    hub.events.on('connector:providerLimited', (e) => push(limited, `${e.connector}:${e.connection}`)),
-  ]
-  return {
-    of: (id: string) => ({ lastMinute: count(calls, id), rateLimitedLastMinute: count(limited, id) }),
-    close: () => {
-      for (const off of offs) off()
-    },
-  }
-}
-
 export function describeConnection(
   info: ConnectionInfo,
   now: number,
@@ -157,8 +127,7 @@ export function describeConnection(
 
 export async function registerConnectionsApi(api: FastifyInstance, opts: ConnectionsApiOptions) {
   const { hub } = opts
-  const rates = callCounter(hub)
-  api.addHook('onClose', async () => rates.close())
+  const rates = callRates(hub)
   const all = async (): Promise<ConnectionView[]> => {
     const infos = opts.connections?.() ?? []
     const usage = ((await opts.usage?.()) ?? []) as BudgetRow[]

@@ -24,6 +24,7 @@ import { assertApiToken } from './api-auth.js'
 import { createApiGuard } from './api-guard.js'
 import type { StatusSource } from './api-status.js'
 import type { NamedToken } from './api-tokens.js'
+import { callRates } from './call-rates.js'
 import { healthListener } from './health.js'
 import { createWebhookIngress, webhookListener } from './hooks.js'
 import { errorBody } from './http-error.js'
@@ -208,6 +209,7 @@ export async function createServer(hub: Hub, options: ServerOptions = {}): Promi
   // start, and the API, dashboard and OpenAPI document are built on the first other request.
   const lazy = options.lazyApi ?? false
   const health = healthListener(hub, metrics)
+  callRates(hub)
   if (!lazy) await buildApi()
 
   let address = ''
