@@ -130,10 +130,17 @@ export async function startSdkTracing(events: HubEvents, config: TracingConfig, 
     open.span.end(now())
   }
 
-  function emitCall(c: Call, parent: Context) {
-    const span = tracer.startSpan(c.name, { kind: SpanKind.CLIENT, attributes: c.attributes, startTime: c.start }, parent)
+  /**
+   * A call's span, inside `within` when given (its step's time): step and call durations are
+   * measured apart and may disagree by a fraction of a millisecond, and a child span must not
+   * start before or end after its parent.
+   */
+  function emitCall(c: Call, parent: Context, within?: { start: number; end: number }) {
+    const start = within ? Math.min(Math.max(c.start, within.start), within.end) : c.start
+    const end = within ? Math.max(Math.min(c.end, within.end), start) : c.end
+    const span = tracer.startSpan(c.name, { kind: SpanKind.CLIENT, attributes: c.attributes, startTime: start }, parent)
     if (c.failed) span.setStatus({ code: SpanStatusCode.ERROR, message: c.failed })
-    span.end(c.end)
+    span.end(end)
   }
 
   const offs = [
@@ -165,7 +172,7 @@ export async function startSdkTracing(events: HubEvents, config: TracingConfig, 
       if (calls) {
         open.calls.delete(e.stepId)
         const parent = trace.setSpan(ROOT_CONTEXT, span)
-        for (const c of calls) emitCall(c, parent)
+        for (const c of calls) emitCall(c, parent, { start: end - e.durationMs, end })
       }
       span.end(end)
     }),

@@ -10,8 +10,10 @@ const counters = new WeakMap<Hub, ReturnType<typeof countCalls>>()
 
 /** The hub's call counter, started on first use and kept for the hub's life. */
 export function callRates(hub: Hub) {
-  let c = counters.get(hub)
-  if (!c) counters.set(hub, (c = countCalls(hub)))
+  const known = counters.get(hub)
+  if (known) return known
+  const c = countCalls(hub)
+  counters.set(hub, c)
   return c
 }
 
