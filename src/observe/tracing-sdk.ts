@@ -9,6 +9,7 @@
  * @module
  */
 import { type Attributes, type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import type { GatewayEvent } from '../connectors/gateway/events.js'
 import type { HubEvents } from '../engine/events.js'
 import type { RunRecord, SerializedError } from '../types.js'
 import { VERSION } from '../version.js'
@@ -182,18 +183,7 @@ export async function startSdkTracing(events: HubEvents, config: TracingConfig, 
     ),
     events.on('connector:call', (e) => {
       const end = now()
-      const p = e as unknown as {
-        connector: string
-        connection: string
-        action: string
-        status: string
-        durationMs: number
-        httpStatus?: number
-        runId: string
-        stepId: string
-        attempt: number
-        error?: SerializedError
-      }
+      const p = e as unknown as Extract<GatewayEvent, { type: 'connector:call' }>
       const attributes: Attributes = {
         'pipewright.connector': p.connector,
         'pipewright.connection': p.connection,
