@@ -22,7 +22,10 @@ describe.skipIf(!hasChromium)('dashboard: pause and resume', () => {
     expect(d.hub.isPaused('crm-leads')).toBe(true)
 
     const [waiting] = await d.hub.ingest('crm-leads', [{ payload: { email: 'cy@acme.com' } }])
-    expect((await d.store.getRun(waiting!.runId))?.status).toBe('queued')
+    // The run is taken (leased at intake, as every run this process will execute) and handed
+    // back at once because the pipeline is paused: it waits, queued, and does not run.
+    await eventually(async () => (await d.store.getRun(waiting!.runId))?.status === 'queued', 15_000)
+    expect(await d.store.getSteps(waiting!.runId)).toEqual([])
 
     await card.locator('button', { hasText: 'Resume' }).click()
     await page.locator('#notice', { hasText: 'Resumed crm-leads: the runs that waited start.' }).waitFor()
