@@ -96,7 +96,9 @@ describe('named API tokens', () => {
     const hook = await call('POST', '/hooks/leads', null, { n: 7 })
     expect(hook.status).toBe(202)
     await hub.sweep()
-    expect((await hub.store.getRun(hook.body.runId))?.status).toBe('queued')
+    // leased at intake, handed back at once because the pipeline is paused: it waits, queued
+    await eventually(async () => (await hub.store.getRun(hook.body.runId))?.status === 'queued', 15_000)
+    expect(await hub.store.getSteps(hook.body.runId)).toEqual([])
     expect((await call('POST', '/api/v1/pipelines/nope/pause', CI, {})).status).toBe(404)
 
     const resumed = await call('POST', '/api/v1/pipelines/leads/resume', ADMIN, {})
