@@ -51,6 +51,25 @@ const search = (): ActionCall => {
   }
 }
 
+/** A hub on `db` whose `hubspot:main` connection uses the stored credential `name`, re-read every `refreshMs`. */
+async function startOn(db: string, name: string, refreshMs: number) {
+  mkdirSync(join(tmp.dir, 'connections'))
+  writeFileSync(
+    join(tmp.dir, 'connections', 'hubspot.yaml'),
+    `id: hubspot:main\ncredential: { credential: ${name} }\nbaseUrl: ${hubspot.url}\n`,
+  )
+  return createRuntime({
+    cwd: tmp.dir,
+    env: { PIPEWRIGHT_SECRET_KEY: KEY },
+    databaseUrl: db,
+    pipelines: [],
+    logLevel: 'silent',
+    observe: false,
+    allowPrivateNetwork: LOOPBACK_ALLOWED,
+    credentialRefreshMs: refreshMs,
+  })
+}
+
 describe('a stored credential rotated while running', () => {
   it('is used by the next call, without a restart, and masked', async () => {
     const db = `sqlite:${join(tmp.dir, 'pw.db')}`
@@ -59,21 +78,7 @@ describe('a stored credential rotated while running', () => {
       return main([...argv, '--db', db], io)
     }
     expect(await cli(['credentials', 'add', 'hubspot-main', '--service', 'hubspot'], OLD)).toBe(0)
-    mkdirSync(join(tmp.dir, 'connections'))
-    writeFileSync(
-      join(tmp.dir, 'connections', 'hubspot.yaml'),
-      `id: hubspot:main\ncredential: { credential: hubspot-main }\nbaseUrl: ${hubspot.url}\n`,
-    )
-    runtime = await createRuntime({
-      cwd: tmp.dir,
-      env: { PIPEWRIGHT_SECRET_KEY: KEY },
-      databaseUrl: db,
-      pipelines: [],
-      logLevel: 'silent',
-      observe: false,
-      allowPrivateNetwork: LOOPBACK_ALLOWED,
-      credentialRefreshMs: 50,
-    })
+    runtime = await startOn(db, 'hubspot-main', 50)
     const auth = () => hubspot.requests().map((r) => r.headers.authorization)
     await runtime.gateway.execute(search())
     expect(auth()).toEqual([`Bearer ${OLD}`])
@@ -95,21 +100,7 @@ describe('a stored credential rotated while running', () => {
     const db = `sqlite:${join(tmp.dir, 'pw.db')}`
     const io = recordingIo(tmp.dir, { PIPEWRIGHT_SECRET_KEY: KEY }, JSON.stringify(APP))
     expect(await main(['credentials', 'add', 'hubspot-app', '--service', 'hubspot', '--db', db], io)).toBe(0)
-    mkdirSync(join(tmp.dir, 'connections'))
-    writeFileSync(
-      join(tmp.dir, 'connections', 'hubspot.yaml'),
-      `id: hubspot:main\ncredential: { credential: hubspot-app }\nbaseUrl: ${hubspot.url}\n`,
-    )
-    runtime = await createRuntime({
-      cwd: tmp.dir,
-      env: { PIPEWRIGHT_SECRET_KEY: KEY },
-      databaseUrl: db,
-      pipelines: [],
-      logLevel: 'silent',
-      observe: false,
-      allowPrivateNetwork: LOOPBACK_ALLOWED,
-      credentialRefreshMs: 20,
-    })
+    runtime = await startOn(db, 'hubspot-app', 20)
     const tokenCalls = () => hubspot.requests().filter((r) => r.path === '/oauth/v1/token').length
     await runtime.gateway.execute(search())
     expect(tokenCalls()).toBe(1)
